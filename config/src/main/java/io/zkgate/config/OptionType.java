@@ -1,0 +1,101 @@
+package io.zkgate.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * How a setting's text becomes a value. A parser returns null for text it does not accept; {@link #expected()}
+ * then tells the user the form. Immutable.
+ *
+ * @param expected the accepted form, for messages and usage, e.g. {@code integer 0-65535}
+ * @param parser   text to value, or null when the text is not of the expected form
+ */
+public record OptionType(String expected, Function<String, Object> parser) {
+    private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\[\\]:-]+:\\d{1,5}");
+
+    public static OptionType integer(int min, int max) {
+        return new OptionType("integer " + min + "-" + max, text -> {
+            try {
+                int v = Integer.parseInt(text.trim());
+                return v < min || v > max ? null : v;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        });
+    }
+
+    public static OptionType string() {
+        return new OptionType("text", text -> text);
+    }
+
+    public static OptionType flag() {
+        return new OptionType("true or false", text -> switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> Boolean.TRUE;
+            case "false", "no", "off", "0" -> Boolean.FALSE;
+            default -> null;
+        });
+    }
+
+    public static OptionType port() {
+        return integer(0, 65535);
+    }
+
+    /** A host name or IP literal; names are not resolved here, only checked for form. */
+    public static OptionType host() {
+        return new OptionType("host name or IP address", text -> {
+            String t = text.trim();
+            if (t.isEmpty() || t.contains("/") || t.contains(" ")) {
+                return null;
+            }
+            if (Character.isDigit(t.charAt(0)) || t.contains(":")) {
+                try {
+                    return InetAddress.getByName(t).getHostAddress().isEmpty() ? null : t;
+                } catch (UnknownHostException e) {
+                    return null;
+                }
+            }
+            return t;
+        });
+    }
+
+    /** A ZooKeeper connect string {@code host:port[,host:port...][/chroot]}; empty means none. */
+    public static OptionType connectString() {
+        return new OptionType("host:port[,host:port...][/chroot], or empty for the embedded ZooKeeper", text -> {
+            String t = text.trim();
+            if (t.isEmpty()) {
+                return "";
+            }
+            int slash = t.indexOf('/');
+            String hosts = slash < 0 ? t : t.substring(0, slash);
+            for (String hp : hosts.split(",")) {
+                if (!HOST_PORT.matcher(hp.trim()).matches()) {
+                    return null;
+                }
+            }
+            return t;
+        });
+    }
+
+    public static OptionType path() {
+        return new OptionType("file system path", text -> {
+            try {
+                return text.isBlank() ? null : Path.of(text.trim());
+            } catch (InvalidPathException e) {
+                return null;
+            }
+        });
+    }
+
+    /** An absolute znode path without trailing slash. */
+    public static OptionType znodePath() {
+        return new OptionType("absolute znode path such as /zkgate", text -> {
+            String t = text.trim();
+            return t.matches("(/[A-Za-z0-9._:-]+)+") ? t : null;
+        });
+    }
+}

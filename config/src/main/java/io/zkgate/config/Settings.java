@@ -1,0 +1,49 @@
+package io.zkgate.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Loaded setting values by option name, every option present (null where it has no value and no default), plus
+ * where each value came from. Immutable.
+ *
+ * @param values  typed values by option name
+ * @param sources "default", "file FILE", "env ZKGATE_X" or "flag --x", by option name
+ * @param help    whether {@code --help} was given; then the values are only the defaults
+ */
+public record Settings(Map<String, Object> values, Map<String, String> sources, boolean help) {
+    public Settings {
+        requireNonNull(values, "values");
+        requireNonNull(sources, "sources");
+    }
+
+    public int integer(String name) {
+        return (Integer) require(name);
+    }
+
+    public boolean flag(String name) {
+        Object v = values.get(name);
+        return v != null && (Boolean) v;
+    }
+
+    public String string(String name) {
+        return (String) values.get(name);
+    }
+
+    public Path path(String name) {
+        return (Path) require(name);
+    }
+
+    private Object require(String name) {
+        if (!values.containsKey(name)) {
+            throw new IllegalArgumentException("no such option: " + name);
+        }
+        Object v = values.get(name);
+        if (v == null) {
+            throw new IllegalStateException(name + ": no value");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,215 @@
+package io.zkgate.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Loads settings from, in rising precedence: defaults, an optional YAML file (flat {@code key: value}), environment
+ * variables {@code ZKGATE_*}, command-line flags. Unknown keys, unknown flags and bad values are errors naming the
+ * key, where it came from and the expected form. Stateless.
+ */
+public final class SettingsLoader {
+    /** The option naming the YAML file; it can come from the flag or the environment, not from the file itself. */
+    public static final String CONFIG = "config";
+
+    /** Environment variables with the prefix that belong to the launcher scripts, not to the settings. */
+    private static final Set<String> RESERVED_ENV = Set.of("ZKGATE_JAVA_OPTS", "ZKGATE_HOME");
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private SettingsLoader() {}
+
+    public static Settings load(List<Option> options, String[] args, Map<String, String> env)
+            throws SettingsException {
+        Map<String, Option> byName = new LinkedHashMap<>();
+        for (Option o : options) {
+            byName.put(o.name(), o);
+        }
+        Map<String, String> flags = new LinkedHashMap<>();
+        boolean help = parseArgs(byName, args, flags);
+
+        Map<String, String> fromEnv = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(Option.ENV_PREFIX) || RESERVED_ENV.contains(key)) {
+                continue;
+            }
+            Option o = byEnv(options, key);
+            if (o == null) {
+                throw new SettingsException(SettingsException.USAGE,
+                        "environment: " + key + ": unknown setting (expected one of: " + envNames(options) + ")");
+            }
+            fromEnv.put(o.name(), e.getValue());
+        }
+
+        Map<String, String> fromFile = new LinkedHashMap<>();
+        String configText = flags.containsKey(CONFIG) ? flags.get(CONFIG) : fromEnv.get(CONFIG);
+        String fileSource = null;
+        if (configText != null && byName.containsKey(CONFIG) && !help) {
+            Path file = Path.of(configText);
+            fileSource = file.toString();
+            readFile(byName, file, fromFile);
+        }
+
+        Map<String, Object> values = new HashMap<>();
+        Map<String, String> sources = new HashMap<>();
+        for (Option o : options) {
+            String name = o.name();
+            String raw = o.defaultValue();
+            String source = "default";
+            int exit = SettingsException.USAGE;
+            if (fromFile.containsKey(name)) {
+                raw = fromFile.get(name);
+                source = fileSource;
+                exit = SettingsException.INVALID;
+            }
+            if (fromEnv.containsKey(name)) {
+                raw = fromEnv.get(name);
+                source = "environment " + o.envName();
+                exit = SettingsException.USAGE;
+            }
+            if (flags.containsKey(name)) {
+                raw = flags.get(name);
+                source = "flag " + o.flag();
+                exit = SettingsException.USAGE;
+            }
+            Object value = null;
+            if (raw != null) {
+                value = o.type().parser().apply(raw);
+                if (value == null) {
+                    throw new SettingsException(exit,
+                            source + ": " + name + ": '" + raw + "' (expected: " + o.type().expected() + ")");
+                }
+            }
+            values.put(name, value);
+            sources.put(name, source);
+        }
+        return new Settings(Collections.unmodifiableMap(values), Map.copyOf(sources), help);
+    }
+
+    /** The {@code --help} text: every flag with its form, default and environment variable. */
+    public static String usage(String command, String summary, List<Option> options) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Usage: ").append(command).append(" [options]\n\n").append(summary).append("\n\nOptions:\n");
+        for (Option o : options) {
+            String left = "  " + o.flag() + (o.isSwitch() ? "" : " <" + o.type().expected() + ">");
+            sb.append(left).append('\n');
+            sb.append("      ").append(o.help());
+            if (o.defaultValue() != null && !o.isSwitch()) {
+                sb.append(" (default: ").append(o.defaultValue().isEmpty() ? "none" : o.defaultValue()).append(')');
+            }
+            sb.append(" [env ").append(o.envName()).append("]\n");
+        }
+        sb.append("  --help\n      print this help and exit\n\n");
+        sb.append("Precedence: defaults < --config file (YAML, keys are the flag names without --) < ZKGATE_* "
+                + "environment < flags.\nExit codes: 0 ok, 1 failed (including a bad config file), 2 usage.\n");
+        return sb.toString();
+    }
+
+    private static boolean parseArgs(Map<String, Option> byName, String[] args, Map<String, String> flags)
+            throws SettingsException {
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                help = true;
+                continue;
+            }
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new SettingsException(SettingsException.USAGE, "unexpected argument '" + arg
+                        + "' (expected: --name value or --name=value; see --help)");
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+            Option o = byName.get(name);
+            if (o == null) {
+                throw new SettingsException(SettingsException.USAGE, "unknown flag --" + name + " (see --help)");
+            }
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (o.isSwitch()) {
+                value = "true";
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new SettingsException(SettingsException.USAGE,
+                        "flag --" + name + ": missing value (expected: " + o.type().expected() + ")");
+            }
+            flags.put(name, value);
+        }
+        return help;
+    }
+
+    private static void readFile(Map<String, Option> byName, Path file, Map<String, String> out)
+            throws SettingsException {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new SettingsException(SettingsException.INVALID, file + ": no such file");
+        } catch (IOException e) {
+            throw new SettingsException(SettingsException.INVALID, file + ": not valid YAML: " + e.getMessage());
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            return;
+        }
+        if (!tree.isObject()) {
+            throw new SettingsException(SettingsException.INVALID,
+                    file + ": expected a mapping of setting names to values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            Option o = byName.get(key);
+            if (o == null || key.equals(CONFIG)) {
+                throw new SettingsException(SettingsException.INVALID, file + ": " + key
+                        + ": unknown setting (expected one of: " + String.join(", ", byName.keySet()) + ")");
+            }
+            JsonNode v = e.getValue();
+            if (v.isNull()) {
+                continue;
+            }
+            if (v.isArray() && key.equals("zk")) {
+                StringBuilder joined = new StringBuilder();
+                v.forEach(n -> joined.append(joined.length() == 0 ? "" : ",").append(n.asText()));
+                out.put(key, joined.toString());
+            } else if (v.isValueNode()) {
+                out.put(key, v.asText());
+            } else {
+                throw new SettingsException(SettingsException.INVALID, file + ": " + key
+                        + ": a " + (v.isArray() ? "list" : "mapping") + " (expected: " + o.type().expected() + ")");
+            }
+        }
+    }
+
+    private static Option byEnv(List<Option> options, String envName) {
+        for (Option o : options) {
+            if (o.envName().equals(envName)) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    private static String envNames(List<Option> options) {
+        StringBuilder sb = new StringBuilder();
+        for (Option o : options) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(o.envName());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,77 @@
+package io.zkgate.schema;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Set;
+
+/**
+ * A route, version 1 of the route JSON. Optional values are null when the document leaves them out, so that
+ * writing a route back produces the document the operator wrote; {@link #policy()} and friends give the defaults.
+ *
+ * @param id          route id, equal to its znode name
+ * @param match       what requests the route takes
+ * @param service     the service (child of the services root) that serves it
+ * @param stripPrefix whether the matched path prefix is removed before forwarding
+ * @param lb          load balancing, null for round-robin
+ * @param timeouts    upstream timeouts, null for the gateway's defaults
+ * @param retries     retries, null for the gateway's defaults
+ * @param script      name of the Lua filter under the scripts root, or null
+ */
+public record Route(
+        String id,
+        Match match,
+        String service,
+        boolean stripPrefix,
+        LoadBalancing lb,
+        Timeouts timeouts,
+        Retries retries,
+        String script) {
+
+    public Route {
+        requireNonNull(id, "id");
+        requireNonNull(match, "match");
+        requireNonNull(service, "service");
+    }
+
+    public Policy policy() {
+        return lb == null || lb.policy() == null ? Policy.ROUND_ROBIN : lb.policy();
+    }
+
+    /**
+     * @param host       exact host (case-insensitive, without port), or null for any host
+     * @param pathPrefix path prefix matched on segment boundaries; a trailing '/' is not significant
+     * @param methods    upper-case methods, empty for all
+     */
+    public record Match(String host, String pathPrefix, Set<String> methods) {
+        public Match {
+            requireNonNull(pathPrefix, "pathPrefix");
+            methods = methods == null ? Set.of() : Set.copyOf(methods);
+        }
+
+        /** The prefix without a trailing '/', except for the root prefix "/" itself. */
+        public String normalizedPrefix() {
+            return normalizePrefix(pathPrefix);
+        }
+
+        public static String normalizePrefix(String prefix) {
+            int end = prefix.length();
+            while (end > 1 && prefix.charAt(end - 1) == '/') {
+                end--;
+            }
+            return prefix.substring(0, end);
+        }
+    }
+
+    /**
+     * @param policy      null for the default, round-robin
+     * @param hashKey     consistent-hash key source, or null
+     * @param boundedLoad consistent hashing with bounded loads factor (&gt; 1), or null
+     */
+    public record LoadBalancing(Policy policy, HashKey hashKey, Double boundedLoad) {}
+
+    /** Milliseconds; null fields take the gateway's configured defaults. */
+    public record Timeouts(Integer connectMs, Integer responseMs) {}
+
+    /** @param attempts retries on another backend after the first try */
+    public record Retries(Integer attempts) {}
+}

@@ -1,0 +1,49 @@
+package io.zkgate.schema;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Map;
+
+/**
+ * A registered backend, as read from a curator-x-discovery {@code ServiceInstance} znode.
+ *
+ * @param name                service name
+ * @param id                  instance id, unique within the service
+ * @param address             host name or IP address to connect to
+ * @param port                plain HTTP port
+ * @param weight              relative share of traffic, 0 for drained (see {@link ServiceInstanceCodec} for the rules)
+ * @param enabled             curator-x-discovery's {@code enabled} flag; a disabled instance is not routed to
+ * @param registrationTimeUtc epoch milliseconds of registration, 0 if unknown
+ * @param metadata            string metadata from the payload (Spring Cloud Zookeeper's {@code payload.metadata})
+ */
+public record ServiceInstance(
+        String name,
+        String id,
+        String address,
+        int port,
+        int weight,
+        boolean enabled,
+        long registrationTimeUtc,
+        Map<String, String> metadata) {
+
+    public static final int MAX_WEIGHT = 10_000;
+    public static final int DEFAULT_WEIGHT = 1;
+
+    public ServiceInstance {
+        requireNonNull(name, "name");
+        requireNonNull(id, "id");
+        requireNonNull(address, "address");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+        }
+        if (weight < 0 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: 0-" + MAX_WEIGHT + ")");
+        }
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    /** Whether the gateway may send new requests to this instance. */
+    public boolean routable() {
+        return enabled && weight > 0;
+    }
+}
