@@ -1,0 +1,202 @@
+package io.zkgate.gateway;
+
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.admin.AdminHandler;
+import io.zkgate.gateway.control.SnapshotBuilder;
+import io.zkgate.gateway.demo.DemoBackends;
+import io.zkgate.gateway.proxy.GatewayProxyServlet;
+import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import io.zkgate.schema.ZnodeLayout;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: embedded ZooKeeper (when no ensemble is configured), Curator client, control path, Jetty
+ * with the proxy and admin connectors, and the demo backends when asked. {@link #close()} stops them in reverse:
+ * stop accepting and let in-flight requests finish (bounded), then the demo, Curator, and the embedded ZooKeeper
+ * last. Thread-safe for close.
+ */
+public final class Gateway implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewaySettings settings;
+    private final ZnodeLayout layout;
+    private final SnapshotRef snapshots = new SnapshotRef();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private EmbeddedZooKeeper embedded;
+    private CuratorFramework curator;
+    private SnapshotBuilder control;
+    private Server server;
+    private ServerConnector proxyConnector;
+    private ServerConnector adminConnector;
+    private DemoBackends demo;
+
+    private Gateway(GatewaySettings settings) {
+        this.settings = settings;
+        this.layout = new ZnodeLayout(settings.zkgateRoot(), settings.servicesRoot());
+    }
+
+    /** Starts everything; on failure, stops what was started and rethrows. */
+    public static Gateway start(GatewaySettings settings) throws Exception {
+        Gateway g = new Gateway(settings);
+        try {
+            g.startAll();
+            return g;
+        } catch (Exception | Error e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        String connect = settings.zkConnect();
+        if (settings.embeddedZooKeeper()) {
+            embedded = EmbeddedZooKeeper.start("127.0.0.1", settings.embeddedZkPort(), settings.zooKeeperDataDir());
+            connect = embedded.connectString();
+        }
+        curator = CuratorFrameworkFactory.builder()
+                .connectString(connect)
+                .sessionTimeoutMs(settings.zkSessionTimeoutMs())
+                .connectionTimeoutMs(settings.zkConnectionTimeoutMs())
+                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
+                .build();
+        String target = connect;
+        curator.getConnectionStateListenable().addListener((client, state) ->
+                log.info("ZooKeeper {} at {}", state, target));
+        curator.start();
+        log.info("connecting to ZooKeeper at {}", connect);
+
+        control = new SnapshotBuilder(layout, snapshots, settings.upstreamResponseTimeoutMs(),
+                settings.emptyServiceGraceMs());
+        control.start(curator);
+
+        startJetty();
+        log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
+                settings.adminHost(), adminPort());
+
+        if (settings.demo()) {
+            demo = DemoBackends.start(curator, layout, settings.embeddedZooKeeper());
+            log.info("demo ready: curl http://127.0.0.1:{}/demo/", port());
+        }
+    }
+
+    private void startJetty() throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("zkgate");
+        server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+
+        proxyConnector = new ServerConnector(server, new HttpConnectionFactory(http));
+        proxyConnector.setName("proxy");
+        proxyConnector.setHost(settings.host());
+        proxyConnector.setPort(settings.port());
+        adminConnector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(new HttpConfiguration(http)));
+        adminConnector.setName("admin");
+        adminConnector.setHost(settings.adminHost());
+        adminConnector.setPort(settings.adminPort());
+        server.addConnector(proxyConnector);
+        server.addConnector(adminConnector);
+
+        ServletContextHandler proxyContext = new ServletContextHandler("/");
+        proxyContext.setVirtualHosts(List.of("@proxy"));
+        GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
+        ServletHolder holder = new ServletHolder("proxy", servlet);
+        holder.setAsyncSupported(true);
+        holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));
+        holder.setInitParameter("idleTimeout", Integer.toString(settings.upstreamIdleTimeoutMs()));
+        holder.setInitParameter("timeout", Integer.toString(settings.upstreamResponseTimeoutMs()));
+        holder.setInitOrder(0);
+        proxyContext.addServlet(holder, "/*");
+
+        ContextHandler adminContext = new ContextHandler(new AdminHandler(snapshots), "/");
+        adminContext.setVirtualHosts(List.of("@admin"));
+
+        server.setHandler(new GracefulHandler(new ContextHandlerCollection(proxyContext, adminContext)));
+        server.setStopTimeout(settings.shutdownTimeoutMs());
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot listen on proxy " + settings.host() + ":" + settings.port() + " or admin "
+                    + settings.adminHost() + ":" + settings.adminPort() + " (" + e.getMessage()
+                    + "); another process may hold the port: choose others with --port / --admin-port", e);
+        }
+    }
+
+    public int port() {
+        return proxyConnector.getLocalPort();
+    }
+
+    public int adminPort() {
+        return adminConnector.getLocalPort();
+    }
+
+    public SnapshotRef snapshots() {
+        return snapshots;
+    }
+
+    public SnapshotBuilder control() {
+        return control;
+    }
+
+    public CuratorFramework curator() {
+        return curator;
+    }
+
+    public ZnodeLayout layout() {
+        return layout;
+    }
+
+    /** Blocks until the server stops. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                log.warn("proxy did not stop cleanly: {}", e.toString());
+            }
+        }
+        if (demo != null) {
+            demo.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (curator != null) {
+            curator.close();
+        }
+        if (embedded != null) {
+            embedded.close();
+        }
+        log.info("zkgate stopped");
+    }
+}

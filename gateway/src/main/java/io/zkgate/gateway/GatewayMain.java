@@ -1,0 +1,52 @@
+package io.zkgate.gateway;
+
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.config.SettingsException;
+import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar zkgate-gateway.jar [flags]}: exit 0 after a clean stop, 1 on failure, 2 on bad usage. */
+public final class GatewayMain {
+    private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
+
+    private GatewayMain() {}
+
+    public static void main(String[] args) {
+        GatewaySettings settings;
+        try {
+            settings = GatewaySettings.load(args, System.getenv());
+        } catch (SettingsException e) {
+            System.err.println("zkgate: " + e.getMessage());
+            if (e.exitCode() == SettingsException.USAGE) {
+                System.err.println();
+                System.err.print(GatewaySettings.usage());
+            }
+            System.exit(e.exitCode());
+            return;
+        }
+        if (settings == null) {
+            System.out.print(GatewaySettings.usage());
+            System.exit(0);
+            return;
+        }
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(settings);
+        } catch (EmbeddedZooKeeper.EmbeddedZooKeeperException e) {
+            log.error("{}", e.getMessage());
+            System.exit(1);
+            return;
+        } catch (Exception e) {
+            log.error("zkgate failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "zkgate-shutdown"));
+        try {
+            gateway.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.zkgate.gateway.balancer;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A backend as the request path sees it: address, weight and a live in-flight count. Endpoints are frozen into
+ * snapshots; a rebuilt snapshot reuses the in-flight counter of the same backend, so counts survive rebuilds.
+ * Thread-safe: fields are final, the counter is atomic.
+ */
+public final class Endpoint implements Comparable<Endpoint> {
+    private final String service;
+    private final String id;
+    private final String host;
+    private final int port;
+    private final int weight;
+    private final String baseUri;
+    /** Requests sent to this backend and not yet completed; one increment and one decrement per request. */
+    private final AtomicInteger inFlight;
+
+    public Endpoint(String service, String id, String host, int port, int weight) {
+        this(service, id, host, port, weight, new AtomicInteger());
+    }
+
+    private Endpoint(String service, String id, String host, int port, int weight, AtomicInteger inFlight) {
+        this.service = requireNonNull(service, "service");
+        this.id = requireNonNull(id, "id");
+        this.host = requireNonNull(host, "host");
+        if (weight < 0) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
+        }
+        this.port = port;
+        this.weight = weight;
+        this.baseUri = "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        this.inFlight = inFlight;
+    }
+
+    /** The same backend with another weight, sharing this one's in-flight counter. */
+    public Endpoint withWeight(int newWeight) {
+        return new Endpoint(service, id, host, port, newWeight, inFlight);
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    /** {@code http://host:port}, precomputed so the request path only appends the path. */
+    public String baseUri() {
+        return baseUri;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public void acquire() {
+        inFlight.incrementAndGet();
+    }
+
+    public void release() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Whether {@code other} is the same backend: service, id, host and port. */
+    public boolean sameBackend(Endpoint other) {
+        return service.equals(other.service) && id.equals(other.id) && host.equals(other.host) && port == other.port;
+    }
+
+    /** Orders by id, then address: round-robin order and hash rings are deterministic for a given set. */
+    @Override
+    public int compareTo(Endpoint o) {
+        int c = id.compareTo(o.id);
+        if (c != 0) {
+            return c;
+        }
+        c = host.compareTo(o.host);
+        return c != 0 ? c : Integer.compare(port, o.port);
+    }
+
+    @Override
+    public String toString() {
+        return service + "/" + id + "@" + host + ":" + port + (weight == 1 ? "" : " w" + weight);
+    }
+}

@@ -1,0 +1,78 @@
+package io.zkgate.gateway.proxy;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The contract's JSON error bodies: {@code {"status":503,"error":"no_instances","route":"orders","message":"..."}}.
+ * Stateless.
+ */
+public enum ErrorResponse {
+    NO_ROUTE(404, "no_route"),
+    NO_INSTANCES(503, "no_instances"),
+    UPSTREAM_UNREACHABLE(502, "upstream_unreachable"),
+    UPSTREAM_TIMEOUT(504, "upstream_timeout"),
+    SCRIPT_ERROR(500, "script_error");
+
+    private final int status;
+    private final String code;
+
+    ErrorResponse(int status, String code) {
+        this.status = status;
+        this.code = code;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** The JSON body; {@code route} may be null (no route matched). */
+    public String body(String route, String message) {
+        StringBuilder sb = new StringBuilder(96 + message.length());
+        sb.append("{\"status\":").append(status).append(",\"error\":\"").append(code).append("\",\"route\":");
+        if (route == null) {
+            sb.append("null");
+        } else {
+            quote(sb, route);
+        }
+        sb.append(",\"message\":");
+        quote(sb, message);
+        return sb.append("}\n").toString();
+    }
+
+    /** Writes the status and body; the caller completes the exchange. */
+    public void write(HttpServletResponse response, String route, String message) throws IOException {
+        byte[] body = body(route, message).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

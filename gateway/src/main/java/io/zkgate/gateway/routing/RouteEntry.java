@@ -1,0 +1,94 @@
+package io.zkgate.gateway.routing;
+
+import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.schema.Route;
+
+/**
+ * A route compiled for the request path: the match in the form the matcher compares, and the balancer over its
+ * service's instances in this snapshot. Immutable.
+ */
+public final class RouteEntry {
+    private final Route route;
+    private final String host;
+    private final String prefix;
+    private final String[] methods;
+    private final Balancer balancer;
+    private final long responseTimeoutMs;
+    private final long version;
+
+    /**
+     * @param route             the validated route
+     * @param znodeVersion      the version of the route's znode this entry was built from
+     * @param balancer          the balancer over the service's routable instances
+     * @param responseTimeoutMs the route's response timeout, or the gateway default
+     */
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs) {
+        this.route = route;
+        this.host = route.match().host();
+        String p = route.match().normalizedPrefix();
+        this.prefix = p.equals("/") ? "" : p;
+        this.methods = route.match().methods().toArray(new String[0]);
+        this.balancer = balancer;
+        this.responseTimeoutMs = responseTimeoutMs;
+        this.version = znodeVersion;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    public String id() {
+        return route.id();
+    }
+
+    public String service() {
+        return route.service();
+    }
+
+    public Balancer balancer() {
+        return balancer;
+    }
+
+    public long responseTimeoutMs() {
+        return responseTimeoutMs;
+    }
+
+    public long znodeVersion() {
+        return version;
+    }
+
+    public boolean stripPrefix() {
+        return route.stripPrefix();
+    }
+
+    /** The normalized prefix, empty for the root prefix; its length is what {@code stripPrefix} removes. */
+    public String prefix() {
+        return prefix;
+    }
+
+    String host() {
+        return host;
+    }
+
+    boolean hasMethods() {
+        return methods.length > 0;
+    }
+
+    /** Whether {@code path} starts with the prefix on a segment boundary: "/api" takes /api and /api/x, not /apix. */
+    boolean matchesPath(String path) {
+        int n = prefix.length();
+        return path.startsWith(prefix) && (path.length() == n || path.charAt(n) == '/' || n == 0);
+    }
+
+    boolean matchesMethod(String method) {
+        if (methods.length == 0) {
+            return true;
+        }
+        for (String m : methods) {
+            if (m.equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,30 @@
+package io.zkgate.gateway;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.support.Http;
+import java.time.Duration;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+
+class ReadinessTest {
+    @Test
+    void readyIs503BeforeTheFirstFullSyncAnd200AfterWhileHealthIsAlways200() throws Exception {
+        InstanceSpec spec = InstanceSpec.newInstanceSpec();
+        try (TestingServer zk = new TestingServer(spec, false);
+                Gateway gateway = Gateway.start(GatewaySettings.of("--zk", zk.getConnectString(), "--port", "0",
+                        "--admin-port", "0", "--zk-connection-timeout-ms", "1000"))) {
+            assertEquals(200, Http.get(gateway.adminPort(), "/health").statusCode());
+            assertEquals(503, Http.get(gateway.adminPort(), "/ready").statusCode());
+            Thread.sleep(500);
+            assertEquals(503, Http.get(gateway.adminPort(), "/ready").statusCode(), "ZooKeeper is still down");
+
+            zk.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(gateway.adminPort(), "/ready").statusCode() == 200);
+            assertEquals(200, Http.get(gateway.adminPort(), "/health").statusCode());
+        }
+    }
+}

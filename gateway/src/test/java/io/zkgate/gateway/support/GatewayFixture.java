@@ -1,0 +1,53 @@
+package io.zkgate.gateway.support;
+
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.Gateway;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+
+/** A real ZooKeeper (curator-test), a gateway on free ports pointed at it, and an operator's own client. */
+public final class GatewayFixture implements AutoCloseable {
+    public final TestingServer zk;
+    public final Gateway gateway;
+    public final CuratorFramework operator;
+    public final ZkWriter writer;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    public GatewayFixture(String... extraFlags) throws Exception {
+        zk = new TestingServer();
+        List<String> flags = new ArrayList<>(List.of("--zk", zk.getConnectString(), "--port", "0",
+                "--admin-port", "0", "--admin-host", "127.0.0.1", "--zk-session-timeout-ms", "10000"));
+        flags.addAll(List.of(extraFlags));
+        gateway = Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
+        operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
+        operator.start();
+        writer = new ZkWriter(operator);
+    }
+
+    public int port() {
+        return gateway.port();
+    }
+
+    public int adminPort() {
+        return gateway.adminPort();
+    }
+
+    public <T extends AutoCloseable> T closeLater(T c) {
+        closeables.add(c);
+        return c;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+        gateway.close();
+        operator.close();
+        zk.close();
+    }
+}
