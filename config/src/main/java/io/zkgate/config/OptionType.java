@@ -3,8 +3,13 @@ package io.zkgate.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -17,6 +22,11 @@ import java.util.regex.Pattern;
  */
 public record OptionType(String expected, Function<String, Object> parser) {
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\[\\]:-]+:\\d{1,5}");
+    private static final Pattern ZNODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    /** The form of {@link #keyValues()}; options of this type may be given more than once. */
+    private static final String KEY_VALUES = "key=value[,key=value...] (the flag may repeat)";
 
     public static OptionType integer(int min, int max) {
         return new OptionType("integer " + min + "-" + max, text -> {
@@ -97,5 +107,52 @@ public record OptionType(String expected, Function<String, Object> parser) {
             String t = text.trim();
             return t.matches("(/[A-Za-z0-9._:-]+)+") ? t : null;
         });
+    }
+
+    /**
+     * String pairs {@code k=v[,k=v...]} as an unmodifiable map in the given order; empty text is an empty map. Keys
+     * are 1-128 of letters, digits, '.', '_', '-'; values may not contain ','. A flag of this type may repeat, each
+     * occurrence adding its pairs.
+     */
+    public static OptionType keyValues() {
+        return new OptionType(KEY_VALUES, text -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String pair : text.split(",", -1)) {
+                String p = pair.trim();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                int eq = p.indexOf('=');
+                if (eq <= 0 || !KEY.matcher(p.substring(0, eq).trim()).matches()) {
+                    return null;
+                }
+                out.put(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
+            }
+            return Collections.unmodifiableMap(out);
+        });
+    }
+
+    /** Whether a flag of this type may be given more than once (its values are then joined with ','). */
+    public boolean isRepeatable() {
+        return KEY_VALUES.equals(expected);
+    }
+
+    /** An absolute {@code http://} or {@code https://} URL with a host, as a {@link URI}. */
+    public static OptionType httpUrl() {
+        return new OptionType("http:// or https:// URL", text -> {
+            try {
+                URI uri = new URI(text.trim());
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null ? uri : null;
+            } catch (URISyntaxException e) {
+                return null;
+            }
+        });
+    }
+
+    /** One znode path segment usable as a service or instance name. */
+    public static OptionType znodeName() {
+        return new OptionType("1-128 of letters, digits, '.', '_', ':', '-', starting with a letter or digit",
+                text -> ZNODE_NAME.matcher(text.trim()).matches() ? text.trim() : null);
     }
 }

@@ -149,6 +149,9 @@ public final class SettingsLoader {
                 throw new SettingsException(SettingsException.USAGE,
                         "flag --" + name + ": missing value (expected: " + o.type().expected() + ")");
             }
+            if (o.type().isRepeatable() && flags.containsKey(name)) {
+                value = flags.get(name) + "," + value;
+            }
             flags.put(name, value);
         }
         return help;
@@ -187,6 +190,8 @@ public final class SettingsLoader {
                 StringBuilder joined = new StringBuilder();
                 v.forEach(n -> joined.append(joined.length() == 0 ? "" : ",").append(n.asText()));
                 out.put(key, joined.toString());
+            } else if (o.type().isRepeatable() && (v.isArray() || v.isObject())) {
+                out.put(key, joinPairs(v));
             } else if (v.isValueNode()) {
                 out.put(key, v.asText());
             } else {
@@ -194,6 +199,18 @@ public final class SettingsLoader {
                         + ": a " + (v.isArray() ? "list" : "mapping") + " (expected: " + o.type().expected() + ")");
             }
         }
+    }
+
+    /** A YAML list of {@code k=v} strings or a mapping of keys to values, as {@code k=v,k=v}. */
+    private static String joinPairs(JsonNode v) {
+        StringBuilder joined = new StringBuilder();
+        if (v.isArray()) {
+            v.forEach(n -> joined.append(joined.length() == 0 ? "" : ",").append(n.asText()));
+        } else {
+            v.fields().forEachRemaining(e -> joined.append(joined.length() == 0 ? "" : ",")
+                    .append(e.getKey()).append('=').append(e.getValue().asText()));
+        }
+        return joined.toString();
     }
 
     private static Option byEnv(List<Option> options, String envName) {
