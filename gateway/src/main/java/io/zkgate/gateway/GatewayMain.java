@@ -42,7 +42,11 @@ public final class GatewayMain {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "zkgate-shutdown"));
+        // A SIGTERM is the normal way to stop a gateway: after a clean stop, exit 0 rather than the JVM's 143.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            Runtime.getRuntime().halt(0);
+        }, "zkgate-shutdown"));
         try {
             gateway.join();
         } catch (InterruptedException e) {

@@ -23,6 +23,10 @@ public final class TestBackend implements Closeable {
     private final AtomicInteger hits = new AtomicInteger();
 
     private TestBackend(String name, boolean stall) throws Exception {
+        this(name, stall, 0);
+    }
+
+    private TestBackend(String name, boolean stall, long delayMs) throws Exception {
         this.name = name;
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("backend-" + name);
@@ -37,6 +41,13 @@ public final class TestBackend implements Closeable {
                 hits.incrementAndGet();
                 if (stall) {
                     return true; // never completes the callback: the response never starts
+                }
+                if (delayMs > 0) {
+                    try {
+                        Thread.sleep(delayMs);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 String query = request.getHttpURI().getQuery();
                 String body = name + " " + request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + "\n";
@@ -54,6 +65,11 @@ public final class TestBackend implements Closeable {
 
     public static TestBackend start(String name) throws Exception {
         return new TestBackend(name, false);
+    }
+
+    /** A backend that answers each request after {@code delayMs}. */
+    public static TestBackend slow(String name, long delayMs) throws Exception {
+        return new TestBackend(name, false, delayMs);
     }
 
     /** A backend that accepts requests and never answers. */

@@ -1,0 +1,88 @@
+package io.zkgate.gateway;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zkgate.gateway.support.Http;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runnable jar itself, as a separate process: catches what the test class path hides (an embedded ZooKeeper
+ * needs snappy-java and metrics-core at run time, which curator-test brings to tests).
+ */
+class GatewayJarIT {
+    private static final Path JAR = Path.of("target", "zkgate-gateway.jar");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theJarRunsTheDemoOnItsEmbeddedZooKeeperAndStopsCleanlyOnSigterm() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        int zk = freePort();
+        Path log = dir.resolve("gateway.log");
+        Process p = start(log, "--demo", "--port", Integer.toString(port), "--admin-port", Integer.toString(admin),
+                "--embedded-zk-port", Integer.toString(zk), "--data-dir", dir.resolve("data").toString());
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Http.get(admin, "/ready").statusCode() == 200
+                            && Http.get(port, "/demo/").statusCode() == 200);
+            String a = Http.get(port, "/demo/").body().trim();
+            String b = Http.get(port, "/demo/").body().trim();
+            assertTrue(a.startsWith("demo-") && b.startsWith("demo-"), a + " / " + b);
+            assertNotEquals(a, b, "alternates between the two demo backends");
+            assertTrue(Files.isDirectory(dir.resolve("data").resolve("zookeeper")));
+        } finally {
+            p.destroy();
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("embedded ZooKeeper stopped") && out.contains("zkgate stopped"), out);
+    }
+
+    @Test
+    void helpExitsZeroAndBadFlagsExitTwoWithUsage() throws Exception {
+        Path log = dir.resolve("help.log");
+        Process help = start(log, "--help");
+        assertTrue(help.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, help.exitValue());
+        String usage = Files.readString(log);
+        for (String flag : List.of("--port", "--admin-port", "--admin-host", "--zk", "--embedded-zk-port",
+                "--data-dir", "--config", "--demo")) {
+            assertTrue(usage.contains(flag), "usage lists " + flag);
+        }
+
+        Process bad = start(dir.resolve("bad.log"), "--port", "eighty");
+        assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue());
+        String err = Files.readString(dir.resolve("bad.log"));
+        assertTrue(err.contains("--port") && err.contains("eighty") && err.contains("Usage:"), err);
+    }
+
+    private static Process start(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-jar", JAR.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

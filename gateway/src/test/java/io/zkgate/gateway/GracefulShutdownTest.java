@@ -1,0 +1,46 @@
+package io.zkgate.gateway;
+
+import static io.zkgate.gateway.support.ZkWriter.route;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.TestBackend;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class GracefulShutdownTest {
+    @Test
+    void closingLetsAnInFlightRequestFinishAndThenStopsAccepting() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            TestBackend slow = f.closeLater(TestBackend.slow("slow", 1500));
+            f.writer.register("slow", "1", slow.port(), 1);
+            f.writer.putRoute("slow", route("slow", "/slow", "slow"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/slow").statusCode() == 200);
+
+            int port = f.port();
+            HttpClient client = HttpClient.newHttpClient();
+            CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/slow/last")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(5)).until(() -> slow.hits() >= 2);
+
+            f.gateway.close();
+
+            HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode());
+            assertEquals("slow /slow/last\n", r.body());
+            assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "no longer accepting");
+        }
+    }
+}
