@@ -1,0 +1,102 @@
+package io.zkgate.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewaySettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsAreTheContractsPortsAndTheEmbeddedZooKeeper() throws Exception {
+        GatewaySettings s = GatewaySettings.load(new String[0], Map.of());
+        assertEquals(8080, s.port());
+        assertEquals(9090, s.adminPort());
+        assertEquals("127.0.0.1", s.adminHost());
+        assertTrue(s.embeddedZooKeeper());
+        assertEquals(2181, s.embeddedZkPort());
+        assertEquals(Path.of("./data/zookeeper"), s.zooKeeperDataDir());
+        assertEquals("/zkgate", s.zkgateRoot());
+        assertEquals("/services", s.servicesRoot());
+    }
+
+    @Test
+    void fileThenEnvironmentThenFlagsEachOverrideTheOneBefore() throws Exception {
+        Path file = dir.resolve("gw.yaml");
+        Files.writeString(file, "port: 1111\nadmin-port: 2222\nzk:\n  - zk1:2181\n  - zk2:2181\ndemo: true\n");
+        GatewaySettings fromFile = GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of());
+        assertEquals(1111, fromFile.port());
+        assertEquals("zk1:2181,zk2:2181", fromFile.zkConnect());
+        assertTrue(fromFile.demo());
+
+        Map<String, String> env = Map.of("ZKGATE_CONFIG", file.toString(), "ZKGATE_ADMIN_PORT", "3333",
+                "ZKGATE_PORT", "4444", "PATH", "/bin");
+        GatewaySettings s = GatewaySettings.load(new String[] {"--port=5555"}, env);
+        assertEquals(5555, s.port(), "flag beats environment");
+        assertEquals(3333, s.adminPort(), "environment beats file");
+        assertEquals("zk1:2181,zk2:2181", s.zkConnect(), "file beats default");
+    }
+
+    @Test
+    void badFlagsAreUsageErrorsNamingTheFlagAndTheExpectedForm() {
+        SettingsException bad = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--port", "http"}, Map.of()));
+        assertEquals(2, bad.exitCode());
+        assertEquals("flag --port: port: 'http' (expected: integer 0-65535)", bad.getMessage());
+
+        SettingsException unknown = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--prot", "1"}, Map.of()));
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.getMessage().contains("unknown flag --prot"));
+
+        SettingsException missing = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--zk"}, Map.of()));
+        assertTrue(missing.getMessage().contains("--zk: missing value"));
+
+        SettingsException zk = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--zk", "zk1"}, Map.of()));
+        assertTrue(zk.getMessage().contains("expected: host:port"), zk.getMessage());
+
+        SettingsException env = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[0], Map.of("ZKGATE_ADMINPORT", "1")));
+        assertEquals(2, env.exitCode());
+        assertTrue(env.getMessage().contains("ZKGATE_ADMINPORT: unknown setting"), env.getMessage());
+    }
+
+    @Test
+    void aBadConfigFileFailsNamingTheFileAndKey() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "port: 8080\nadmin_port: 9\n");
+        SettingsException unknown = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of()));
+        assertEquals(1, unknown.exitCode());
+        assertTrue(unknown.getMessage().startsWith(file + ": admin_port: unknown setting"), unknown.getMessage());
+
+        Files.writeString(file, "port: -1\n");
+        SettingsException value = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of()));
+        assertEquals(file + ": port: '-1' (expected: integer 0-65535)", value.getMessage());
+
+        SettingsException absent = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--config", dir.resolve("none.yaml").toString()}, Map.of()));
+        assertTrue(absent.getMessage().endsWith("none.yaml: no such file"), absent.getMessage());
+    }
+
+    @Test
+    void helpIsRecognisedAndTheUsageListsEveryFlagWithItsEnvironmentVariable() throws Exception {
+        assertNull(GatewaySettings.load(new String[] {"--help"}, Map.of()));
+        String usage = GatewaySettings.usage();
+        for (Option o : GatewaySettings.OPTIONS) {
+            assertTrue(usage.contains(o.flag()), o.flag());
+            assertTrue(usage.contains(o.envName()), o.envName());
+        }
+    }
+}
