@@ -1,0 +1,78 @@
+package io.zkgate.schema.cli;
+
+import io.zkgate.schema.ZkAuth;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.KeeperException;
+
+/** One CLI command's ZooKeeper session. Not thread-safe: one command uses it at a time. */
+final class Connection implements AutoCloseable {
+    private final CuratorFramework client;
+
+    private Connection(CuratorFramework client) {
+        this.client = client;
+    }
+
+    static Connection open(String connectString, ZkAuth auth, int timeoutMs) throws CtlException {
+        CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
+                .connectString(connectString)
+                .connectionTimeoutMs(timeoutMs)
+                .sessionTimeoutMs(Math.max(timeoutMs, 10_000))
+                .retryPolicy(new RetryNTimes(2, 250));
+        if (auth != null) {
+            b.authorization(ZkAuth.SCHEME, auth.authBytes());
+        }
+        CuratorFramework client = b.build();
+        client.start();
+        boolean connected;
+        try {
+            connected = client.blockUntilConnected(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connected = false;
+        }
+        if (!connected) {
+            client.close();
+            throw CtlException.failed("cannot reach ZooKeeper at " + connectString + " within " + timeoutMs
+                    + " ms (set --zk or ZKGATE_ZK)");
+        }
+        return new Connection(client);
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /** An operator-readable sentence for a failure from ZooKeeper or Curator. */
+    static String describe(Throwable e) {
+        if (e instanceof KeeperException.NoAuthException) {
+            return "not authorised to change " + path(e) + " (give an operator's --auth user:password)";
+        }
+        if (e instanceof KeeperException.NoNodeException) {
+            return path(e) + " does not exist (run 'zkgate-ctl init' first)";
+        }
+        if (e instanceof KeeperException.ConnectionLossException
+                || e instanceof KeeperException.SessionExpiredException) {
+            return "lost the connection to ZooKeeper; nothing more was written (run the command again)";
+        }
+        if (e instanceof KeeperException.AuthFailedException) {
+            return "ZooKeeper refused the credentials given with --auth";
+        }
+        if (e instanceof KeeperException) {
+            return "ZooKeeper: " + e.getMessage();
+        }
+        return e.toString();
+    }
+
+    private static String path(Throwable e) {
+        String path = ((KeeperException) e).getPath();
+        return path == null ? "the node" : path;
+    }
+}

@@ -1,0 +1,297 @@
+package io.zkgate.schema.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.zkgate.schema.Problem;
+import io.zkgate.schema.Route;
+import io.zkgate.schema.RouteCodec;
+import io.zkgate.schema.RouteFiles;
+import io.zkgate.schema.ValidationException;
+import io.zkgate.schema.ZnodeLayout;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code routes}: validate, apply, list, get, delete. Not thread-safe. */
+@Command(name = "routes", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
+        description = "Validate route files and edit the routes in ZooKeeper.",
+        subcommands = {
+            RoutesCommand.Validate.class,
+            RoutesCommand.Apply.class,
+            RoutesCommand.ListRoutes.class,
+            RoutesCommand.Get.class,
+            RoutesCommand.Delete.class
+        })
+final class RoutesCommand implements Runnable {
+    @ParentCommand
+    ZkgateCtl.Root root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** Prints every problem of a failed load and returns the exception that ends the command. */
+    static CtlException rejected(PrintWriter err, List<Problem> problems, String what) {
+        for (Problem p : problems) {
+            err.println(p);
+        }
+        return CtlException.failed(problems.size() + (problems.size() == 1 ? " problem" : " problems") + "; " + what);
+    }
+
+    /** {@code routes validate}. */
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = {
+                "Check route files offline (no ZooKeeper needed) with the same validation the gateway runs.",
+                "YAML or JSON; a document holds one route or a list of routes; YAML files may hold several"
+                        + " documents. A directory is read recursively (*.yaml, *.yml, *.json)."
+            })
+    static final class Validate implements Callable<Integer> {
+        @ParentCommand
+        RoutesCommand routes;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "route files or directories")
+        List<Path> paths;
+
+        @Override
+        public Integer call() throws Exception {
+            RouteFiles.Loaded loaded = RouteFiles.load(paths);
+            if (!loaded.ok()) {
+                throw rejected(routes.root.err(), loaded.problems(), "the files are not valid");
+            }
+            routes.root.out().println("ok: " + loaded.routes().size() + " routes in " + loaded.files() + " files");
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code routes apply}. */
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = {
+                "Make ZooKeeper hold the routes in the files: prints the diff (added, changed field by field,"
+                        + " removed), then writes every change in one ZooKeeper transaction that checks the"
+                        + " version of everything it read. If anyone changed the routes since they were read,"
+                        + " the transaction fails as a whole: exit 1, nothing written.",
+                "Routes in ZooKeeper that the files do not hold are kept unless --prune is given."
+            })
+    static final class Apply implements Callable<Integer> {
+        @ParentCommand
+        RoutesCommand routes;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "route files or directories")
+        List<Path> paths;
+
+        @Option(names = "--dry-run", description = "print the diff, write nothing")
+        boolean dryRun;
+
+        @Option(names = "--prune", description = "remove routes that are in ZooKeeper but not in the files")
+        boolean prune;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = routes.root;
+            ZnodeLayout layout = root.layout(spec);
+            RouteFiles.Loaded loaded = RouteFiles.load(paths);
+            if (!loaded.ok()) {
+                throw rejected(root.err(), loaded.problems(), "nothing was written");
+            }
+            PrintWriter out = root.out();
+            try (Connection c = root.connect(spec)) {
+                RoutePlan plan = RoutePlan.compute(c.client(), layout, loaded.routes(), prune);
+                if (!plan.problems().isEmpty()) {
+                    throw rejected(root.err(), plan.problems(), "nothing was written");
+                }
+                plan.print(out);
+                if (dryRun) {
+                    out.println("dry run: nothing was written");
+                    return ZkgateCtl.OK;
+                }
+                if (plan.isEmpty()) {
+                    out.println("nothing to apply: ZooKeeper holds these routes");
+                    return ZkgateCtl.OK;
+                }
+                root.beforeCommit().run();
+                int version = plan.commit(c.client());
+                out.println("applied in one transaction: route version " + plan.routeVersion() + " -> " + version);
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code routes list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the routes in ZooKeeper; znodes that fail validation are marked INVALID.")
+    static final class ListRoutes implements Callable<Integer> {
+        @ParentCommand
+        RoutesCommand routes;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = routes.root;
+            ZnodeLayout layout = root.layout(spec);
+            PrintWriter out = root.out();
+            try (Connection c = root.connect(spec)) {
+                CuratorFramework client = c.client();
+                Stat rootStat = client.checkExists().forPath(layout.routesPath());
+                if (rootStat == null) {
+                    throw CtlException.failed(layout.routesPath() + " does not exist (run 'zkgate-ctl init' first)");
+                }
+                List<String> children = new ArrayList<>(client.getChildren().forPath(layout.routesPath()));
+                Collections.sort(children);
+                out.println("route version " + rootStat.getVersion() + ", " + children.size() + " routes");
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"ID", "HOST", "PREFIX", "METHODS", "SERVICE", "POLICY", "SCRIPT"});
+                for (String id : children) {
+                    String path = layout.routesPath() + "/" + id;
+                    byte[] data;
+                    try {
+                        data = client.getData().forPath(path);
+                    } catch (KeeperException.NoNodeException e) {
+                        continue;
+                    }
+                    try {
+                        Route r = RouteCodec.parse(path, data == null ? new byte[0] : data, id);
+                        rows.add(new String[] {
+                            id,
+                            r.match().host() == null ? "*" : r.match().host(),
+                            r.match().pathPrefix(),
+                            r.match().methods().isEmpty() ? "*" : String.join(",", r.match().methods()),
+                            r.service(),
+                            r.policy().wireName(),
+                            r.script() == null ? "-" : r.script()
+                        });
+                    } catch (ValidationException e) {
+                        rows.add(new String[] {id, "INVALID", e.problems().get(0).field() + ": "
+                                + e.problems().get(0).reason()});
+                        for (Problem p : e.problems()) {
+                            root.err().println(p);
+                        }
+                    }
+                }
+                Table.print(out, rows);
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** Output formats of {@code routes get}. */
+    enum Format { json, yaml }
+
+    /** {@code routes get}. */
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Print one route as JSON (as stored) or YAML (ready to edit and apply).")
+    static final class Get implements Callable<Integer> {
+        private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory()
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+        @ParentCommand
+        RoutesCommand routes;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "route id")
+        String id;
+
+        @Option(names = {"-o", "--format"}, paramLabel = "FORMAT", defaultValue = "json",
+                description = "json or yaml (default: ${DEFAULT-VALUE})")
+        Format format;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = routes.root;
+            ZnodeLayout layout = root.layout(spec);
+            String path = layout.routePath(ZkgateCtl.checkName(spec, "ID", id));
+            try (Connection c = root.connect(spec)) {
+                byte[] data;
+                try {
+                    data = c.client().getData().forPath(path);
+                } catch (KeeperException.NoNodeException e) {
+                    throw CtlException.failed("no route '" + id + "' (" + path + " does not exist)");
+                }
+                Route route;
+                try {
+                    route = RouteCodec.parse(path, data == null ? new byte[0] : data, id);
+                } catch (ValidationException e) {
+                    root.out().println(new String(data, StandardCharsets.UTF_8));
+                    throw rejected(root.err(), e.problems(), "the stored route is not valid (printed as stored)");
+                }
+                JsonNode tree = RouteCodec.toTree(route);
+                if (format == Format.yaml) {
+                    root.out().print(YAML.writeValueAsString(tree));
+                } else {
+                    root.out().println(new String(RouteCodec.toJson(route), StandardCharsets.UTF_8));
+                }
+                root.out().flush();
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code routes delete}. */
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete one route, in a transaction that bumps the route version.")
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand
+        RoutesCommand routes;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "route id")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = routes.root;
+            ZnodeLayout layout = root.layout(spec);
+            String path = layout.routePath(ZkgateCtl.checkName(spec, "ID", id));
+            try (Connection c = root.connect(spec)) {
+                CuratorFramework client = c.client();
+                Stat rootStat = new Stat();
+                byte[] rootData;
+                Stat stat = client.checkExists().forPath(path);
+                if (stat == null) {
+                    throw CtlException.failed("no route '" + id + "' (" + path + " does not exist)");
+                }
+                rootData = client.getData().storingStatIn(rootStat).forPath(layout.routesPath());
+                try {
+                    client.transaction().forOperations(
+                            client.transactionOp().setData().withVersion(rootStat.getVersion())
+                                    .forPath(layout.routesPath(), rootData == null ? new byte[0] : rootData),
+                            client.transactionOp().delete().withVersion(stat.getVersion()).forPath(path));
+                } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+                    throw CtlException.failed("conflict: the routes changed in ZooKeeper while deleting '" + id
+                            + "'; nothing was deleted. Run the command again.");
+                }
+                root.out().println("deleted route '" + id + "' (route version " + rootStat.getVersion() + " -> "
+                        + (rootStat.getVersion() + 1) + ")");
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+}
