@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -178,7 +179,7 @@ final class RoutesCommand implements Runnable {
                             id,
                             r.match().host() == null ? "*" : r.match().host(),
                             r.match().pathPrefix(),
-                            r.match().methods().isEmpty() ? "*" : String.join(",", r.match().methods()),
+                            r.match().methods().isEmpty() ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
                             r.service(),
                             r.policy().wireName(),
                             r.script() == null ? "-" : r.script()

@@ -25,8 +25,14 @@ import org.junit.jupiter.api.BeforeEach;
 abstract class ZkTestSupport {
     static final ZnodeLayout LAYOUT = ZnodeLayout.defaults();
 
+    /** The operator identity tests lock the tree to. */
+    static final String OPS = "ops:s3cret";
+
     static TestingServer server;
+    /** Unauthenticated, like a gateway. */
     static CuratorFramework observer;
+    /** Authenticated as {@link #OPS}; cleans up locked trees. */
+    static CuratorFramework admin;
 
     @BeforeAll
     static void startZooKeeper() throws Exception {
@@ -34,19 +40,25 @@ abstract class ZkTestSupport {
         observer = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         observer.start();
         observer.blockUntilConnected();
+        admin = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+                .retryPolicy(new RetryOneTime(100)).authorization("digest", OPS.getBytes(StandardCharsets.UTF_8))
+                .build();
+        admin.start();
+        admin.blockUntilConnected();
     }
 
     @AfterAll
     static void stopZooKeeper() throws Exception {
         observer.close();
+        admin.close();
         server.close();
     }
 
     @BeforeEach
     void emptyTree() throws Exception {
         for (String root : List.of(LAYOUT.zkgateRoot(), LAYOUT.servicesPath())) {
-            if (observer.checkExists().forPath(root) != null) {
-                observer.delete().deletingChildrenIfNeeded().forPath(root);
+            if (admin.checkExists().forPath(root) != null) {
+                admin.delete().deletingChildrenIfNeeded().forPath(root);
             }
         }
     }
