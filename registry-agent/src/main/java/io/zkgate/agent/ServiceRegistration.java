@@ -3,64 +3,61 @@ package io.zkgate.agent;
 import static java.util.Objects.requireNonNull;
 
 import java.io.Closeable;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.x.discovery.ServiceDiscovery;
-import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
-import org.apache.curator.x.discovery.ServiceInstance;
-import org.apache.curator.x.discovery.ServiceType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One instance registered through curator-x-discovery's {@link ServiceDiscovery}, which writes the ephemeral znode
- * {@code <servicesRoot>/<name>/<id>} and re-registers it when the session reconnects. The caller owns the
- * {@link CuratorFramework}. Thread-safe.
+ * One instance registered on a client the caller owns, kept registered by a {@link RegistryAgent} (re-created after
+ * session loss or deletion), with no health check, no drain period and no shutdown hook. Thread-safe.
  */
 public final class ServiceRegistration implements Closeable {
-    private static final Logger log = LoggerFactory.getLogger(ServiceRegistration.class);
+    private final RegistryAgent agent;
 
-    private final ServiceDiscovery<InstancePayload> discovery;
-    private final ServiceInstance<InstancePayload> instance;
-
-    private ServiceRegistration(ServiceDiscovery<InstancePayload> discovery, ServiceInstance<InstancePayload> instance) {
-        this.discovery = discovery;
-        this.instance = instance;
+    private ServiceRegistration(RegistryAgent agent) {
+        this.agent = agent;
     }
 
-    /** Registers the instance now; returns once the znode is written. */
+    /**
+     * Registers the instance now; returns once the znode is written.
+     *
+     * @throws IllegalStateException when it was not written within the client's connection timeout
+     */
     public static ServiceRegistration register(CuratorFramework client, String servicesRoot, String service,
             String id, String address, int port, int weight, Map<String, String> metadata) throws Exception {
         requireNonNull(client, "client");
-        ServiceInstance<InstancePayload> instance = new ServiceInstance<>(service, id, address, port, null,
-                new InstancePayload(weight, metadata), System.currentTimeMillis(), ServiceType.DYNAMIC, null, true);
-        ServiceDiscovery<InstancePayload> discovery = ServiceDiscoveryBuilder.builder(InstancePayload.class)
+        RegistryAgent agent = RegistryAgent.builder()
                 .client(client)
-                .basePath(servicesRoot)
-                .serializer(new InstanceJsonSerializer())
-                .thisInstance(instance)
-                .build();
-        discovery.start();
-        log.info("registered {}/{}/{} at {}:{} weight {}", servicesRoot, service, id, address, port, weight);
-        return new ServiceRegistration(discovery, instance);
+                .servicesRoot(servicesRoot)
+                .service(service)
+                .id(id)
+                .address(address)
+                .port(port)
+                .weight(weight)
+                .metadata(metadata == null ? Map.of() : metadata)
+                .drainPeriod(Duration.ZERO)
+                .shutdownHook(false)
+                .build()
+                .start();
+        Duration wait = Duration.ofMillis(Math.max(1000, client.getZookeeperClient().getConnectionTimeoutMs()));
+        if (!agent.awaitRegistered(wait)) {
+            agent.close();
+            throw new IllegalStateException(agent.path() + ": not registered within " + wait.toMillis() + " ms");
+        }
+        return new ServiceRegistration(agent);
     }
 
     public String service() {
-        return instance.getName();
+        return agent.service();
     }
 
     public String id() {
-        return instance.getId();
+        return agent.id();
     }
 
     /** Unregisters the instance (deletes its znode) and stops re-registering it. */
     @Override
     public void close() {
-        try {
-            discovery.close();
-            log.info("unregistered {}/{}", instance.getName(), instance.getId());
-        } catch (Exception e) {
-            log.warn("unregistering {}/{} failed: {}", instance.getName(), instance.getId(), e.toString());
-        }
+        agent.close();
     }
 }
