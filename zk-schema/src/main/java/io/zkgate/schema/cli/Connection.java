@@ -53,7 +53,8 @@ final class Connection implements AutoCloseable {
     /** An operator-readable sentence for a failure from ZooKeeper or Curator. */
     static String describe(Throwable e) {
         if (e instanceof KeeperException.NoAuthException) {
-            return "not authorised to change " + path(e) + " (give an operator's --auth user:password)";
+            return "not authorised to change " + path(e) + " (give an operator's --auth user:password); nothing was"
+                    + " written";
         }
         if (e instanceof KeeperException.NoNodeException) {
             return path(e) + " does not exist (run 'zkgate-ctl init' first)";

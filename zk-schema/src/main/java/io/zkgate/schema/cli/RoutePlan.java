@@ -181,7 +181,8 @@ public final class RoutePlan {
         Set<String> scripts = new LinkedHashSet<>();
         for (RouteFiles.Entry e : desired) {
             String script = e.route().script();
-            if (script != null && scripts.add(script) && client.checkExists().forPath(layout.scriptPath(script)) == null) {
+            if (script != null && scripts.add(script)
+                    && client.checkExists().forPath(layout.scriptPath(script)) == null) {
                 problems.add(new Problem(e.source(), "script", "'" + script + "' is not in ZooKeeper (expected: put "
                         + "it first with 'zkgate-ctl scripts put " + script + " FILE')"));
             }
@@ -291,8 +292,15 @@ public final class RoutePlan {
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
                 | KeeperException.NodeExistsException e) {
             throw conflict(client, e, what);
+        } catch (KeeperException.NoAuthException e) {
+            throw CtlException.failed(notAuthorised(routesPath));
         }
         return results.get(0).getResultStat().getVersion();
+    }
+
+    /** A multi-op's refusal names no path; the routes znode is the one every apply writes. */
+    static String notAuthorised(String path) {
+        return "not authorised to change " + path + " (give an operator's --auth user:password); nothing was written";
     }
 
     private CtlException conflict(CuratorFramework client, KeeperException e, List<String> what) {

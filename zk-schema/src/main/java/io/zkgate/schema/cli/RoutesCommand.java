@@ -179,7 +179,8 @@ final class RoutesCommand implements Runnable {
                             id,
                             r.match().host() == null ? "*" : r.match().host(),
                             r.match().pathPrefix(),
-                            r.match().methods().isEmpty() ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
+                            r.match().methods().isEmpty()
+                                    ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
                             r.service(),
                             r.policy().wireName(),
                             r.script() == null ? "-" : r.script()
@@ -288,6 +289,8 @@ final class RoutesCommand implements Runnable {
                 } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
                     throw CtlException.failed("conflict: the routes changed in ZooKeeper while deleting '" + id
                             + "'; nothing was deleted. Run the command again.");
+                } catch (KeeperException.NoAuthException e) {
+                    throw CtlException.failed(RoutePlan.notAuthorised(layout.routesPath()));
                 }
                 root.out().println("deleted route '" + id + "' (route version " + rootStat.getVersion() + " -> "
                         + (rootStat.getVersion() + 1) + ")");

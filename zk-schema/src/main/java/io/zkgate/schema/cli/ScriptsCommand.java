@@ -141,7 +141,8 @@ final class ScriptsCommand implements Runnable {
     }
 
     /** {@code scripts list}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the scripts and the routes using them.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the scripts and the routes using them.")
     static final class ListScripts implements Callable<Integer> {
         @ParentCommand
         ScriptsCommand scripts;
@@ -251,6 +252,8 @@ final class ScriptsCommand implements Runnable {
                 } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
                     throw CtlException.failed("conflict: the routes or script '" + name + "' changed in ZooKeeper "
                             + "meanwhile; nothing was deleted. Run the command again.");
+                } catch (KeeperException.NoAuthException e) {
+                    throw CtlException.failed(RoutePlan.notAuthorised(layout.scriptsPath()));
                 }
                 root.out().println("deleted script '" + name + "'");
             }

@@ -74,6 +74,10 @@ final class ServicesCommand implements Runnable {
                     names = new ArrayList<>(client.getChildren().forPath(layout.servicesPath()));
                     Collections.sort(names);
                 }
+                if (names.isEmpty()) {
+                    root.out().println("no services registered");
+                    return ZkgateCtl.OK;
+                }
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"SERVICE", "INSTANCE", "ADDRESS", "WEIGHT", "STATE", "REGISTERED"});
                 for (String service : names) {
@@ -157,7 +161,8 @@ final class ServicesCommand implements Runnable {
             try {
                 agentAuth = ZkAuth.parse(agent);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "AGENT_USER:AGENT_PASSWORD: (expected: user:password)");
+                throw new ParameterException(spec.commandLine(),
+                        "AGENT_USER:AGENT_PASSWORD: (expected: user:password)");
             }
             List<ACL> acl = ZkAcls.serviceSubtree(List.of(operator), agentAuth);
             try (Connection c = root.connect(spec)) {

@@ -216,7 +216,8 @@ public final class ZkgateCtl {
     /** Rejects a name that cannot be one znode path segment, as a usage error. */
     static String checkName(CommandSpec spec, String what, String name) {
         if (!ZnodeLayout.isValidName(name)) {
-            throw new ParameterException(spec.commandLine(), what + ": '" + name + "' (" + ZnodeLayout.nameRule() + ")");
+            throw new ParameterException(spec.commandLine(),
+                    what + ": '" + name + "' (" + ZnodeLayout.nameRule() + ")");
         }
         return name;
     }

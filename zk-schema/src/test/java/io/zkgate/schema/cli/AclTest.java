@@ -104,8 +104,10 @@ class AclTest extends ZkTestSupport {
         CtlRun put = ctl("scripts", "put", "auth", write(dir, "x.lua", "return 1\n").toString());
 
         assertEquals(1, apply.code(), apply.toString());
-        assertTrue(apply.err().contains("not authorised to change"), apply.err());
-        assertTrue(apply.err().contains("--auth"), apply.err());
+        assertTrue(apply.err().contains("not authorised to change /zkgate/routes (give an operator's --auth"
+                + " user:password); nothing was written"), apply.err());
+        assertTrue(delete.err().contains("not authorised to change /zkgate/routes"), delete.err());
+        assertTrue(put.err().contains("not authorised to change /zkgate/scripts/auth"), put.err());
         assertEquals(1, delete.code(), delete.toString());
         assertEquals(1, put.code(), put.toString());
         assertEquals(before, routesInZk());
