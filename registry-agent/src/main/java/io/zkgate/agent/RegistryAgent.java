@@ -276,8 +276,11 @@ public final class RegistryAgent implements Closeable {
             toStop.shutdownNow();
         }
         if (toClose != null) {
+            boolean written = toClose.getActualPath() != null;
             closeNode(toClose);
-            log.info("{}: {}unregistered", name, wasDraining ? "drained and " : "");
+            if (written) {
+                log.info("{}: {}unregistered", name, wasDraining ? "drained and " : "");
+            }
         }
         client.getConnectionStateListenable().removeListener(connectionListener);
         if (ownsClient) {
@@ -377,7 +380,12 @@ public final class RegistryAgent implements Closeable {
     }
 
     private void connectionChanged(CuratorFramework c, ConnectionState newState) {
-        if (ownsClient) {
+        boolean connectedBefore;
+        synchronized (lock) {
+            connectedBefore = everConnected;
+        }
+        // Before the first connection Curator still reports SUSPENDED and LOST; the one unreachable line covers it.
+        if (ownsClient && (connectedBefore || newState.isConnected())) {
             switch (newState) {
                 case CONNECTED -> log.info("{}: connected to ZooKeeper {}", name, connectString);
                 case SUSPENDED -> log.warn("{}: ZooKeeper connection suspended; the instance stays registered "
@@ -510,7 +518,7 @@ public final class RegistryAgent implements Closeable {
                 new InstancePayload(w, metadata), registrationTimeUtc, ServiceType.DYNAMIC, null, true));
     }
 
-    /** Logs each creation of one registration's node and counts the re-creations. Called on Curator's thread. */
+    /** Logs each creation of one registration's node and counts the re-creations. Confined to Curator's thread. */
     private final class CreationLogger implements PersistentNodeListener {
         private final boolean afterHealthRecovery;
         private boolean first = true;
@@ -541,7 +549,7 @@ public final class RegistryAgent implements Closeable {
     /**
      * Digest-authenticated agents: the instance node and the service node the agent may create above it are the
      * creating user's to change (deleting a node needs the parent's permission), everyone may read them; nodes
-     * further up are left open.
+     * further up are left open. Immutable.
      */
     private static final class InstanceAcl implements ACLProvider {
         private static final List<ACL> INSTANCE;
