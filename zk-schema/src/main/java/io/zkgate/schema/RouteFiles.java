@@ -87,11 +87,17 @@ public final class RouteFiles {
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
                 try (Stream<Path> walk = Files.walk(p)) {
-                    files.addAll(walk.filter(Files::isRegularFile)
+                    List<Path> found = walk.filter(Files::isRegularFile)
                             .filter(f -> !isHidden(p, f))
                             .filter(f -> hasRouteExtension(f.getFileName().toString()))
                             .sorted()
-                            .collect(Collectors.toList()));
+                            .collect(Collectors.toList());
+                    if (found.isEmpty()) {
+                        // Refused rather than read as "no routes", which an apply with --prune would act on.
+                        problems.add(new Problem(p.toString(), "(document)",
+                                "no route files in this directory (expected: *.yaml, *.yml or *.json)"));
+                    }
+                    files.addAll(found);
                 } catch (IOException e) {
                     problems.add(new Problem(p.toString(), "(document)", "unreadable directory: " + e));
                 }

@@ -38,6 +38,19 @@ public final class ZkAcls {
         return List.copyOf(acl);
     }
 
+    /**
+     * Whether ZooKeeper hid the digests of this ACL ({@code user:x}), as it does for a reader without ADMIN rights;
+     * such an ACL cannot be copied onto a new node.
+     */
+    public static boolean hidesDigests(List<ACL> acl) {
+        for (ACL a : acl) {
+            if (ZkAuth.SCHEME.equals(a.getId().getScheme()) && a.getId().getId().endsWith(":x")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether anyone at all (the world) may change or create under a node with this ACL. */
     public static boolean worldWritable(List<ACL> acl) {
         for (ACL a : acl) {

@@ -10,6 +10,7 @@ import io.zkgate.schema.RouteCodec;
 import io.zkgate.schema.RouteConflicts;
 import io.zkgate.schema.RouteFiles;
 import io.zkgate.schema.ValidationException;
+import io.zkgate.schema.ZkAcls;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -258,6 +259,9 @@ public final class RoutePlan {
      */
     public int commit(CuratorFramework client) throws Exception {
         String routesPath = layout.routesPath();
+        if (count(Kind.ADDED) > 0 && ZkAcls.hidesDigests(childAcl)) {
+            throw CtlException.failed(notAuthorised(routesPath));
+        }
         List<CuratorOp> ops = new ArrayList<>();
         List<String> what = new ArrayList<>();
         ops.add(client.transactionOp().setData().withVersion(routeVersion).forPath(routesPath, routesData));

@@ -4,6 +4,7 @@ import io.zkgate.schema.Route;
 import io.zkgate.schema.RouteCodec;
 import io.zkgate.schema.ScriptCheck;
 import io.zkgate.schema.ValidationException;
+import io.zkgate.schema.ZkAcls;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -119,9 +121,11 @@ final class ScriptsCommand implements Runnable {
                 }
                 try {
                     if (old == null) {
-                        client.create().withMode(CreateMode.PERSISTENT)
-                                .withACL(client.getACL().forPath(layout.scriptsPath()))
-                                .forPath(path, content);
+                        List<ACL> acl = client.getACL().forPath(layout.scriptsPath());
+                        if (ZkAcls.hidesDigests(acl)) {
+                            throw CtlException.failed(RoutePlan.notAuthorised(layout.scriptsPath()));
+                        }
+                        client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(path, content);
                         out.println("created script '" + name + "' (" + content.length + " bytes)");
                     } else if (Arrays.equals(old, content)) {
                         out.println("unchanged script '" + name + "' (version " + stat.getVersion() + ")");
