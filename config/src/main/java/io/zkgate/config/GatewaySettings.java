@@ -25,6 +25,10 @@ import java.util.Map;
  * @param emptyServiceGraceMs         how long a service that lost its last instance keeps its previous instances
  * @param shutdownTimeoutMs           how long shutdown waits for in-flight requests
  * @param demo                        start two demo backends and route {@code /demo/} to them
+ * @param adminToken                  bearer token for the admin API, or empty for none (required off loopback)
+ * @param gatewayId                   this gateway's id in the fleet view; empty: host name and proxy port
+ * @param accessLog                   access log file, {@code stdout}, or empty for none
+ * @param metrics                     whether request metrics are recorded
  */
 public record GatewaySettings(
         String host,
@@ -44,7 +48,11 @@ public record GatewaySettings(
         int upstreamResponseTimeoutMs,
         int emptyServiceGraceMs,
         int shutdownTimeoutMs,
-        boolean demo) {
+        boolean demo,
+        String adminToken,
+        String gatewayId,
+        String accessLog,
+        boolean metrics) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -80,7 +88,14 @@ public record GatewaySettings(
             new Option("shutdown-timeout-ms", OptionType.integer(0, 600_000), "10000",
                     "on SIGTERM, how long in-flight requests may take to finish"),
             new Option("demo", OptionType.flag(), "false",
-                    "start two demo backends as service 'demo' and route /demo/ to them"));
+                    "start two demo backends as service 'demo' and route /demo/ to them"),
+            new Option("admin-token", OptionType.string(), "",
+                    "bearer token for /metrics, /admin/* and the status page; required when --admin-host is not loopback"),
+            new Option("gateway-id", OptionType.string(), "",
+                    "this gateway's id under <zkgate-root>/gateways (default: host name and proxy port)"),
+            new Option("access-log", OptionType.string(), "",
+                    "access log (NCSA extended + route, upstream, upstream ms): a file, or stdout (default: off)"),
+            new Option("metrics", OptionType.flag(), "true", "record request metrics (--metrics=false to turn off)"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -92,7 +107,7 @@ public record GatewaySettings(
         if (s.help()) {
             return null;
         }
-        return new GatewaySettings(
+        return checked(new GatewaySettings(
                 s.string("host"),
                 s.integer("port"),
                 s.string("admin-host"),
@@ -110,7 +125,29 @@ public record GatewaySettings(
                 s.integer("upstream-response-timeout-ms"),
                 s.integer("empty-service-grace-ms"),
                 s.integer("shutdown-timeout-ms"),
-                s.flag("demo"));
+                s.flag("demo"),
+                s.string("admin-token"),
+                s.string("gateway-id"),
+                s.string("access-log"),
+                s.flag("metrics")));
+    }
+
+    /** Rules across settings; the loader checks each one alone. */
+    static GatewaySettings checked(GatewaySettings g) throws SettingsException {
+        if (!isLoopback(g.adminHost()) && g.adminToken().isEmpty()) {
+            throw new SettingsException(SettingsException.USAGE, "admin-host: '" + g.adminHost()
+                    + "' is not a loopback address, so the admin API needs a token: set --admin-token "
+                    + "(or ZKGATE_ADMIN_TOKEN)");
+        }
+        if (!g.gatewayId().isEmpty() && !g.gatewayId().matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")) {
+            throw new SettingsException(SettingsException.USAGE, "gateway-id: '" + g.gatewayId()
+                    + "' (expected: 1-128 of letters, digits, '.', '_', ':', '-')");
+        }
+        return g;
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** Defaults with the given flags, for tests and embedding; throws on bad flags. */

@@ -3,6 +3,10 @@ package io.zkgate.gateway;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
 import io.zkgate.gateway.control.SnapshotBuilder;
+import io.zkgate.gateway.control.ZooKeeperStatus;
+import io.zkgate.gateway.fleet.Fleet;
+import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.routing.SnapshotRef;
@@ -10,10 +14,12 @@ import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -36,10 +42,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    /** The version from the jar manifest, or "dev" when run from classes. */
+    public static final String VERSION = Gateway.class.getPackage().getImplementationVersion() == null
+            ? "dev" : Gateway.class.getPackage().getImplementationVersion();
 
     private final GatewaySettings settings;
     private final ZnodeLayout layout;
     private final SnapshotRef snapshots = new SnapshotRef();
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private ZooKeeperStatus zkStatus;
+    private Fleet fleet;
     private final AtomicBoolean closed = new AtomicBoolean();
     private EmbeddedZooKeeper embedded;
     private CuratorFramework curator;
@@ -48,6 +60,7 @@ public final class Gateway implements Closeable {
     private ServerConnector proxyConnector;
     private ServerConnector adminConnector;
     private DemoBackends demo;
+    private AdminHandler admin;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -79,16 +92,28 @@ public final class Gateway implements Closeable {
                 .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
                 .build();
         String target = connect;
-        curator.getConnectionStateListenable().addListener((client, state) ->
-                log.info("ZooKeeper {} at {}", state, target));
+        zkStatus = new ZooKeeperStatus(connect);
+        curator.getConnectionStateListenable().addListener((client, state) -> {
+            log.info("ZooKeeper {} at {}", state, target);
+            zkStatus.stateChanged(state.name(), state.isConnected());
+            metrics.zooKeeperState(state.name(), state.isConnected());
+        });
         curator.start();
         log.info("connecting to ZooKeeper at {}", connect);
 
         control = new SnapshotBuilder(layout, snapshots, settings.upstreamResponseTimeoutMs(),
-                settings.emptyServiceGraceMs());
-        control.start(curator);
+                settings.emptyServiceGraceMs(), metrics, zkStatus);
 
         startJetty();
+
+        String host = InetAddress.getLocalHost().getHostName();
+        String gatewayId = settings.gatewayId().isEmpty()
+                ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
+        fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
+        snapshots.onPublish(fleet::applied);
+        fleet.start(curator);
+        admin.ready(control, fleet);
+        control.start(curator);
         log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
                 settings.adminHost(), adminPort());
 
@@ -120,7 +145,8 @@ public final class Gateway implements Closeable {
         ServletContextHandler proxyContext = new ServletContextHandler("/");
         proxyContext.setVirtualHosts(List.of("@proxy"));
         GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
-                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), metrics,
+                settings.metrics());
         ServletHolder holder = new ServletHolder("proxy", servlet);
         holder.setAsyncSupported(true);
         holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));
@@ -129,11 +155,16 @@ public final class Gateway implements Closeable {
         holder.setInitOrder(0);
         proxyContext.addServlet(holder, "/*");
 
-        ContextHandler adminContext = new ContextHandler(new AdminHandler(snapshots), "/");
+        admin = new AdminHandler(snapshots, metrics, zkStatus, VERSION, settings.adminToken());
+        ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
 
         server.setHandler(new GracefulHandler(new ContextHandlerCollection(proxyContext, adminContext)));
         server.setStopTimeout(settings.shutdownTimeoutMs());
+        if (!settings.accessLog().isEmpty()) {
+            server.setRequestLog(AccessLog.to(settings.accessLog()));
+            log.info("access log: {}", settings.accessLog());
+        }
         try {
             server.start();
         } catch (IOException e) {
@@ -157,6 +188,10 @@ public final class Gateway implements Closeable {
 
     public SnapshotBuilder control() {
         return control;
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     public CuratorFramework curator() {
@@ -187,6 +222,9 @@ public final class Gateway implements Closeable {
         }
         if (demo != null) {
             demo.close();
+        }
+        if (fleet != null) {
+            fleet.close();
         }
         if (control != null) {
             control.close();

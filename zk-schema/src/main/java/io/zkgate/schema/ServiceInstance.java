@@ -14,7 +14,8 @@ import java.util.Map;
  * @param weight              relative share of traffic, 0 for drained (see {@link ServiceInstanceCodec} for the rules)
  * @param enabled             curator-x-discovery's {@code enabled} flag; a disabled instance is not routed to
  * @param registrationTimeUtc epoch milliseconds of registration, 0 if unknown
- * @param metadata            string metadata from the payload (Spring Cloud Zookeeper's {@code payload.metadata})
+ * @param metadata            string metadata from the payload (Spring Cloud Zookeeper's {@code payload.metadata}),
+ *                            without {@code weight}, which is {@link #weight()}
  */
 public record ServiceInstance(
         String name,

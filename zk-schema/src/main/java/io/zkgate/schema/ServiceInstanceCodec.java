@@ -73,7 +73,7 @@ public final class ServiceInstanceCodec {
             if (meta != null && meta.isObject()) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    if (!e.getValue().isNull()) {
+                    if (!e.getValue().isNull() && !e.getKey().equals("weight")) {
                         metadata.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
                     }
                 }

@@ -1,8 +1,32 @@
 package io.zkgate.gateway.admin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.control.RouteState;
+import io.zkgate.gateway.control.SnapshotBuilder;
+import io.zkgate.gateway.control.ZooKeeperStatus;
+import io.zkgate.gateway.fleet.Fleet;
+import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.metrics.RouteMetrics;
+import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.schema.RouteCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -11,38 +35,210 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The admin port's endpoints: {@code /health} (200 while the process is up) and {@code /ready} (200 once routes and
- * services have been read from ZooKeeper in full, 503 before). Thread-safe: reads the snapshot reference only.
+ * The admin port: {@code /health}, {@code /ready}, {@code /metrics} (Prometheus text), {@code /admin/routes},
+ * {@code /admin/services}, {@code /admin/status} (JSON) and the status page at {@code /}. With a token configured,
+ * everything but {@code /health} and {@code /ready} needs {@code Authorization: Bearer <token>}. Runs on Jetty
+ * threads, never on the proxy's request path. Thread-safe: reads immutable snapshots and thread-safe holders.
  */
-public final class AdminHandler extends Handler.Abstract.NonBlocking {
-    private final SnapshotRef snapshots;
+public final class AdminHandler extends Handler.Abstract {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    public AdminHandler(SnapshotRef snapshots) {
+    private final SnapshotRef snapshots;
+    private final GatewayMetrics metrics;
+    private final ZooKeeperStatus zk;
+    private volatile SnapshotBuilder control;
+    private volatile Fleet fleet;
+    private final String version;
+    private final byte[] token;
+    private final Instant started = Instant.now();
+    private final byte[] page;
+
+    /**
+     * @param token bearer token required for everything but health and readiness, or null for none
+     */
+    public AdminHandler(SnapshotRef snapshots, GatewayMetrics metrics, ZooKeeperStatus zk, String version,
+            String token) {
         this.snapshots = snapshots;
+        this.metrics = metrics;
+        this.zk = zk;
+        this.version = version;
+        this.token = token == null || token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.page = resource("status.html");
+    }
+
+    /** Completes the admin API once the control path and fleet view exist (they start after the server listens). */
+    public void ready(SnapshotBuilder controlPath, Fleet fleetView) {
+        this.control = controlPath;
+        this.fleet = fleetView;
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
+        if (path.equals("/health")) {
+            send(response, callback, HttpStatus.OK_200, "application/json", "{\"status\":\"up\"}\n");
+            return true;
+        }
+        if (path.equals("/ready")) {
+            Snapshot s = snapshots.current();
+            send(response, callback, s.synced() ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
+                    "application/json", s.synced()
+                            ? "{\"status\":\"ready\",\"snapshot\":" + s.version() + ",\"stale\":" + zk.stale() + "}\n"
+                            : "{\"status\":\"not_ready\",\"message\":\"routes and services not yet read from ZooKeeper\"}\n");
+            return true;
+        }
+        boolean known = switch (path) {
+            case "/", "/index.html", "/metrics", "/admin/routes", "/admin/services", "/admin/status" -> true;
+            default -> false;
+        };
+        if (!known) {
+            return false;
+        }
+        if (control == null && !path.equals("/metrics")) {
+            send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                    "{\"status\":503,\"error\":\"starting\",\"message\":\"the gateway is starting\"}\n");
+            return true;
+        }
+        if (!authorized(request)) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"zkgate\"");
+            send(response, callback, HttpStatus.UNAUTHORIZED_401, "application/json",
+                    "{\"status\":401,\"error\":\"unauthorized\",\"message\":\"admin token required: "
+                            + "Authorization: Bearer <token>\"}\n");
+            return true;
+        }
         switch (path) {
-            case "/health" -> json(response, callback, HttpStatus.OK_200, "{\"status\":\"up\"}\n");
-            case "/ready" -> {
-                boolean ready = snapshots.current().synced();
-                json(response, callback, ready ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
-                        ready ? "{\"status\":\"ready\",\"snapshot\":" + snapshots.current().version() + "}\n"
-                                : "{\"status\":\"not_ready\",\"message\":\"routes and services not yet read from ZooKeeper\"}\n");
+            case "/", "/index.html" -> {
+                response.setStatus(HttpStatus.OK_200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                response.write(true, ByteBuffer.wrap(page), callback);
             }
-            default -> {
-                return false;
+            case "/metrics" -> {
+                StringWriter w = new StringWriter(16384);
+                metrics.writePrometheus(w);
+                send(response, callback, HttpStatus.OK_200, "text/plain; version=0.0.4; charset=utf-8", w.toString());
             }
+            case "/admin/routes" -> json(response, callback, routes());
+            case "/admin/services" -> json(response, callback, services());
+            default -> json(response, callback, status());
         }
         return true;
     }
 
-    static void json(Response response, Callback callback, int status, String body) {
+    private boolean authorized(Request request) {
+        if (token == null) {
+            return true;
+        }
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        return header != null && MessageDigest.isEqual(token, header.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ObjectNode routes() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("routes");
+        Map<String, RouteEntry> served = new TreeMap<>();
+        for (RouteEntry e : snapshots.current().routes().entries()) {
+            served.put(e.id(), e);
+        }
+        for (RouteState s : control.routeStates().values()) {
+            ObjectNode r = list.addObject();
+            r.put("id", s.id());
+            r.put("znode", s.latest().getPath());
+            r.put("serving", s.applied() != null);
+            if (s.applied() != null) {
+                r.put("version", s.appliedVersion());
+                r.set("route", RouteCodec.toTree(s.applied()));
+            }
+            if (s.rejection() != null) {
+                ObjectNode rej = r.putObject("rejected");
+                rej.put("version", s.latest().getStat() == null ? -1 : s.latest().getStat().getVersion());
+                rej.put("error", s.rejection());
+            }
+            RouteEntry e = served.get(s.id());
+            if (e != null) {
+                RouteMetrics m = e.metrics();
+                r.put("requests", m.requests());
+                r.put("serverErrors", m.serverErrors());
+                r.put("instances", e.balancer().endpoints().length);
+            }
+        }
+        return root;
+    }
+
+    private ObjectNode services() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("services");
+        Map<String, ServicePool> pools = new TreeMap<>(snapshots.current().services());
+        for (ServicePool pool : pools.values()) {
+            ObjectNode s = list.addObject();
+            s.put("name", pool.service());
+            s.put("routable", pool.routable().length);
+            ArrayNode instances = s.putArray("instances");
+            for (Endpoint e : pool.all()) {
+                boolean routable = Arrays.asList(pool.routable()).contains(e);
+                ObjectNode i = instances.addObject();
+                i.put("id", e.id());
+                i.put("address", e.host() + ":" + e.port());
+                i.put("weight", e.weight());
+                i.put("inFlight", e.inFlight());
+                i.put("health", routable ? "up" : e.weight() == 0 ? "drained" : "disabled");
+                i.put("ejected", false);
+                i.put("picks", metrics.backend(e).picks());
+                i.put("failures", metrics.backend(e).failures());
+            }
+        }
+        return root;
+    }
+
+    private ObjectNode status() {
+        Snapshot s = snapshots.current();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("gateway", fleet.gatewayId());
+        root.put("version", version);
+        root.put("started", started.toString());
+        root.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
+        ObjectNode z = root.putObject("zookeeper");
+        z.put("connectString", zk.connectString());
+        z.put("state", zk.state());
+        z.put("connected", zk.connected());
+        z.put("since", zk.stateSince().toString());
+        z.put("stale", zk.stale());
+        z.put("firstSync", zk.firstSync() == null ? null : zk.firstSync().toString());
+        z.put("lastUpdate", zk.lastUpdate() == null ? null : zk.lastUpdate().toString());
+        if (zk.stale()) {
+            z.put("staleSince", zk.stateSince().toString());
+        }
+        ObjectNode snap = root.putObject("snapshot");
+        snap.put("version", s.version());
+        snap.put("synced", s.synced());
+        snap.put("routes", s.routes().entries().size());
+        snap.put("services", s.services().size());
+        snap.put("appliedRouteZxid", s.routesZxid());
+        ArrayNode members = root.putArray("fleet");
+        fleet.members().forEach(members::add);
+        return root;
+    }
+
+    private static void json(Response response, Callback callback, ObjectNode body) throws IOException {
+        send(response, callback, HttpStatus.OK_200, "application/json",
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
+    }
+
+    static void send(Response response, Callback callback, int status, String contentType, String body) {
         response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AdminHandler.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteTable;
 import io.zkgate.gateway.routing.ServicePool;
@@ -48,6 +49,8 @@ public final class SnapshotBuilder implements Closeable {
     private final long defaultResponseTimeoutMs;
     private final long emptyServiceGraceMs;
     private final ScheduledExecutorService control;
+    private final GatewayMetrics metrics;
+    private final ZooKeeperStatus zkStatus;
 
     // Confined to the control thread.
     private final Map<String, RouteState> routes = new HashMap<>();
@@ -59,6 +62,8 @@ public final class SnapshotBuilder implements Closeable {
     private boolean servicesSynced;
     private boolean rebuildQueued;
     private long version;
+    /** Highest zxid of a route change (edit, create or delete) the current snapshot reflects. */
+    private long routesZxid;
 
     private CuratorCache routesCache;
     private CuratorCache servicesCache;
@@ -66,8 +71,11 @@ public final class SnapshotBuilder implements Closeable {
     /** The instances a service had before it lost its last one, kept until {@code untilNanos}. */
     private record Held(ServicePool pool, long untilNanos) {}
 
-    public SnapshotBuilder(ZnodeLayout layout, SnapshotRef ref, long defaultResponseTimeoutMs, long emptyServiceGraceMs) {
+    public SnapshotBuilder(ZnodeLayout layout, SnapshotRef ref, long defaultResponseTimeoutMs, long emptyServiceGraceMs,
+            GatewayMetrics metrics, ZooKeeperStatus zkStatus) {
         this.layout = layout;
+        this.metrics = metrics;
+        this.zkStatus = zkStatus;
         this.ref = ref;
         this.defaultResponseTimeoutMs = defaultResponseTimeoutMs;
         this.emptyServiceGraceMs = emptyServiceGraceMs;
@@ -131,6 +139,7 @@ public final class SnapshotBuilder implements Closeable {
             return;
         }
         if (type == CuratorCacheListener.Type.NODE_DELETED) {
+            routesCache.get(layout.routesPath()).ifPresent(root -> routesZxid = Math.max(routesZxid, root.getStat().getPzxid()));
             RouteState gone = routes.remove(id);
             log.info("route {} removed (znode {} deleted)", id, node.getPath());
             if (gone != null && gone.applied() != null) {
@@ -175,7 +184,9 @@ public final class SnapshotBuilder implements Closeable {
                 return;
             }
         }
-        routes.put(id, new RouteState(id, route, znodeVersion, data, null));
+        long zxid = data.getStat() == null ? 0 : data.getStat().getMzxid();
+        routesZxid = Math.max(routesZxid, zxid);
+        routes.put(id, new RouteState(id, route, znodeVersion, zxid, data, null));
         if (prev == null || prev.applied() == null || prev.appliedVersion() != znodeVersion) {
             log.info("route {} applied: znode {} version {} ({} -> service {}, {})", id, data.getPath(), znodeVersion,
                     RouteConflicts.describe(route.match()), route.service(), route.policy().wireName());
@@ -185,7 +196,7 @@ public final class SnapshotBuilder implements Closeable {
     private void refuse(String id, RouteState prev, ChildData data, String reason) {
         Route kept = prev == null ? null : prev.applied();
         int keptVersion = prev == null ? -1 : prev.appliedVersion();
-        routes.put(id, new RouteState(id, kept, keptVersion, data, reason));
+        routes.put(id, new RouteState(id, kept, keptVersion, prev == null ? 0 : prev.appliedZxid(), data, reason));
         log.warn("route znode {} version {} refused: {}; {}", data.getPath(),
                 data.getStat() == null ? -1 : data.getStat().getVersion(), reason,
                 kept == null ? "route not served" : "still serving version " + keptVersion);
@@ -284,6 +295,10 @@ public final class SnapshotBuilder implements Closeable {
             return;
         }
         long now = System.nanoTime();
+        if (routesSynced && servicesSynced) {
+            zkStatus.synced();
+        }
+        zkStatus.updated();
         Map<String, ServicePool> pools = new HashMap<>();
         Map<String, Endpoint> liveEndpoints = new HashMap<>();
         for (Map.Entry<String, Map<String, ServiceInstance>> e : instances.entrySet()) {
@@ -313,10 +328,18 @@ public final class SnapshotBuilder implements Closeable {
             ServicePool pool = pools.getOrDefault(r.service(), ServicePool.empty(r.service()));
             long timeout = r.timeouts() != null && r.timeouts().responseMs() != null
                     ? r.timeouts().responseMs() : defaultResponseTimeoutMs;
-            entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), timeout));
+            entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), timeout,
+                    metrics.route(r.id())));
         }
-        Snapshot next = new Snapshot(++version, RouteTable.of(entries), Map.copyOf(pools), routesSynced && servicesSynced);
+        List<Endpoint> bound = new ArrayList<>();
+        for (ServicePool p : pools.values()) {
+            bound.addAll(p.all());
+        }
+        metrics.bind(bound);
+        Snapshot next = new Snapshot(++version, RouteTable.of(entries), Map.copyOf(pools),
+                routesSynced && servicesSynced, routesZxid);
         ref.publish(next);
+        metrics.snapshotPublished(next.version(), System.nanoTime() - now);
         if (log.isDebugEnabled()) {
             log.debug("snapshot {} published: {} routes, {} services", next.version(), entries.size(), pools.size());
         }

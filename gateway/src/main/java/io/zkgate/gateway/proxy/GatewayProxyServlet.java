@@ -1,6 +1,8 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
@@ -26,10 +28,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     private final transient SnapshotRef snapshots;
     private final transient UpstreamClientSettings upstream;
+    private final transient GatewayMetrics metrics;
+    private final boolean recordMetrics;
 
-    public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream) {
+    /** @param recordMetrics false to record nothing per request (to measure what metrics cost) */
+    public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream, GatewayMetrics metrics,
+            boolean recordMetrics) {
         this.snapshots = snapshots;
         this.upstream = upstream;
+        this.metrics = metrics;
+        this.recordMetrics = recordMetrics;
     }
 
     @Override
@@ -41,19 +49,20 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
+        long start = System.nanoTime();
         Snapshot snapshot = snapshots.current();
         String path = request.getRequestURI();
         RouteEntry route = snapshot.routes().match(request.getServerName(), path, request.getMethod());
         if (route == null) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(null, ErrorResponse.NO_ROUTE));
+            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(null, ErrorResponse.NO_ROUTE, start));
             return null;
         }
         Endpoint endpoint = route.balancer().pick(null);
         if (endpoint == null) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES));
+            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
             return null;
         }
-        request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint));
+        request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint, start));
         return target(endpoint, route, path, request.getQueryString());
     }
 
@@ -88,6 +97,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         } catch (IOException e) {
             _log.debug("writing error response failed", e);
         }
+        if (exchange != null) {
+            record(request, exchange, response.getStatus());
+        }
     }
 
     @Override
@@ -109,15 +121,24 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Request proxyRequest) {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         proxyRequest.timeout(exchange.route.responseTimeoutMs(), TimeUnit.MILLISECONDS);
+        if (recordMetrics) {
+            exchange.backend = metrics.backend(exchange.endpoint);
+            exchange.backend.picked();
+        }
         exchange.endpoint.acquire();
         exchange.acquired = true;
+        exchange.upstreamStartNanos = System.nanoTime();
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
-        release(clientRequest);
+        ProxyExchange exchange = release(clientRequest);
+        if (exchange != null && exchange.backend != null) {
+            exchange.backend.responded(exchange.upstreamNanos);
+            record(clientRequest, exchange, proxyResponse.getStatus());
+        }
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 
@@ -125,11 +146,19 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse, Throwable failure) {
         ProxyExchange exchange = release(clientRequest);
-        if (proxyResponse.isCommitted() || exchange == null) {
+        if (exchange == null) {
             super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
             return;
         }
         boolean timeout = isTimeout(failure);
+        if (exchange.backend != null) {
+            exchange.backend.failed(timeout);
+        }
+        if (proxyResponse.isCommitted()) {
+            record(clientRequest, exchange, proxyResponse.getStatus());
+            super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+            return;
+        }
         ErrorResponse error = timeout ? ErrorResponse.UPSTREAM_TIMEOUT : ErrorResponse.UPSTREAM_UNREACHABLE;
         String message = timeout
                 ? "backend " + exchange.endpoint.host() + ":" + exchange.endpoint.port() + " did not respond within "
@@ -139,6 +168,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             proxyResponse.resetBuffer();
             proxyResponse.setHeader("Connection", null);
             error.write(proxyResponse, exchange.route.id(), message);
+            record(clientRequest, exchange, error.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing error response failed", e);
         } finally {
@@ -148,10 +178,18 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    private void record(HttpServletRequest request, ProxyExchange exchange, int status) {
+        if (!recordMetrics) {
+            return;
+        }
+        RouteMetrics m = exchange.route == null ? metrics.noRoute() : exchange.route.metrics();
+        m.record(request.getMethod(), status, System.nanoTime() - exchange.startNanos);
+    }
+
     private static ProxyExchange release(HttpServletRequest clientRequest) {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         if (exchange != null) {
-            exchange.release();
+            exchange.release(System.nanoTime());
         }
         return exchange;
     }

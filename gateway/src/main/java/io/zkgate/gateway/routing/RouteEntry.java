@@ -1,6 +1,7 @@
 package io.zkgate.gateway.routing;
 
 import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.schema.Route;
 
 /**
@@ -15,14 +16,16 @@ public final class RouteEntry {
     private final Balancer balancer;
     private final long responseTimeoutMs;
     private final long version;
+    private final RouteMetrics metrics;
 
     /**
      * @param route             the validated route
      * @param znodeVersion      the version of the route's znode this entry was built from
      * @param balancer          the balancer over the service's routable instances
      * @param responseTimeoutMs the route's response timeout, or the gateway default
+     * @param metrics           the route's request metrics
      */
-    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs) {
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs, RouteMetrics metrics) {
         this.route = route;
         this.host = route.match().host();
         String p = route.match().normalizedPrefix();
@@ -31,6 +34,11 @@ public final class RouteEntry {
         this.balancer = balancer;
         this.responseTimeoutMs = responseTimeoutMs;
         this.version = znodeVersion;
+        this.metrics = metrics;
+    }
+
+    public RouteMetrics metrics() {
+        return metrics;
     }
 
     public Route route() {

@@ -10,9 +10,12 @@ import java.util.Map;
  * @param routes   the route table
  * @param services the frozen instances by service name
  * @param synced   whether routes and services had been fully read from ZooKeeper at least once
+ * @param routesZxid highest zxid of a route edit, creation or deletion this snapshot reflects; comparable across
+ *                 gateways of one ensemble, so the fleet view can tell who has applied an operator's last edit
  */
-public record Snapshot(long version, RouteTable routes, Map<String, ServicePool> services, boolean synced) {
+public record Snapshot(long version, RouteTable routes, Map<String, ServicePool> services, boolean synced,
+        long routesZxid) {
     public static Snapshot initial() {
-        return new Snapshot(0, RouteTable.empty(), Map.of(), false);
+        return new Snapshot(0, RouteTable.empty(), Map.of(), false, 0);
     }
 }

@@ -1,0 +1,104 @@
+package io.zkgate.gateway.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.client.hotspot.DefaultExports;
+import io.zkgate.gateway.balancer.Endpoint;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's one Dropwizard {@link MetricRegistry}, exported as Prometheus text through simpleclient with JVM
+ * metrics from simpleclient_hotspot. Every series is prefixed {@code zkgate_}. Request-path recording goes to
+ * objects resolved at snapshot build time (per route, per backend), so it costs adder increments, no lock and no
+ * name building. Thread-safe.
+ */
+public final class GatewayMetrics {
+    /** Route label for requests no route matched. Route ids cannot contain parentheses. */
+    public static final String NO_ROUTE = "(none)";
+
+    private final MetricRegistry registry = new MetricRegistry();
+    private final CollectorRegistry prometheus = new CollectorRegistry();
+    private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
+    private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
+    /** Endpoint identity to its metrics; replaced whole on the control thread before each snapshot is published. */
+    private volatile Map<Endpoint, BackendMetrics> byEndpoint = Map.of();
+    private final AtomicInteger zkConnected = new AtomicInteger();
+    private final AtomicLong snapshotVersion = new AtomicLong();
+    private final Counter rebuilds;
+    private final Timer rebuildDuration;
+    private final RouteMetrics noRoute;
+
+    public GatewayMetrics() {
+        prometheus.register(new PrometheusExports(registry));
+        DefaultExports.register(prometheus);
+        registry.gauge("zkgate_zookeeper_connected", () -> zkConnected::get);
+        registry.gauge("zkgate_snapshot_version", () -> snapshotVersion::get);
+        rebuilds = registry.counter("zkgate_snapshot_rebuilds_total");
+        rebuildDuration = registry.timer("zkgate_snapshot_rebuild_duration_seconds",
+                () -> new Timer(new SlidingWindowReservoir(256)));
+        noRoute = route(NO_ROUTE);
+    }
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    /** The metrics of a route, created on first use; called when snapshots are built. */
+    public RouteMetrics route(String routeId) {
+        return routes.computeIfAbsent(routeId, id -> new RouteMetrics(id, registry));
+    }
+
+    public RouteMetrics noRoute() {
+        return noRoute;
+    }
+
+    /** The metrics of the backend an endpoint of the current snapshot stands for; request path, no allocation. */
+    public BackendMetrics backend(Endpoint endpoint) {
+        BackendMetrics m = byEndpoint.get(endpoint);
+        return m == null ? BackendMetrics.DETACHED : m;
+    }
+
+    /** Binds the endpoints of a snapshot about to be published to their backends' metrics; control thread. */
+    public void bind(Collection<Endpoint> endpoints) {
+        Map<Endpoint, BackendMetrics> next = new IdentityHashMap<>();
+        for (Endpoint e : endpoints) {
+            String backend = e.host() + ":" + e.port();
+            String key = e.service() + '\n' + e.id() + '\n' + backend;
+            BackendMetrics m = backends.computeIfAbsent(key, k -> new BackendMetrics(registry, e.service(), backend));
+            m.bindTo(e);
+            next.put(e, m);
+        }
+        byEndpoint = Collections.unmodifiableMap(next);
+    }
+
+    public void snapshotPublished(long version, long buildNanos) {
+        snapshotVersion.set(version);
+        rebuilds.inc();
+        rebuildDuration.update(buildNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts a ZooKeeper connection state change ({@code CONNECTED}, {@code SUSPENDED}, ...). */
+    public void zooKeeperState(String state, boolean connected) {
+        zkConnected.set(connected ? 1 : 0);
+        registry.counter(MetricNames.tagged("zkgate_zookeeper_state_changes_total", "state",
+                state.toLowerCase(Locale.ROOT))).inc();
+    }
+
+    /** Writes every series in the Prometheus text format 0.0.4. */
+    public void writePrometheus(Writer out) throws IOException {
+        TextFormat.write004(out, prometheus.metricFamilySamples());
+    }
+}

@@ -1,0 +1,85 @@
+package io.zkgate.gateway.metrics;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Snapshot;
+import com.codahale.metrics.Timer;
+import io.prometheus.client.dropwizard.DropwizardExports;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * simpleclient's Dropwizard bridge with Prometheus conventions on top: labels from {@link MetricNames tagged}
+ * names, families named {@code *_total} typed as counters, and the 0.9 quantile added to every timer's summary
+ * (the bridge exports 0.5, 0.75, 0.95, 0.98, 0.99 and 0.999). Thread-safe as the registry is.
+ */
+final class PrometheusExports extends DropwizardExports {
+    private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final Map<String, String> HELP = Map.ofEntries(
+            Map.entry("zkgate_requests", "Requests the proxy answered, by route, method and status class."),
+            Map.entry("zkgate_request_duration_seconds", "Time from request to response, by route."),
+            Map.entry("zkgate_upstream_duration_seconds", "Time of the upstream exchange, by service and backend."),
+            Map.entry("zkgate_upstream_failures", "Upstream exchanges that failed, by service, backend and kind."),
+            Map.entry("zkgate_backend_picks", "Times the balancer picked a backend."),
+            Map.entry("zkgate_backend_in_flight", "Requests sent to a backend and not yet completed."),
+            Map.entry("zkgate_zookeeper_connected", "1 while the ZooKeeper session is connected, else 0."),
+            Map.entry("zkgate_zookeeper_state_changes", "ZooKeeper connection state changes, by new state."),
+            Map.entry("zkgate_snapshot_version", "Version of the routing snapshot being served."),
+            Map.entry("zkgate_snapshot_rebuilds", "Routing snapshots built and published."),
+            Map.entry("zkgate_snapshot_rebuild_duration_seconds", "Time to build and publish a routing snapshot."),
+            Map.entry("zkgate_script_duration_seconds", "Time spent in Lua filters, by script."),
+            Map.entry("zkgate_script_failures", "Lua filter runs that failed, by script and reason."),
+            Map.entry("zkgate_registry_reregistrations", "Times an in-process registration was re-created."));
+
+    private final MetricRegistry registry;
+
+    PrometheusExports(MetricRegistry registry) {
+        super(registry, new TaggedSampleBuilder());
+        this.registry = registry;
+    }
+
+    @Override
+    public List<MetricFamilySamples> collect() {
+        Map<String, Double> p90 = new HashMap<>();
+        for (Map.Entry<String, Timer> e : registry.getTimers().entrySet()) {
+            Snapshot s = e.getValue().getSnapshot();
+            p90.put(e.getKey(), s.getValue(0.9) / NANOS_PER_SECOND);
+        }
+        List<MetricFamilySamples> out = new ArrayList<>();
+        for (MetricFamilySamples f : super.collect()) {
+            boolean counter = f.name.endsWith("_total");
+            String name = counter ? f.name.substring(0, f.name.length() - "_total".length()) : f.name;
+            String help = HELP.getOrDefault(name, f.help);
+            if (counter) {
+                out.add(new MetricFamilySamples(name, Type.COUNTER, help, f.samples));
+            } else if (f.type == Type.SUMMARY) {
+                out.add(withP90(new MetricFamilySamples(name, f.type, help, f.samples), p90));
+            } else {
+                out.add(new MetricFamilySamples(name, f.type, help, f.samples));
+            }
+        }
+        return out;
+    }
+
+    private static MetricFamilySamples withP90(MetricFamilySamples f, Map<String, Double> p90) {
+        List<MetricFamilySamples.Sample> samples = new ArrayList<>(f.samples);
+        for (Map.Entry<String, Double> e : p90.entrySet()) {
+            if (!MetricNames.base(e.getKey()).equals(f.name)) {
+                continue;
+            }
+            List<String> kv = MetricNames.labels(e.getKey());
+            List<String> names = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            for (int i = 0; i + 1 < kv.size(); i += 2) {
+                names.add(kv.get(i));
+                values.add(kv.get(i + 1));
+            }
+            names.add("quantile");
+            values.add("0.9");
+            samples.add(new MetricFamilySamples.Sample(f.name, names, values, e.getValue()));
+        }
+        return new MetricFamilySamples(f.name, f.type, f.help, samples);
+    }
+}

@@ -1,0 +1,83 @@
+package io.zkgate.gateway.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Request metrics of one route: {@code zkgate_requests_total{route,method,status}} and
+ * {@code zkgate_request_duration_seconds{route}}. Counters are created on first use and cached in an array indexed
+ * by method and status class, so recording is two array reads, one adder increment and one timer update.
+ * Thread-safe: racing first uses get the same counter from the registry; counters are safely published through
+ * their final fields.
+ */
+public final class RouteMetrics {
+    static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
+    static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final String route;
+    private final MetricRegistry registry;
+    private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
+    private final Timer duration;
+
+    RouteMetrics(String route, MetricRegistry registry) {
+        this.route = route;
+        this.registry = registry;
+        this.duration = registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route", route),
+                () -> new Timer(new SlidingWindowReservoir(1024)));
+    }
+
+    public void record(String method, int status, long nanos) {
+        int i = methodIndex(method) * STATUS_CLASSES.length + statusClass(status);
+        Counter c = requests[i];
+        if (c == null) {
+            c = registry.counter(MetricNames.tagged("zkgate_requests_total", "route", route,
+                    "method", METHODS[methodIndex(method)], "status", STATUS_CLASSES[statusClass(status)]));
+            requests[i] = c;
+        }
+        c.inc();
+        duration.update(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Requests answered so far, all statuses. */
+    public long requests() {
+        long n = 0;
+        for (Counter c : requests) {
+            n += c == null ? 0 : c.getCount();
+        }
+        return n;
+    }
+
+    /** Requests answered with a 5xx status so far. */
+    public long serverErrors() {
+        long n = 0;
+        for (int m = 0; m < METHODS.length; m++) {
+            Counter c = requests[m * STATUS_CLASSES.length + 4];
+            n += c == null ? 0 : c.getCount();
+        }
+        return n;
+    }
+
+    public Timer duration() {
+        return duration;
+    }
+
+    static int methodIndex(String method) {
+        return switch (method) {
+            case "GET" -> 0;
+            case "HEAD" -> 1;
+            case "POST" -> 2;
+            case "PUT" -> 3;
+            case "DELETE" -> 4;
+            case "PATCH" -> 5;
+            case "OPTIONS" -> 6;
+            default -> 7;
+        };
+    }
+
+    static int statusClass(int status) {
+        int c = status / 100 - 1;
+        return c < 0 ? 0 : Math.min(c, 4);
+    }
+}

@@ -1,0 +1,112 @@
+package io.zkgate.gateway;
+
+import static io.zkgate.gateway.support.ZkWriter.route;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.support.AdminClient;
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.TestBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminApiTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void routesServicesAndStatusDescribeWhatIsAppliedRefusedAndRegistered() throws Exception {
+        Path accessLog = dir.resolve("access.log");
+        try (GatewayFixture f = new GatewayFixture("--gateway-id", "gw-test", "--access-log", accessLog.toString())) {
+            TestBackend a = f.closeLater(TestBackend.start("adm-a"));
+            f.writer.register("adm", "a", a.port(), 3);
+            f.writer.register("adm", "drained", a.port(), 0);
+            f.writer.putRoute("adm", route("adm", "/adm", "adm"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/adm/q?x=1").statusCode() == 200);
+            f.writer.putRoute("adm", "{\"id\":\"adm\",\"match\":{\"pathPrefix\":\"/adm\"},\"service\":\"adm\",\"lb\":{\"policy\":\"nope\"}}");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    AdminClient.json(f.adminPort(), "/admin/routes").get("routes").get(0).has("rejected"));
+
+            JsonNode route = AdminClient.json(f.adminPort(), "/admin/routes").get("routes").get(0);
+            assertEquals("adm", route.get("id").asText());
+            assertEquals("/zkgate/routes/adm", route.get("znode").asText());
+            assertTrue(route.get("serving").asBoolean());
+            assertEquals(0, route.get("version").asInt(), "the last good version is served");
+            assertEquals("/adm", route.get("route").get("match").get("pathPrefix").asText());
+            assertEquals(1, route.get("rejected").get("version").asInt());
+            assertTrue(route.get("rejected").get("error").asText().contains("lb.policy: unknown policy 'nope'"));
+            assertEquals(1, route.get("requests").asLong());
+
+            JsonNode service = AdminClient.json(f.adminPort(), "/admin/services").get("services").get(0);
+            assertEquals("adm", service.get("name").asText());
+            assertEquals(1, service.get("routable").asInt());
+            JsonNode inst = service.get("instances").get(0);
+            assertEquals("a", inst.get("id").asText());
+            assertEquals("127.0.0.1:" + a.port(), inst.get("address").asText());
+            assertEquals(3, inst.get("weight").asInt());
+            assertEquals(0, inst.get("inFlight").asInt());
+            assertEquals("up", inst.get("health").asText());
+            assertEquals("drained", service.get("instances").get(1).get("health").asText());
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode status = AdminClient.json(f.adminPort(), "/admin/status");
+                assertEquals("gw-test", status.get("gateway").asText());
+                assertEquals("CONNECTED", status.get("zookeeper").get("state").asText());
+                assertFalse(status.get("zookeeper").get("stale").asBoolean());
+                assertTrue(status.get("snapshot").get("synced").asBoolean());
+                assertTrue(status.get("uptimeSeconds").asLong() >= 0);
+                JsonNode fleet = status.get("fleet");
+                assertEquals(1, fleet.size());
+                assertEquals("gw-test", fleet.get(0).get("id").asText());
+                org.apache.zookeeper.data.Stat stat = f.operator.checkExists().forPath("/zkgate/routes/adm");
+                long applied = fleet.get(0).get("appliedRouteZxid").asLong();
+                assertTrue(applied >= stat.getCzxid() && applied < stat.getMzxid(),
+                        "the fleet node shows the route version this gateway applied, not the refused edit: "
+                                + fleet + " vs created " + stat.getCzxid() + ", refused edit " + stat.getMzxid());
+            });
+            byte[] own = f.operator.getData().forPath("/zkgate/gateways/gw-test");
+            assertTrue(new String(own).contains("\"address\""), "ephemeral fleet node written");
+
+            String page = AdminClient.get(f.adminPort(), "/", null).body();
+            assertTrue(page.contains("<title>zkgate status</title>") && page.contains("/admin/routes"));
+
+            List<String> lines = Files.readAllLines(accessLog);
+            String line = lines.stream().filter(l -> l.contains("/adm/q?x=1")).findFirst().orElseThrow(
+                    () -> new AssertionError("no access log line in " + lines));
+            assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[[^]]+] \"GET /adm/q\\?x=1 HTTP/1\\.1\" 200 \\d+ \"-\" \"[^\"]*\" "
+                    + "adm 127\\.0\\.0\\.1:" + a.port() + " \\d+\\.\\d\\d"), line);
+        }
+    }
+
+    @Test
+    void withATokenEverythingButHealthAndReadinessNeedsIt() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--admin-token", "s3cret")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().synced());
+            assertEquals(200, AdminClient.get(f.adminPort(), "/health", null).statusCode());
+            assertEquals(200, AdminClient.get(f.adminPort(), "/ready", null).statusCode());
+            for (String path : List.of("/metrics", "/admin/routes", "/admin/services", "/admin/status", "/")) {
+                assertEquals(401, AdminClient.get(f.adminPort(), path, null).statusCode(), path);
+                assertEquals(401, AdminClient.get(f.adminPort(), path, "wrong").statusCode(), path);
+                assertEquals(200, AdminClient.get(f.adminPort(), path, "s3cret").statusCode(), path);
+            }
+        }
+    }
+
+    @Test
+    void anAdminHostOffLoopbackWithoutATokenIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewaySettings.of("--admin-host", "0.0.0.0"));
+        assertTrue(e.getMessage().contains("--admin-token"), e.getMessage());
+        assertEquals("0.0.0.0", GatewaySettings.of("--admin-host", "0.0.0.0", "--admin-token", "t").adminHost());
+    }
+}

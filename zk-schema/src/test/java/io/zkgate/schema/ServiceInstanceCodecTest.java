@@ -1,0 +1,53 @@
+package io.zkgate.schema;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServiceInstanceCodecTest {
+    private static ServiceInstance parse(String json) throws ValidationException {
+        return ServiceInstanceCodec.parse("/services/orders/i1", "orders", "i1", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void weightComesFromPayloadWeightThenMetadataWeightThenDefaultsToOne() throws Exception {
+        String base = "{\"name\":\"orders\",\"id\":\"i1\",\"address\":\"10.0.0.1\",\"port\":8080,";
+        assertEquals(5, parse(base + "\"payload\":{\"weight\":5,\"metadata\":{\"weight\":\"9\"}}}").weight());
+        assertEquals(9, parse(base + "\"payload\":{\"@class\":\"com.example.Unknown\",\"metadata\":{\"weight\":\"9\"}}}").weight());
+        assertEquals(1, parse(base + "\"payload\":null}").weight());
+        assertEquals(1, parse(base + "\"payload\":{\"@class\":\"x.Y\",\"zone\":\"a\"}}").weight());
+        ServiceInstance drained = parse(base + "\"payload\":{\"metadata\":{\"weight\":\"0\"}}}");
+        assertEquals(0, drained.weight());
+        assertFalse(drained.routable(), "weight 0 means drained");
+        assertFalse(parse(base + "\"enabled\":false}").routable(), "disabled");
+    }
+
+    @Test
+    void badInstancesNameTheZnodeAndField() {
+        ValidationException e = assertThrows(ValidationException.class,
+                () -> parse("{\"address\":\"\",\"port\":70000,\"payload\":{\"metadata\":{\"weight\":\"heavy\"}}}"));
+        String m = e.getMessage();
+        assertTrue(m.contains("/services/orders/i1: address: missing"), m);
+        assertTrue(m.contains("/services/orders/i1: port: 70000"), m);
+        assertTrue(m.contains("/services/orders/i1: payload.metadata.weight: \"heavy\""), m);
+    }
+
+    @Test
+    void whatWeWriteIsTheCuratorFormatWithASpringPayloadAndReadsBack() throws Exception {
+        ServiceInstance in = new ServiceInstance("orders", "i1", "10.0.0.1", 8080, 3, true, 1700000000000L,
+                Map.of("zone", "a"));
+        String json = new String(ServiceInstanceCodec.toJson(in), StandardCharsets.UTF_8);
+        for (String field : new String[] {"\"name\":\"orders\"", "\"id\":\"i1\"", "\"address\":\"10.0.0.1\"",
+                "\"port\":8080", "\"sslPort\":null", "\"registrationTimeUTC\":1700000000000",
+                "\"serviceType\":\"DYNAMIC\"", "\"@class\":\"" + ServiceInstanceCodec.SPRING_PAYLOAD_CLASS + "\"",
+                "\"weight\":\"3\""}) {
+            assertTrue(json.contains(field), field + " in " + json);
+        }
+        assertEquals(in, ServiceInstanceCodec.parse("p", null, null, json.getBytes(StandardCharsets.UTF_8)));
+    }
+}
