@@ -38,7 +38,8 @@ final class GatewaysCommand implements Runnable {
 
     /** {@code gateways list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "One line per gateway: its id, then every field of its status JSON.")
+            description = {"One line per gateway: its id, whether it serves the newest route change (current or"
+                    + " behind, by its appliedRouteZxid), then every field of its status JSON."})
     static final class ListGateways implements Callable<Integer> {
         private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,8 +57,11 @@ final class GatewaysCommand implements Runnable {
             try (Connection c = root.connect(spec)) {
                 CuratorFramework client = c.client();
                 Stat routes = client.checkExists().forPath(layout.routesPath());
+                long newest = -1;
                 if (routes != null) {
-                    out.println("route version in ZooKeeper: " + routes.getVersion());
+                    newest = newestRouteZxid(client, layout, routes);
+                    out.println("route version in ZooKeeper: " + routes.getVersion() + ", newest route change: zxid "
+                            + newest);
                 }
                 if (client.checkExists().forPath(layout.gatewaysPath()) == null) {
                     out.println("no gateways have reported (" + layout.gatewaysPath() + " does not exist)");
@@ -75,10 +79,38 @@ final class GatewaysCommand implements Runnable {
                     } catch (KeeperException.NoNodeException e) {
                         continue; // the gateway left meanwhile
                     }
-                    out.println(id + "  " + describe(data));
+                    out.println(id + "  " + state(data, newest) + "  " + describe(data));
                 }
             }
             return ZkgateCtl.OK;
+        }
+
+        /**
+         * The zxid a gateway that serves every route change reports as {@code appliedRouteZxid}: the newest of the
+         * route znodes' modifications and of the creations and deletions under the routes znode.
+         */
+        static long newestRouteZxid(CuratorFramework client, ZnodeLayout layout, Stat routes) throws Exception {
+            long newest = routes.getPzxid();
+            for (String id : client.getChildren().forPath(layout.routesPath())) {
+                Stat s = client.checkExists().forPath(layout.routesPath() + "/" + id);
+                if (s != null) {
+                    newest = Math.max(newest, s.getMzxid());
+                }
+            }
+            return newest;
+        }
+
+        /** {@code current} or {@code behind} by the gateway's {@code appliedRouteZxid}, {@code -} without one. */
+        private static String state(byte[] data, long newest) {
+            try {
+                JsonNode applied = JSON.readTree(data).get("appliedRouteZxid");
+                if (newest < 0 || applied == null || !applied.canConvertToLong()) {
+                    return "-";
+                }
+                return applied.asLong() >= newest ? "current" : "behind";
+            } catch (Exception e) {
+                return "-";
+            }
         }
 
         private static String describe(byte[] data) {
@@ -97,6 +129,9 @@ final class GatewaysCommand implements Runnable {
             StringBuilder b = new StringBuilder();
             for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("id")) {
+                    continue; // printed first
+                }
                 JsonNode v = e.getValue();
                 b.append(b.length() > 0 ? "  " : "").append(e.getKey()).append('=')
                         .append(v.isValueNode() ? v.asText() : v.toString());

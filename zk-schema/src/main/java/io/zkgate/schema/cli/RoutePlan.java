@@ -253,11 +253,20 @@ public final class RoutePlan {
     }
 
     /**
-     * Writes the plan in one transaction and returns the new route version.
+     * A committed plan.
+     *
+     * @param routeVersion the new route version
+     * @param zxid         the transaction's id; a gateway serves the plan once its {@code appliedRouteZxid} is at
+     *                     least this
+     */
+    public record Committed(int routeVersion, long zxid) {}
+
+    /**
+     * Writes the plan in one transaction.
      *
      * @throws CtlException when anything the plan read has changed since; then nothing was written
      */
-    public int commit(CuratorFramework client) throws Exception {
+    public Committed commit(CuratorFramework client) throws Exception {
         String routesPath = layout.routesPath();
         if (count(Kind.ADDED) > 0 && ZkAcls.hidesDigests(childAcl)) {
             throw CtlException.failed(notAuthorised(routesPath));
@@ -299,7 +308,8 @@ public final class RoutePlan {
         } catch (KeeperException.NoAuthException e) {
             throw CtlException.failed(notAuthorised(routesPath));
         }
-        return results.get(0).getResultStat().getVersion();
+        Stat stat = results.get(0).getResultStat();
+        return new Committed(stat.getVersion(), stat.getMzxid());
     }
 
     /** A multi-op's refusal names no path; the routes znode is the one every apply writes. */

@@ -132,8 +132,9 @@ final class RoutesCommand implements Runnable {
                     return ZkgateCtl.OK;
                 }
                 root.beforeCommit().run();
-                int version = plan.commit(c.client());
-                out.println("applied in one transaction: route version " + plan.routeVersion() + " -> " + version);
+                RoutePlan.Committed done = plan.commit(c.client());
+                out.println("applied in one transaction: route version " + plan.routeVersion() + " -> "
+                        + done.routeVersion() + ", zxid " + done.zxid());
             }
             return ZkgateCtl.OK;
         }

@@ -4,10 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GatewaysCommandTest extends ZkTestSupport {
+    @TempDir
+    Path dir;
+
     @Test
     void anAbsentFleetViewIsReportedNotAnError() {
         CtlRun run = ctl("gateways", "list");
@@ -17,18 +24,40 @@ class GatewaysCommandTest extends ZkTestSupport {
     }
 
     @Test
-    void listPrintsEachGatewayWithEveryFieldOfItsStatus() throws Exception {
+    void listPrintsEachGatewayWithEveryFieldOfItsStatusAndWhetherItServesTheLastApply() throws Exception {
         assertEquals(0, ctl("init").code());
-        status("gw-a", "{\"address\":\"10.0.0.1:8080\",\"started\":\"2026-01-01T00:00:00Z\",\"routeVersion\":3}");
-        status("gw-b", "not json at all");
+        write(dir, "a.yaml", route("a", "/a", "a"));
+        CtlRun apply = ctl("routes", "apply", dir.toString());
+        Matcher m = Pattern.compile("route version 0 -> 1, zxid (\\d+)").matcher(apply.out());
+        assertTrue(m.find(), apply.out());
+        long zxid = Long.parseLong(m.group(1));
+        status("gw-a", "{\"id\":\"gw-a\",\"address\":\"10.0.0.1:8080\",\"started\":\"2026-01-01T00:00:00Z\","
+                + "\"appliedRouteZxid\":" + zxid + "}");
+        status("gw-b", "{\"id\":\"gw-b\",\"address\":\"10.0.0.2:8080\",\"appliedRouteZxid\":" + (zxid - 1) + "}");
+        status("gw-c", "not json at all");
 
         CtlRun run = ctl("gateways", "list");
 
         assertEquals(0, run.code(), run.toString());
-        assertTrue(run.out().contains("route version in ZooKeeper: 0"), run.out());
-        assertTrue(run.out().contains("gw-a  address=10.0.0.1:8080  started=2026-01-01T00:00:00Z  routeVersion=3"),
+        assertTrue(run.out().contains("route version in ZooKeeper: 1, newest route change: zxid " + zxid), run.out());
+        assertTrue(run.out().contains("gw-a  current  address=10.0.0.1:8080  started=2026-01-01T00:00:00Z  "
+                + "appliedRouteZxid=" + zxid), run.out());
+        assertTrue(run.out().contains("gw-b  behind  address=10.0.0.2:8080  appliedRouteZxid=" + (zxid - 1)),
                 run.out());
-        assertTrue(run.out().contains("gw-b  (status is not JSON: not json at all)"), run.out());
+        assertTrue(run.out().contains("gw-c  -  (status is not JSON: not json at all)"), run.out());
+    }
+
+    @Test
+    void aDeletedRouteMovesTheNewestRouteChange() throws Exception {
+        assertEquals(0, ctl("init").code());
+        write(dir, "a.yaml", route("a", "/a", "a"));
+        assertEquals(0, ctl("routes", "apply", dir.toString()).code());
+        assertEquals(0, ctl("routes", "delete", "a").code());
+        long pzxid = observer.checkExists().forPath(LAYOUT.routesPath()).getPzxid();
+
+        CtlRun run = ctl("gateways", "list");
+
+        assertTrue(run.out().contains("newest route change: zxid " + pzxid), run.out());
     }
 
     private static void status(String id, String json) throws Exception {

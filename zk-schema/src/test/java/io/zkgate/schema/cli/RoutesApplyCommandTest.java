@@ -34,7 +34,8 @@ class RoutesApplyCommandTest extends ZkTestSupport {
         assertTrue(run.out().contains("+ added   orders"), run.out());
         assertTrue(run.out().contains("    + lb.policy: \"consistent_hash\""), run.out());
         assertTrue(run.out().contains("8 to add, 0 to change, 0 to remove, 0 unchanged"), run.out());
-        assertTrue(run.out().contains("route version 0 -> 1"), run.out());
+        assertTrue(run.out().matches("(?s).*applied in one transaction: route version 0 -> 1, zxid \\d+\\n.*"),
+                run.out());
         Route orders = RouteCodec.parse("zk", observer.getData().forPath(LAYOUT.routePath("orders")), "orders");
         assertEquals(Policy.CONSISTENT_HASH, orders.policy());
         assertEquals(Set.of("GET", "POST"), orders.match().methods());
