@@ -29,6 +29,7 @@ import java.util.Map;
  * @param gatewayId                   this gateway's id in the fleet view; empty: host name and proxy port
  * @param accessLog                   access log file, {@code stdout}, or empty for none
  * @param metrics                     whether request metrics are recorded
+ * @param zkAuth                      {@code user:password} for ZooKeeper digest authentication, or empty
  */
 public record GatewaySettings(
         String host,
@@ -52,7 +53,8 @@ public record GatewaySettings(
         String adminToken,
         String gatewayId,
         String accessLog,
-        boolean metrics) {
+        boolean metrics,
+        String zkAuth) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -95,7 +97,9 @@ public record GatewaySettings(
                     "this gateway's id under <zkgate-root>/gateways (default: host name and proxy port)"),
             new Option("access-log", OptionType.string(), "",
                     "access log (NCSA extended + route, upstream, upstream ms): a file, or stdout (default: off)"),
-            new Option("metrics", OptionType.flag(), "true", "record request metrics (--metrics=false to turn off)"));
+            new Option("metrics", OptionType.flag(), "true", "record request metrics (--metrics=false to turn off)"),
+            new Option("zk-auth", OptionType.string(), "",
+                    "user:password for ZooKeeper digest auth (prefer ZKGATE_ZK_AUTH: flags show in the process list)"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -129,7 +133,8 @@ public record GatewaySettings(
                 s.string("admin-token"),
                 s.string("gateway-id"),
                 s.string("access-log"),
-                s.flag("metrics")));
+                s.flag("metrics"),
+                s.string("zk-auth")));
     }
 
     /** Rules across settings; the loader checks each one alone. */
@@ -142,6 +147,9 @@ public record GatewaySettings(
         if (!g.gatewayId().isEmpty() && !g.gatewayId().matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")) {
             throw new SettingsException(SettingsException.USAGE, "gateway-id: '" + g.gatewayId()
                     + "' (expected: 1-128 of letters, digits, '.', '_', ':', '-')");
+        }
+        if (!g.zkAuth().isEmpty() && g.zkAuth().indexOf(':') <= 0) {
+            throw new SettingsException(SettingsException.USAGE, "zk-auth: expected user:password");
         }
         return g;
     }

@@ -11,6 +11,8 @@ import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import com.codahale.metrics.Gauge;
+import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.io.IOException;
@@ -85,12 +87,15 @@ public final class Gateway implements Closeable {
             embedded = EmbeddedZooKeeper.start("127.0.0.1", settings.embeddedZkPort(), settings.zooKeeperDataDir());
             connect = embedded.connectString();
         }
-        curator = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(connect)
                 .sessionTimeoutMs(settings.zkSessionTimeoutMs())
                 .connectionTimeoutMs(settings.zkConnectionTimeoutMs())
-                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
-                .build();
+                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000));
+        if (!settings.zkAuth().isEmpty()) {
+            builder.authorization(ZkAuth.SCHEME, ZkAuth.parse(settings.zkAuth()).authBytes());
+        }
+        curator = builder.build();
         String target = connect;
         zkStatus = new ZooKeeperStatus(connect);
         curator.getConnectionStateListenable().addListener((client, state) -> {
@@ -119,6 +124,9 @@ public final class Gateway implements Closeable {
 
         if (settings.demo()) {
             demo = DemoBackends.start(curator, layout, settings.embeddedZooKeeper());
+            DemoBackends registered = demo;
+            metrics.registry().gauge("zkgate_registry_reregistrations_total",
+                    () -> (Gauge<Long>) registered::reRegistrations);
             log.info("demo ready: curl http://127.0.0.1:{}/demo/", port());
         }
     }

@@ -55,6 +55,11 @@ public final class ServiceRegistration implements Closeable {
         return agent.id();
     }
 
+    /** How often the znode was re-created after being lost (session expiry, deletion). */
+    public long reRegistrations() {
+        return agent.reRegistrations();
+    }
+
     /** Unregisters the instance (deletes its znode) and stops re-registering it. */
     @Override
     public void close() {

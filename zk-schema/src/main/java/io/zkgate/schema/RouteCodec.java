@@ -2,6 +2,7 @@ package io.zkgate.schema;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,8 +27,13 @@ public final class RouteCodec {
     /** The route document version this codec reads and writes. */
     public static final int VERSION = 1;
 
-    /** Rejects trailing content after the document: {@code {...}}} is not a route. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * Rejects trailing content after the document ({@code {...}}} is not a route) and duplicate keys (which one
+     * would win is not something an operator should have to know).
+     */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script");

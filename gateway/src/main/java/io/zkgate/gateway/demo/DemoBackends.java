@@ -104,6 +104,11 @@ public final class DemoBackends implements Closeable {
         }
     }
 
+    /** Re-registrations of the demo instances so far. */
+    public long reRegistrations() {
+        return registrations.stream().mapToLong(ServiceRegistration::reRegistrations).sum();
+    }
+
     @Override
     public void close() {
         registrations.forEach(ServiceRegistration::close);
