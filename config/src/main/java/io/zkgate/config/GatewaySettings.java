@@ -30,6 +30,9 @@ import java.util.Map;
  * @param accessLog                   access log file, {@code stdout}, or empty for none
  * @param metrics                     whether request metrics are recorded
  * @param zkAuth                      {@code user:password} for ZooKeeper digest authentication, or empty
+ * @param maxRequestHeaderBytes       largest request line and headers accepted; larger ones get 431
+ * @param maxBodyBytes                default largest request body; larger ones get 413 (routes may set their own)
+ * @param clientIdleTimeoutMs         a client connection idle this long is closed (slow or stalled clients)
  */
 public record GatewaySettings(
         String host,
@@ -54,7 +57,10 @@ public record GatewaySettings(
         String gatewayId,
         String accessLog,
         boolean metrics,
-        String zkAuth) {
+        String zkAuth,
+        int maxRequestHeaderBytes,
+        long maxBodyBytes,
+        int clientIdleTimeoutMs) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -99,7 +105,13 @@ public record GatewaySettings(
                     "access log (NCSA extended + route, upstream, upstream ms): a file, or stdout (default: off)"),
             new Option("metrics", OptionType.flag(), "true", "record request metrics (--metrics=false to turn off)"),
             new Option("zk-auth", OptionType.string(), "",
-                    "user:password for ZooKeeper digest auth (prefer ZKGATE_ZK_AUTH: flags show in the process list)"));
+                    "user:password for ZooKeeper digest auth (prefer ZKGATE_ZK_AUTH: flags show in the process list)"),
+            new Option("max-request-header-bytes", OptionType.integer(1024, 1024 * 1024), "16384",
+                    "largest request line plus headers; larger requests get 431"),
+            new Option("max-body-bytes", OptionType.integer(0, Integer.MAX_VALUE), "10485760",
+                    "default largest request body; larger get 413 (route limits.maxBodyBytes overrides)"),
+            new Option("client-idle-timeout-ms", OptionType.integer(100, 3_600_000), "30000",
+                    "close client connections idle this long (guards against slow clients)"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -134,7 +146,10 @@ public record GatewaySettings(
                 s.string("gateway-id"),
                 s.string("access-log"),
                 s.flag("metrics"),
-                s.string("zk-auth")));
+                s.string("zk-auth"),
+                s.integer("max-request-header-bytes"),
+                s.integer("max-body-bytes"),
+                s.integer("client-idle-timeout-ms")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -138,11 +138,14 @@ public final class Gateway implements Closeable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(settings.maxRequestHeaderBytes());
+        http.setIdleTimeout(settings.clientIdleTimeoutMs());
 
         proxyConnector = new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
+        proxyConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
         adminConnector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(new HttpConfiguration(http)));
         adminConnector.setName("admin");
         adminConnector.setHost(settings.adminHost());
@@ -154,7 +157,7 @@ public final class Gateway implements Closeable {
         proxyContext.setVirtualHosts(List.of("@proxy"));
         GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
                 new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), metrics,
-                settings.metrics());
+                settings.metrics(), settings.maxBodyBytes());
         ServletHolder holder = new ServletHolder("proxy", servlet);
         holder.setAsyncSupported(true);
         holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));

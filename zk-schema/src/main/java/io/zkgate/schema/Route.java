@@ -16,6 +16,7 @@ import java.util.Set;
  * @param timeouts    upstream timeouts, null for the gateway's defaults
  * @param retries     retries, null for the gateway's defaults
  * @param script      name of the Lua filter under the scripts root, or null
+ * @param limits      request limits, null for the gateway's defaults
  */
 public record Route(
         String id,
@@ -25,12 +26,19 @@ public record Route(
         LoadBalancing lb,
         Timeouts timeouts,
         Retries retries,
-        String script) {
+        String script,
+        Limits limits) {
 
     public Route {
         requireNonNull(id, "id");
         requireNonNull(match, "match");
         requireNonNull(service, "service");
+    }
+
+    /** A route without limits of its own. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null);
     }
 
     public Policy policy() {
@@ -74,4 +82,7 @@ public record Route(
 
     /** @param attempts retries on another backend after the first try */
     public record Retries(Integer attempts) {}
+
+    /** @param maxBodyBytes largest request body the route takes; larger requests get 413 */
+    public record Limits(Long maxBodyBytes) {}
 }

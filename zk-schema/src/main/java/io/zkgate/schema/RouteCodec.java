@@ -36,11 +36,12 @@ public final class RouteCodec {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private static final Set<String> TOP_FIELDS =
-            Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script");
+            Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
     private static final Set<String> RETRY_FIELDS = Set.of("attempts");
+    private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes");
 
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z_-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
@@ -211,6 +212,22 @@ public final class RouteCodec {
             retries = new Route.Retries(r.integer(retriesNode, "retries.attempts", "attempts", 0, MAX_RETRIES));
         }
 
+        Route.Limits limits = null;
+        JsonNode limitsNode = r.object(tree, "limits", false);
+        if (limitsNode != null) {
+            r.unknown(limitsNode, "limits.", LIMIT_FIELDS);
+            JsonNode max = limitsNode.get("maxBodyBytes");
+            Long maxBody = null;
+            if (max != null && !max.isNull()) {
+                if (!max.isIntegralNumber() || max.asLong() < 0) {
+                    r.problem("limits.maxBodyBytes", max + " (expected: an integer >= 0)");
+                } else {
+                    maxBody = max.asLong();
+                }
+            }
+            limits = new Route.Limits(maxBody);
+        }
+
         String script = r.string(tree, "script", false);
         if (script != null && !ZnodeLayout.isValidName(script)) {
             r.problem("script", "'" + script + "' (" + ZnodeLayout.nameRule() + ")");
@@ -219,7 +236,7 @@ public final class RouteCodec {
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
-        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script);
+        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -266,6 +283,9 @@ public final class RouteCodec {
         }
         if (route.script() != null) {
             root.put("script", route.script());
+        }
+        if (route.limits() != null && route.limits().maxBodyBytes() != null) {
+            root.putObject("limits").put("maxBodyBytes", route.limits().maxBodyBytes());
         }
         return root;
     }

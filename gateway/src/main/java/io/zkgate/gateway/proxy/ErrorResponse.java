@@ -13,7 +13,8 @@ public enum ErrorResponse {
     NO_INSTANCES(503, "no_instances"),
     UPSTREAM_UNREACHABLE(502, "upstream_unreachable"),
     UPSTREAM_TIMEOUT(504, "upstream_timeout"),
-    SCRIPT_ERROR(500, "script_error");
+    SCRIPT_ERROR(500, "script_error"),
+    BODY_TOO_LARGE(413, "body_too_large");
 
     private final int status;
     private final String code;

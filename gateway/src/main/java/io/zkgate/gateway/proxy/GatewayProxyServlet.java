@@ -6,6 +6,7 @@ import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.schema.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -30,10 +31,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final transient UpstreamClientSettings upstream;
     private final transient GatewayMetrics metrics;
     private final boolean recordMetrics;
+    private final long defaultMaxBodyBytes;
 
     /** @param recordMetrics false to record nothing per request (to measure what metrics cost) */
     public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream, GatewayMetrics metrics,
-            boolean recordMetrics) {
+            boolean recordMetrics, long defaultMaxBodyBytes) {
+        this.defaultMaxBodyBytes = defaultMaxBodyBytes;
         this.snapshots = snapshots;
         this.upstream = upstream;
         this.metrics = metrics;
@@ -57,6 +60,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(null, ErrorResponse.NO_ROUTE, start));
             return null;
         }
+        long length = request.getContentLengthLong();
+        if (length > 0 && length > maxBodyBytes(route)) {
+            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
+            return null;
+        }
         Endpoint endpoint = route.balancer().pick(null);
         if (endpoint == null) {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
@@ -64,6 +72,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
         request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint, start));
         return target(endpoint, route, path, request.getQueryString());
+    }
+
+    private long maxBodyBytes(RouteEntry route) {
+        Route.Limits limits = route.route().limits();
+        return limits == null || limits.maxBodyBytes() == null ? defaultMaxBodyBytes : limits.maxBodyBytes();
     }
 
     static String target(Endpoint endpoint, RouteEntry route, String path, String query) {
@@ -90,6 +103,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             if (exchange == null || exchange.route == null) {
                 ErrorResponse.NO_ROUTE.write(response, null,
                         "no route for " + request.getMethod() + " " + request.getRequestURI());
+            } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
+                response.setHeader("Connection", "close");
+                exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()
+                        + " bytes is over the route's limit of " + maxBodyBytes(exchange.route) + " bytes");
             } else {
                 exchange.error.write(response, exchange.route.id(),
                         "service '" + exchange.route.service() + "' has no available instances");

@@ -53,6 +53,8 @@ public final class TestBackend implements Closeable {
                 String body = name + " " + request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + "\n";
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                 response.getHeaders().put("X-Backend", name);
+                response.getHeaders().put("X-Received-Headers", String.join(",", request.getHeaders().getFieldNamesCollection()
+                        .stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).sorted().toList()));
                 copy(request, response, "X-Forwarded-For");
                 copy(request, response, "X-Forwarded-Proto");
                 copy(request, response, "X-Forwarded-Host");

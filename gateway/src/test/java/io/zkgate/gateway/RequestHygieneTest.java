@@ -1,0 +1,133 @@
+package io.zkgate.gateway;
+
+import static io.zkgate.gateway.support.ZkWriter.route;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.TestBackend;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Raw-socket requests that a gateway must refuse without forwarding, while good requests keep flowing. */
+class RequestHygieneTest {
+    private static GatewayFixture f;
+    private static TestBackend backend;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new GatewayFixture("--max-request-header-bytes", "4096", "--max-body-bytes", "1000",
+                "--client-idle-timeout-ms", "1500");
+        backend = f.closeLater(TestBackend.start("hyg"));
+        f.writer.register("hyg", "1", backend.port(), 1);
+        f.writer.putRoute("hyg", route("hyg", "/hyg", "hyg"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/hyg").statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        f.close();
+    }
+
+    @Test
+    void smugglingAttemptsOversizedHeadersAndBodiesAndMalformedRequestsAreRefusedAndNeverForwarded() throws Exception {
+        int hitsBefore = backend.hits();
+        ExecutorService good = Executors.newFixedThreadPool(2);
+        List<Future<Integer>> goodResults = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            goodResults.add(good.submit(() -> Http.get(f.port(), "/hyg/ok").statusCode()));
+        }
+
+        String both = "POST /hyg/smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\nGET /hyg/admin HTTP/1.1\r\nHost: x\r\n\r\n";
+        assertTrue(raw(both).startsWith("HTTP/1.1 400"), "Content-Length with Transfer-Encoding");
+        String twoLengths = "POST /hyg/smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde";
+        assertTrue(raw(twoLengths).startsWith("HTTP/1.1 400"), "two Content-Lengths");
+        String big = "GET /hyg/big HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(8000) + "\r\n\r\n";
+        assertTrue(raw(big).startsWith("HTTP/1.1 431"), "header too large");
+        String malformed = "GET /hyg/bad HTTP/1.1 extra\r\nHost: x\r\n\r\n";
+        assertTrue(raw(malformed).startsWith("HTTP/1.1 400"), "malformed request line");
+        String body = "POST /hyg/body HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n" + "b".repeat(2000);
+        String tooLarge = raw(body);
+        assertTrue(tooLarge.startsWith("HTTP/1.1 413"), tooLarge);
+        assertTrue(tooLarge.contains("\"error\":\"body_too_large\""), tooLarge);
+
+        for (Future<Integer> r : goodResults) {
+            assertEquals(200, r.get(30, TimeUnit.SECONDS), "concurrent good requests are unaffected");
+        }
+        good.shutdown();
+        Thread.sleep(200);
+        assertEquals(hitsBefore + goodResults.size(), backend.hits(), "nothing refused was forwarded");
+    }
+
+    @Test
+    void hopByHopHeadersAreStrippedAndAnIdleClientIsDisconnected() throws Exception {
+        String r = raw("GET /hyg/hop HTTP/1.1\r\nHost: x\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nTE: trailers\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        String received = r.lines().filter(l -> l.startsWith("X-Received-Headers:")).findFirst().orElseThrow();
+        for (String hop : new String[] {"x-secret", "keep-alive", "te", "connection"}) {
+            assertFalse(List.of(received.substring(19).trim().split(",")).contains(hop), hop + " forwarded: " + received);
+        }
+        try (Socket s = new Socket("127.0.0.1", f.port())) {
+            s.setSoTimeout(10_000);
+            long t0 = System.nanoTime();
+            int read = s.getInputStream().read();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(-1, read, "the gateway closes a connection that sends nothing");
+            assertTrue(ms < 9_000, "closed after the client idle timeout, took " + ms + " ms");
+        }
+    }
+
+    private static String raw(String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", f.port())) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            try {
+                for (int n; (n = in.read(chunk)) > 0; ) {
+                    buf.write(chunk, 0, n);
+                    if (buf.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n") && complete(buf)) {
+                        break;
+                    }
+                }
+            } catch (SocketTimeoutException | java.net.SocketException e) {
+                // the answer so far is what we check
+            }
+            return buf.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static boolean complete(ByteArrayOutputStream buf) {
+        String s = buf.toString(StandardCharsets.ISO_8859_1);
+        int end = s.indexOf("\r\n\r\n");
+        int cl = s.toLowerCase().indexOf("content-length:");
+        if (cl < 0 || cl > end) {
+            return !s.toLowerCase().contains("transfer-encoding: chunked") || s.endsWith("0\r\n\r\n");
+        }
+        int eol = s.indexOf("\r\n", cl);
+        int length = Integer.parseInt(s.substring(cl + 15, eol).trim());
+        return s.length() - end - 4 >= length;
+    }
+}
