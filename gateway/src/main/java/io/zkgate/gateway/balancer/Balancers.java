@@ -1,5 +1,6 @@
 package io.zkgate.gateway.balancer;
 
+import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 
 /** Builds the balancer a route's {@code lb} block asks for, once per snapshot. Stateless. */
@@ -11,7 +12,13 @@ public final class Balancers {
      * @param endpoints routable endpoints (weight &gt; 0), sorted; the array is owned by the balancer afterwards
      */
     public static Balancer create(Route.LoadBalancing lb, Endpoint[] endpoints) {
-        // Policies beyond round-robin are filled in by the balancer work; until then they round-robin.
-        return new RoundRobin(endpoints);
+        Policy policy = lb == null || lb.policy() == null ? Policy.ROUND_ROBIN : lb.policy();
+        return switch (policy) {
+            case ROUND_ROBIN -> new RoundRobin(endpoints);
+            case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobin(endpoints);
+            case CONSISTENT_HASH -> new ConsistentHash(endpoints, lb.boundedLoad());
+            case RANDOM -> new RandomChoice(endpoints);
+            case LEAST_REQUEST -> new LeastRequest(endpoints);
+        };
     }
 }

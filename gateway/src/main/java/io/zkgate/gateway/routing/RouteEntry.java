@@ -1,11 +1,12 @@
 package io.zkgate.gateway.routing;
 
 import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 
 /**
- * A route compiled for the request path: the match in the form the matcher compares, and the balancer over its
- * service's instances in this snapshot. Immutable.
+ * A route compiled for the request path: the match in the form the matcher compares, the balancer over its
+ * service's instances in this snapshot and, for consistent hashing, the compiled hash-key reader. Immutable.
  */
 public final class RouteEntry {
     private final Route route;
@@ -13,6 +14,7 @@ public final class RouteEntry {
     private final String prefix;
     private final String[] methods;
     private final Balancer balancer;
+    private final RequestKey requestKey;
     private final long responseTimeoutMs;
     private final long version;
 
@@ -29,6 +31,7 @@ public final class RouteEntry {
         this.prefix = p.equals("/") ? "" : p;
         this.methods = route.match().methods().toArray(new String[0]);
         this.balancer = balancer;
+        this.requestKey = route.policy() == Policy.CONSISTENT_HASH ? RequestKey.of(route.lb().hashKey()) : null;
         this.responseTimeoutMs = responseTimeoutMs;
         this.version = znodeVersion;
     }
@@ -47,6 +50,11 @@ public final class RouteEntry {
 
     public Balancer balancer() {
         return balancer;
+    }
+
+    /** How to read the consistent-hash key from a request; null when the route has none to read. */
+    public RequestKey requestKey() {
+        return requestKey;
     }
 
     public long responseTimeoutMs() {
