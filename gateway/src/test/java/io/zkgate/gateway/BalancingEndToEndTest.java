@@ -10,6 +10,7 @@ import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.StreamingBackend;
 import io.zkgate.gateway.support.TestBackend;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -230,7 +231,7 @@ class BalancingEndToEndTest {
         await().atMost(READY).until(() -> stalled.inFlight() == 0);
 
         // Client abort while the backend is streaming its response; the response timeout (60 s) is far away.
-        TestBackend streaming = f.closeLater(TestBackend.streaming("inf-stream"));
+        StreamingBackend streaming = f.closeLater(StreamingBackend.start("inf-stream"));
         f.writer.register("inf-stream", "1", streaming.port(), 1);
         serve("inf-stream", "/inf-stream", null, null, 1, ",\"timeouts\":{\"responseMs\":60000}");
         Endpoint streamed = endpoint("inf-stream", "1");

@@ -3,6 +3,8 @@ package io.zkgate.gateway.routing;
 import static java.util.Objects.requireNonNull;
 
 import io.zkgate.schema.HashKey;
+import io.zkgate.schema.Policy;
+import io.zkgate.schema.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Enumeration;
 
@@ -32,6 +34,11 @@ public final class RequestKey {
     /** The compiled key source, or null when {@code key} is null. */
     public static RequestKey of(HashKey key) {
         return key == null ? null : new RequestKey(key);
+    }
+
+    /** The key a route hashes on: its {@code lb.hashKey} under consistent_hash, otherwise null (nothing to read). */
+    public static RequestKey forRoute(Route route) {
+        return route.policy() == Policy.CONSISTENT_HASH ? of(route.lb().hashKey()) : null;
     }
 
     /**

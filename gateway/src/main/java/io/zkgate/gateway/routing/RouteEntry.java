@@ -1,7 +1,6 @@
 package io.zkgate.gateway.routing;
 
 import io.zkgate.gateway.balancer.Balancer;
-import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 
 /**
@@ -31,7 +30,7 @@ public final class RouteEntry {
         this.prefix = p.equals("/") ? "" : p;
         this.methods = route.match().methods().toArray(new String[0]);
         this.balancer = balancer;
-        this.requestKey = route.policy() == Policy.CONSISTENT_HASH ? RequestKey.of(route.lb().hashKey()) : null;
+        this.requestKey = RequestKey.forRoute(route);
         this.responseTimeoutMs = responseTimeoutMs;
         this.version = znodeVersion;
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.zkgate.schema.HashKey;
+import io.zkgate.schema.Policy;
+import io.zkgate.schema.Route;
 import org.junit.jupiter.api.Test;
 
 class RequestKeyTest {
@@ -37,8 +39,19 @@ class RequestKeyTest {
     }
 
     @Test
-    void aRouteWithoutHashKeyCompilesToNothingAndKeysPrintAsTheirWireForm() {
-        assertNull(RequestKey.of(null));
+    void onlyAConsistentHashRouteWithAHashKeyHasAKeyToRead() {
+        Route.Match match = new Route.Match(null, "/x", null);
+        HashKey user = HashKey.parse("header:X-User-Id");
+        assertNull(RequestKey.forRoute(new Route("r", match, "s", false, null, null, null, null)));
+        assertNull(RequestKey.forRoute(new Route("r", match, "s", false,
+                new Route.LoadBalancing(Policy.CONSISTENT_HASH, null, null), null, null, null)), "a script may set it");
+        assertEquals("header:X-User-Id", RequestKey.forRoute(new Route("r", match, "s", false,
+                new Route.LoadBalancing(Policy.CONSISTENT_HASH, user, 1.25), null, null, null)).toString());
+    }
+
+    @Test
+    void aMissingHashKeyCompilesToNothingAndKeysPrintAsTheirWireForm() {
+        assertNull(RequestKey.of((HashKey) null));
         assertEquals("header:X-User-Id", RequestKey.of(HashKey.parse("header:X-User-Id")).toString());
         assertEquals("client_ip", RequestKey.of(HashKey.parse("client_ip")).toString());
     }

@@ -3,8 +3,6 @@ package io.zkgate.gateway.support;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -13,22 +11,18 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.FutureCallback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A real Jetty backend on a free loopback port. It answers {@code <name> <path>[?query]} and echoes the forwarded
- * headers it received as response headers; a stalling backend never answers; a streaming backend sends its headers
- * and then 16 KB every 50 ms for a minute. Counts the requests it saw.
+ * headers it received as response headers; a stalling backend never answers. Counts the requests it saw.
  */
 public final class TestBackend implements Closeable {
     private final String name;
     private final Server server;
     private final AtomicInteger hits = new AtomicInteger();
 
-    private enum Mode { ANSWER, STALL, STREAM }
-
-    private TestBackend(String name, Mode mode) throws Exception {
+    private TestBackend(String name, boolean stall) throws Exception {
         this.name = name;
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("backend-" + name);
@@ -41,12 +35,8 @@ public final class TestBackend implements Closeable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 hits.incrementAndGet();
-                if (mode == Mode.STALL) {
+                if (stall) {
                     return true; // never completes the callback: the response never starts
-                }
-                if (mode == Mode.STREAM) {
-                    stream(response, callback);
-                    return true;
                 }
                 String query = request.getHttpURI().getQuery();
                 String body = name + " " + request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + "\n";
@@ -63,37 +53,12 @@ public final class TestBackend implements Closeable {
     }
 
     public static TestBackend start(String name) throws Exception {
-        return new TestBackend(name, Mode.ANSWER);
+        return new TestBackend(name, false);
     }
 
     /** A backend that accepts requests and never answers. */
     public static TestBackend stalling(String name) throws Exception {
-        return new TestBackend(name, Mode.STALL);
-    }
-
-    /** A backend that starts its response at once and keeps it open, writing 16 KB every 50 ms for a minute. */
-    public static TestBackend streaming(String name) throws Exception {
-        return new TestBackend(name, Mode.STREAM);
-    }
-
-    private void stream(Response response, Callback callback) {
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-        response.getHeaders().put("X-Backend", name);
-        // 16 KB a write: the proxy aggregates small writes to its client, so tiny lines would not show up there.
-        byte[] chunk = new byte[16 * 1024];
-        Arrays.fill(chunk, (byte) '.');
-        chunk[chunk.length - 1] = '\n';
-        try {
-            for (int i = 0; i < 1200; i++) {
-                FutureCallback written = new FutureCallback();
-                response.write(false, ByteBuffer.wrap(chunk), written);
-                written.get(10, TimeUnit.SECONDS);
-                Thread.sleep(50);
-            }
-            response.write(true, null, callback);
-        } catch (Exception e) {
-            callback.failed(e); // the proxy went away
-        }
+        return new TestBackend(name, true);
     }
 
     private static void copy(Request request, Response response, String header) {
