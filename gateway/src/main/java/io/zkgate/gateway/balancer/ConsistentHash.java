@@ -53,14 +53,24 @@ final class ConsistentHash implements Balancer {
     private final int bucketShift;
     /** The bounded-load factor divided by the total weight; 0 for unbounded. */
     private final double loadPerWeight;
-    private final AtomicInteger fallback = new AtomicInteger();
+    private final AtomicInteger fallback;
 
     /**
      * @param endpoints   sorted by id
      * @param boundedLoad the bounded-load factor (&gt;= 1), or null for plain consistent hashing
      */
     ConsistentHash(Endpoint[] endpoints, Double boundedLoad) {
+        this(endpoints, boundedLoad, 0);
+    }
+
+    /**
+     * @param endpoints     sorted by id
+     * @param boundedLoad   the bounded-load factor (&gt;= 1), or null for plain consistent hashing
+     * @param fallbackStart where the round-robin for requests without a key starts
+     */
+    ConsistentHash(Endpoint[] endpoints, Double boundedLoad, int fallbackStart) {
         this.endpoints = endpoints;
+        this.fallback = new AtomicInteger(fallbackStart);
         int n = endpoints.length;
         int maxWeight = 1;
         long totalWeight = 0;

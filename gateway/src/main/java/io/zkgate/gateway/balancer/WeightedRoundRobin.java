@@ -9,9 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>nginx runs that loop under a lock on every request. Here the sequence it would produce is computed once per
  * snapshot, when the balancer is built, and a pick is one atomic increment and one array read: no lock, no
- * allocation, and a reader never sees a half-updated set of current weights. The counter is per balancer, so a new
- * snapshot starts the sequence from its beginning; over any window of one period each endpoint gets exactly its
- * share. The alternatives considered were a CAS loop over an immutable array of current weights (allocates and
+ * allocation, and a reader never sees a half-updated set of current weights. The counter is per balancer and a new
+ * snapshot's starts at a random slot; over any window of one period each endpoint gets exactly its share. At the
+ * counter's wrap past Integer.MAX_VALUE, {@code Math.floorMod} keeps the index in range (the period restarts from
+ * a slot other than the next one, once every four billion picks). The alternatives considered were a CAS loop over an immutable array of current weights (allocates and
  * retries under contention), per-thread state (not one sequence any more) and an EDF heap (O(log n), needs a lock);
  * the precomputed sequence is exact and O(1).
  *
@@ -29,17 +30,17 @@ final class WeightedRoundRobin implements Balancer {
 
     private final Endpoint[] endpoints;
     private final Endpoint[] sequence;
-    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger next;
 
     WeightedRoundRobin(Endpoint[] endpoints) {
-        this.endpoints = endpoints;
-        this.sequence = smoothSequence(endpoints, periodWeights(endpoints, MAX_PERIOD));
+        this(endpoints, 0);
     }
 
-    /** For tests: start the counter at {@code start} to exercise wrap-around. */
+    /** Starts the counter at {@code start}: random in production, chosen by tests (e.g. to cross the wrap-around). */
     WeightedRoundRobin(Endpoint[] endpoints, int start) {
-        this(endpoints);
-        next.set(start);
+        this.endpoints = endpoints;
+        this.sequence = smoothSequence(endpoints, periodWeights(endpoints, MAX_PERIOD));
+        this.next = new AtomicInteger(start);
     }
 
     @Override

@@ -3,10 +3,13 @@ package io.zkgate.gateway.balancer;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.schema.HashKey;
 import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BalancersTest {
@@ -31,6 +34,18 @@ class BalancersTest {
             assertNull(b.pick(null), p.wireName());
             assertNull(b.pick("key"), p.wireName());
             assertSame(none, b.endpoints());
+        }
+    }
+
+    @Test
+    void roundRobinCountersOfRebuiltBalancersStartAtRandomPositionsNotAlwaysAtTheFirstEndpoint() {
+        Endpoint[] e = Endpoints.uuids(10);
+        for (Policy p : new Policy[] {Policy.ROUND_ROBIN, Policy.WEIGHTED_ROUND_ROBIN, Policy.CONSISTENT_HASH}) {
+            Set<Endpoint> firstPicks = new HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                firstPicks.add(Balancers.create(lb(p), e).pick(null));
+            }
+            assertTrue(firstPicks.size() > 1, p.wireName() + ": 20 rebuilds all started at " + firstPicks);
         }
     }
 
