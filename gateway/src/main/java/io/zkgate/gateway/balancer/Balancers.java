@@ -1,8 +1,14 @@
 package io.zkgate.gateway.balancer;
 
+import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Builds the balancer a route's {@code lb} block asks for, once per snapshot. Stateless. */
+/**
+ * Builds the balancer a route's {@code lb} block asks for, once per snapshot. Round-robin counters start at a random
+ * position (as Envoy's do): every rebuild makes a new balancer, and starting each at the first endpoint would hand the
+ * first endpoint in id order an extra request per rebuild, on every gateway at the same moment. Stateless.
+ */
 public final class Balancers {
     private Balancers() {}
 
@@ -11,7 +17,17 @@ public final class Balancers {
      * @param endpoints routable endpoints (weight &gt; 0), sorted; the array is owned by the balancer afterwards
      */
     public static Balancer create(Route.LoadBalancing lb, Endpoint[] endpoints) {
-        // Policies beyond round-robin are filled in by the balancer work; until then they round-robin.
-        return new RoundRobin(endpoints);
+        Policy policy = lb == null || lb.policy() == null ? Policy.ROUND_ROBIN : lb.policy();
+        return switch (policy) {
+            case ROUND_ROBIN -> new RoundRobin(endpoints, randomStart());
+            case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobin(endpoints, randomStart());
+            case CONSISTENT_HASH -> new ConsistentHash(endpoints, lb.boundedLoad(), randomStart());
+            case RANDOM -> new RandomChoice(endpoints);
+            case LEAST_REQUEST -> new LeastRequest(endpoints);
+        };
+    }
+
+    private static int randomStart() {
+        return ThreadLocalRandom.current().nextInt();
     }
 }

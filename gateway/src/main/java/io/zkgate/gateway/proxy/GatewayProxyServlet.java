@@ -3,6 +3,7 @@ package io.zkgate.gateway.proxy;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.metrics.RouteMetrics;
+import io.zkgate.gateway.routing.RequestKey;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
@@ -65,7 +66,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
             return null;
         }
-        Endpoint endpoint = route.balancer().pick(null);
+        RequestKey hashKey = route.requestKey();
+        Endpoint endpoint = route.balancer().pick(hashKey == null ? null : hashKey.extract(request, path));
         if (endpoint == null) {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
             return null;

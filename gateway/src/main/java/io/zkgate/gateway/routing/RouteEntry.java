@@ -5,8 +5,8 @@ import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.schema.Route;
 
 /**
- * A route compiled for the request path: the match in the form the matcher compares, and the balancer over its
- * service's instances in this snapshot. Immutable.
+ * A route compiled for the request path: the match in the form the matcher compares, the balancer over its
+ * service's instances in this snapshot and, for consistent hashing, the compiled hash-key reader. Immutable.
  */
 public final class RouteEntry {
     private final Route route;
@@ -14,6 +14,7 @@ public final class RouteEntry {
     private final String prefix;
     private final String[] methods;
     private final Balancer balancer;
+    private final RequestKey requestKey;
     private final long responseTimeoutMs;
     private final long version;
     private final RouteMetrics metrics;
@@ -32,6 +33,7 @@ public final class RouteEntry {
         this.prefix = p.equals("/") ? "" : p;
         this.methods = route.match().methods().toArray(new String[0]);
         this.balancer = balancer;
+        this.requestKey = RequestKey.forRoute(route);
         this.responseTimeoutMs = responseTimeoutMs;
         this.version = znodeVersion;
         this.metrics = metrics;
@@ -55,6 +57,11 @@ public final class RouteEntry {
 
     public Balancer balancer() {
         return balancer;
+    }
+
+    /** How to read the consistent-hash key from a request; null when the route has none to read. */
+    public RequestKey requestKey() {
+        return requestKey;
     }
 
     public long responseTimeoutMs() {

@@ -1,0 +1,190 @@
+package io.zkgate.gateway.balancer;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Consistent hashing on a ketama-style ring, optionally with bounded loads (Mirrokni, Thorup, Zadimoghaddam 2016).
+ *
+ * <p><b>Why a ring and not Maglev.</b> The route contract says that when membership changes, every key whose backend
+ * survived stays on it. On a ring that holds by construction: an instance's points depend only on its own id and
+ * weight, so adding an instance only takes the arcs in front of its new points, and removing one only hands its arcs
+ * to the next points. Maglev fills a lookup table by letting all backends take turns; a membership change shifts
+ * those turns and moves a few percent of the keys between backends that both stayed. Maglev's O(1) lookup is matched
+ * here by a radix table (below), so the ring gives up nothing on the request path.
+ *
+ * <p><b>Points.</b> An instance gets {@link #POINTS_PER_WEIGHT} points per unit of weight, point i being a 64-bit
+ * hash of its id mixed with i, so a heavier instance owns proportionally more of the ring and a weight change only
+ * adds or removes that instance's own last points. 256 rather than ketama's 160 narrows the spread of shares: the
+ * share an instance takes deviates by about 1/sqrt(points), 6 % here. Instance weights go up to 10,000; to keep the ring small, when
+ * the largest weight in the set would need more than {@link #MAX_POINTS_PER_ENDPOINT} points, every count is halved
+ * until it fits (at least one point each). The halving step depends only on the largest weight, so it changes only
+ * when the largest weight crosses a power-of-two band above 64: that is the one case where keys of surviving
+ * instances can move. Equal points of two instances go to the one first in id order, which is again independent of
+ * the rest of the set.
+ *
+ * <p><b>Lookup.</b> Keys are hashed with MurmurHash3 over their chars ({@link Hashing#murmur3}). Points are kept
+ * sorted as unsigned ints with a parallel owner array; a radix table indexed by the top bits of the hash gives the
+ * first point of each bucket, with at least as many buckets as points, so a lookup reads one bucket entry and scans
+ * about one point instead of a binary search over the ring.
+ *
+ * <p><b>Bounded load.</b> With a factor c, an instance is full when its in-flight count + 1 would exceed
+ * ceil(c × (total in flight + 1) × weight / total weight), which for equal weights is the paper's ceil(c × (m + 1) /
+ * n). A full instance passes the key on along the ring to the next instance that is not full. An instance with no
+ * request in flight is never full, and the least-loaded instance never is either, so the walk ends; if concurrent
+ * picks make every instance look full, the key's own instance is used. The total is summed over the endpoints when
+ * the key's instance is busy, which is cheap for the tens of instances a service has.
+ *
+ * <p><b>No key.</b> A request without a key takes plain round-robin over the instances, never one fixed instance.
+ *
+ * <p>Thread-safe and lock-free: the ring is immutable once built; the fallback counter is atomic.
+ */
+final class ConsistentHash implements Balancer {
+    static final int POINTS_PER_WEIGHT = 256;
+    static final int MAX_POINTS_PER_ENDPOINT = 64 * POINTS_PER_WEIGHT;
+    private static final int MAX_BUCKET_BITS = 16;
+
+    private final Endpoint[] endpoints;
+    /** Ring points, sorted in unsigned order, stored with the sign bit flipped so that a signed compare is unsigned. */
+    private final int[] points;
+    private final Endpoint[] owners;
+    /** buckets[b] = index of the first point whose top bits are at least b; buckets[last] = points.length. */
+    private final int[] buckets;
+    private final int bucketShift;
+    /** The bounded-load factor divided by the total weight; 0 for unbounded. */
+    private final double loadPerWeight;
+    private final AtomicInteger fallback;
+
+    /**
+     * @param endpoints   sorted by id
+     * @param boundedLoad the bounded-load factor (&gt;= 1), or null for plain consistent hashing
+     */
+    ConsistentHash(Endpoint[] endpoints, Double boundedLoad) {
+        this(endpoints, boundedLoad, 0);
+    }
+
+    /**
+     * @param endpoints     sorted by id
+     * @param boundedLoad   the bounded-load factor (&gt;= 1), or null for plain consistent hashing
+     * @param fallbackStart where the round-robin for requests without a key starts
+     */
+    ConsistentHash(Endpoint[] endpoints, Double boundedLoad, int fallbackStart) {
+        this.endpoints = endpoints;
+        this.fallback = new AtomicInteger(fallbackStart);
+        int n = endpoints.length;
+        int maxWeight = 1;
+        long totalWeight = 0;
+        for (Endpoint e : endpoints) {
+            maxWeight = Math.max(maxWeight, e.weight());
+            totalWeight += Math.max(1, e.weight());
+        }
+        int shift = 0;
+        while (((long) POINTS_PER_WEIGHT * maxWeight >> shift) > MAX_POINTS_PER_ENDPOINT) {
+            shift++;
+        }
+        int total = 0;
+        int[] counts = new int[n];
+        for (int i = 0; i < n; i++) {
+            counts[i] = (int) Math.max(1, (long) POINTS_PER_WEIGHT * Math.max(1, endpoints[i].weight()) >> shift);
+            total += counts[i];
+        }
+        // (biased point << 32 | endpoint index): sorting the longs sorts by point, then by id order on equal points.
+        long[] packed = new long[total];
+        int p = 0;
+        for (int i = 0; i < n; i++) {
+            long idHash = Hashing.hash64(endpoints[i].id());
+            for (int k = 0; k < counts[i]; k++) {
+                packed[p++] = ((long) (Hashing.point(idHash, k) ^ Integer.MIN_VALUE) << 32) | i;
+            }
+        }
+        Arrays.sort(packed);
+        points = new int[total];
+        owners = new Endpoint[total];
+        for (int j = 0; j < total; j++) {
+            points[j] = (int) (packed[j] >> 32);
+            owners[j] = endpoints[(int) packed[j]];
+        }
+        int bits = total <= 1 ? 1 : Math.min(MAX_BUCKET_BITS, 32 - Integer.numberOfLeadingZeros(total - 1));
+        bucketShift = 32 - bits;
+        buckets = new int[(1 << bits) + 1];
+        int j = 0;
+        for (int b = 0; b < 1 << bits; b++) {
+            while (j < total && (points[j] ^ Integer.MIN_VALUE) >>> bucketShift < b) {
+                j++;
+            }
+            buckets[b] = j;
+        }
+        buckets[1 << bits] = total;
+        loadPerWeight = boundedLoad == null || n == 0 ? 0 : boundedLoad / totalWeight;
+    }
+
+    @Override
+    public Endpoint pick(String key) {
+        Endpoint[] ring = owners;
+        if (ring.length == 0) {
+            return null;
+        }
+        if (key == null) {
+            Endpoint[] e = endpoints;
+            return e[Math.floorMod(fallback.getAndIncrement(), e.length)];
+        }
+        int i = indexOf(Hashing.murmur3(key));
+        Endpoint e = ring[i];
+        if (loadPerWeight == 0 || e.inFlight() == 0) {
+            return e;
+        }
+        return bounded(i, e);
+    }
+
+    @Override
+    public Endpoint[] endpoints() {
+        return endpoints;
+    }
+
+    /** The endpoint owning {@code hash} on the ring, ignoring load; for tests. */
+    Endpoint owner(int hash) {
+        return owners.length == 0 ? null : owners[indexOf(hash)];
+    }
+
+    /** Index of the first point at or after {@code hash} (unsigned), wrapping to 0 past the last. */
+    private int indexOf(int hash) {
+        int b = hash >>> bucketShift;
+        int i = buckets[b];
+        int end = buckets[b + 1];
+        int biased = hash ^ Integer.MIN_VALUE;
+        int[] pts = points;
+        while (i < end && pts[i] < biased) {
+            i++;
+        }
+        return i == pts.length ? 0 : i;
+    }
+
+    private Endpoint bounded(int start, Endpoint own) {
+        long inFlight = 0;
+        for (Endpoint x : endpoints) {
+            inFlight += x.inFlight();
+        }
+        double perWeight = loadPerWeight * (inFlight + 1);
+        if (fits(own, perWeight)) {
+            return own;
+        }
+        Endpoint[] ring = owners;
+        int n = ring.length;
+        int j = start;
+        for (int step = 1; step < n; step++) {
+            if (++j == n) {
+                j = 0;
+            }
+            Endpoint e = ring[j];
+            if (e != own && fits(e, perWeight)) {
+                return e;
+            }
+        }
+        return own;
+    }
+
+    /** in-flight + 1 &lt;= ceil(x) is in-flight &lt; x for an integer in-flight count. */
+    private static boolean fits(Endpoint e, double perWeight) {
+        return e.inFlight() < perWeight * Math.max(1, e.weight());
+    }
+}
