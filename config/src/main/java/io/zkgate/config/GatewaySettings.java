@@ -25,6 +25,7 @@ import java.util.Map;
  * @param emptyServiceGraceMs         how long a service that lost its last instance keeps its previous instances
  * @param shutdownTimeoutMs           how long shutdown waits for in-flight requests
  * @param demo                        start two demo backends and route {@code /demo/} to them
+ * @param scriptInstructionLimit      Lua instructions a route script may run per call before it is stopped
  */
 public record GatewaySettings(
         String host,
@@ -44,7 +45,8 @@ public record GatewaySettings(
         int upstreamResponseTimeoutMs,
         int emptyServiceGraceMs,
         int shutdownTimeoutMs,
-        boolean demo) {
+        boolean demo,
+        int scriptInstructionLimit) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -80,7 +82,9 @@ public record GatewaySettings(
             new Option("shutdown-timeout-ms", OptionType.integer(0, 600_000), "10000",
                     "on SIGTERM, how long in-flight requests may take to finish"),
             new Option("demo", OptionType.flag(), "false",
-                    "start two demo backends as service 'demo' and route /demo/ to them"));
+                    "start two demo backends as service 'demo' and route /demo/ to them"),
+            new Option("script-instruction-limit", OptionType.integer(1000, 100_000_000), "100000",
+                    "Lua instructions a route script may run per call; over it the request gets 500 script_error"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -110,7 +114,8 @@ public record GatewaySettings(
                 s.integer("upstream-response-timeout-ms"),
                 s.integer("empty-service-grace-ms"),
                 s.integer("shutdown-timeout-ms"),
-                s.flag("demo"));
+                s.flag("demo"),
+                s.integer("script-instruction-limit"));
     }
 
     /** Defaults with the given flags, for tests and embedding; throws on bad flags. */

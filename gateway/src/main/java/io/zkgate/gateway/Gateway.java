@@ -85,7 +85,7 @@ public final class Gateway implements Closeable {
         log.info("connecting to ZooKeeper at {}", connect);
 
         control = new SnapshotBuilder(layout, snapshots, settings.upstreamResponseTimeoutMs(),
-                settings.emptyServiceGraceMs());
+                settings.emptyServiceGraceMs(), settings.scriptInstructionLimit());
         control.start(curator);
 
         startJetty();

@@ -2,6 +2,7 @@ package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.scripting.ScriptExchange;
 
 /**
  * One proxied request's routing decision, carried from {@code rewriteTarget} to the completion hooks as a request
@@ -13,12 +14,19 @@ final class ProxyExchange {
     final RouteEntry route;
     final Endpoint endpoint;
     final ErrorResponse error;
+    /** The route's Lua filter run for this request, or null. */
+    final ScriptExchange script;
     boolean acquired;
 
     private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error) {
+        this(route, endpoint, error, null);
+    }
+
+    private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, ScriptExchange script) {
         this.route = route;
         this.endpoint = endpoint;
         this.error = error;
+        this.script = script;
     }
 
     static ProxyExchange to(RouteEntry route, Endpoint endpoint) {
@@ -27,6 +35,16 @@ final class ProxyExchange {
 
     static ProxyExchange failed(RouteEntry route, ErrorResponse error) {
         return new ProxyExchange(route, null, error);
+    }
+
+    /** Proxied to {@code endpoint} after the route's script ran ({@code script} may be null). */
+    static ProxyExchange to(RouteEntry route, Endpoint endpoint, ScriptExchange script) {
+        return new ProxyExchange(route, endpoint, null, script);
+    }
+
+    /** Answered by the route's script, or failed in it: no backend. */
+    static ProxyExchange scripted(RouteEntry route, ScriptExchange script) {
+        return new ProxyExchange(route, null, script.failed() ? ErrorResponse.SCRIPT_ERROR : null, script);
     }
 
     /** Decrements the endpoint's in-flight count once, whatever way the exchange ended. */

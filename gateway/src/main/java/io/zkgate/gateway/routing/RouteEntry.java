@@ -1,11 +1,12 @@
 package io.zkgate.gateway.routing;
 
 import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.schema.Route;
 
 /**
- * A route compiled for the request path: the match in the form the matcher compares, and the balancer over its
- * service's instances in this snapshot. Immutable.
+ * A route compiled for the request path: the match in the form the matcher compares, the balancer over its
+ * service's instances in this snapshot, and its Lua filter if it names one. Immutable.
  */
 public final class RouteEntry {
     private final Route route;
@@ -15,6 +16,7 @@ public final class RouteEntry {
     private final Balancer balancer;
     private final long responseTimeoutMs;
     private final long version;
+    private final RouteScript script;
 
     /**
      * @param route             the validated route
@@ -23,7 +25,15 @@ public final class RouteEntry {
      * @param responseTimeoutMs the route's response timeout, or the gateway default
      */
     public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs) {
+        this(route, znodeVersion, balancer, responseTimeoutMs, null);
+    }
+
+    /**
+     * @param script the route's Lua filter as of this snapshot (possibly an unavailable one), or null for none
+     */
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs, RouteScript script) {
         this.route = route;
+        this.script = script;
         this.host = route.match().host();
         String p = route.match().normalizedPrefix();
         this.prefix = p.equals("/") ? "" : p;
@@ -55,6 +65,11 @@ public final class RouteEntry {
 
     public long znodeVersion() {
         return version;
+    }
+
+    /** The route's Lua filter, or null when the route names no script. */
+    public RouteScript script() {
+        return script;
     }
 
     public boolean stripPrefix() {
