@@ -183,6 +183,9 @@ public final class ScriptExchange {
         if (status < 200 || status > 599) {
             throw new LuaError("respond: status " + status + " (expected: 200-599)");
         }
+        if ((status == 204 || status == 304) && body != null && body.m_length > 0) {
+            throw new LuaError("respond: a " + status + " response has no body");
+        }
         if (headers != null) {
             for (int i = 0; i < headers.length; i += 2) {
                 checkHeaderName(headers[i]);
