@@ -3,19 +3,22 @@
 # directory) and, in a second JVM, two backends answering "ok" plus three routes to them: /plain/ without a script,
 # /inject/ with the header-injection example, /apikey/ with the api-key example. Then runs ApacheBench with
 # keep-alive against the three routes in interleaved rounds (the order rotates each round) and prints requests/s
-# and gateway CPU per request (utime + stime from /proc) per run, and per round the ratio to /plain/.
+# and gateway CPU per request (utime + stime from /proc) per run, and per round the ratio to /plain/. It also
+# prints, per run, the CPU used by everything else on the machine (ab included) per request: a round where that
+# jumps had company (another build or benchmark), and the summary gives medians over all rounds and over the quiet
+# ones.
 # Everything it started is stopped on exit. Needs: java 17+, ab (apache2-utils), curl, python3; the gateway jar
 # (mvn -B -q -pl gateway package -DskipTests).
 #
-#   loadtest/lua-bench.sh                      # 5 rounds of 30000 requests, 50 concurrent, per route
-#   ROUNDS=3 REQUESTS=10000 loadtest/lua-bench.sh
+#   loadtest/lua-bench.sh                      # 15 rounds of 10000 requests per route, 50 concurrent, after 60000 warm-up
+#   ROUNDS=5 REQUESTS=30000 loadtest/lua-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-5}
-REQUESTS=${REQUESTS:-30000}
+ROUNDS=${ROUNDS:-15}
+REQUESTS=${REQUESTS:-10000}
 CONCURRENCY=${CONCURRENCY:-50}
-WARMUP=${WARMUP:-20000}
+WARMUP=${WARMUP:-60000}
 HEAP=${HEAP:-256m}
 JAR=gateway/target/zkgate-gateway.jar
 KEY="X-Api-Key: k-19be44d07a"
@@ -63,19 +66,20 @@ done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/apikey/")" = "401" ] \
     || { echo "lua-bench: /apikey/ without a key must answer 401" >&2; exit 1; }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$GW/stat"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 TICK=$(getconf CLK_TCK)
 
 run() { # run ROUND ROUTE N -> one result line
-    local round=$1 route=$2 n=$3 before after out
-    before=$(cpu_ticks)
+    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1
+    before=$(cpu_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
     out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" -H "$KEY" "http://127.0.0.1:$PORT/$route/" 2>&1)
-    after=$(cpu_ticks)
+    after=$(cpu_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
     local rps failed non2xx
     rps=$(awk '/^Requests per second/ { print $4 }' <<<"$out")
     failed=$(awk '/^Failed requests/ { print $3 }' <<<"$out")
     non2xx=$(awk '/^Non-2xx responses/ { print $3 }' <<<"$out")
-    echo "$round $route $rps $(( after - before )) $n ${failed:-0} ${non2xx:-0}"
+    echo "$round $route $rps $(( after - before )) $n ${failed:-0} ${non2xx:-0} $(( all1 - all0 - (after - before) - (be1 - be0) ))"
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(java -version 2>&1 | head -1)  $(nproc) cores  load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -93,28 +97,41 @@ done
 
 python3 - "$RESULTS" "$TICK" <<'PY'
 import sys, statistics
-rows = [l.split() for l in open(sys.argv[1])]
 tick = int(sys.argv[2])
+ROUTES = ("plain", "inject", "apikey")
 by = {}
-for rnd, route, rps, ticks, n, failed, non2xx in rows:
-    by.setdefault(rnd, {})[route] = (float(rps), int(ticks) / tick / int(n) * 1e6, int(failed) + int(non2xx))
-print("\nround  route   req/s     vs plain  CPU us/req  vs plain  errors")
-ratios = {"inject": [], "apikey": []}
-cpu = {"plain": [], "inject": [], "apikey": []}
-rps_all = {"plain": [], "inject": [], "apikey": []}
-for rnd in sorted(by, key=int):
-    base = by[rnd]["plain"]
-    for route in ("plain", "inject", "apikey"):
-        rps, us, err = by[rnd][route]
-        cpu[route].append(us); rps_all[route].append(rps)
-        if route != "plain":
-            ratios[route].append((rps / base[0], us / base[1]))
-        print(f"{rnd:>5}  {route:<7} {rps:>8.0f}  {rps / base[0]:>8.3f}  {us:>10.1f}  {us / base[1]:>8.3f}  {err}")
-print("\nmedians over rounds (ratios taken within each round):")
-print(f"  plain   {statistics.median(rps_all['plain']):>8.0f} req/s  {statistics.median(cpu['plain']):6.1f} us CPU/req")
-for route in ("inject", "apikey"):
-    r = [a for a, _ in ratios[route]]; c = [b for _, b in ratios[route]]
-    print(f"  {route:<7} {statistics.median(rps_all[route]):>8.0f} req/s  {statistics.median(cpu[route]):6.1f} us CPU/req"
-          f"  req/s {statistics.median(r):.3f}x plain ({(1 - statistics.median(r)) * 100:+.1f}% cost)"
-          f"  CPU {statistics.median(c):.3f}x plain")
+for line in open(sys.argv[1]):
+    rnd, route, rps, ticks, n, failed, non2xx, other = line.split()
+    us = lambda t: int(t) / tick / int(n) * 1e6
+    by.setdefault(int(rnd), {})[route] = (float(rps), us(ticks), int(failed) + int(non2xx), us(other))
+rounds = sorted(by)
+other_median = statistics.median(by[r][x][3] for r in rounds for x in ROUTES)
+quiet = [r for r in rounds if all(by[r][x][3] <= 1.5 * other_median for x in ROUTES)]
+print("\nround  route     req/s  vs plain  gateway CPU us/req  vs plain  other CPU us/req  errors")
+for r in rounds:
+    base = by[r]["plain"]
+    for x in ROUTES:
+        rps, us, err, other = by[r][x]
+        print(f"{r:>5}{'' if r in quiet else '*'} {x:<7} {rps:>8.0f}  {rps / base[0]:>8.3f}  {us:>18.1f}  {us / base[1]:>8.3f}"
+              f"  {other:>16.1f}  {err}")
+print("(* = a round in which some run had other CPU above 1.5x the median: the machine had company)")
+
+def summary(label, rs):
+    if not rs:
+        print(f"\n{label}: none")
+        return
+    print(f"\n{label} ({len(rs)} rounds), medians; ratios are taken within each round:")
+    for x in ROUTES:
+        rps = statistics.median(by[r][x][0] for r in rs)
+        us = statistics.median(by[r][x][1] for r in rs)
+        line = f"  {x:<7} {rps:>8.0f} req/s  {us:6.1f} us gateway CPU/req"
+        if x != "plain":
+            rr = statistics.median(by[r][x][0] / by[r]["plain"][0] for r in rs)
+            cr = statistics.median(by[r][x][1] / by[r]["plain"][1] for r in rs)
+            line += f"  req/s {rr:.3f}x plain ({(1 - rr) * 100:+.1f}% cost)  CPU/req {cr:.3f}x plain"
+        print(line)
+
+summary("all rounds", rounds)
+summary("quiet rounds", quiet)
 PY
+echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
