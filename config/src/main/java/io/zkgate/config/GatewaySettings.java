@@ -33,6 +33,7 @@ import java.util.Map;
  * @param maxRequestHeaderBytes       largest request line and headers accepted; larger ones get 431
  * @param maxBodyBytes                default largest request body; larger ones get 413 (routes may set their own)
  * @param clientIdleTimeoutMs         a client connection idle this long is closed (slow or stalled clients)
+ * @param scriptInstructionLimit      Lua instructions a route script may run per call before it is stopped
  */
 public record GatewaySettings(
         String host,
@@ -60,7 +61,8 @@ public record GatewaySettings(
         String zkAuth,
         int maxRequestHeaderBytes,
         long maxBodyBytes,
-        int clientIdleTimeoutMs) {
+        int clientIdleTimeoutMs,
+        int scriptInstructionLimit) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -111,7 +113,9 @@ public record GatewaySettings(
             new Option("max-body-bytes", OptionType.integer(0, Integer.MAX_VALUE), "10485760",
                     "default largest request body; larger get 413 (route limits.maxBodyBytes overrides)"),
             new Option("client-idle-timeout-ms", OptionType.integer(100, 3_600_000), "30000",
-                    "close client connections idle this long (guards against slow clients)"));
+                    "close client connections idle this long (guards against slow clients)"),
+            new Option("script-instruction-limit", OptionType.integer(1000, 100_000_000), "100000",
+                    "Lua instructions a route script may run per call; over it the request gets 500 script_error"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -149,7 +153,8 @@ public record GatewaySettings(
                 s.string("zk-auth"),
                 s.integer("max-request-header-bytes"),
                 s.integer("max-body-bytes"),
-                s.integer("client-idle-timeout-ms")));
+                s.integer("client-idle-timeout-ms"),
+                s.integer("script-instruction-limit")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

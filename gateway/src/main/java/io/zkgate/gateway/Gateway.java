@@ -107,7 +107,7 @@ public final class Gateway implements Closeable {
         log.info("connecting to ZooKeeper at {}", connect);
 
         control = new SnapshotBuilder(layout, snapshots, settings.upstreamResponseTimeoutMs(),
-                settings.emptyServiceGraceMs(), metrics, zkStatus);
+                settings.emptyServiceGraceMs(), metrics, zkStatus, settings.scriptInstructionLimit());
 
         startJetty();
 

@@ -8,6 +8,8 @@ import io.zkgate.gateway.routing.RouteTable;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.scripting.RouteScript;
+import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.Route;
 import io.zkgate.schema.RouteCodec;
 import io.zkgate.schema.RouteConflicts;
@@ -33,8 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control path: two {@link CuratorCache}s (routes and services) feed one control thread, which validates what
- * changed, rebuilds an immutable {@link Snapshot} and publishes it with one reference swap.
+ * The control path: three {@link CuratorCache}s (routes, services and Lua scripts) feed one control thread, which
+ * validates (and compiles) what changed, rebuilds an immutable {@link Snapshot} and publishes it with one reference
+ * swap.
  *
  * <p>A route znode that fails validation is skipped with one log line and its last good version keeps serving. A
  * service whose last instance disappears keeps its previous instances for a short grace period, because
@@ -51,6 +54,7 @@ public final class SnapshotBuilder implements Closeable {
     private final ScheduledExecutorService control;
     private final GatewayMetrics metrics;
     private final ZooKeeperStatus zkStatus;
+    private final ScriptCatalog scripts;
 
     // Confined to the control thread.
     private final Map<String, RouteState> routes = new HashMap<>();
@@ -60,6 +64,7 @@ public final class SnapshotBuilder implements Closeable {
     private final Map<String, Held> held = new HashMap<>();
     private boolean routesSynced;
     private boolean servicesSynced;
+    private boolean scriptsSynced;
     private boolean rebuildQueued;
     private long version;
     /** Highest zxid of a route change (edit, create or delete) the current snapshot reflects. */
@@ -67,15 +72,20 @@ public final class SnapshotBuilder implements Closeable {
 
     private CuratorCache routesCache;
     private CuratorCache servicesCache;
+    private CuratorCache scriptsCache;
 
     /** The instances a service had before it lost its last one, kept until {@code untilNanos}. */
     private record Held(ServicePool pool, long untilNanos) {}
 
+    /**
+     * @param scriptInstructionLimit Lua instructions a route script may run per call
+     */
     public SnapshotBuilder(ZnodeLayout layout, SnapshotRef ref, long defaultResponseTimeoutMs, long emptyServiceGraceMs,
-            GatewayMetrics metrics, ZooKeeperStatus zkStatus) {
+            GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit) {
         this.layout = layout;
         this.metrics = metrics;
         this.zkStatus = zkStatus;
+        this.scripts = new ScriptCatalog(layout.scriptsPath(), scriptInstructionLimit);
         this.ref = ref;
         this.defaultResponseTimeoutMs = defaultResponseTimeoutMs;
         this.emptyServiceGraceMs = emptyServiceGraceMs;
@@ -86,7 +96,7 @@ public final class SnapshotBuilder implements Closeable {
         });
     }
 
-    /** Starts watching; the first snapshot with {@link Snapshot#synced()} follows once both trees were read. */
+    /** Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read. */
     public void start(CuratorFramework client) {
         routesCache = CuratorCache.build(client, layout.routesPath());
         routesCache.listenable().addListener(CuratorCacheListener.builder()
@@ -98,8 +108,14 @@ public final class SnapshotBuilder implements Closeable {
                 .forAll((type, oldData, data) -> onServiceEvent(type, oldData, data))
                 .forInitialized(this::onServicesSynced)
                 .build(), control);
+        scriptsCache = CuratorCache.build(client, layout.scriptsPath());
+        scriptsCache.listenable().addListener(CuratorCacheListener.builder()
+                .forAll((type, oldData, data) -> onScriptEvent(type, oldData, data))
+                .forInitialized(this::onScriptsSynced)
+                .build(), control);
         routesCache.start();
         servicesCache.start();
+        scriptsCache.start();
     }
 
     /** The state of every route znode, by id; for the admin API. Safe to call from any thread. */
@@ -118,6 +134,9 @@ public final class SnapshotBuilder implements Closeable {
         }
         if (servicesCache != null) {
             servicesCache.close();
+        }
+        if (scriptsCache != null) {
+            scriptsCache.close();
         }
         control.shutdownNow();
     }
@@ -279,6 +298,42 @@ public final class SnapshotBuilder implements Closeable {
         control.schedule(this::queueRebuild, emptyServiceGraceMs + 1, TimeUnit.MILLISECONDS);
     }
 
+    // ---- scripts ------------------------------------------------------------------------------------------------
+
+    /** The state of every script znode, by name; for the admin API and tests. Safe to call from any thread. */
+    public Map<String, ScriptCatalog.ScriptState> scriptStates() {
+        try {
+            return control.submit(scripts::states).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("control thread did not answer: " + e, e);
+        }
+    }
+
+    /** The script registry; only its {@code stats(name)} may be called from other threads. */
+    public ScriptCatalog scripts() {
+        return scripts;
+    }
+
+    private void onScriptEvent(CuratorCacheListener.Type type, ChildData oldData, ChildData data) {
+        boolean changed = type == CuratorCacheListener.Type.NODE_DELETED
+                ? scripts.remove(oldData.getPath())
+                : scripts.put(data.getPath(), data.getData(), data.getStat() == null ? -1 : data.getStat().getVersion());
+        if (changed && scriptsSynced) {
+            queueRebuild();
+        }
+    }
+
+    private void onScriptsSynced() {
+        scriptsSynced = true;
+        log.info("scripts synced from {}: {} scripts", layout.scriptsPath(), scripts.states().size());
+        queueRebuild();
+    }
+
+    /** The route's script frozen for this snapshot, or null when the route names none. */
+    private RouteScript scriptFor(Route r) {
+        return r.script() == null ? null : scripts.bind(r.script(), r.id(), r.service());
+    }
+
     // ---- snapshot -----------------------------------------------------------------------------------------------
 
     /** Coalesces a burst of events into one rebuild: it runs after the events already queued. */
@@ -295,7 +350,7 @@ public final class SnapshotBuilder implements Closeable {
             return;
         }
         long now = System.nanoTime();
-        if (routesSynced && servicesSynced) {
+        if (routesSynced && servicesSynced && scriptsSynced) {
             zkStatus.synced();
         }
         zkStatus.updated();
@@ -329,7 +384,7 @@ public final class SnapshotBuilder implements Closeable {
             long timeout = r.timeouts() != null && r.timeouts().responseMs() != null
                     ? r.timeouts().responseMs() : defaultResponseTimeoutMs;
             entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), timeout,
-                    metrics.route(r.id())));
+                    metrics.route(r.id()), scriptFor(r)));
         }
         List<Endpoint> bound = new ArrayList<>();
         for (ServicePool p : pools.values()) {
@@ -337,7 +392,7 @@ public final class SnapshotBuilder implements Closeable {
         }
         metrics.bind(bound);
         Snapshot next = new Snapshot(++version, RouteTable.of(entries), Map.copyOf(pools),
-                routesSynced && servicesSynced, routesZxid);
+                routesSynced && servicesSynced && scriptsSynced, routesZxid);
         ref.publish(next);
         metrics.snapshotPublished(next.version(), System.nanoTime() - now);
         if (log.isDebugEnabled()) {

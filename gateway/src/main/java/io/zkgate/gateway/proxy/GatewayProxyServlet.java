@@ -7,6 +7,7 @@ import io.zkgate.gateway.routing.RequestKey;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -22,7 +23,9 @@ import org.eclipse.jetty.http.HttpHeader;
 /**
  * Jetty's {@link AsyncProxyServlet} extended through its hooks only: {@code rewriteTarget} reads the current snapshot
  * once, matches the route and picks a backend; {@code onProxyRewriteFailed} and {@code onProxyResponseFailure}
- * answer with the contract's JSON errors. The request path takes no lock and calls no ZooKeeper.
+ * answer with the contract's JSON errors. A route's Lua filter runs its {@code on_request} between the route match
+ * and the backend pick, and its {@code on_response} when the backend's headers arrive. The request path takes no
+ * lock and calls no ZooKeeper.
  * Thread-safe: per-request state lives in a request attribute.
  */
 public final class GatewayProxyServlet extends AsyncProxyServlet {
@@ -66,20 +69,117 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
             return null;
         }
-        RequestKey hashKey = route.requestKey();
-        Endpoint endpoint = route.balancer().pick(hashKey == null ? null : hashKey.extract(request, path));
+        ScriptExchange script = route.script() == null ? null : runOnRequest(request, route, start);
+        if (script != null && (script.failed() || script.responded())) {
+            return null;
+        }
+        String key = script == null ? null : script.hashKey();
+        if (key == null) {
+            RequestKey hashKey = route.requestKey();
+            key = hashKey == null ? null : hashKey.extract(request, path);
+        }
+        Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
             return null;
         }
-        request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint, start));
-        return target(endpoint, route, path, request.getQueryString());
+        request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint, script, start));
+        String upstreamPath = script == null ? null : script.upstreamPath();
+        return upstreamPath == null
+                ? target(endpoint, route, path, request.getQueryString())
+                : target(endpoint, upstreamPath, request.getQueryString());
     }
 
     private long maxBodyBytes(RouteEntry route) {
         Route.Limits limits = route.route().limits();
         return limits == null || limits.maxBodyBytes() == null ? defaultMaxBodyBytes : limits.maxBodyBytes();
     }
+
+    // ---- Lua filter ---------------------------------------------------------------------------------------------
+
+    /**
+     * Runs the route's on_request. When it failed or answered by itself, the exchange is recorded for
+     * {@link #onProxyRewriteFailed} to write, and no backend is picked.
+     */
+    private static ScriptExchange runOnRequest(HttpServletRequest request, RouteEntry route, long start) {
+        ScriptExchange script = route.script().onRequest(request);
+        if (script.failed() || script.responded()) {
+            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.scripted(route, script, start));
+        }
+        return script;
+    }
+
+    /** The upstream URI when the script chose the path: the path as given, the client's query kept. */
+    static String target(Endpoint endpoint, String upstreamPath, String query) {
+        String base = endpoint.baseUri();
+        StringBuilder sb = new StringBuilder(base.length() + upstreamPath.length()
+                + (query == null ? 0 : query.length() + 1));
+        sb.append(base).append(upstreamPath);
+        if (query != null) {
+            sb.append('?').append(query);
+        }
+        return sb.toString();
+    }
+
+    /** Writes the script's own answer, or its failure as 500 script_error. */
+    private void writeScriptOutcome(HttpServletResponse response, ProxyExchange exchange) {
+        try {
+            if (exchange.script.failed()) {
+                ErrorResponse.SCRIPT_ERROR.write(response, exchange.route.id(), exchange.script.failure());
+            } else {
+                exchange.script.writeResponse(response);
+            }
+        } catch (IOException e) {
+            _log.debug("writing script response failed", e);
+        }
+    }
+
+    /** Applies on_request's header edits after the gateway's own headers, so a script may override them. */
+    private static void applyScriptHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+        ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange != null && exchange.script != null && exchange.script.hasHeaderEdits()) {
+            proxyRequest.headers(exchange.script::applyHeaderEdits);
+        }
+    }
+
+    /** Runs on_response once the backend's headers are copied, before anything is sent to the client. */
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+            Response serverResponse) {
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange != null && exchange.script != null && exchange.script.hasOnResponse()
+                && !exchange.script.onResponse(proxyResponse, serverResponse.getStatus())) {
+            serverResponse.abort(new ScriptFailure(exchange.script.failure()));
+        }
+    }
+
+    /** Writes on_response's failure in place of the backend's response, which was not sent yet. */
+    private void writeScriptFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+            ProxyExchange exchange, ScriptFailure failure) {
+        try {
+            proxyResponse.reset();
+            ErrorResponse.SCRIPT_ERROR.write(proxyResponse, exchange.route.id(), failure.getMessage());
+            record(clientRequest, exchange, ErrorResponse.SCRIPT_ERROR.status());
+        } catch (IOException | IllegalStateException e) {
+            _log.debug("writing script error response failed", e);
+        } finally {
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().complete();
+            }
+        }
+    }
+
+    /** Aborts the upstream response when on_response failed. */
+    private static final class ScriptFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ScriptFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    // ---- end of Lua filter --------------------------------------------------------------------------------------
 
     static String target(Endpoint endpoint, RouteEntry route, String path, String query) {
         String base = endpoint.baseUri();
@@ -101,6 +201,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange != null && exchange.script != null) {
+            writeScriptOutcome(response, exchange);
+            record(request, exchange, response.getStatus());
+            return;
+        }
         try {
             if (exchange == null || exchange.route == null) {
                 ErrorResponse.NO_ROUTE.write(response, null,
@@ -133,6 +238,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 headers.put(HttpHeader.X_FORWARDED_HOST, host);
             }
         });
+        applyScriptHeaders(clientRequest, proxyRequest);
     }
 
     @Override
@@ -167,6 +273,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         ProxyExchange exchange = release(clientRequest);
         if (exchange == null) {
             super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+            return;
+        }
+        if (failure instanceof ScriptFailure scriptFailure) {
+            writeScriptFailure(clientRequest, proxyResponse, exchange, scriptFailure);
             return;
         }
         boolean timeout = isTimeout(failure);

@@ -3,6 +3,7 @@ package io.zkgate.gateway.proxy;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.scripting.ScriptExchange;
 
 /**
  * One proxied request's routing decision and timings, carried from {@code rewriteTarget} to the completion hooks
@@ -14,25 +15,35 @@ public final class ProxyExchange {
     final RouteEntry route;
     final Endpoint endpoint;
     final ErrorResponse error;
+    /** The route's Lua filter run for this request, or null. */
+    final ScriptExchange script;
     final long startNanos;
     BackendMetrics backend;
     long upstreamStartNanos;
     long upstreamNanos = -1;
     boolean acquired;
 
-    private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, long startNanos) {
+    private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, ScriptExchange script,
+            long startNanos) {
         this.route = route;
         this.endpoint = endpoint;
         this.error = error;
+        this.script = script;
         this.startNanos = startNanos;
     }
 
-    static ProxyExchange to(RouteEntry route, Endpoint endpoint, long startNanos) {
-        return new ProxyExchange(route, endpoint, null, startNanos);
+    /** Proxied to {@code endpoint} after the route's script ran ({@code script} may be null). */
+    static ProxyExchange to(RouteEntry route, Endpoint endpoint, ScriptExchange script, long startNanos) {
+        return new ProxyExchange(route, endpoint, null, script, startNanos);
     }
 
     static ProxyExchange failed(RouteEntry route, ErrorResponse error, long startNanos) {
-        return new ProxyExchange(route, null, error, startNanos);
+        return new ProxyExchange(route, null, error, null, startNanos);
+    }
+
+    /** Answered by the route's script, or failed in it: no backend. */
+    static ProxyExchange scripted(RouteEntry route, ScriptExchange script, long startNanos) {
+        return new ProxyExchange(route, null, script.failed() ? ErrorResponse.SCRIPT_ERROR : null, script, startNanos);
     }
 
     /** The route id, or null when no route matched. */

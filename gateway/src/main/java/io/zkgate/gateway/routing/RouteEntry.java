@@ -2,11 +2,13 @@ package io.zkgate.gateway.routing;
 
 import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.metrics.RouteMetrics;
+import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.schema.Route;
 
 /**
  * A route compiled for the request path: the match in the form the matcher compares, the balancer over its
- * service's instances in this snapshot and, for consistent hashing, the compiled hash-key reader. Immutable.
+ * service's instances in this snapshot, for consistent hashing the compiled hash-key reader, its Lua filter if it
+ * names one, and its metrics. Immutable.
  */
 public final class RouteEntry {
     private final Route route;
@@ -18,6 +20,7 @@ public final class RouteEntry {
     private final long responseTimeoutMs;
     private final long version;
     private final RouteMetrics metrics;
+    private final RouteScript script;
 
     /**
      * @param route             the validated route
@@ -25,9 +28,12 @@ public final class RouteEntry {
      * @param balancer          the balancer over the service's routable instances
      * @param responseTimeoutMs the route's response timeout, or the gateway default
      * @param metrics           the route's request metrics
+     * @param script            the route's Lua filter as of this snapshot (possibly an unavailable one), or null
      */
-    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs, RouteMetrics metrics) {
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs, RouteMetrics metrics,
+            RouteScript script) {
         this.route = route;
+        this.script = script;
         this.host = route.match().host();
         String p = route.match().normalizedPrefix();
         this.prefix = p.equals("/") ? "" : p;
@@ -70,6 +76,11 @@ public final class RouteEntry {
 
     public long znodeVersion() {
         return version;
+    }
+
+    /** The route's Lua filter, or null when the route names no script. */
+    public RouteScript script() {
+        return script;
     }
 
     public boolean stripPrefix() {

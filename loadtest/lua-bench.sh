@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Lua filter overhead through the gateway. Starts the gateway jar (embedded ZooKeeper, free ports, its own data
+# directory) and, in a second JVM, two backends answering "ok" plus three routes to them: /plain/ without a script,
+# /inject/ with the header-injection example, /apikey/ with the api-key example. Then runs ApacheBench with
+# keep-alive against the three routes in interleaved rounds (the order rotates each round) and prints requests/s
+# and gateway CPU per request (utime + stime from /proc) per run, and per round the ratio to /plain/. It also
+# prints, per run, the CPU used by everything else on the machine (ab included) per request: a round where that
+# jumps had company (another build or benchmark), and the summary gives medians over all rounds and over the quiet
+# ones.
+# Everything it started is stopped on exit. Needs: java 17+, ab (apache2-utils), curl, python3; the gateway jar
+# (mvn -B -q -pl gateway package -DskipTests).
+#
+#   loadtest/lua-bench.sh                      # 15 rounds of 10000 requests per route, 50 concurrent, after 60000 warm-up
+#   ROUNDS=5 REQUESTS=30000 loadtest/lua-bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-15}
+REQUESTS=${REQUESTS:-10000}
+CONCURRENCY=${CONCURRENCY:-50}
+WARMUP=${WARMUP:-60000}
+HEAP=${HEAP:-256m}
+JAR=gateway/target/zkgate-gateway.jar
+KEY="X-Api-Key: k-19be44d07a"
+
+for tool in java ab curl python3; do
+    command -v "$tool" >/dev/null || { echo "lua-bench: $tool not found" >&2; exit 2; }
+done
+[ -f "$JAR" ] || { echo "lua-bench: $JAR missing; build it with: mvn -B -q -pl gateway package -DskipTests" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+PORT=$(free_port); ADMIN=$(free_port); ZKPORT=$(free_port)
+WORK=$(mktemp -d)
+GW=""; BE=""
+cleanup() {
+    [ -n "$BE" ] && kill "$BE" 2>/dev/null && wait "$BE" 2>/dev/null || true
+    [ -n "$GW" ] && kill "$GW" 2>/dev/null && wait "$GW" 2>/dev/null || true
+    exec 3>&- 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT" --admin-port "$ADMIN" \
+    --embedded-zk-port "$ZKPORT" --data-dir "$WORK/data" > "$WORK/gateway.log" 2>&1 &
+GW=$!
+for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break
+    kill -0 "$GW" 2>/dev/null || { cat "$WORK/gateway.log" >&2; exit 1; }
+    sleep 0.5
+done
+
+mkfifo "$WORK/backends.in"
+java -cp "$JAR" loadtest/lua-bench/LuaBenchBackends.java "127.0.0.1:$ZKPORT" config/examples/scripts \
+    < "$WORK/backends.in" > "$WORK/backends.log" 2>&1 &
+BE=$!
+exec 3> "$WORK/backends.in"
+for _ in $(seq 1 120); do
+    if [ "$(curl -s -H "$KEY" "http://127.0.0.1:$PORT/apikey/")" = "ok" ] \
+        && [ "$(curl -s "http://127.0.0.1:$PORT/inject/")" = "ok" ] \
+        && [ "$(curl -s "http://127.0.0.1:$PORT/plain/")" = "ok" ]; then
+        break
+    fi
+    kill -0 "$BE" 2>/dev/null || { cat "$WORK/backends.log" >&2; exit 1; }
+    sleep 0.5
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/apikey/")" = "401" ] \
+    || { echo "lua-bench: /apikey/ without a key must answer 401" >&2; exit 1; }
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+TICK=$(getconf CLK_TCK)
+
+run() { # run ROUND ROUTE N -> one result line
+    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1
+    before=$(cpu_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
+    out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" -H "$KEY" "http://127.0.0.1:$PORT/$route/" 2>&1)
+    after=$(cpu_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
+    local rps failed non2xx
+    rps=$(awk '/^Requests per second/ { print $4 }' <<<"$out")
+    failed=$(awk '/^Failed requests/ { print $3 }' <<<"$out")
+    non2xx=$(awk '/^Non-2xx responses/ { print $3 }' <<<"$out")
+    echo "$round $route $rps $(( after - before )) $n ${failed:-0} ${non2xx:-0} $(( all1 - all0 - (after - before) - (be1 - be0) ))"
+}
+
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(java -version 2>&1 | head -1)  $(nproc) cores  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# ab -k -c $CONCURRENCY -n $REQUESTS per run, $ROUNDS rounds, heap $HEAP, clock tick 1/$TICK s"
+for route in plain inject apikey; do run warmup "$route" "$WARMUP" > /dev/null; done
+
+ROUTES=(plain inject apikey)
+RESULTS="$WORK/results"
+for r in $(seq 1 "$ROUNDS"); do
+    for i in 0 1 2; do
+        route=${ROUTES[$(( (i + r) % 3 ))]}
+        run "$r" "$route" "$REQUESTS" | tee -a "$RESULTS"
+    done
+done
+
+python3 - "$RESULTS" "$TICK" <<'PY'
+import sys, statistics
+tick = int(sys.argv[2])
+ROUTES = ("plain", "inject", "apikey")
+by = {}
+for line in open(sys.argv[1]):
+    rnd, route, rps, ticks, n, failed, non2xx, other = line.split()
+    us = lambda t: int(t) / tick / int(n) * 1e6
+    by.setdefault(int(rnd), {})[route] = (float(rps), us(ticks), int(failed) + int(non2xx), us(other))
+rounds = sorted(by)
+other_median = statistics.median(by[r][x][3] for r in rounds for x in ROUTES)
+quiet = [r for r in rounds if all(by[r][x][3] <= 1.5 * other_median for x in ROUTES)]
+print("\nround  route     req/s  vs plain  gateway CPU us/req  vs plain  other CPU us/req  errors")
+for r in rounds:
+    base = by[r]["plain"]
+    for x in ROUTES:
+        rps, us, err, other = by[r][x]
+        print(f"{r:>5}{'' if r in quiet else '*'} {x:<7} {rps:>8.0f}  {rps / base[0]:>8.3f}  {us:>18.1f}  {us / base[1]:>8.3f}"
+              f"  {other:>16.1f}  {err}")
+print("(* = a round in which some run had other CPU above 1.5x the median: the machine had company)")
+
+def summary(label, rs):
+    if not rs:
+        print(f"\n{label}: none")
+        return
+    print(f"\n{label} ({len(rs)} rounds), medians; ratios are taken within each round:")
+    for x in ROUTES:
+        rps = statistics.median(by[r][x][0] for r in rs)
+        us = statistics.median(by[r][x][1] for r in rs)
+        line = f"  {x:<7} {rps:>8.0f} req/s  {us:6.1f} us gateway CPU/req"
+        if x != "plain":
+            rr = statistics.median(by[r][x][0] / by[r]["plain"][0] for r in rs)
+            cr = statistics.median(by[r][x][1] / by[r]["plain"][1] for r in rs)
+            line += f"  req/s {rr:.3f}x plain ({(1 - rr) * 100:+.1f}% cost)  CPU/req {cr:.3f}x plain"
+        print(line)
+
+summary("all rounds", rounds)
+summary("quiet rounds", quiet)
+PY
+echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
