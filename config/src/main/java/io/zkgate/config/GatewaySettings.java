@@ -34,6 +34,14 @@ import java.util.Map;
  * @param maxBodyBytes                default largest request body; larger ones get 413 (routes may set their own)
  * @param clientIdleTimeoutMs         a client connection idle this long is closed (slow or stalled clients)
  * @param scriptInstructionLimit      Lua instructions a route script may run per call before it is stopped
+ * @param upstreamRetries             default retries on another backend for routes without {@code retries}
+ * @param retryBudgetPercent          retries a route may make as a share of its requests (over ten seconds)
+ * @param retryBudgetMinimum          retries a route may make besides that share
+ * @param outlierConsecutiveFailures  failures in a row that eject a backend (0: never)
+ * @param outlierBaseEjectionMs       first ejection's length; it doubles with each further ejection
+ * @param outlierMaxEjectionMs        longest ejection
+ * @param outlierMaxEjectionPercent   most of a service's backends that may be ejected at once
+ * @param panicThresholdPercent       below this share of healthy backends, traffic spreads over all of them
  */
 public record GatewaySettings(
         String host,
@@ -62,7 +70,15 @@ public record GatewaySettings(
         int maxRequestHeaderBytes,
         long maxBodyBytes,
         int clientIdleTimeoutMs,
-        int scriptInstructionLimit) {
+        int scriptInstructionLimit,
+        int upstreamRetries,
+        int retryBudgetPercent,
+        int retryBudgetMinimum,
+        int outlierConsecutiveFailures,
+        int outlierBaseEjectionMs,
+        int outlierMaxEjectionMs,
+        int outlierMaxEjectionPercent,
+        int panicThresholdPercent) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -115,7 +131,22 @@ public record GatewaySettings(
             new Option("client-idle-timeout-ms", OptionType.integer(100, 3_600_000), "30000",
                     "close client connections idle this long (guards against slow clients)"),
             new Option("script-instruction-limit", OptionType.integer(1000, 100_000_000), "100000",
-                    "Lua instructions a route script may run per call; over it the request gets 500 script_error"));
+                    "Lua instructions a route script may run per call; over it the request gets 500 script_error"),
+            new Option("upstream-retries", OptionType.integer(0, 10), "1",
+                    "retries on another backend for routes without retries.attempts (idempotent, bodiless requests)"),
+            new Option("retry-budget-percent", OptionType.integer(0, 100), "20",
+                    "retries a route may make, as a share of its requests over the last ten seconds"),
+            new Option("retry-budget-min", OptionType.integer(0, 10_000), "10",
+                    "retries a route may make over ten seconds besides that share"),
+            new Option("outlier-consecutive-failures", OptionType.integer(0, 1000), "5",
+                    "connect failures, timeouts or 5xx in a row that eject a backend (0: never eject)"),
+            new Option("outlier-base-ejection-ms", OptionType.integer(10, 3_600_000), "2000",
+                    "first ejection of a backend; each further one doubles"),
+            new Option("outlier-max-ejection-ms", OptionType.integer(10, 3_600_000), "60000", "longest ejection"),
+            new Option("outlier-max-ejection-percent", OptionType.integer(0, 100), "50",
+                    "never eject more than this share of a service's backends"),
+            new Option("panic-threshold-percent", OptionType.integer(0, 100), "50",
+                    "below this share of healthy backends, spread traffic over all of them"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -154,7 +185,15 @@ public record GatewaySettings(
                 s.integer("max-request-header-bytes"),
                 s.integer("max-body-bytes"),
                 s.integer("client-idle-timeout-ms"),
-                s.integer("script-instruction-limit")));
+                s.integer("script-instruction-limit"),
+                s.integer("upstream-retries"),
+                s.integer("retry-budget-percent"),
+                s.integer("retry-budget-min"),
+                s.integer("outlier-consecutive-failures"),
+                s.integer("outlier-base-ejection-ms"),
+                s.integer("outlier-max-ejection-ms"),
+                s.integer("outlier-max-ejection-percent"),
+                s.integer("panic-threshold-percent")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -2,6 +2,8 @@ package io.zkgate.gateway;
 
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
+import io.zkgate.gateway.control.OutlierSettings;
+import io.zkgate.gateway.control.RouteDefaults;
 import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
@@ -106,8 +108,13 @@ public final class Gateway implements Closeable {
         curator.start();
         log.info("connecting to ZooKeeper at {}", connect);
 
-        control = new SnapshotBuilder(layout, snapshots, settings.upstreamResponseTimeoutMs(),
-                settings.emptyServiceGraceMs(), metrics, zkStatus, settings.scriptInstructionLimit());
+        control = new SnapshotBuilder(layout, snapshots,
+                new RouteDefaults(settings.upstreamResponseTimeoutMs(), settings.upstreamRetries(),
+                        settings.retryBudgetPercent(), settings.retryBudgetMinimum()),
+                settings.emptyServiceGraceMs(), metrics, zkStatus, settings.scriptInstructionLimit(),
+                new OutlierSettings(settings.outlierConsecutiveFailures(), settings.outlierBaseEjectionMs(),
+                        settings.outlierMaxEjectionMs(), settings.outlierMaxEjectionPercent(),
+                        settings.panicThresholdPercent()));
 
         startJetty();
 
@@ -157,7 +164,8 @@ public final class Gateway implements Closeable {
         proxyContext.setVirtualHosts(List.of("@proxy"));
         GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
                 new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), metrics,
-                settings.metrics(), settings.maxBodyBytes());
+                settings.metrics(), settings.maxBodyBytes(), control::requestEjection,
+                settings.outlierConsecutiveFailures());
         ServletHolder holder = new ServletHolder("proxy", servlet);
         holder.setAsyncSupported(true);
         holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));

@@ -18,12 +18,15 @@ public final class Endpoint implements Comparable<Endpoint> {
     private final String baseUri;
     /** Requests sent to this backend and not yet completed; one increment and one decrement per request. */
     private final AtomicInteger inFlight;
+    /** Passive and active health, shared like the in-flight count. */
+    private final BackendHealth health;
 
     public Endpoint(String service, String id, String host, int port, int weight) {
-        this(service, id, host, port, weight, new AtomicInteger());
+        this(service, id, host, port, weight, new AtomicInteger(), new BackendHealth());
     }
 
-    private Endpoint(String service, String id, String host, int port, int weight, AtomicInteger inFlight) {
+    private Endpoint(String service, String id, String host, int port, int weight, AtomicInteger inFlight,
+            BackendHealth health) {
         this.service = requireNonNull(service, "service");
         this.id = requireNonNull(id, "id");
         this.host = requireNonNull(host, "host");
@@ -34,11 +37,12 @@ public final class Endpoint implements Comparable<Endpoint> {
         this.weight = weight;
         this.baseUri = "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         this.inFlight = inFlight;
+        this.health = health;
     }
 
     /** The same backend with another weight, sharing this one's in-flight counter. */
     public Endpoint withWeight(int newWeight) {
-        return new Endpoint(service, id, host, port, newWeight, inFlight);
+        return new Endpoint(service, id, host, port, newWeight, inFlight, health);
     }
 
     public String service() {
@@ -64,6 +68,10 @@ public final class Endpoint implements Comparable<Endpoint> {
     /** {@code http://host:port}, precomputed so the request path only appends the path. */
     public String baseUri() {
         return baseUri;
+    }
+
+    public BackendHealth health() {
+        return health;
     }
 
     public int inFlight() {

@@ -1,13 +1,16 @@
 package io.zkgate.gateway.control;
 
+import io.zkgate.gateway.balancer.BackendHealth;
 import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteTable;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.Route;
@@ -49,12 +52,13 @@ public final class SnapshotBuilder implements Closeable {
 
     private final ZnodeLayout layout;
     private final SnapshotRef ref;
-    private final long defaultResponseTimeoutMs;
+    private final RouteDefaults defaults;
     private final long emptyServiceGraceMs;
     private final ScheduledExecutorService control;
     private final GatewayMetrics metrics;
     private final ZooKeeperStatus zkStatus;
     private final ScriptCatalog scripts;
+    private final OutlierSettings outliers;
 
     // Confined to the control thread.
     private final Map<String, RouteState> routes = new HashMap<>();
@@ -62,6 +66,8 @@ public final class SnapshotBuilder implements Closeable {
     private final Map<String, Map<String, ServiceInstance>> instances = new HashMap<>();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Held> held = new HashMap<>();
+    private final Map<String, RetryBudget> budgets = new HashMap<>();
+    private final java.util.Set<String> panicking = new java.util.HashSet<>();
     private boolean routesSynced;
     private boolean servicesSynced;
     private boolean scriptsSynced;
@@ -80,14 +86,15 @@ public final class SnapshotBuilder implements Closeable {
     /**
      * @param scriptInstructionLimit Lua instructions a route script may run per call
      */
-    public SnapshotBuilder(ZnodeLayout layout, SnapshotRef ref, long defaultResponseTimeoutMs, long emptyServiceGraceMs,
-            GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit) {
+    public SnapshotBuilder(ZnodeLayout layout, SnapshotRef ref, RouteDefaults defaults, long emptyServiceGraceMs,
+            GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit, OutlierSettings outliers) {
         this.layout = layout;
+        this.outliers = outliers;
         this.metrics = metrics;
         this.zkStatus = zkStatus;
         this.scripts = new ScriptCatalog(layout.scriptsPath(), scriptInstructionLimit);
         this.ref = ref;
-        this.defaultResponseTimeoutMs = defaultResponseTimeoutMs;
+        this.defaults = defaults;
         this.emptyServiceGraceMs = emptyServiceGraceMs;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "zkgate-control");
@@ -116,6 +123,55 @@ public final class SnapshotBuilder implements Closeable {
         routesCache.start();
         servicesCache.start();
         scriptsCache.start();
+    }
+
+    /**
+     * Asks for a backend to be ejected after a streak of failures; called from the request path, decided on the
+     * control thread: never more than {@link OutlierSettings#maxEjectionPercent()} of a service's backends, each
+     * ejection of the same backend twice as long as the one before.
+     */
+    public void requestEjection(Endpoint endpoint) {
+        control.execute(() -> eject(endpoint));
+    }
+
+    private void eject(Endpoint endpoint) {
+        long now = System.nanoTime();
+        BackendHealth health = endpoint.health();
+        if (health.ejected(now)) {
+            return;
+        }
+        ServicePool pool = ref.current().services().get(endpoint.service());
+        if (pool == null) {
+            return;
+        }
+        int eligible = 0;
+        int ejected = 0;
+        for (Endpoint e : pool.all()) {
+            if (e.weight() > 0) {
+                eligible++;
+                if (e.health().ejected(now)) {
+                    ejected++;
+                }
+            }
+        }
+        if ((ejected + 1) * 100 > eligible * outliers.maxEjectionPercent()) {
+            log.warn("backend {} keeps failing but is not ejected: {} of {} backends of {} are ejected already "
+                    + "(at most {}%)", endpoint, ejected, eligible, endpoint.service(), outliers.maxEjectionPercent());
+            return;
+        }
+        long ms = Math.min(outliers.maxEjectionMs(),
+                outliers.baseEjectionMs() << Math.min(20, Math.max(0, health.ejections())));
+        int count = health.eject(now + TimeUnit.MILLISECONDS.toNanos(ms));
+        metrics.ejected(endpoint);
+        log.warn("backend {} ejected for {} ms after {} consecutive failures (ejection {})", endpoint, ms,
+                outliers.consecutiveFailures(), count);
+        queueRebuild();
+        control.schedule(this::queueRebuild, ms + 1, TimeUnit.MILLISECONDS);
+    }
+
+    /** Rebuilds after the active health checker changed a backend's health; any thread. */
+    public void healthChanged() {
+        control.execute(this::queueRebuild);
     }
 
     /** The state of every route znode, by id; for the admin API. Safe to call from any thread. */
@@ -357,7 +413,7 @@ public final class SnapshotBuilder implements Closeable {
         Map<String, ServicePool> pools = new HashMap<>();
         Map<String, Endpoint> liveEndpoints = new HashMap<>();
         for (Map.Entry<String, Map<String, ServiceInstance>> e : instances.entrySet()) {
-            pools.put(e.getKey(), pool(e.getKey(), e.getValue().values(), liveEndpoints));
+            pools.put(e.getKey(), pool(e.getKey(), e.getValue().values(), liveEndpoints, now));
         }
         endpoints.keySet().retainAll(liveEndpoints.keySet());
         endpoints.putAll(liveEndpoints);
@@ -381,9 +437,7 @@ public final class SnapshotBuilder implements Closeable {
                 continue;
             }
             ServicePool pool = pools.getOrDefault(r.service(), ServicePool.empty(r.service()));
-            long timeout = r.timeouts() != null && r.timeouts().responseMs() != null
-                    ? r.timeouts().responseMs() : defaultResponseTimeoutMs;
-            entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), timeout,
+            entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), upstream(r),
                     metrics.route(r.id()), scriptFor(r)));
         }
         List<Endpoint> bound = new ArrayList<>();
@@ -400,9 +454,22 @@ public final class SnapshotBuilder implements Closeable {
         }
     }
 
-    private ServicePool pool(String service, Iterable<ServiceInstance> insts, Map<String, Endpoint> liveEndpoints) {
+    private UpstreamPolicy upstream(Route r) {
+        Route.Timeouts t = r.timeouts();
+        long response = t != null && t.responseMs() != null ? t.responseMs() : defaults.responseTimeoutMs();
+        long connect = t != null && t.connectMs() != null ? t.connectMs() : -1;
+        int attempts = r.retries() != null && r.retries().attempts() != null
+                ? r.retries().attempts() : defaults.retryAttempts();
+        RetryBudget budget = budgets.computeIfAbsent(r.id(),
+                id -> new RetryBudget(defaults.retryBudgetPercent() / 100.0, defaults.retryBudgetMinimum()));
+        return new UpstreamPolicy(connect, response, attempts, budget);
+    }
+
+    private ServicePool pool(String service, Iterable<ServiceInstance> insts, Map<String, Endpoint> liveEndpoints,
+            long now) {
         List<Endpoint> all = new ArrayList<>();
-        List<Endpoint> routable = new ArrayList<>();
+        List<Endpoint> eligible = new ArrayList<>();
+        List<Endpoint> healthy = new ArrayList<>();
         for (ServiceInstance i : insts) {
             String key = service + '\n' + i.id();
             Endpoint fresh = new Endpoint(service, i.id(), i.address(), i.port(), i.weight());
@@ -412,12 +479,38 @@ public final class SnapshotBuilder implements Closeable {
                     : fresh;
             liveEndpoints.put(key, e);
             all.add(e);
-            if (i.routable()) {
-                routable.add(e);
+            if (!i.routable()) {
+                continue;
+            }
+            eligible.add(e);
+            if (e.health().inEjection()) {
+                if (e.health().ejected(now)) {
+                    continue;
+                }
+                e.health().readmit();
+                log.info("backend {} re-admitted after its ejection", e);
+            }
+            if (e.health().activelyHealthy()) {
+                healthy.add(e);
             }
         }
         all.sort(null);
-        routable.sort(null);
-        return new ServicePool(service, List.copyOf(all), routable.toArray(new Endpoint[0]));
+        eligible.sort(null);
+        healthy.sort(null);
+        boolean panic = !eligible.isEmpty() && healthy.size() * 100 < eligible.size() * outliers.panicPercent();
+        boolean wasPanic = panicking.contains(service);
+        if (panic != wasPanic) {
+            if (panic) {
+                panicking.add(service);
+                log.warn("service {}: only {} of {} backends healthy, panic mode: spreading over all of them", service,
+                        healthy.size(), eligible.size());
+            } else {
+                panicking.remove(service);
+                log.info("service {}: {} of {} backends healthy, panic mode over", service, healthy.size(),
+                        eligible.size());
+            }
+        }
+        List<Endpoint> routable = panic ? eligible : healthy;
+        return new ServicePool(service, List.copyOf(all), routable.toArray(new Endpoint[0]), panic);
     }
 }

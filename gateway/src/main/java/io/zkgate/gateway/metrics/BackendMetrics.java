@@ -23,6 +23,8 @@ public final class BackendMetrics {
     BackendMetrics(MetricRegistry registry, String service, String backend) {
         registry.gauge(MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend),
                 () -> (Gauge<Integer>) () -> endpoint == null ? 0 : endpoint.inFlight());
+        registry.gauge(MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend),
+                () -> (Gauge<Integer>) () -> endpoint != null && endpoint.health().ejected(System.nanoTime()) ? 1 : 0);
         picks = registry.counter(MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend));
         upstream = registry.timer(MetricNames.tagged("zkgate_upstream_duration_seconds", "service", service,
                 "backend", backend), () -> new Timer(new SlidingWindowReservoir(1024)));

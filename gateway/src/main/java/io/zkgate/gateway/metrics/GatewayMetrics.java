@@ -84,6 +84,18 @@ public final class GatewayMetrics {
         byEndpoint = Collections.unmodifiableMap(next);
     }
 
+    /** Counts an ejection of the backend an endpoint stands for. */
+    public void ejected(Endpoint endpoint) {
+        registry.counter(MetricNames.tagged("zkgate_backend_ejections_total", "service", endpoint.service(),
+                "backend", endpoint.host() + ":" + endpoint.port())).inc();
+    }
+
+    /** Counts a retry on a route, or a retry the route's budget refused. */
+    public void retry(String routeId, boolean allowed) {
+        registry.counter(MetricNames.tagged(allowed ? "zkgate_retries_total" : "zkgate_retries_denied_total",
+                "route", routeId)).inc();
+    }
+
     public void snapshotPublished(long version, long buildNanos) {
         snapshotVersion.set(version);
         rebuilds.inc();

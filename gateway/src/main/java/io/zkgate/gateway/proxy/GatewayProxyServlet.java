@@ -7,18 +7,26 @@ import io.zkgate.gateway.routing.RequestKey;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.Content;
 
 /**
  * Jetty's {@link AsyncProxyServlet} extended through its hooks only: {@code rewriteTarget} reads the current snapshot
@@ -30,17 +38,25 @@ import org.eclipse.jetty.http.HttpHeader;
  */
 public final class GatewayProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
+    /** Methods that may be sent twice (RFC 9110, 9.2.2). */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
     private final transient SnapshotRef snapshots;
     private final transient UpstreamClientSettings upstream;
     private final transient GatewayMetrics metrics;
     private final boolean recordMetrics;
     private final long defaultMaxBodyBytes;
+    private final transient Consumer<Endpoint> ejector;
+    private final int ejectAfterFailures;
+    /** Upstream clients for routes with their own connect timeout, by that timeout; created on first use. */
+    private final transient Map<Long, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
 
     /** @param recordMetrics false to record nothing per request (to measure what metrics cost) */
     public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream, GatewayMetrics metrics,
-            boolean recordMetrics, long defaultMaxBodyBytes) {
+            boolean recordMetrics, long defaultMaxBodyBytes, Consumer<Endpoint> ejector, int ejectAfterFailures) {
         this.defaultMaxBodyBytes = defaultMaxBodyBytes;
+        this.ejector = ejector;
+        this.ejectAfterFailures = ejectAfterFailures;
         this.snapshots = snapshots;
         this.upstream = upstream;
         this.metrics = metrics;
@@ -83,11 +99,197 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
             return null;
         }
-        request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.to(route, endpoint, script, start));
-        String upstreamPath = script == null ? null : script.upstreamPath();
+        if (route.upstream().retryAttempts() > 0) {
+            route.upstream().budget().request();
+        }
+        ProxyExchange exchange = ProxyExchange.to(route, endpoint, script, start);
+        exchange.hashKey = key;
+        request.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
+        return target(exchange, request);
+    }
+
+    private static String target(ProxyExchange exchange, HttpServletRequest request) {
+        String upstreamPath = exchange.script == null ? null : exchange.script.upstreamPath();
         return upstreamPath == null
-                ? target(endpoint, route, path, request.getQueryString())
-                : target(endpoint, upstreamPath, request.getQueryString());
+                ? target(exchange.endpoint, exchange.route, request.getRequestURI(), request.getQueryString())
+                : target(exchange.endpoint, upstreamPath, request.getQueryString());
+    }
+
+    // ---- upstream clients, retries and outlier accounting ----------------------------------------------------------
+
+    /** A route with its own connect timeout gets a client with that timeout; others use the servlet's client. */
+    @Override
+    protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
+        ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        long connect = exchange == null ? -1 : exchange.route.upstream().connectTimeoutMs();
+        if (connect < 0 || connect == upstream.connectTimeoutMs()) {
+            return super.newProxyRequest(request, rewrittenTarget);
+        }
+        HttpClient client = clientsByConnectTimeout.computeIfAbsent(connect, this::clientWithConnectTimeout);
+        return client.newRequest(rewrittenTarget)
+                .method(request.getMethod())
+                .version(HttpVersion.fromString(request.getProtocol()))
+                .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
+    }
+
+    private HttpClient clientWithConnectTimeout(long connectMs) {
+        try {
+            HttpClient client = createHttpClient();
+            client.setConnectTimeout(connectMs);
+            return client;
+        } catch (jakarta.servlet.ServletException e) {
+            throw new IllegalStateException("cannot create an upstream client: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        for (HttpClient c : clientsByConnectTimeout.values()) {
+            try {
+                c.stop();
+            } catch (Exception e) {
+                _log.debug("stopping an upstream client failed", e);
+            }
+        }
+        super.destroy();
+    }
+
+    /** Counts a backend failure toward its ejection. */
+    private void backendFailed(Endpoint endpoint) {
+        if (endpoint.health().failed(ejectAfterFailures)) {
+            ejector.accept(endpoint);
+        }
+    }
+
+    /**
+     * Decides whether a failed attempt is retried: only before anything was sent to the client, only for a request
+     * without a body (it is streamed, so it cannot be sent twice), for an idempotent method or a request that never
+     * reached the backend, within the route's attempts and retry budget, and only on another backend.
+     *
+     * @return the backend to retry on, or null
+     */
+    private Endpoint planRetry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
+            boolean neverSent) {
+        UpstreamPolicy policy = failed.route.upstream();
+        if (response.isCommitted() || failed.attempt >= policy.retryAttempts() || hasContent(request)
+                || !(neverSent || IDEMPOTENT.contains(request.getMethod()))) {
+            return null;
+        }
+        Endpoint next = null;
+        for (int i = 0; i < 4 && next == null; i++) {
+            Endpoint candidate = failed.route.balancer().pick(failed.hashKey);
+            if (candidate != null && !failed.tried(candidate)) {
+                next = candidate;
+            }
+        }
+        if (next == null) {
+            for (Endpoint candidate : failed.route.balancer().endpoints()) {
+                if (!failed.tried(candidate)) {
+                    next = candidate;
+                    break;
+                }
+            }
+        }
+        if (next == null) {
+            return null;
+        }
+        boolean allowed = policy.budget().tryRetry();
+        if (recordMetrics) {
+            metrics.retry(failed.route.id(), allowed);
+        }
+        return allowed ? next : null;
+    }
+
+    /** Sends the request again, to {@code next}, as the next attempt of the same exchange. */
+    private void retry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed, Endpoint next) {
+        ProxyExchange attempt = failed.retryTo(next);
+        request.setAttribute(ProxyExchange.ATTRIBUTE, attempt);
+        Request proxyRequest = newProxyRequest(request, target(attempt, request));
+        copyRequestHeaders(request, proxyRequest);
+        addProxyHeaders(request, proxyRequest);
+        sendProxyRequest(request, response, proxyRequest);
+    }
+
+    private static boolean neverSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+                    || t instanceof java.nio.channels.UnresolvedAddressException
+                    || (t instanceof java.net.SocketTimeoutException && String.valueOf(t.getMessage()).contains("onnect"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    protected Response.Listener newProxyResponseListener(HttpServletRequest request,
+            HttpServletResponse response) {
+        return new OutcomeListener(request, response);
+    }
+
+    /**
+     * Jetty's response listener plus outlier accounting by status, and a retry instead of forwarding a 502 or 503
+     * from the backend when {@link #planRetry} allows one: that response is then read and dropped, never sent.
+     */
+    private final class OutcomeListener extends ProxyResponseListener {
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private Endpoint retryOn;
+
+        OutcomeListener(HttpServletRequest request, HttpServletResponse response) {
+            super(request, response);
+            this.request = request;
+            this.response = response;
+        }
+
+        @Override
+        public void onBegin(Response serverResponse) {
+            ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+            int status = serverResponse.getStatus();
+            if (exchange != null && exchange.endpoint != null) {
+                if (status >= 500) {
+                    backendFailed(exchange.endpoint);
+                    if (status == 502 || status == 503) {
+                        retryOn = planRetry(request, response, exchange, false);
+                        if (retryOn != null) {
+                            return;
+                        }
+                    }
+                } else {
+                    exchange.endpoint.health().succeeded();
+                }
+            }
+            super.onBegin(serverResponse);
+        }
+
+        @Override
+        public void onHeaders(Response serverResponse) {
+            if (retryOn == null) {
+                super.onHeaders(serverResponse);
+            }
+        }
+
+        @Override
+        public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
+            if (retryOn == null) {
+                super.onContent(serverResponse, chunk, demander);
+            } else {
+                demander.run();
+            }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            if (retryOn == null) {
+                super.onComplete(result);
+                return;
+            }
+            ProxyExchange failed = release(request);
+            if (failed.backend != null) {
+                failed.backend.responded(failed.upstreamNanos);
+            }
+            retry(request, response, failed, retryOn);
+        }
     }
 
     private long maxBodyBytes(RouteEntry route) {
@@ -245,7 +447,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Request proxyRequest) {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
-        proxyRequest.timeout(exchange.route.responseTimeoutMs(), TimeUnit.MILLISECONDS);
+        // The response timeout bounds silence, like nginx's proxy_read_timeout: no response start, or no bytes for
+        // that long, fails the exchange with 504; a long download that keeps flowing is not cut.
+        proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
+        proxyRequest.idleTimeout(exchange.route.responseTimeoutMs(), TimeUnit.MILLISECONDS);
         if (recordMetrics) {
             exchange.backend = metrics.backend(exchange.endpoint);
             exchange.backend.picked();
@@ -282,6 +487,18 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         boolean timeout = isTimeout(failure);
         if (exchange.backend != null) {
             exchange.backend.failed(timeout);
+        }
+        if (exchange.endpoint != null) {
+            backendFailed(exchange.endpoint);
+            boolean notSent = neverSent(failure);
+            boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
+            if (!timeout && (notSent || noResponse)) {
+                Endpoint next = planRetry(clientRequest, proxyResponse, exchange, notSent);
+                if (next != null) {
+                    retry(clientRequest, proxyResponse, exchange, next);
+                    return;
+                }
+            }
         }
         if (proxyResponse.isCommitted()) {
             record(clientRequest, exchange, proxyResponse.getStatus());

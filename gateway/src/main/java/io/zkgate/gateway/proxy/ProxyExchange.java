@@ -22,6 +22,12 @@ public final class ProxyExchange {
     long upstreamStartNanos;
     long upstreamNanos = -1;
     boolean acquired;
+    /** The key the balancer picked with; a retry picks with it again. */
+    String hashKey;
+    /** 0 for the first attempt. */
+    int attempt;
+    /** The attempt before this one, or null. */
+    ProxyExchange previous;
 
     private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, ScriptExchange script,
             long startNanos) {
@@ -44,6 +50,25 @@ public final class ProxyExchange {
     /** Answered by the route's script, or failed in it: no backend. */
     static ProxyExchange scripted(RouteEntry route, ScriptExchange script, long startNanos) {
         return new ProxyExchange(route, null, script.failed() ? ErrorResponse.SCRIPT_ERROR : null, script, startNanos);
+    }
+
+    /** The next attempt of this exchange, to another backend. */
+    ProxyExchange retryTo(Endpoint next) {
+        ProxyExchange r = new ProxyExchange(route, next, null, script, startNanos);
+        r.hashKey = hashKey;
+        r.attempt = attempt + 1;
+        r.previous = this;
+        return r;
+    }
+
+    /** Whether an attempt of this exchange already went to that backend. */
+    boolean tried(Endpoint candidate) {
+        for (ProxyExchange e = this; e != null; e = e.previous) {
+            if (e.endpoint != null && e.endpoint.sameBackend(candidate)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The route id, or null when no route matched. */

@@ -17,7 +17,7 @@ public final class RouteEntry {
     private final String[] methods;
     private final Balancer balancer;
     private final RequestKey requestKey;
-    private final long responseTimeoutMs;
+    private final UpstreamPolicy upstream;
     private final long version;
     private final RouteMetrics metrics;
     private final RouteScript script;
@@ -26,11 +26,11 @@ public final class RouteEntry {
      * @param route             the validated route
      * @param znodeVersion      the version of the route's znode this entry was built from
      * @param balancer          the balancer over the service's routable instances
-     * @param responseTimeoutMs the route's response timeout, or the gateway default
+     * @param upstream          the route's timeouts and retries, defaults filled in
      * @param metrics           the route's request metrics
      * @param script            the route's Lua filter as of this snapshot (possibly an unavailable one), or null
      */
-    public RouteEntry(Route route, long znodeVersion, Balancer balancer, long responseTimeoutMs, RouteMetrics metrics,
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
             RouteScript script) {
         this.route = route;
         this.script = script;
@@ -40,7 +40,7 @@ public final class RouteEntry {
         this.methods = route.match().methods().toArray(new String[0]);
         this.balancer = balancer;
         this.requestKey = RequestKey.forRoute(route);
-        this.responseTimeoutMs = responseTimeoutMs;
+        this.upstream = upstream;
         this.version = znodeVersion;
         this.metrics = metrics;
     }
@@ -71,7 +71,11 @@ public final class RouteEntry {
     }
 
     public long responseTimeoutMs() {
-        return responseTimeoutMs;
+        return upstream.responseTimeoutMs();
+    }
+
+    public UpstreamPolicy upstream() {
+        return upstream;
     }
 
     public long znodeVersion() {

@@ -170,7 +170,7 @@ class LuaApiEndToEndTest {
         // The same route and compiled script from ZooKeeper, with a balancer that records its keys; the control
         // thread replaces this snapshot at its next ZooKeeper event.
         Snapshot current = lua.f.gateway.snapshots().current();
-        RouteEntry spy = new RouteEntry(real.route(), real.znodeVersion(), recording, real.responseTimeoutMs(),
+        RouteEntry spy = new RouteEntry(real.route(), real.znodeVersion(), recording, real.upstream(),
                 real.metrics(), real.script());
         lua.f.gateway.snapshots().publish(new Snapshot(current.version() + 1, RouteTable.of(List.of(spy)),
                 current.services(), true, current.routesZxid()));

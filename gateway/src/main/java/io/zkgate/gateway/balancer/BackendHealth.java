@@ -1,0 +1,81 @@
+package io.zkgate.gateway.balancer;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Passive and active health of one backend, shared by every {@link Endpoint} copy of it across snapshots, like its
+ * in-flight count. The request path only counts outcomes; ejecting and re-admitting is decided on the control
+ * thread, which rebuilds the snapshot without the ejected backend. Thread-safe: atomics and volatile fields, each
+ * with one writer (the control thread) except the failure streak.
+ */
+public final class BackendHealth {
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private volatile long ejectedUntilNanos;
+    private volatile boolean ejected;
+    private volatile int ejections;
+    private volatile boolean activelyHealthy = true;
+
+    /**
+     * Counts a connect failure, timeout or 5xx.
+     *
+     * @return true each time the streak reaches a multiple of {@code threshold}: then ask for an ejection
+     */
+    public boolean failed(int threshold) {
+        int n = consecutiveFailures.incrementAndGet();
+        return threshold > 0 && n % threshold == 0;
+    }
+
+    /** Counts a response that was not a 5xx: the streak ends. */
+    public void succeeded() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+    }
+
+    public int consecutiveFailures() {
+        return consecutiveFailures.get();
+    }
+
+    /** Whether the backend is ejected at {@code nowNanos}. */
+    public boolean ejected(long nowNanos) {
+        return ejected && ejectedUntilNanos - nowNanos > 0;
+    }
+
+    /** Whether an ejection was decided and not yet ended by {@link #readmit()}, whatever the time. */
+    public boolean inEjection() {
+        return ejected;
+    }
+
+    /** Ejects until {@code untilNanos}; control thread only. Returns the ejection count, this one included. */
+    public int eject(long untilNanos) {
+        ejectedUntilNanos = untilNanos;
+        ejected = true;
+        consecutiveFailures.set(0);
+        return ++ejections;
+    }
+
+    /** Ends an ejection whose time is over; control thread only. */
+    public void readmit() {
+        ejected = false;
+    }
+
+    /** Ejections so far; the next ejection lasts longer the more there were. */
+    public int ejections() {
+        return ejections;
+    }
+
+    public long ejectedUntilNanos() {
+        return ejectedUntilNanos;
+    }
+
+    public boolean activelyHealthy() {
+        return activelyHealthy;
+    }
+
+    /** Set by the active health checker; returns whether it changed. */
+    public boolean activelyHealthy(boolean healthy) {
+        boolean changed = activelyHealthy != healthy;
+        activelyHealthy = healthy;
+        return changed;
+    }
+}
