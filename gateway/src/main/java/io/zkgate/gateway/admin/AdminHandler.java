@@ -173,16 +173,21 @@ public final class AdminHandler extends Handler.Abstract {
             ObjectNode s = list.addObject();
             s.put("name", pool.service());
             s.put("routable", pool.routable().length);
+            s.put("panic", pool.panic());
             ArrayNode instances = s.putArray("instances");
             for (Endpoint e : pool.all()) {
                 boolean routable = Arrays.asList(pool.routable()).contains(e);
+                boolean ejected = e.health().ejected(System.nanoTime());
                 ObjectNode i = instances.addObject();
                 i.put("id", e.id());
                 i.put("address", e.host() + ":" + e.port());
                 i.put("weight", e.weight());
                 i.put("inFlight", e.inFlight());
-                i.put("health", routable ? "up" : e.weight() == 0 ? "drained" : "disabled");
-                i.put("ejected", false);
+                i.put("health", routable ? "up" : e.weight() == 0 ? "drained" : ejected ? "ejected"
+                        : !e.health().activelyHealthy() ? "unhealthy" : "disabled");
+                i.put("ejected", ejected);
+                i.put("ejections", e.health().ejections());
+                i.put("consecutiveFailures", e.health().consecutiveFailures());
                 i.put("picks", metrics.backend(e).picks());
                 i.put("failures", metrics.backend(e).failures());
             }

@@ -23,6 +23,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -38,6 +39,8 @@ import org.eclipse.jetty.io.Content;
  */
 public final class GatewayProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
+    /** Bodies up to this size are read whole before sending when the route retries, so a retry can resend them. */
+    private static final int RETRY_BUFFER_BYTES = 64 * 1024;
     /** Methods that may be sent twice (RFC 9110, 9.2.2). */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
@@ -171,7 +174,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private Endpoint planRetry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
             boolean neverSent) {
         UpstreamPolicy policy = failed.route.upstream();
-        if (response.isCommitted() || failed.attempt >= policy.retryAttempts() || hasContent(request)
+        if (response.isCommitted() || failed.attempt >= policy.retryAttempts()
+                || (hasContent(request) && failed.body == null)
                 || !(neverSent || IDEMPOTENT.contains(request.getMethod()))) {
             return null;
         }
@@ -207,7 +211,31 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         Request proxyRequest = newProxyRequest(request, target(attempt, request));
         copyRequestHeaders(request, proxyRequest);
         addProxyHeaders(request, proxyRequest);
+        if (attempt.body != null) {
+            proxyRequest.body(new BytesRequestContent(attempt.body));
+        }
         sendProxyRequest(request, response, proxyRequest);
+    }
+
+    /**
+     * A small body of a route that retries is read whole first (a blocking read, cheap for what is already
+     * received), so that a retry can send it again; larger or chunked bodies stream as Jetty streams them.
+     */
+    @Override
+    protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
+            Request proxyRequest) throws IOException {
+        ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        long length = request.getContentLengthLong();
+        if (exchange != null && exchange.route.upstream().retryAttempts() > 0 && length >= 0
+                && length <= RETRY_BUFFER_BYTES) {
+            byte[] body = request.getInputStream().readNBytes((int) length);
+            if (body.length == length) {
+                exchange.body = body;
+                return new BytesRequestContent(body);
+            }
+            throw new IOException("request body ended after " + body.length + " of " + length + " bytes");
+        }
+        return super.proxyRequestContent(request, response, proxyRequest);
     }
 
     private static boolean neverSent(Throwable failure) {

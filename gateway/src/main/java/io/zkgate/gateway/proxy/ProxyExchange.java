@@ -28,6 +28,8 @@ public final class ProxyExchange {
     int attempt;
     /** The attempt before this one, or null. */
     ProxyExchange previous;
+    /** The request body when it was read whole so that a retry can send it again, else null. */
+    byte[] body;
 
     private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, ScriptExchange script,
             long startNanos) {
@@ -58,6 +60,7 @@ public final class ProxyExchange {
         r.hashKey = hashKey;
         r.attempt = attempt + 1;
         r.previous = this;
+        r.body = body;
         return r;
     }
 

@@ -27,13 +27,17 @@ public final class TestBackend implements Closeable {
     }
 
     private TestBackend(String name, boolean stall, long delayMs) throws Exception {
+        this(name, stall, delayMs, 0, 200);
+    }
+
+    private TestBackend(String name, boolean stall, long delayMs, int port, int status) throws Exception {
         this.name = name;
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("backend-" + name);
         server = new Server(pool);
         ServerConnector connector = new ServerConnector(server, 1, 1);
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
@@ -51,6 +55,7 @@ public final class TestBackend implements Closeable {
                 }
                 String query = request.getHttpURI().getQuery();
                 String body = name + " " + request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + "\n";
+                response.setStatus(status);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                 response.getHeaders().put("X-Backend", name);
                 response.getHeaders().put("X-Received-Headers", String.join(",", request.getHeaders().getFieldNamesCollection()
@@ -67,6 +72,16 @@ public final class TestBackend implements Closeable {
 
     public static TestBackend start(String name) throws Exception {
         return new TestBackend(name, false);
+    }
+
+    /** A backend on a given port, e.g. the port of one that was stopped, as a restart would. */
+    public static TestBackend onPort(String name, int port) throws Exception {
+        return new TestBackend(name, false, 0, port, 200);
+    }
+
+    /** A backend that answers every request with {@code status}. */
+    public static TestBackend answering(String name, int status) throws Exception {
+        return new TestBackend(name, false, 0, 0, status);
     }
 
     /** A backend that answers each request after {@code delayMs}. */

@@ -1,0 +1,134 @@
+package io.zkgate.gateway;
+
+import static io.zkgate.gateway.support.ZkWriter.route;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.metrics.MetricNames;
+import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.LoadClient;
+import io.zkgate.gateway.support.TestBackend;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Backends that die, hang or fail under real load: retries, ejection and the retry budget. */
+class BackendFailureTest {
+    @Test
+    void aBackendKilledWithoutDeregisteringCostsNoGetIsEjectedWithinASecondAndReadmittedWhenBack() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--outlier-base-ejection-ms", "2000")) {
+            TestBackend a = TestBackend.start("kill-a");
+            TestBackend b = f.closeLater(TestBackend.start("kill-b"));
+            int portA = a.port();
+            f.writer.register("kill", "a", portA, 1);
+            f.writer.register("kill", "b", b.port(), 1);
+            f.writer.putRoute("kill", route("kill", "/kill", "kill"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "kill") == 2);
+
+            TestBackend again;
+            try (LoadClient gets = new LoadClient(f.port(), "/kill/x", "GET", 6, 2, Duration.ofSeconds(60));
+                    LoadClient posts = new LoadClient(f.port(), "/kill/y", "POST", 2, 2, Duration.ofSeconds(60))) {
+                Thread.sleep(1000);
+                a.close();
+                long killed = System.nanoTime();
+                await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> endpoint(f, "kill", "a").health().inEjection());
+                long ejectedAfterMs = (System.nanoTime() - killed) / 1_000_000;
+                Thread.sleep(1000);
+                again = f.closeLater(TestBackend.onPort("kill-a-again", portA));
+                await().atMost(Duration.ofSeconds(15)).until(() -> again.hits() > 20);
+                assertTrue(ejectedAfterMs <= 1000, "ejected " + ejectedAfterMs + " ms after the kill");
+                long okGets = gets.ok();
+                gets.close();
+                posts.close();
+                assertEquals(Map.of(), gets.failures(), "no GET fails: they are retried on the other backend");
+                assertTrue(posts.failureCount() <= 2, "only POSTs in flight at the kill may fail: " + posts.failures());
+                assertTrue(okGets > 500 && posts.ok() > 100, okGets + " GETs, " + posts.ok() + " POSTs");
+            }
+            assertTrue(!endpoint(f, "kill", "a").health().inEjection(), "re-admitted");
+        }
+    }
+
+    @Test
+    void aBackendThatNeverAnswersTimesOutAtTheRouteTimeoutIsEjectedAndThenAvoided() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--outlier-base-ejection-ms", "30000")) {
+            TestBackend hung = f.closeLater(TestBackend.stalling("hung"));
+            TestBackend fine = f.closeLater(TestBackend.start("fine"));
+            f.writer.register("hang", "hung", hung.port(), 1);
+            f.writer.register("hang", "fine", fine.port(), 1);
+            f.writer.putRoute("hang", "{\"id\":\"hang\",\"match\":{\"pathPrefix\":\"/hang\"},\"service\":\"hang\","
+                    + "\"timeouts\":{\"responseMs\":400},\"retries\":{\"attempts\":0}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "hang") == 2);
+
+            int timeouts = 0;
+            for (int i = 0; i < 12 && !endpoint(f, "hang", "hung").health().inEjection(); i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = Http.get(f.port(), "/hang/x");
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (r.statusCode() == 504) {
+                    timeouts++;
+                    assertTrue(ms >= 350 && ms < 3000, "timed out after " + ms + " ms, configured 400");
+                    assertTrue(r.body().contains("\"error\":\"upstream_timeout\""), r.body());
+                } else {
+                    assertEquals("fine", Http.backendOf(r));
+                }
+            }
+            assertEquals(5, timeouts, "ejected after 5 consecutive timeouts");
+            await().atMost(Duration.ofSeconds(5)).until(() -> routable(f, "hang") == 1);
+            for (int i = 0; i < 20; i++) {
+                assertEquals("fine", Http.backendOf(Http.get(f.port(), "/hang/x")), "the hung backend is avoided");
+            }
+            assertTrue(Http.get(f.adminPort(), "/admin/services").body().contains("\"ejected\" : true"));
+        }
+    }
+
+    @Test
+    void retriesStayWithinTheBudgetWhenOneOfTwoBackendsFailsEveryRequest() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "0", "--retry-budget-percent", "20",
+                "--retry-budget-min", "5")) {
+            TestBackend failing = f.closeLater(TestBackend.answering("failing", 503));
+            TestBackend fine = f.closeLater(TestBackend.start("fine"));
+            f.writer.register("budget", "failing", failing.port(), 1);
+            f.writer.register("budget", "fine", fine.port(), 1);
+            f.writer.putRoute("budget", "{\"id\":\"budget\",\"match\":{\"pathPrefix\":\"/budget\"},\"service\":\"budget\","
+                    + "\"retries\":{\"attempts\":1}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "budget") == 2);
+
+            int requests = 400;
+            int ok = 0;
+            for (int i = 0; i < requests; i++) {
+                int status = Http.get(f.port(), "/budget/x").statusCode();
+                if (status == 200) {
+                    ok++;
+                } else {
+                    assertEquals(503, status, "the failing backend's answer is forwarded when no retry is allowed");
+                }
+            }
+            long retries = f.gateway.metrics().registry()
+                    .counter(MetricNames.tagged("zkgate_retries_total", "route", "budget")).getCount();
+            long denied = f.gateway.metrics().registry()
+                    .counter(MetricNames.tagged("zkgate_retries_denied_total", "route", "budget")).getCount();
+            assertTrue(retries <= 0.2 * requests + 5, retries + " retries for " + requests + " requests");
+            assertTrue(retries >= 0.15 * requests, "the budget was used: " + retries);
+            assertTrue(denied > 0, "some retries were refused");
+            assertEquals(ok, fine.hits(), "every success came from the good backend");
+            assertEquals(requests + retries - ok, failing.hits(), "the failing backend saw every other attempt");
+            assertTrue(ok >= retries, "every retry succeeded on the good backend");
+        }
+    }
+
+    private static int routable(GatewayFixture f, String service) {
+        ServicePool pool = f.gateway.snapshots().current().services().get(service);
+        return pool == null ? 0 : pool.routable().length;
+    }
+
+    private static Endpoint endpoint(GatewayFixture f, String service, String id) {
+        return f.gateway.snapshots().current().services().get(service).all().stream()
+                .filter(e -> e.id().equals(id)).findFirst().orElseThrow();
+    }
+}
