@@ -7,6 +7,7 @@ import io.zkgate.gateway.control.RouteDefaults;
 import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
+import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.demo.DemoBackends;
@@ -65,6 +66,7 @@ public final class Gateway implements Closeable {
     private ServerConnector adminConnector;
     private DemoBackends demo;
     private AdminHandler admin;
+    private ActiveHealthChecker health;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -123,6 +125,8 @@ public final class Gateway implements Closeable {
                 ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
         fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
         snapshots.onPublish(fleet::applied);
+        health = new ActiveHealthChecker(control::healthChanged);
+        snapshots.onPublish(health::onSnapshot);
         fleet.start(curator);
         admin.ready(control, fleet);
         control.start(curator);
@@ -244,6 +248,9 @@ public final class Gateway implements Closeable {
         }
         if (fleet != null) {
             fleet.close();
+        }
+        if (health != null) {
+            health.close();
         }
         if (control != null) {
             control.close();

@@ -17,6 +17,7 @@ import java.util.Set;
  * @param retries     retries, null for the gateway's defaults
  * @param script      name of the Lua filter under the scripts root, or null
  * @param limits      request limits, null for the gateway's defaults
+ * @param healthCheck active health check of the route's service, or null for none
  */
 public record Route(
         String id,
@@ -27,7 +28,8 @@ public record Route(
         Timeouts timeouts,
         Retries retries,
         String script,
-        Limits limits) {
+        Limits limits,
+        HealthCheck healthCheck) {
 
     public Route {
         requireNonNull(id, "id");
@@ -38,7 +40,7 @@ public record Route(
     /** A route without limits of its own. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null);
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null);
     }
 
     public Policy policy() {
@@ -85,4 +87,22 @@ public record Route(
 
     /** @param maxBodyBytes largest request body the route takes; larger requests get 413 */
     public record Limits(Long maxBodyBytes) {}
+
+    /**
+     * Active health check of the route's service: the gateway polls every instance, for instances that do not run
+     * the registry agent's own check.
+     *
+     * @param path               path requested with GET; any 2xx is healthy
+     * @param intervalMs         time between checks of one instance
+     * @param timeoutMs          a check taking longer fails
+     * @param unhealthyThreshold failed checks in a row that take an instance out of routing
+     * @param healthyThreshold   passed checks in a row that bring it back
+     */
+    public record HealthCheck(String path, int intervalMs, int timeoutMs, int unhealthyThreshold,
+            int healthyThreshold) {
+        public static final int DEFAULT_INTERVAL_MS = 2000;
+        public static final int DEFAULT_TIMEOUT_MS = 1000;
+        public static final int DEFAULT_UNHEALTHY = 3;
+        public static final int DEFAULT_HEALTHY = 2;
+    }
 }

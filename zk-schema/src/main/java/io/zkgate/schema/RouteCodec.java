@@ -36,12 +36,15 @@ public final class RouteCodec {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private static final Set<String> TOP_FIELDS =
-            Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits");
+            Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
+                    "healthCheck");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
     private static final Set<String> RETRY_FIELDS = Set.of("attempts");
     private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes");
+    private static final Set<String> HEALTH_FIELDS =
+            Set.of("path", "intervalMs", "timeoutMs", "unhealthyThreshold", "healthyThreshold");
 
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z_-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
@@ -228,6 +231,28 @@ public final class RouteCodec {
             limits = new Route.Limits(maxBody);
         }
 
+        Route.HealthCheck healthCheck = null;
+        JsonNode hcNode = r.object(tree, "healthCheck", false);
+        if (hcNode != null) {
+            r.unknown(hcNode, "healthCheck.", HEALTH_FIELDS);
+            String path = r.string(hcNode, "healthCheck.path", "path", true);
+            if (path != null && (!path.startsWith("/") || path.contains(" "))) {
+                r.problem("healthCheck.path", "'" + path + "' (expected: a path starting with '/')");
+                path = null;
+            }
+            Integer interval = r.integer(hcNode, "healthCheck.intervalMs", "intervalMs", 100, MAX_TIMEOUT_MS);
+            Integer timeout = r.integer(hcNode, "healthCheck.timeoutMs", "timeoutMs", 10, MAX_TIMEOUT_MS);
+            Integer unhealthy = r.integer(hcNode, "healthCheck.unhealthyThreshold", "unhealthyThreshold", 1, 100);
+            Integer healthy = r.integer(hcNode, "healthCheck.healthyThreshold", "healthyThreshold", 1, 100);
+            if (path != null) {
+                healthCheck = new Route.HealthCheck(path,
+                        interval == null ? Route.HealthCheck.DEFAULT_INTERVAL_MS : interval,
+                        timeout == null ? Route.HealthCheck.DEFAULT_TIMEOUT_MS : timeout,
+                        unhealthy == null ? Route.HealthCheck.DEFAULT_UNHEALTHY : unhealthy,
+                        healthy == null ? Route.HealthCheck.DEFAULT_HEALTHY : healthy);
+            }
+        }
+
         String script = r.string(tree, "script", false);
         if (script != null && !ZnodeLayout.isValidName(script)) {
             r.problem("script", "'" + script + "' (" + ZnodeLayout.nameRule() + ")");
@@ -236,7 +261,7 @@ public final class RouteCodec {
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
-        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits);
+        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -286,6 +311,15 @@ public final class RouteCodec {
         }
         if (route.limits() != null && route.limits().maxBodyBytes() != null) {
             root.putObject("limits").put("maxBodyBytes", route.limits().maxBodyBytes());
+        }
+        Route.HealthCheck hc = route.healthCheck();
+        if (hc != null) {
+            ObjectNode h = root.putObject("healthCheck");
+            h.put("path", hc.path());
+            h.put("intervalMs", hc.intervalMs());
+            h.put("timeoutMs", hc.timeoutMs());
+            h.put("unhealthyThreshold", hc.unhealthyThreshold());
+            h.put("healthyThreshold", hc.healthyThreshold());
         }
         return root;
     }

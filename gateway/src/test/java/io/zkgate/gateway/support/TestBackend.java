@@ -21,6 +21,7 @@ public final class TestBackend implements Closeable {
     private final String name;
     private final Server server;
     private final AtomicInteger hits = new AtomicInteger();
+    private volatile int healthStatus = 200;
 
     private TestBackend(String name, boolean stall) throws Exception {
         this(name, stall, 0);
@@ -42,6 +43,11 @@ public final class TestBackend implements Closeable {
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
+                if (request.getHttpURI().getPath().equals("/health")) {
+                    response.setStatus(healthStatus);
+                    callback.succeeded();
+                    return true;
+                }
                 hits.incrementAndGet();
                 if (stall) {
                     return true; // never completes the callback: the response never starts
@@ -107,6 +113,11 @@ public final class TestBackend implements Closeable {
 
     public int port() {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /** What {@code GET /health} answers from now on (not counted as a hit). */
+    public void health(int status) {
+        healthStatus = status;
     }
 
     public int hits() {
