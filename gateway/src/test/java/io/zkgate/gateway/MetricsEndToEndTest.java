@@ -81,4 +81,32 @@ class MetricsEndToEndTest {
             }
         }
     }
+
+    @Test
+    void scriptCallsAndFailuresAreCountedPerScript() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            TestBackend b = f.closeLater(TestBackend.start("scr"));
+            f.writer.register("scr", "1", b.port(), 1);
+            f.writer.putRaw("/zkgate/scripts/inject", java.nio.file.Files.readString(
+                    java.nio.file.Path.of("..", "config", "examples", "scripts", "header-injection.lua")));
+            f.writer.putRaw("/zkgate/scripts/broken", "function on_request(req) error('boom') end");
+            f.writer.putRoute("scr", "{\"id\":\"scr\",\"match\":{\"pathPrefix\":\"/scr\"},\"service\":\"scr\","
+                    + "\"script\":\"inject\"}");
+            f.writer.putRoute("bad", "{\"id\":\"bad\",\"match\":{\"pathPrefix\":\"/bad\"},\"service\":\"scr\","
+                    + "\"script\":\"broken\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/scr").statusCode() == 200
+                    && Http.get(f.port(), "/bad").statusCode() == 500);
+            HttpResponse<String> before = AdminClient.get(f.adminPort(), "/metrics", null);
+            double calls0 = sample(before.body(), "zkgate_script_duration_seconds_count{script=\"inject\"}");
+            double fails0 = sample(before.body(), "zkgate_script_failures_total{script=\"broken\",reason=\"error\"}");
+            for (int i = 0; i < 6; i++) {
+                assertEquals(200, Http.get(f.port(), "/scr/x").statusCode());
+                assertEquals(500, Http.get(f.port(), "/bad/x").statusCode());
+            }
+            String m = AdminClient.get(f.adminPort(), "/metrics", null).body();
+            assertEquals(calls0 + 6, sample(m, "zkgate_script_duration_seconds_count{script=\"inject\"}"), m);
+            assertEquals(fails0 + 6, sample(m, "zkgate_script_failures_total{script=\"broken\",reason=\"error\"}"));
+            assertEquals(0.0, sample(m, "zkgate_script_failures_total{script=\"inject\",reason=\"error\"}"));
+        }
+    }
 }

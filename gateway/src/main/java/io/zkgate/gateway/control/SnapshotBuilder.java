@@ -13,6 +13,7 @@ import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.gateway.scripting.ScriptCatalog;
+import io.zkgate.gateway.scripting.ScriptStats;
 import io.zkgate.schema.Route;
 import io.zkgate.schema.RouteCodec;
 import io.zkgate.schema.RouteConflicts;
@@ -387,7 +388,12 @@ public final class SnapshotBuilder implements Closeable {
 
     /** The route's script frozen for this snapshot, or null when the route names none. */
     private RouteScript scriptFor(Route r) {
-        return r.script() == null ? null : scripts.bind(r.script(), r.id(), r.service());
+        if (r.script() == null) {
+            return null;
+        }
+        ScriptStats stats = scripts.stats(r.script());
+        metrics.scriptFailures(r.script(), stats::failures, stats::limitsExceeded);
+        return scripts.bind(r.script(), r.id(), r.service());
     }
 
     // ---- snapshot -----------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ public final class GatewayMetrics {
     private final CollectorRegistry prometheus = new CollectorRegistry();
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
     private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
+    private final Map<String, Timer> scriptTimers = new ConcurrentHashMap<>();
     /** Endpoint identity to its metrics; replaced whole on the control thread before each snapshot is published. */
     private volatile Map<Endpoint, BackendMetrics> byEndpoint = Map.of();
     private final AtomicInteger zkConnected = new AtomicInteger();
@@ -82,6 +83,26 @@ public final class GatewayMetrics {
             next.put(e, m);
         }
         byEndpoint = Collections.unmodifiableMap(next);
+    }
+
+    /** Time spent in a script's filter calls; the timer is created once per script name. */
+    public Timer scriptDuration(String script) {
+        Timer t = scriptTimers.get(script);
+        if (t == null) {
+            t = scriptTimers.computeIfAbsent(script, s -> registry.timer(
+                    MetricNames.tagged("zkgate_script_duration_seconds", "script", s),
+                    () -> new Timer(new SlidingWindowReservoir(1024))));
+        }
+        return t;
+    }
+
+    /** Exposes a script's failure counters, by reason: {@code error} (it threw) and {@code limit} (stopped). */
+    public void scriptFailures(String script, java.util.function.LongSupplier failures,
+            java.util.function.LongSupplier limitsExceeded) {
+        registry.gauge(MetricNames.tagged("zkgate_script_failures_total", "script", script, "reason", "error"),
+                () -> (com.codahale.metrics.Gauge<Long>) () -> failures.getAsLong() - limitsExceeded.getAsLong());
+        registry.gauge(MetricNames.tagged("zkgate_script_failures_total", "script", script, "reason", "limit"),
+                () -> (com.codahale.metrics.Gauge<Long>) limitsExceeded::getAsLong);
     }
 
     /** Counts an ejection of the backend an endpoint stands for. */

@@ -88,7 +88,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
             return null;
         }
-        ScriptExchange script = route.script() == null ? null : runOnRequest(request, route, start);
+        ScriptExchange script = null;
+        if (route.script() != null) {
+            long scriptStart = System.nanoTime();
+            script = runOnRequest(request, route, start);
+            if (recordMetrics) {
+                metrics.scriptDuration(route.script().name())
+                        .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
+            }
+        }
         if (script != null && (script.failed() || script.responded())) {
             return null;
         }
