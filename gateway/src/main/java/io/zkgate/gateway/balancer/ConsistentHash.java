@@ -10,28 +10,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * survived stays on it. On a ring that holds by construction: an instance's points depend only on its own id and
  * weight, so adding an instance only takes the arcs in front of its new points, and removing one only hands its arcs
  * to the next points. Maglev fills a lookup table by letting all backends take turns; a membership change shifts
- * those turns and moves a few percent of the keys between backends that both stayed. Maglev's O(1) lookup is matched
- * here by a radix table (below), so the ring gives up nothing on the request path.
+ * those turns and moves some keys between backends that both stayed. Maglev's O(1) lookup is matched here by a radix
+ * table (below), so the ring gives up nothing on the request path.
  *
  * <p><b>Points.</b> An instance gets {@link #POINTS_PER_WEIGHT} points per unit of weight, point i being a 64-bit
  * hash of its id mixed with i, so a heavier instance owns proportionally more of the ring and a weight change only
  * adds or removes that instance's own last points. 256 rather than ketama's 160 narrows the spread of shares: the
- * share an instance takes deviates by about 1/sqrt(points), 6 % here. Instance weights go up to 10,000; to keep the ring small, when
- * the largest weight in the set would need more than {@link #MAX_POINTS_PER_ENDPOINT} points, every count is halved
- * until it fits (at least one point each). The halving step depends only on the largest weight, so it changes only
- * when the largest weight crosses a power-of-two band above 64: that is the one case where keys of surviving
- * instances can move. Equal points of two instances go to the one first in id order, which is again independent of
- * the rest of the set.
+ * share an instance takes deviates by about 1/sqrt(points), 6 % here. Instance weights go up to 10,000; to keep the
+ * ring small, when the largest weight in the set would need more than {@link #MAX_POINTS_PER_ENDPOINT} points, every
+ * count is halved until it fits (at least one point each). The halving step depends only on the largest weight, so
+ * it changes only when the largest weight crosses a power-of-two band above 64: that is the one case where keys of
+ * surviving instances can move. Equal points of two instances go to the one first in id order, which is again
+ * independent of the rest of the set.
  *
  * <p><b>Lookup.</b> Keys are hashed with MurmurHash3 over their chars ({@link Hashing#murmur3}). Points are kept
  * sorted as unsigned ints with a parallel owner array; a radix table indexed by the top bits of the hash gives the
- * first point of each bucket, with at least as many buckets as points, so a lookup reads one bucket entry and scans
- * about one point instead of a binary search over the ring.
+ * first point of each bucket, with at least as many buckets as points (up to 65,536 buckets), so a lookup reads one
+ * bucket entry and scans about one point instead of a binary search over the ring.
  *
  * <p><b>Bounded load.</b> With a factor c, an instance is full when its in-flight count + 1 would exceed
  * ceil(c × (total in flight + 1) × weight / total weight), which for equal weights is the paper's ceil(c × (m + 1) /
  * n). A full instance passes the key on along the ring to the next instance that is not full. An instance with no
- * request in flight is never full, and the least-loaded instance never is either, so the walk ends; if concurrent
+ * request in flight is never full, nor is the one with the least load per weight, so the walk ends; if concurrent
  * picks make every instance look full, the key's own instance is used. The total is summed over the endpoints when
  * the key's instance is busy, which is cheap for the tens of instances a service has.
  *

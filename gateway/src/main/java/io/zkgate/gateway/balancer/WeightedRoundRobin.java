@@ -7,20 +7,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * weight grows by its weight, the peer with the largest current weight (the first in id order on a tie) is chosen
  * and its current weight drops by the total. Weights {5, 1, 1} give a a b a c a a: the heaviest never gets a burst.
  *
- * <p>nginx runs that loop under a lock on every request. Here the sequence it would produce is computed once per
- * snapshot, when the balancer is built, and a pick is one atomic increment and one array read: no lock, no
- * allocation, and a reader never sees a half-updated set of current weights. The counter is per balancer and a new
- * snapshot's starts at a random slot; over any window of one period each endpoint gets exactly its share. At the
- * counter's wrap past Integer.MAX_VALUE, {@code Math.floorMod} keeps the index in range (the period restarts from
- * a slot other than the next one, once every four billion picks). The alternatives considered were a CAS loop over an immutable array of current weights (allocates and
+ * <p>nginx runs that loop on every request (under a lock when the upstream is shared between workers). Here the
+ * sequence it would produce is computed once per snapshot, when the balancer is built, and a pick is one atomic
+ * increment and one array read: no lock, no allocation, and a reader never sees a half-updated set of current
+ * weights. The alternatives considered were a CAS loop over an immutable array of current weights (allocates and
  * retries under contention), per-thread state (not one sequence any more) and an EDF heap (O(log n), needs a lock);
- * the precomputed sequence is exact and O(1).
+ * the precomputed sequence is exact and O(1). The counter is per balancer and a new snapshot's starts at a random
+ * slot; over any window of one period each endpoint gets exactly its share. At the counter's wrap past
+ * Integer.MAX_VALUE, {@code Math.floorMod} keeps the index in range (the period restarts from a slot other than the
+ * next one, once every four billion picks).
  *
  * <p>The period is the sum of the weights divided by their greatest common divisor: 7 for {5, 1, 1}, 16 for {1, 2, 3,
  * 10}, the number of endpoints when all weights are equal. Instance weights go up to 10,000, so the period could
  * reach millions; when the reduced sum exceeds {@link #MAX_PERIOD} the weights are scaled to that total and rounded
- * (each endpoint keeps at least one slot). The share error that adds is below half a slot, about 0.01 % of the
- * traffic per endpoint, far below what anyone tunes weights to. Building costs O(endpoints × period).
+ * (each endpoint keeps at least one slot). Each scaled weight is within half a slot of exact, so shares stay within
+ * about 0.1 % of the traffic of the configured ones, far below what anyone tunes weights to. Building costs
+ * O(endpoints × period).
  *
  * <p>Thread-safe and lock-free: the sequence is immutable, the counter atomic.
  */

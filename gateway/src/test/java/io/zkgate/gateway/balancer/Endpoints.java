@@ -1,5 +1,6 @@
 package io.zkgate.gateway.balancer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -28,7 +29,7 @@ final class Endpoints {
 
     /** The {@code i}-th UUID-named endpoint; the same {@code i} always gives the same id. */
     static Endpoint uuid(int i, int weight) {
-        String id = UUID.nameUUIDFromBytes(("instance-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+        String id = UUID.nameUUIDFromBytes(("instance-" + i).getBytes(StandardCharsets.UTF_8)).toString();
         return new Endpoint("svc", id, "10.0.0." + (i + 1), 8080, weight);
     }
 
