@@ -10,6 +10,7 @@ import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.Route;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -23,11 +24,13 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's {@link AsyncProxyServlet} extended through its hooks only: {@code rewriteTarget} reads the current snapshot
@@ -255,6 +258,43 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
         }
         return false;
+    }
+
+    /**
+     * A body of unknown length (chunked) is counted as it streams; past the route's limit the exchange is aborted
+     * and answered 413 (a declared Content-Length over the limit is refused before anything is sent).
+     */
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response,
+            Request proxyRequest, AsyncRequestContent content) {
+        ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange == null || request.getContentLengthLong() >= 0) {
+            return super.newReadListener(request, response, proxyRequest, content);
+        }
+        long max = maxBodyBytes(exchange.route);
+        return new StreamReader(request, response, proxyRequest, content) {
+            private long total;
+
+            @Override
+            protected void onRequestContent(HttpServletRequest clientRequest, Request upstreamRequest,
+                    AsyncRequestContent upstreamContent, byte[] buffer, int offset, int length, Callback callback) {
+                total += length;
+                if (total > max) {
+                    callback.failed(new BodyTooLargeException(max));
+                    return;
+                }
+                super.onRequestContent(clientRequest, upstreamRequest, upstreamContent, buffer, offset, length, callback);
+            }
+        };
+    }
+
+    /** A streamed request body went over the route's limit. */
+    private static final class BodyTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLargeException(long max) {
+            super("request body is over the route's limit of " + max + " bytes", null);
+        }
     }
 
     @Override
@@ -520,6 +560,22 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             writeScriptFailure(clientRequest, proxyResponse, exchange, scriptFailure);
             return;
         }
+        BodyTooLargeException tooLarge = cause(failure, BodyTooLargeException.class);
+        if (tooLarge != null && !proxyResponse.isCommitted()) {
+            try {
+                proxyResponse.resetBuffer();
+                proxyResponse.setHeader("Connection", "close");
+                ErrorResponse.BODY_TOO_LARGE.write(proxyResponse, exchange.route.id(), tooLarge.getMessage());
+                record(clientRequest, exchange, ErrorResponse.BODY_TOO_LARGE.status());
+            } catch (IOException | IllegalStateException e) {
+                _log.debug("writing error response failed", e);
+            } finally {
+                if (clientRequest.isAsyncStarted()) {
+                    clientRequest.getAsyncContext().complete();
+                }
+            }
+            return;
+        }
         boolean timeout = isTimeout(failure);
         if (exchange.backend != null) {
             exchange.backend.failed(timeout);
@@ -574,6 +630,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             exchange.release(System.nanoTime());
         }
         return exchange;
+    }
+
+    private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     private static boolean isTimeout(Throwable failure) {
