@@ -1,5 +1,6 @@
 package io.zkgate.gateway;
 
+import com.codahale.metrics.Gauge;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
 import io.zkgate.gateway.control.OutlierSettings;
@@ -14,7 +15,6 @@ import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
-import com.codahale.metrics.Gauge;
 import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;

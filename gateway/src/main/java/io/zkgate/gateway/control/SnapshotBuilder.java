@@ -25,8 +25,10 @@ import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,7 +70,7 @@ public final class SnapshotBuilder implements Closeable {
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
-    private final java.util.Set<String> panicking = new java.util.HashSet<>();
+    private final Set<String> panicking = new HashSet<>();
     private boolean routesSynced;
     private boolean servicesSynced;
     private boolean scriptsSynced;
@@ -215,7 +217,8 @@ public final class SnapshotBuilder implements Closeable {
             return;
         }
         if (type == CuratorCacheListener.Type.NODE_DELETED) {
-            routesCache.get(layout.routesPath()).ifPresent(root -> routesZxid = Math.max(routesZxid, root.getStat().getPzxid()));
+            routesCache.get(layout.routesPath())
+                    .ifPresent(root -> routesZxid = Math.max(routesZxid, root.getStat().getPzxid()));
             RouteState gone = routes.remove(id);
             log.info("route {} removed (znode {} deleted)", id, node.getPath());
             if (gone != null && gone.applied() != null) {

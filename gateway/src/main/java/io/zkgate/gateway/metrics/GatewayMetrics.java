@@ -1,6 +1,7 @@
 package io.zkgate.gateway.metrics;
 
 import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.prometheus.client.CollectorRegistry;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's one Dropwizard {@link MetricRegistry}, exported as Prometheus text through simpleclient with JVM
@@ -97,12 +99,11 @@ public final class GatewayMetrics {
     }
 
     /** Exposes a script's failure counters, by reason: {@code error} (it threw) and {@code limit} (stopped). */
-    public void scriptFailures(String script, java.util.function.LongSupplier failures,
-            java.util.function.LongSupplier limitsExceeded) {
+    public void scriptFailures(String script, LongSupplier failures, LongSupplier limitsExceeded) {
         registry.gauge(MetricNames.tagged("zkgate_script_failures_total", "script", script, "reason", "error"),
-                () -> (com.codahale.metrics.Gauge<Long>) () -> failures.getAsLong() - limitsExceeded.getAsLong());
+                () -> (Gauge<Long>) () -> failures.getAsLong() - limitsExceeded.getAsLong());
         registry.gauge(MetricNames.tagged("zkgate_script_failures_total", "script", script, "reason", "limit"),
-                () -> (com.codahale.metrics.Gauge<Long>) limitsExceeded::getAsLong);
+                () -> (Gauge<Long>) limitsExceeded::getAsLong);
     }
 
     /** Counts an ejection of the backend an endpoint stands for. */

@@ -11,9 +11,14 @@ import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.Route;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -151,7 +156,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             HttpClient client = createHttpClient();
             client.setConnectTimeout(connectMs);
             return client;
-        } catch (jakarta.servlet.ServletException e) {
+        } catch (ServletException e) {
             throw new IllegalStateException("cannot create an upstream client: " + e.getMessage(), e);
         }
     }
@@ -251,9 +256,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     private static boolean neverSent(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
-                    || t instanceof java.nio.channels.UnresolvedAddressException
-                    || (t instanceof java.net.SocketTimeoutException && String.valueOf(t.getMessage()).contains("onnect"))) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnresolvedAddressException
+                    || (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).contains("onnect"))) {
                 return true;
             }
         }
