@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Lua filter overhead through the gateway. Starts the gateway jar (embedded ZooKeeper, free ports, its own data
-# directory) and, in a second JVM, two backends answering "ok" plus three routes to them: /plain/ without a script,
-# /inject/ with the header-injection example, /apikey/ with the api-key example. Then runs ApacheBench with
-# keep-alive against the three routes in interleaved rounds (the order rotates each round) and prints requests/s
-# and gateway CPU per request (utime + stime from /proc) per run, and per round the ratio to /plain/. It also
+# directory) and, in a second JVM, two backends answering "ok" plus four routes to them: /plain/ without a script,
+# /empty/ with a script that does nothing (the fixed cost of a filter), /inject/ with the header-injection example,
+# /apikey/ with the api-key example. Then runs ApacheBench with keep-alive against the routes in interleaved rounds
+# (the order rotates each round) and prints requests/s and gateway CPU per request (utime + stime from /proc, and
+# the user part alone) per run, and per round the ratios to /plain/. It also
 # prints, per run, the CPU used by everything else on the machine (ab included) per request: a round where that
 # jumps had company (another build or benchmark), and the summary gives medians over all rounds and over the quiet
 # ones.
@@ -57,6 +58,7 @@ exec 3> "$WORK/backends.in"
 for _ in $(seq 1 120); do
     if [ "$(curl -s -H "$KEY" "http://127.0.0.1:$PORT/apikey/")" = "ok" ] \
         && [ "$(curl -s "http://127.0.0.1:$PORT/inject/")" = "ok" ] \
+        && [ "$(curl -s "http://127.0.0.1:$PORT/empty/")" = "ok" ] \
         && [ "$(curl -s "http://127.0.0.1:$PORT/plain/")" = "ok" ]; then
         break
     fi
@@ -67,30 +69,31 @@ done
     || { echo "lua-bench: /apikey/ without a key must answer 401" >&2; exit 1; }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+user_ticks() { awk '{ print $14 }' "/proc/$1/stat"; }
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 TICK=$(getconf CLK_TCK)
 
 run() { # run ROUND ROUTE N -> one result line
-    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1
-    before=$(cpu_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
+    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1 u0 u1
+    before=$(cpu_ticks "$GW"); u0=$(user_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
     out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" -H "$KEY" "http://127.0.0.1:$PORT/$route/" 2>&1)
-    after=$(cpu_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
+    after=$(cpu_ticks "$GW"); u1=$(user_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
     local rps failed non2xx
     rps=$(awk '/^Requests per second/ { print $4 }' <<<"$out")
     failed=$(awk '/^Failed requests/ { print $3 }' <<<"$out")
     non2xx=$(awk '/^Non-2xx responses/ { print $3 }' <<<"$out")
-    echo "$round $route $rps $(( after - before )) $n ${failed:-0} ${non2xx:-0} $(( all1 - all0 - (after - before) - (be1 - be0) ))"
+    echo "$round $route $rps $(( after - before )) $n ${failed:-0} ${non2xx:-0} $(( all1 - all0 - (after - before) - (be1 - be0) )) $(( u1 - u0 ))"
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(java -version 2>&1 | head -1)  $(nproc) cores  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# ab -k -c $CONCURRENCY -n $REQUESTS per run, $ROUNDS rounds, heap $HEAP, clock tick 1/$TICK s"
-for route in plain inject apikey; do run warmup "$route" "$WARMUP" > /dev/null; done
+ROUTES=(plain empty inject apikey)
+for route in "${ROUTES[@]}"; do run warmup "$route" "$WARMUP" > /dev/null; done
 
-ROUTES=(plain inject apikey)
 RESULTS="$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do
-    for i in 0 1 2; do
-        route=${ROUTES[$(( (i + r) % 3 ))]}
+    for i in 0 1 2 3; do
+        route=${ROUTES[$(( (i + r) % 4 ))]}
         run "$r" "$route" "$REQUESTS" | tee -a "$RESULTS"
     done
 done
@@ -98,22 +101,22 @@ done
 python3 - "$RESULTS" "$TICK" <<'PY'
 import sys, statistics
 tick = int(sys.argv[2])
-ROUTES = ("plain", "inject", "apikey")
+ROUTES = ("plain", "empty", "inject", "apikey")
 by = {}
 for line in open(sys.argv[1]):
-    rnd, route, rps, ticks, n, failed, non2xx, other = line.split()
+    rnd, route, rps, ticks, n, failed, non2xx, other, user = line.split()
     us = lambda t: int(t) / tick / int(n) * 1e6
-    by.setdefault(int(rnd), {})[route] = (float(rps), us(ticks), int(failed) + int(non2xx), us(other))
+    by.setdefault(int(rnd), {})[route] = (float(rps), us(ticks), int(failed) + int(non2xx), us(other), us(user))
 rounds = sorted(by)
 other_median = statistics.median(by[r][x][3] for r in rounds for x in ROUTES)
 quiet = [r for r in rounds if all(by[r][x][3] <= 1.5 * other_median for x in ROUTES)]
-print("\nround  route     req/s  vs plain  gateway CPU us/req  vs plain  other CPU us/req  errors")
+print("\nround  route     req/s  vs plain  gateway CPU us/req (user)  vs plain  other CPU us/req  errors")
 for r in rounds:
     base = by[r]["plain"]
     for x in ROUTES:
-        rps, us, err, other = by[r][x]
-        print(f"{r:>5}{'' if r in quiet else '*'} {x:<7} {rps:>8.0f}  {rps / base[0]:>8.3f}  {us:>18.1f}  {us / base[1]:>8.3f}"
-              f"  {other:>16.1f}  {err}")
+        rps, us, err, other, user = by[r][x]
+        print(f"{r:>5}{'' if r in quiet else '*'} {x:<7} {rps:>8.0f}  {rps / base[0]:>8.3f}  {us:>11.1f} ({user:5.1f})"
+              f"  {us / base[1]:>8.3f}  {other:>16.1f}  {err}")
 print("(* = a round in which some run had other CPU above 1.5x the median: the machine had company)")
 
 def summary(label, rs):
@@ -124,7 +127,8 @@ def summary(label, rs):
     for x in ROUTES:
         rps = statistics.median(by[r][x][0] for r in rs)
         us = statistics.median(by[r][x][1] for r in rs)
-        line = f"  {x:<7} {rps:>8.0f} req/s  {us:6.1f} us gateway CPU/req"
+        user = statistics.median(by[r][x][4] for r in rs)
+        line = f"  {x:<7} {rps:>8.0f} req/s  {us:6.1f} us gateway CPU/req ({user:5.1f} user)"
         if x != "plain":
             rr = statistics.median(by[r][x][0] / by[r]["plain"][0] for r in rs)
             cr = statistics.median(by[r][x][1] / by[r]["plain"][1] for r in rs)

@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The other side of lua-bench.sh, run in its own JVM from the gateway jar's class path: two Jetty backends on
  * 127.0.0.1 answering "ok", registered as service "bench" in the gateway's ZooKeeper, the example scripts
- * header-injection and api-key, and three routes to the same service: /plain (no script), /inject and /apikey.
+ * header-injection and api-key plus a script that does nothing, and four routes to the same service: /plain (no
+ * script), /empty (the do-nothing script), /inject and /apikey.
  * Runs until its standard input closes.
  *
  * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR
@@ -47,7 +48,9 @@ public class LuaBenchBackends {
         for (String name : new String[] {"header-injection", "api-key"}) {
             put(zk, "/zkgate/scripts/" + name, Files.readString(scripts.resolve(name + ".lua")));
         }
+        put(zk, "/zkgate/scripts/empty", "function on_request(req) end\n");
         put(zk, "/zkgate/routes/plain", route("plain", null));
+        put(zk, "/zkgate/routes/empty", route("empty", "empty"));
         put(zk, "/zkgate/routes/inject", route("inject", "header-injection"));
         put(zk, "/zkgate/routes/apikey", route("apikey", "api-key"));
         System.out.println("READY");

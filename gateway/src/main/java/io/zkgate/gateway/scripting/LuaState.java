@@ -1,6 +1,7 @@
 package io.zkgate.gateway.scripting;
 
 import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.luaj.vm2.LuaClosure;
@@ -37,8 +38,11 @@ final class LuaState {
     private final int instructionLimit;
     private final LuaValue onRequest;
     private final LuaValue onResponse;
-    private final LuaTable req = new LuaTable();
-    private final LuaTable res = new LuaTable();
+    private final Sandbox.SealedTable req = new Sandbox.SealedTable();
+    private final Sandbox.SealedTable res = new Sandbox.SealedTable();
+    /** Header names and values the script passed, converted and checked once: scripts mostly pass constants. */
+    private final TextCache names = new TextCache(true);
+    private final TextCache values = new TextCache(false);
 
     private ScriptExchange current;
     private HttpServletResponse response;
@@ -129,10 +133,10 @@ final class LuaState {
 
     private void scrub() {
         env.scrub();
-        if (!req.next(LuaValue.NIL).arg1().isnil()) {
+        if (!req.isEmpty()) {
             Sandbox.clear(req);
         }
-        if (!res.next(LuaValue.NIL).arg1().isnil()) {
+        if (!res.isEmpty()) {
             Sandbox.clear(res);
         }
     }
@@ -175,14 +179,64 @@ final class LuaState {
     }
 
     private static String string(String function, String what, LuaValue v) {
+        if (v instanceof LuaString s) {
+            return decode(s);
+        }
         if (!v.isstring()) {
             throw new LuaError(function + ": " + what + " must be a string, got " + v.typename());
         }
         return v.tojstring();
     }
 
+    /** The JDK's UTF-8 decoder has an intrinsic ASCII fast path; LuaJ's own goes byte by byte. */
+    private static String decode(LuaString s) {
+        return new String(s.m_bytes, s.m_offset, s.m_length, StandardCharsets.UTF_8);
+    }
+
     private static LuaValue text(String s) {
-        return s == null ? LuaValue.NIL : LuaValue.valueOf(s);
+        return s == null ? LuaValue.NIL : LuaString.valueUsing(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Converts Lua strings to checked header names or values, remembering recent ones by identity: a constant in the
+     * script is the same LuaString on every call, so it is converted and checked once per state.
+     */
+    private static final class TextCache {
+        private static final int SIZE = 32;
+        private static final int MAX_CACHED = 256;
+        private final boolean names;
+        private final LuaString[] keys = new LuaString[SIZE];
+        private final String[] texts = new String[SIZE];
+
+        TextCache(boolean names) {
+            this.names = names;
+        }
+
+        /** @param header for messages: the name the value belongs to, or the function */
+        String get(String function, String what, LuaValue v, String header) {
+            if (v instanceof LuaString s) {
+                int i = s.hashCode() & (SIZE - 1);
+                if (keys[i] == s) {
+                    return texts[i];
+                }
+                String text = check(decode(s), header);
+                if (s.m_length <= MAX_CACHED) {
+                    keys[i] = s;
+                    texts[i] = text;
+                }
+                return text;
+            }
+            return check(string(function, what, v), header);
+        }
+
+        private String check(String text, String header) {
+            if (names) {
+                ScriptExchange.checkHeaderName(text);
+            } else {
+                ScriptExchange.checkHeaderValue(header, text);
+            }
+            return text;
+        }
     }
 
     private static LuaString methodName(String method) {
@@ -225,7 +279,7 @@ final class LuaState {
                     return x.method;
                 case 2:
                     if (x.path == null) {
-                        x.path = LuaValue.valueOf(x.request.getRequestURI());
+                        x.path = (LuaString) text(x.request.getRequestURI());
                     }
                     return x.path;
                 case 3:
@@ -234,12 +288,12 @@ final class LuaState {
                         if (q == null) {
                             return NIL;
                         }
-                        x.query = LuaValue.valueOf(q);
+                        x.query = (LuaString) text(q);
                     }
                     return x.query;
                 case 4:
                     if (x.clientIp == null) {
-                        x.clientIp = LuaValue.valueOf(x.request.getRemoteAddr());
+                        x.clientIp = (LuaString) text(x.request.getRemoteAddr());
                     }
                     return x.clientIp;
                 case 5:
@@ -320,7 +374,9 @@ final class LuaState {
 
         @Override
         LuaValue apply(LuaValue name, LuaValue value, LuaValue c) {
-            exchange().editHeader(string("req.set_header", "name", name), string("req.set_header", "value", value));
+            ScriptExchange x = exchange();
+            String n = names.get("req.set_header", "name", name, null);
+            x.editHeader(n, values.get("req.set_header", "value", value, n));
             return NONE;
         }
     }
@@ -332,7 +388,8 @@ final class LuaState {
 
         @Override
         LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            exchange().editHeader(string("req.remove_header", "name", name), null);
+            ScriptExchange x = exchange();
+            x.editHeader(names.get("req.remove_header", "name", name, null), null);
             return NONE;
         }
     }
@@ -440,11 +497,8 @@ final class LuaState {
         @Override
         LuaValue apply(LuaValue name, LuaValue value, LuaValue c) {
             HttpServletResponse r = response();
-            String n = string("res.set_header", "name", name);
-            String v = string("res.set_header", "value", value);
-            ScriptExchange.checkHeaderName(n);
-            ScriptExchange.checkHeaderValue(n, v);
-            r.setHeader(n, v);
+            String n = names.get("res.set_header", "name", name, null);
+            r.setHeader(n, values.get("res.set_header", "value", value, n));
             return NONE;
         }
     }
@@ -457,9 +511,7 @@ final class LuaState {
         @Override
         LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
             HttpServletResponse r = response();
-            String n = string("res.remove_header", "name", name);
-            ScriptExchange.checkHeaderName(n);
-            r.setHeader(n, null);
+            r.setHeader(names.get("res.remove_header", "name", name, null), null);
             return NONE;
         }
     }

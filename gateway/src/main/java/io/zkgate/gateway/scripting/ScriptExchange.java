@@ -143,12 +143,9 @@ public final class ScriptExchange {
         return request.getHeader(name);
     }
 
+    /** Records a header edit; {@code name} and {@code value} were checked by the caller. */
     void editHeader(String name, String value) {
         checkRequestPhase("set_header/remove_header");
-        checkHeaderName(name);
-        if (value != null) {
-            checkHeaderValue(name, value);
-        }
         if (edits == null) {
             edits = new String[8];
         } else if (editCount == edits.length) {

@@ -121,18 +121,25 @@ class LuaSandboxEndToEndTest {
     }
 
     @Test
-    void rawsetOnGlobalsDoesNotLeakIntoLaterRequests() throws Exception {
+    void nothingStoredRawInGlobalsLibrariesOrReqLeaksIntoLaterRequests() throws Exception {
         lua.putScript("leaky", """
                 function on_request(req)
-                  local before = rawget(_G, "stash")
-                  rawset(_G, "stash", req.header("X-Secret"))
-                  req.respond(200, nil, tostring(before) .. " " .. tostring(stash))
+                  local secret = req.header("X-Secret")
+                  local before = table.concat({tostring(rawget(_G, "stash")), tostring(rawget(_G, 1)),
+                    tostring(rawget(string, "stash")), tostring(rawget(req, "stash")), req.path}, ",")
+                  rawset(_G, "stash", secret)
+                  table.insert(_G, secret)
+                  rawset(string, "stash", secret)
+                  rawset(req, "stash", secret)
+                  rawset(req, "path", secret)
+                  req.respond(200, nil, before .. " " .. tostring(stash) .. " " .. req.path)
                 end
                 """);
         lua.route("leaky", "leaky");
         for (int i = 0; i < 40; i++) {
             HttpResponse<String> r = lua.get("/leaky", Map.of("X-Secret", "secret-" + i));
-            assertEquals("nil secret-" + i, r.body(), "request " + i + " saw another request's global");
+            assertEquals("nil,nil,nil,nil,/leaky secret-" + i + " secret-" + i, r.body(),
+                    "request " + i + " saw another request's data");
         }
     }
 
