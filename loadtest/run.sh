@@ -19,8 +19,8 @@
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
-# run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds per scenario before the
-# rounds (3), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
+# run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
+# before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
 # round starts (540), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
@@ -45,7 +45,7 @@ DURATION=${DURATION:-5}
 CONCURRENCY=${CONCURRENCY:-50}
 MAX_REQUESTS=${MAX_REQUESTS:-1000000}
 MAX_CLOSE_REQUESTS=${MAX_CLOSE_REQUESTS:-30000}
-WARMUP=${WARMUP:-3}
+WARMUP=${WARMUP:-24}
 BACKENDS=${BACKENDS:-2}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 TIME_BUDGET=${TIME_BUDGET:-540}
@@ -158,8 +158,10 @@ if [ -z "$VARIANTS" ]; then
     [ -n "$NGINX" ] && scenario nginx-close nginx close /one
     scenario zkgate-close zkgate close /one
 else
-    # Tuning: one gateway per line of the VARIANTS file, "name | JAVA_HOME or - | JVM options | gateway flags",
-    # all on the one-route table, next to the backends and nginx.
+    # Tuning: one gateway per line of the VARIANTS file, "name | JDK | JVM options | gateway flags", all on the
+    # one-route table, next to the backends and nginx. JDK: "-" for the default, or $VARIABLE naming an environment
+    # variable that holds a JDK's home. JVM options are added after the launcher's. Gateway flags "probe: KNOBS"
+    # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags.
     PLAN=variants
     [ -f "$VARIANTS" ] || die "VARIANTS file $VARIANTS not found"
     scenario direct-ka direct k /one
@@ -169,6 +171,14 @@ else
         [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
         jhome=$(xargs <<<"$jhome"); opts=$(xargs <<<"$opts"); flags=$(xargs <<<"$flags")
         [ "$jhome" = "-" ] && jhome=""
+        if [ "${jhome:0:1}" = '$' ]; then   # a JDK named by an environment variable, e.g. $JDK25
+            var=${jhome:1}
+            jhome=${!var:-}
+            if [ -z "$jhome" ] || [ ! -x "$jhome/bin/java" ]; then
+                say "variant $name skipped: set $var to a JDK's home directory"
+                continue
+            fi
+        fi
         gateway "$name" /zkgate "$jhome" "$opts" "$flags"
         scenario "$name" "$name" k /one
     done < "$VARIANTS"
@@ -232,15 +242,25 @@ done
 declare -A TARGET_PORT=() TARGET_PIDS=() GATEWAY_JVM=()
 TARGET_PORT[direct]=${BACKEND_PORTS[0]}
 TARGET_PIDS[direct]="${BACKEND_PIDS[0]} $(backend_workers "${BACKEND_PIDS[0]}")"
+# The launcher's JVM flags, for tuning probes (they run another main class, so not through the launcher).
+launcher_jvm_flags() { sed -n '/^jvm_flags=(/,/^)/p' bin/zkgate-gateway | sed '1d;$d; s/#.*//' | xargs; }
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root jhome opts flags <<<"$g"
     port=$(free_port); admin=$(free_port)
     mkdir -p "$WORK/$name"
-    # shellcheck disable=SC2086
-    JAVA_HOME="${jhome:-${JAVA_HOME:-}}" ZKGATE_JAVA_OPTS="$USER_JAVA_OPTS $opts" bin/zkgate-gateway \
-        --host 127.0.0.1 --port "$port" --admin-port "$admin" --zk "$ZK" --zkgate-root "$root" \
-        --gateway-id "$name" --data-dir "$WORK/$name/data" --shutdown-timeout-ms 1000 $GATEWAY_FLAGS $flags \
-        > "$WORK/$name/gateway.log" 2>&1 &
+    if [[ "$flags" == probe:* ]]; then
+        pjava=$JAVA; [ -n "$jhome" ] && pjava="$jhome/bin/java"
+        # shellcheck disable=SC2046,SC2086
+        "$pjava" $(launcher_jvm_flags) $USER_JAVA_OPTS $opts -cp "$GATEWAY_JAR" loadtest/harness/TuningProbe.java \
+            --zk "$ZK" --zkgate-root "$root" --port "$port" ${flags#probe:} > "$WORK/$name/gateway.log" 2>&1 &
+        admin=""
+    else
+        # shellcheck disable=SC2086
+        JAVA_HOME="${jhome:-${JAVA_HOME:-}}" ZKGATE_JAVA_OPTS="$USER_JAVA_OPTS $opts" bin/zkgate-gateway \
+            --host 127.0.0.1 --port "$port" --admin-port "$admin" --zk "$ZK" --zkgate-root "$root" \
+            --gateway-id "$name" --data-dir "$WORK/$name/data" --shutdown-timeout-ms 1000 $GATEWAY_FLAGS $flags \
+            > "$WORK/$name/gateway.log" 2>&1 &
+    fi
     TARGET_PIDS[$name]=$!
     TARGET_PORT[$name]=$port
     started $! "$name"
@@ -248,20 +268,22 @@ for g in "${GATEWAYS[@]}"; do
 done
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root _ <<<"$g"
-    wait_http "http://127.0.0.1:$(cat "$WORK/$name/admin-port")/ready" 200 120 "${TARGET_PIDS[$name]}" \
+    admin=$(cat "$WORK/$name/admin-port")
+    [ -z "$admin" ] && continue
+    wait_http "http://127.0.0.1:$admin/ready" 200 120 "${TARGET_PIDS[$name]}" \
         "$WORK/$name/gateway.log" || die "gateway $name did not become ready"
 done
 for line in "${SCENARIO_LINES[@]}"; do
     IFS='|' read -r sname target _ path _ <<<"$line"
     [ "$target" = direct ] || [ "$target" = nginx ] && continue
-    wait_http "http://127.0.0.1:${TARGET_PORT[$target]}$path/" $'ok' 60 "${TARGET_PIDS[$target]}" \
+    wait_http "http://127.0.0.1:${TARGET_PORT[$target]}$path/" $'ok' 120 "${TARGET_PIDS[$target]}" \
         "$WORK/$target/gateway.log" || die "route $path on $target does not answer ok (scenario $sname)"
 done
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name _ <<<"$g"
     # The JVM options the gateway really runs with, from its command line (no paths).
-    GATEWAY_JVM[$name]=$(tr '\0' '\n' < "/proc/${TARGET_PIDS[$name]}/cmdline" | awk 'NR > 1 && $0 == "-jar" { exit } NR > 1' \
-        | paste -sd' ')
+    GATEWAY_JVM[$name]=$(tr '\0' '\n' < "/proc/${TARGET_PIDS[$name]}/cmdline" \
+        | awk 'NR > 1 && ($0 == "-jar" || $0 == "-cp") { exit } NR > 1' | paste -sd' ')
 done
 say "gateways ready: ${!GATEWAY_JVM[*]}"
 
@@ -288,7 +310,7 @@ run_ab() {
     IFS='|' read -r sname target mode path header <<<"$2"
     # shellcheck disable=SC2206
     local pids=(${TARGET_PIDS[$target]}) seconds=$DURATION
-    [ "$round" = warmup ] && seconds=$WARMUP
+    [ "$round" = warmup ] && seconds=$WARMUP_SECONDS
     local args=(-q -r -s 10 -c "$CONCURRENCY" -t "$seconds")
     if [ "$mode" = k ]; then args+=(-k -n "$MAX_REQUESTS"); else args+=(-n "$MAX_CLOSE_REQUESTS"); fi
     if [ -n "$header" ]; then args+=(-H "$header"); fi
@@ -321,8 +343,23 @@ run_ab() {
 START_EPOCH=$(date -u +%s)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-say "warm-up: ${WARMUP}s per scenario, ${#SCENARIO_LINES[@]} scenarios"
-for line in "${SCENARIO_LINES[@]}"; do run_ab warmup "$line"; done
+# Warm-up: a gateway JVM needs about 20-30 s under load before its JIT has compiled the request path (CPU per
+# request falls 4x over that time on 2 cores); WARMUP seconds per gateway JVM, shared by its scenarios.
+declare -A SCENARIOS_ON=()
+for line in "${SCENARIO_LINES[@]}"; do
+    IFS='|' read -r _ target _ <<<"$line"
+    SCENARIOS_ON[$target]=$(( ${SCENARIOS_ON[$target]:-0} + 1 ))
+done
+say "warm-up: ${WARMUP}s per gateway JVM, ${#SCENARIO_LINES[@]} scenarios"
+for line in "${SCENARIO_LINES[@]}"; do
+    IFS='|' read -r _ target _ <<<"$line"
+    if [ "$target" = direct ] || [ "$target" = nginx ]; then
+        WARMUP_SECONDS=1
+    else
+        WARMUP_SECONDS=$(( (WARMUP + ${SCENARIOS_ON[$target]} - 1) / ${SCENARIOS_ON[$target]} ))
+    fi
+    run_ab warmup "$line"
+done
 
 n=${#SCENARIO_LINES[@]}
 per_round=$(( n * (DURATION + 1) ))

@@ -160,7 +160,7 @@ def main():
     md.append(f"Backends: {meta['backends']}, answering `ok`; nginx reference proxy: "
               f"`worker_processes {meta['nginx_workers']}`, upstream keep-alive.  ")
     md.append(f"ApacheBench: `-c {meta['concurrency']}`, {meta['duration']} s per run (`-t`), "
-              f"{meta['rounds']} interleaved rounds after {meta['warmup']} s of warm-up per scenario; "
+              f"{meta['rounds']} interleaved rounds after {meta['warmup']} s of warm-up load per gateway JVM; "
               f"runs without keep-alive stop at {meta['max_close_requests']} requests; whole run "
               f"{int(meta['seconds']) // 60} min {int(meta['seconds']) % 60} s.\n")
     md.append("Medians over the rounds; `× nginx` and `× direct` are medians of per-round ratios. "
