@@ -22,7 +22,8 @@
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
 # before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
 # round starts (540), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
-# for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title).
+# for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
+# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
@@ -54,6 +55,7 @@ GATEWAY_FLAGS=${GATEWAY_FLAGS:-}
 RESULTS=${RESULTS:-loadtest/results}
 LABEL=${LABEL:-}
 VARIANTS=${VARIANTS:-}
+PROFILE=${PROFILE:-}
 USER_JAVA_OPTS=${ZKGATE_JAVA_OPTS:-}
 unset ZKGATE_JAVA_OPTS
 
@@ -238,6 +240,20 @@ for i in "${!BACKEND_PORTS[@]}"; do
     started $! "agent-$((i + 1))"
 done
 
+# ---- profiler (PROFILE=async): loaded into the profiled gateway at its start, started after the warm-up ----------
+PROFILE_TARGET=${PROFILE_TARGET:-$(IFS='|' read -r name _ <<<"${GATEWAYS[0]}"; echo "$name")}
+ASYNC_LIB=""
+if [ "$PROFILE" = async ]; then
+    ASYNC_LIB=${ASYNC_PROFILER_LIB:-}
+    if [ -z "$ASYNC_LIB" ]; then
+        jar="$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar"
+        [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1 >&2 \
+            || die "cannot get async-profiler from Maven (tools.profiler:async-profiler:4.1); or set ASYNC_PROFILER_LIB"
+        (cd "$WORK" && unzip -q -o "$jar" 'linux-x64/*') || die "cannot unpack async-profiler"
+        ASYNC_LIB="$WORK/linux-x64/libasyncProfiler.so"
+    fi
+fi
+
 # ---- measured gateways --------------------------------------------------------------------------------------------
 declare -A TARGET_PORT=() TARGET_PIDS=() GATEWAY_JVM=()
 TARGET_PORT[direct]=${BACKEND_PORTS[0]}
@@ -248,6 +264,7 @@ for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root jhome opts flags <<<"$g"
     port=$(free_port); admin=$(free_port)
     mkdir -p "$WORK/$name"
+    if [ -n "$ASYNC_LIB" ] && [ "$name" = "$PROFILE_TARGET" ]; then opts="$opts -agentpath:$ASYNC_LIB"; fi
     if [[ "$flags" == probe:* ]]; then
         pjava=$JAVA; [ -n "$jhome" ] && pjava="$jhome/bin/java"
         # shellcheck disable=SC2046,SC2086
@@ -283,7 +300,8 @@ for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name _ <<<"$g"
     # The JVM options the gateway really runs with, from its command line (no paths).
     GATEWAY_JVM[$name]=$(tr '\0' '\n' < "/proc/${TARGET_PIDS[$name]}/cmdline" \
-        | awk 'NR > 1 && ($0 == "-jar" || $0 == "-cp") { exit } NR > 1' | paste -sd' ')
+        | awk 'NR > 1 && ($0 == "-jar" || $0 == "-cp") { exit } NR > 1' | sed 's/^-agentpath:.*/-agentpath:(async-profiler)/' \
+        | paste -sd' ')
 done
 say "gateways ready: ${!GATEWAY_JVM[*]}"
 
@@ -364,6 +382,24 @@ done
 n=${#SCENARIO_LINES[@]}
 per_round=$(( n * (DURATION + 1) ))
 rounds_done=0
+# Profiling (PROFILE=jfr or async): the rounds are recorded in one gateway (PROFILE_TARGET, default the first);
+# its figures then include the profiler's overhead.
+PROFILE_PID=${TARGET_PIDS[$PROFILE_TARGET]:-}
+PROFILE_BASE="$(mkdir -p "$RESULTS" && cd "$RESULTS" && pwd)/$STAMP-profile-$PROFILE_TARGET"
+JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
+case "$PROFILE" in
+    "") ;;
+    jfr)
+        "$JCMD" "$PROFILE_PID" JFR.start name=loadtest settings=profile > /dev/null || die "JFR.start failed"
+        say "JFR recording in $PROFILE_TARGET" ;;
+    async)
+        # jcmd would read "key=value" as its own named argument: the agent's options go in double quotes.
+        "$JCMD" "$PROFILE_PID" JVMTI.agent_load "$ASYNC_LIB" "\"start,event=cpu,interval=${PROFILE_INTERVAL:-1ms},threads\"" > "$WORK/profiler.log" \
+            || die "async-profiler did not start: $(cat "$WORK/profiler.log")"
+        say "async-profiler (cpu, every ${PROFILE_INTERVAL:-1ms} of CPU, per thread) in $PROFILE_TARGET" ;;
+    *) die "PROFILE must be jfr or async" ;;
+esac
+
 for r in $(seq 1 "$ROUNDS"); do
     if [ $(( SECONDS + per_round )) -gt "$TIME_BUDGET" ]; then
         say "time budget of ${TIME_BUDGET}s reached: stopping after $rounds_done rounds"
@@ -376,6 +412,16 @@ for r in $(seq 1 "$ROUNDS"); do
     rounds_done=$r
 done
 [ "$rounds_done" -gt 0 ] || die "no round completed"
+case "$PROFILE" in
+    jfr)
+        "$JCMD" "$PROFILE_PID" JFR.stop name=loadtest filename="$PROFILE_BASE.jfr" > /dev/null || die "JFR.stop failed"
+        say "profile: $PROFILE_BASE.jfr" ;;
+    async)
+        "$JCMD" "$PROFILE_PID" JVMTI.agent_load "$ASYNC_LIB" "\"dump,file=$PROFILE_BASE.html\"" >> "$WORK/profiler.log" || true
+        "$JCMD" "$PROFILE_PID" JVMTI.agent_load "$ASYNC_LIB" "\"stop,file=$PROFILE_BASE.collapsed,collapsed\"" >> "$WORK/profiler.log"
+        python3 loadtest/harness/profile_summary.py "$PROFILE_BASE.collapsed" > "$PROFILE_BASE.md" || true
+        say "profile: $PROFILE_BASE.{collapsed,html,md}" ;;
+esac
 
 # ---- report -------------------------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
