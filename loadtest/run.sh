@@ -168,10 +168,11 @@ else
     [ -f "$VARIANTS" ] || die "VARIANTS file $VARIANTS not found"
     scenario direct-ka direct k /one
     [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    trim() { local v="$*"; v="${v#"${v%%[![:space:]]*}"}"; echo "${v%"${v##*[![:space:]]}"}"; }
     while IFS='|' read -r name jhome opts flags; do
-        name=$(xargs <<<"$name")
+        name=$(trim "$name")
         [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
-        jhome=$(xargs <<<"$jhome"); opts=$(xargs <<<"$opts"); flags=$(xargs <<<"$flags")
+        jhome=$(trim "$jhome"); opts=$(trim "$opts"); flags=$(trim "$flags")
         [ "$jhome" = "-" ] && jhome=""
         if [ "${jhome:0:1}" = '$' ]; then   # a JDK named by an environment variable, e.g. $JDK25
             var=${jhome:1}
@@ -459,7 +460,7 @@ for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root jhome opts flags <<<"$g"
     jbin=$JAVA; [ -n "$jhome" ] && jbin="$jhome/bin/java"
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$root" "$(java_version "$jbin")" "${GATEWAY_JVM[$name]}" \
-        "$(xargs <<<"$GATEWAY_FLAGS $flags")"
+        "$(echo $GATEWAY_FLAGS $flags)"
 done > "$WORK/gateways.tsv"
 python3 loadtest/harness/report.py --runs "$TSV" --meta "$META" --gateways "$WORK/gateways.tsv" --out "$RESULTS" \
     ${GNUPLOT:+--gnuplot "$GNUPLOT"}
