@@ -23,7 +23,8 @@
 # before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
 # round starts (540), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
-# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first).
+# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
+# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
@@ -71,7 +72,12 @@ if ! command -v ab >/dev/null; then
 fi
 NGINX=$(command -v nginx || true)
 [ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
-[ -z "$NGINX" ] && say "nginx not installed (apt-get install nginx-light): Jetty backends, no nginx reference"
+[ "${USE_NGINX:-1}" = 0 ] && NGINX=""
+if [ -z "$NGINX" ] && [ "${USE_NGINX:-1}" = 0 ]; then
+    say "USE_NGINX=0: Jetty backends, no nginx reference"
+elif [ -z "$NGINX" ]; then
+    say "nginx not installed (apt-get install nginx-light): Jetty backends, no nginx reference"
+fi
 GNUPLOT=$(command -v gnuplot || true)
 [ -z "$GNUPLOT" ] && say "gnuplot not installed (apt-get install gnuplot-nox): the report will have no chart"
 
@@ -193,6 +199,14 @@ if [ -n "$SCENARIOS" ]; then
     done
     SCENARIO_LINES=("${kept[@]}")
     [ "${#SCENARIO_LINES[@]}" -gt 0 ] || die "SCENARIOS='$SCENARIOS' keeps no scenario"
+    kept=()
+    for g in "${GATEWAYS[@]}"; do   # start only the gateways a kept scenario uses
+        for line in "${SCENARIO_LINES[@]}"; do
+            IFS='|' read -r _ target _ <<<"$line"
+            if [ "$target" = "${g%%|*}" ]; then kept+=("$g"); break; fi
+        done
+    done
+    GATEWAYS=("${kept[@]}")
 fi
 
 # ---- routes -------------------------------------------------------------------------------------------------------
