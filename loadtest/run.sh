@@ -169,7 +169,9 @@ else
     # Tuning: one gateway per line of the VARIANTS file, "name | JDK | JVM options | gateway flags", all on the
     # one-route table, next to the backends and nginx. JDK: "-" for the default, or $VARIABLE naming an environment
     # variable that holds a JDK's home. JVM options are added after the launcher's. Gateway flags "probe: KNOBS"
-    # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags.
+    # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags;
+    # "bare: --mode M" starts harness/BareProxy.java, a bare Jetty proxy without zkgate (M: async-servlet, servlet,
+    # core).
     PLAN=variants
     [ -f "$VARIANTS" ] || die "VARIANTS file $VARIANTS not found"
     scenario direct-ka direct k /one
@@ -285,6 +287,16 @@ for g in "${GATEWAYS[@]}"; do
         # shellcheck disable=SC2046,SC2086
         "$pjava" $(launcher_jvm_flags) $USER_JAVA_OPTS $opts -cp "$GATEWAY_JAR" loadtest/harness/TuningProbe.java \
             --zk "$ZK" --zkgate-root "$root" --port "$port" ${flags#probe:} > "$WORK/$name/gateway.log" 2>&1 &
+        admin=""
+    elif [[ "$flags" == bare:* ]]; then
+        # A bare Jetty proxy (harness/BareProxy.java), no zkgate: the core proxy needs jetty-proxy from Maven.
+        proxy_jar="$HOME/.m2/repository/org/eclipse/jetty/jetty-proxy/12.1.14/jetty-proxy-12.1.14.jar"
+        [ -f "$proxy_jar" ] || mvn -B -q dependency:get -Dartifact=org.eclipse.jetty:jetty-proxy:12.1.14 >&2 \
+            || die "cannot get org.eclipse.jetty:jetty-proxy:12.1.14"
+        pjava=$JAVA; [ -n "$jhome" ] && pjava="$jhome/bin/java"
+        # shellcheck disable=SC2046,SC2086
+        "$pjava" $(launcher_jvm_flags) $USER_JAVA_OPTS $opts -cp "$GATEWAY_JAR:$proxy_jar" loadtest/harness/BareProxy.java \
+            --port "$port" --backends "$(IFS=,; echo "${BACKEND_PORTS[*]}")" ${flags#bare:} > "$WORK/$name/gateway.log" 2>&1 &
         admin=""
     else
         # shellcheck disable=SC2086
