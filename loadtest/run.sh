@@ -29,8 +29,7 @@
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-# shellcheck source=harness/lib.sh
+# shellcheck source=loadtest/harness/lib.sh
 . loadtest/harness/lib.sh
 
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
@@ -176,7 +175,6 @@ else
     [ -f "$VARIANTS" ] || die "VARIANTS file $VARIANTS not found"
     scenario direct-ka direct k /one
     [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
-    trim() { local v="$*"; v="${v#"${v%%[![:space:]]*}"}"; echo "${v%"${v##*[![:space:]]}"}"; }
     while IFS='|' read -r name jhome opts flags; do
         name=$(trim "$name")
         [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
@@ -385,7 +383,6 @@ run_ab() {
         "${failed:-0}" "${non2xx:-0}" >&2
 }
 
-START_EPOCH=$(date -u +%s)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up: a gateway JVM needs about 20-30 s under load before its JIT has compiled the request path (CPU per
@@ -486,7 +483,7 @@ for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root jhome opts flags <<<"$g"
     jbin=$JAVA; [ -n "$jhome" ] && jbin="$jhome/bin/java"
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$root" "$(java_version "$jbin")" "${GATEWAY_JVM[$name]}" \
-        "$(echo $GATEWAY_FLAGS $flags)"
+        "$(trim "$GATEWAY_FLAGS $flags")"
 done > "$WORK/gateways.tsv"
 python3 loadtest/harness/report.py --runs "$TSV" --meta "$META" --gateways "$WORK/gateways.tsv" --out "$RESULTS" \
     ${GNUPLOT:+--gnuplot "$GNUPLOT"}
