@@ -23,13 +23,13 @@
 # before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
 # round starts (540), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
-# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first).
+# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
+# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-# shellcheck source=harness/lib.sh
+# shellcheck source=loadtest/harness/lib.sh
 . loadtest/harness/lib.sh
 
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
@@ -71,7 +71,12 @@ if ! command -v ab >/dev/null; then
 fi
 NGINX=$(command -v nginx || true)
 [ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
-[ -z "$NGINX" ] && say "nginx not installed (apt-get install nginx-light): Jetty backends, no nginx reference"
+[ "${USE_NGINX:-1}" = 0 ] && NGINX=""
+if [ -z "$NGINX" ] && [ "${USE_NGINX:-1}" = 0 ]; then
+    say "USE_NGINX=0: Jetty backends, no nginx reference"
+elif [ -z "$NGINX" ]; then
+    say "nginx not installed (apt-get install nginx-light): Jetty backends, no nginx reference"
+fi
 GNUPLOT=$(command -v gnuplot || true)
 [ -z "$GNUPLOT" ] && say "gnuplot not installed (apt-get install gnuplot-nox): the report will have no chart"
 
@@ -163,12 +168,13 @@ else
     # Tuning: one gateway per line of the VARIANTS file, "name | JDK | JVM options | gateway flags", all on the
     # one-route table, next to the backends and nginx. JDK: "-" for the default, or $VARIABLE naming an environment
     # variable that holds a JDK's home. JVM options are added after the launcher's. Gateway flags "probe: KNOBS"
-    # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags.
+    # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags;
+    # "bare: --mode M" starts harness/BareProxy.java, a bare Jetty proxy without zkgate (M: async-servlet, servlet,
+    # core).
     PLAN=variants
     [ -f "$VARIANTS" ] || die "VARIANTS file $VARIANTS not found"
     scenario direct-ka direct k /one
     [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
-    trim() { local v="$*"; v="${v#"${v%%[![:space:]]*}"}"; echo "${v%"${v##*[![:space:]]}"}"; }
     while IFS='|' read -r name jhome opts flags; do
         name=$(trim "$name")
         [ -z "$name" ] || [ "${name:0:1}" = "#" ] && continue
@@ -193,6 +199,14 @@ if [ -n "$SCENARIOS" ]; then
     done
     SCENARIO_LINES=("${kept[@]}")
     [ "${#SCENARIO_LINES[@]}" -gt 0 ] || die "SCENARIOS='$SCENARIOS' keeps no scenario"
+    kept=()
+    for g in "${GATEWAYS[@]}"; do   # start only the gateways a kept scenario uses
+        for line in "${SCENARIO_LINES[@]}"; do
+            IFS='|' read -r _ target _ <<<"$line"
+            if [ "$target" = "${g%%|*}" ]; then kept+=("$g"); break; fi
+        done
+    done
+    GATEWAYS=("${kept[@]}")
 fi
 
 # ---- routes -------------------------------------------------------------------------------------------------------
@@ -271,6 +285,16 @@ for g in "${GATEWAYS[@]}"; do
         # shellcheck disable=SC2046,SC2086
         "$pjava" $(launcher_jvm_flags) $USER_JAVA_OPTS $opts -cp "$GATEWAY_JAR" loadtest/harness/TuningProbe.java \
             --zk "$ZK" --zkgate-root "$root" --port "$port" ${flags#probe:} > "$WORK/$name/gateway.log" 2>&1 &
+        admin=""
+    elif [[ "$flags" == bare:* ]]; then
+        # A bare Jetty proxy (harness/BareProxy.java), no zkgate: the core proxy needs jetty-proxy from Maven.
+        proxy_jar="$HOME/.m2/repository/org/eclipse/jetty/jetty-proxy/12.1.14/jetty-proxy-12.1.14.jar"
+        [ -f "$proxy_jar" ] || mvn -B -q dependency:get -Dartifact=org.eclipse.jetty:jetty-proxy:12.1.14 >&2 \
+            || die "cannot get org.eclipse.jetty:jetty-proxy:12.1.14"
+        pjava=$JAVA; [ -n "$jhome" ] && pjava="$jhome/bin/java"
+        # shellcheck disable=SC2046,SC2086
+        "$pjava" $(launcher_jvm_flags) $USER_JAVA_OPTS $opts -cp "$GATEWAY_JAR:$proxy_jar" loadtest/harness/BareProxy.java \
+            --port "$port" --backends "$(IFS=,; echo "${BACKEND_PORTS[*]}")" ${flags#bare:} > "$WORK/$name/gateway.log" 2>&1 &
         admin=""
     else
         # shellcheck disable=SC2086
@@ -359,7 +383,6 @@ run_ab() {
         "${failed:-0}" "${non2xx:-0}" >&2
 }
 
-START_EPOCH=$(date -u +%s)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up: a gateway JVM needs about 20-30 s under load before its JIT has compiled the request path (CPU per
@@ -439,7 +462,7 @@ META="$WORK/meta.tsv"
     printf 'kernel\t%s\n' "$(uname -sr)"
     printf 'java\t%s\n' "$(java_version "$JAVA")"
     printf 'nginx\t%s\n' "$([ -n "$NGINX" ] && "$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
-    printf 'ab\t%s\n' "$(ab -V | head -1 | sed 's/^This is //; s/, Version/ /; s/ <.*//')"
+    printf 'ab\t%s\n' "$(ab -V | head -1 | sed 's/^This is //; s/, Version//; s/ <.*//')"
     printf 'commit\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
     printf 'backends\t%s\n' "$BACKENDS x $([ -n "$NGINX" ] && echo 'nginx, 1 worker each' || echo 'Jetty')"
     printf 'nginx_workers\t%s\n' "$NGINX_WORKERS"
@@ -460,7 +483,7 @@ for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root jhome opts flags <<<"$g"
     jbin=$JAVA; [ -n "$jhome" ] && jbin="$jhome/bin/java"
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$root" "$(java_version "$jbin")" "${GATEWAY_JVM[$name]}" \
-        "$(echo $GATEWAY_FLAGS $flags)"
+        "$(trim "$GATEWAY_FLAGS $flags")"
 done > "$WORK/gateways.tsv"
 python3 loadtest/harness/report.py --runs "$TSV" --meta "$META" --gateways "$WORK/gateways.tsv" --out "$RESULTS" \
     ${GNUPLOT:+--gnuplot "$GNUPLOT"}

@@ -1,11 +1,16 @@
+# shellcheck shell=bash
 # Shell helpers of loadtest/run.sh (sourced, not run): free ports, process bookkeeping, /proc readings, nginx
 # configurations, waiting. Everything a function starts is recorded in STARTED so that stop_all can end it.
 
 STARTED=()          # "pid name" of every long-running process started, in start order
-TICK=$(getconf CLK_TCK)
+TICK=$(getconf CLK_TCK)   # clock ticks per second, the unit of /proc/PID/stat times
+export TICK
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "run.sh: $*"; exit 1; }
+
+# trim TEXT: without leading and trailing blanks.
+trim() { local v="$*"; v="${v#"${v%%[![:space:]]*}"}"; echo "${v%"${v##*[![:space:]]}"}"; }
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

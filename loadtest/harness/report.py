@@ -157,8 +157,9 @@ def main():
     md.append(f"Machine: {meta['cpu']}, {meta['cores']} cores, {meta['memory']}, {meta['kernel']}; "
               f"load average before {meta['load_before']}, after {meta['load_after']}.  ")
     md.append(f"JDK {meta['java']}; {meta['nginx'] or 'no nginx'}; {meta['ab']}.  ")
-    md.append(f"Backends: {meta['backends']}, answering `ok`; nginx reference proxy: "
-              f"`worker_processes {meta['nginx_workers']}`, upstream keep-alive.  ")
+    md.append(f"Backends: {meta['backends']}, answering `ok`; " + (
+        f"nginx reference proxy: `worker_processes {meta['nginx_workers']}`, upstream keep-alive.  "
+        if meta.get("nginx") else "no nginx reference proxy.  "))
     md.append(f"ApacheBench: `-c {meta['concurrency']}`, {meta['duration']} s per run (`-t`), "
               f"{meta['rounds']} interleaved rounds after {meta['warmup']} s of warm-up load per gateway JVM; "
               f"runs without keep-alive stop at {meta['max_close_requests']} requests; whole run "
