@@ -29,6 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Runs until its standard input closes.
  *
  * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR
+ * Runs on its main thread; the backends are thread-safe Jetty servers.
  */
 public class LuaBenchBackends {
     public static void main(String[] args) throws Exception {

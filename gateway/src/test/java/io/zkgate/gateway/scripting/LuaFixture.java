@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * A real ZooKeeper, a real gateway and an echo backend registered as service {@code echo}; helpers to write
- * scripts and routes the way an operator would, and to send requests with headers.
+ * scripts and routes the way an operator would, and to send requests with headers. Thread-safe for sending
+ * requests (the JDK client is); set up from one test thread.
  */
 final class LuaFixture implements AutoCloseable {
     static final Path EXAMPLES = Path.of("..", "config", "examples", "scripts");
