@@ -302,6 +302,27 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /** Jetty's content hand-off with {@link ResponseWriter} in place of its writer, so streamed bodies flow. */
+    @Override
+    protected void onResponseContent(HttpServletRequest request, HttpServletResponse response,
+            Response serverResponse, byte[] buffer, int offset, int length, Callback callback) {
+        try {
+            ResponseWriter writer = (ResponseWriter) request.getAttribute(ResponseWriter.ATTRIBUTE);
+            if (writer == null) {
+                writer = new ResponseWriter(response, serverResponse);
+                request.setAttribute(ResponseWriter.ATTRIBUTE, writer);
+                writer.data(buffer, offset, length, callback);
+                response.getOutputStream().setWriteListener(writer); // calls onWritePossible, maybe on another thread
+            } else {
+                writer.data(buffer, offset, length, callback);
+                writer.onWritePossible();
+            }
+        } catch (Throwable failure) {
+            callback.failed(failure);
+            serverResponse.abort(failure);
+        }
+    }
+
     @Override
     protected Response.Listener newProxyResponseListener(HttpServletRequest request,
             HttpServletResponse response) {
@@ -434,7 +455,20 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (exchange != null && exchange.script != null && exchange.script.hasOnResponse()
                 && !exchange.script.onResponse(proxyResponse, serverResponse.getStatus())) {
             serverResponse.abort(new ScriptFailure(exchange.script.failure()));
+            return;
         }
+        if (isEventStream(serverResponse)) {
+            try {
+                proxyResponse.flushBuffer(); // an event stream's client learns it is open before the first event
+            } catch (IOException e) {
+                serverResponse.abort(e);
+            }
+        }
+    }
+
+    private static boolean isEventStream(Response serverResponse) {
+        String type = serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     /** Writes on_response's failure in place of the backend's response, which was not sent yet. */

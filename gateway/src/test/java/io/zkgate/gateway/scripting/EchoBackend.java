@@ -1,5 +1,6 @@
 package io.zkgate.gateway.scripting;
 
+import io.zkgate.gateway.support.LoopbackServer;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A real Jetty backend on a free loopback port that shows what reached it: the body is {@code <method> <path>[?query]}
@@ -28,14 +27,7 @@ final class EchoBackend implements Closeable {
     private final AtomicInteger hits = new AtomicInteger();
 
     EchoBackend(String name) throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(32, 2);
-        pool.setName("echo-" + name);
-        server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        server = LoopbackServer.start(name, 0, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 hits.incrementAndGet();
@@ -63,11 +55,10 @@ final class EchoBackend implements Closeable {
                 return true;
             }
         });
-        server.start();
     }
 
     int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return LoopbackServer.port(server);
     }
 
     int hits() {

@@ -58,6 +58,11 @@ public final class Http {
         return CLIENT.sendAsync(request(port, path), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET whose body is read as it arrives; the future completes when the response headers are in. */
+    public static CompletableFuture<HttpResponse<java.io.InputStream>> stream(int port, String path) {
+        return CLIENT.sendAsync(request(port, path), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     private static HttpRequest request(int port, String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30))

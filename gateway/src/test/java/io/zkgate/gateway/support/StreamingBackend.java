@@ -10,32 +10,22 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.FutureCallback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A real Jetty backend on a free loopback port that starts its response at once and keeps it open, writing 16 KB
- * every 50 ms for a minute (16 KB a write because the proxy aggregates small writes to its client, so tiny lines
- * would not show up there). Counts the requests it saw.
+ * every 50 ms for a minute. Counts the requests it saw.
  */
 public final class StreamingBackend implements Closeable {
     private final Server server;
     private final AtomicInteger hits = new AtomicInteger();
 
     private StreamingBackend(String name) throws Exception {
-        QueuedThreadPool pool = new QueuedThreadPool(32, 2);
-        pool.setName("backend-" + name);
-        server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
         byte[] chunk = new byte[16 * 1024];
         Arrays.fill(chunk, (byte) '.');
         chunk[chunk.length - 1] = '\n';
-        server.setHandler(new Handler.Abstract() {
+        server = LoopbackServer.start(name, 0, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 hits.incrementAndGet();
@@ -55,7 +45,6 @@ public final class StreamingBackend implements Closeable {
                 return true;
             }
         });
-        server.start();
     }
 
     public static StreamingBackend start(String name) throws Exception {
@@ -63,7 +52,7 @@ public final class StreamingBackend implements Closeable {
     }
 
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return LoopbackServer.port(server);
     }
 
     public int hits() {

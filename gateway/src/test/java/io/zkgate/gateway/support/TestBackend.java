@@ -9,9 +9,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A real Jetty backend on a free loopback port. It answers {@code <name> <path>[?query]} and echoes the forwarded
@@ -33,14 +31,7 @@ public final class TestBackend implements Closeable {
 
     private TestBackend(String name, boolean stall, long delayMs, int port, int status) throws Exception {
         this.name = name;
-        QueuedThreadPool pool = new QueuedThreadPool(32, 2);
-        pool.setName("backend-" + name);
-        server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(port);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        server = LoopbackServer.start(name, port, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 if (request.getHttpURI().getPath().equals("/health")) {
@@ -73,7 +64,6 @@ public final class TestBackend implements Closeable {
                 return true;
             }
         });
-        server.start();
     }
 
     public static TestBackend start(String name) throws Exception {
@@ -112,7 +102,7 @@ public final class TestBackend implements Closeable {
     }
 
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return LoopbackServer.port(server);
     }
 
     /** What {@code GET /health} answers from now on (not counted as a hit). */

@@ -1,0 +1,29 @@
+package io.zkgate.gateway.support;
+
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** The one way test backends start: a real Jetty server on 127.0.0.1 with one acceptor and one selector. */
+public final class LoopbackServer {
+    private LoopbackServer() {}
+
+    /** Starts {@code handler} on {@code port} (0: a free one), its threads named {@code backend-<name>}. */
+    public static Server start(String name, int port, Handler handler) throws Exception {
+        QueuedThreadPool pool = new QueuedThreadPool(32, 2);
+        pool.setName("backend-" + name);
+        Server server = new Server(pool);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.start();
+        return server;
+    }
+
+    public static int port(Server server) {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+}
