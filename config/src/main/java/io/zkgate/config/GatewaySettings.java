@@ -42,6 +42,9 @@ import java.util.Map;
  * @param outlierMaxEjectionMs        longest ejection
  * @param outlierMaxEjectionPercent   most of a service's backends that may be ejected at once
  * @param panicThresholdPercent       below this share of healthy backends, traffic spreads over all of them
+ * @param threads                     most threads in the pool that serves clients and upstream connections alike
+ * @param minThreads                  threads the pool keeps even when idle
+ * @param reservedThreads             idle threads kept ready for Jetty's selectors to hand work to; -1: Jetty's choice
  */
 public record GatewaySettings(
         String host,
@@ -78,7 +81,10 @@ public record GatewaySettings(
         int outlierBaseEjectionMs,
         int outlierMaxEjectionMs,
         int outlierMaxEjectionPercent,
-        int panicThresholdPercent) {
+        int panicThresholdPercent,
+        int threads,
+        int minThreads,
+        int reservedThreads) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -146,7 +152,12 @@ public record GatewaySettings(
             new Option("outlier-max-ejection-percent", OptionType.integer(0, 100), "50",
                     "never eject more than this share of a service's backends"),
             new Option("panic-threshold-percent", OptionType.integer(0, 100), "50",
-                    "below this share of healthy backends, spread traffic over all of them"));
+                    "below this share of healthy backends, spread traffic over all of them"),
+            new Option("threads", OptionType.integer(8, 10_000), "200",
+                    "most threads serving clients and upstream connections (one pool for both)"),
+            new Option("min-threads", OptionType.integer(1, 10_000), "8", "threads kept when idle"),
+            new Option("reserved-threads", OptionType.integer(-1, 1000), "-1",
+                    "idle threads kept ready for the selectors to hand work to (-1: Jetty's heuristic)"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -193,7 +204,10 @@ public record GatewaySettings(
                 s.integer("outlier-base-ejection-ms"),
                 s.integer("outlier-max-ejection-ms"),
                 s.integer("outlier-max-ejection-percent"),
-                s.integer("panic-threshold-percent")));
+                s.integer("panic-threshold-percent"),
+                s.integer("threads"),
+                s.integer("min-threads"),
+                s.integer("reserved-threads")));
     }
 
     /** Rules across settings; the loader checks each one alone. */
@@ -209,6 +223,14 @@ public record GatewaySettings(
         }
         if (!g.zkAuth().isEmpty() && g.zkAuth().indexOf(':') <= 0) {
             throw new SettingsException(SettingsException.USAGE, "zk-auth: expected user:password");
+        }
+        if (g.minThreads() > g.threads()) {
+            throw new SettingsException(SettingsException.USAGE, "min-threads: " + g.minThreads()
+                    + " is more than threads (" + g.threads() + ")");
+        }
+        if (g.reservedThreads() >= g.threads()) {
+            throw new SettingsException(SettingsException.USAGE, "reserved-threads: " + g.reservedThreads()
+                    + " leaves no thread to work: it must be below threads (" + g.threads() + ")");
         }
         return g;
     }

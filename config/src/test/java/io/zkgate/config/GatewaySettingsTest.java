@@ -72,6 +72,24 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void threadPoolSettingsMustLeaveThreadsToWork() throws Exception {
+        GatewaySettings tuned = GatewaySettings.load(
+                new String[] {"--threads", "16", "--min-threads", "16", "--reserved-threads", "0"}, Map.of());
+        assertEquals(16, tuned.threads());
+        assertEquals(0, tuned.reservedThreads());
+
+        SettingsException min = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--threads", "16", "--min-threads", "32"}, Map.of()));
+        assertEquals(2, min.exitCode());
+        assertEquals("min-threads: 32 is more than threads (16)", min.getMessage());
+
+        SettingsException reserved = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--threads", "8", "--reserved-threads", "8"}, Map.of()));
+        assertTrue(reserved.getMessage().startsWith("reserved-threads: 8 leaves no thread to work"),
+                reserved.getMessage());
+    }
+
+    @Test
     void aBadConfigFileFailsNamingTheFileAndKey() throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "port: 8080\nadmin_port: 9\n");

@@ -143,7 +143,8 @@ public final class Gateway implements Closeable {
     }
 
     private void startJetty() throws Exception {
-        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        QueuedThreadPool threads = new QueuedThreadPool(settings.threads(), settings.minThreads());
+        threads.setReservedThreads(settings.reservedThreads());
         threads.setName("zkgate");
         server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
