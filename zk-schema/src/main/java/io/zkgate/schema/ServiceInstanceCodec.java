@@ -55,10 +55,11 @@ public final class ServiceInstanceCodec {
         int port = -1;
         if (portNode == null || portNode.isNull()) {
             problems.add(new Problem(source, "port", "missing (expected: the plain HTTP port, 1-65535)"));
-        } else if (!portNode.isIntegralNumber() || portNode.asInt() < 1 || portNode.asInt() > 65535) {
-            problems.add(new Problem(source, "port", portNode + " (expected: an integer from 1 to 65535)"));
         } else {
-            port = portNode.asInt();
+            port = port(portNode);
+            if (port < 1) {
+                problems.add(new Problem(source, "port", portNode + " (expected: an integer from 1 to 65535)"));
+            }
         }
         JsonNode enabledNode = tree.get("enabled");
         boolean enabled = enabledNode == null || enabledNode.isNull() || enabledNode.asBoolean(true);
@@ -98,6 +99,19 @@ public final class ServiceInstanceCodec {
             throw new ValidationException(problems);
         }
         return new ServiceInstance(name, id, address, port, weight, enabled, registered, metadata);
+    }
+
+    /** The port as a JSON integer, or as a string of digits (hand-written registrations); -1 when neither. */
+    private static int port(JsonNode node) {
+        long value;
+        if (node.isIntegralNumber()) {
+            value = node.asLong();
+        } else if (node.isTextual() && node.asText().trim().matches("\\d{1,5}")) {
+            value = Long.parseLong(node.asText().trim());
+        } else {
+            return -1;
+        }
+        return value >= 1 && value <= 65535 ? (int) value : -1;
     }
 
     /**

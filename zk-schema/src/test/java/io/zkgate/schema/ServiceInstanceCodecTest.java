@@ -28,6 +28,18 @@ class ServiceInstanceCodecTest {
     }
 
     @Test
+    void aHandWrittenRegistrationWithOnlyAddressAndPortIsRoutableAndAPortMayBeAString() throws Exception {
+        ServiceInstance minimal = parse("{\"address\":\"127.0.0.1\",\"port\":8080}");
+        assertEquals("orders", minimal.name(), "name from the znode path");
+        assertEquals("i1", minimal.id(), "id from the znode path");
+        assertTrue(minimal.routable());
+        assertEquals(8081, parse("{\"address\":\"127.0.0.1\",\"port\":\"8081\"}").port());
+        assertThrows(ValidationException.class, () -> parse("{\"address\":\"127.0.0.1\",\"port\":\"http\"}"));
+        assertThrows(ValidationException.class, () -> parse("{\"address\":\"127.0.0.1\",\"port\":\"99999\"}"));
+        assertThrows(ValidationException.class, () -> parse("{\"address\":\"127.0.0.1\",\"port\":8080.5}"));
+    }
+
+    @Test
     void badInstancesNameTheZnodeAndField() {
         ValidationException e = assertThrows(ValidationException.class,
                 () -> parse("{\"address\":\"\",\"port\":70000,\"payload\":{\"metadata\":{\"weight\":\"heavy\"}}}"));
