@@ -45,6 +45,7 @@ import java.util.Map;
  * @param threads                     most threads in the pool that serves clients and upstream connections alike
  * @param minThreads                  threads the pool keeps even when idle
  * @param reservedThreads             idle threads kept ready for Jetty's selectors to hand work to; -1: Jetty's choice
+ * @param backendMetricsRetentionMs   how long a backend gone from its service keeps its metric series
  */
 public record GatewaySettings(
         String host,
@@ -84,7 +85,8 @@ public record GatewaySettings(
         int panicThresholdPercent,
         int threads,
         int minThreads,
-        int reservedThreads) {
+        int reservedThreads,
+        int backendMetricsRetentionMs) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -157,7 +159,9 @@ public record GatewaySettings(
                     "most threads serving clients and upstream connections (one pool for both)"),
             new Option("min-threads", OptionType.integer(1, 10_000), "8", "threads kept when idle"),
             new Option("reserved-threads", OptionType.integer(-1, 1000), "-1",
-                    "idle threads kept ready for the selectors to hand work to (-1: Jetty's heuristic)"));
+                    "idle threads kept ready for the selectors to hand work to (-1: Jetty's heuristic)"),
+            new Option("backend-metrics-retention-ms", OptionType.integer(0, 86_400_000), "600000",
+                    "a backend gone from its service keeps its metric series this long, then they are removed"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -207,7 +211,8 @@ public record GatewaySettings(
                 s.integer("panic-threshold-percent"),
                 s.integer("threads"),
                 s.integer("min-threads"),
-                s.integer("reserved-threads")));
+                s.integer("reserved-threads"),
+                s.integer("backend-metrics-retention-ms")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -54,7 +54,7 @@ public final class Gateway implements Closeable {
     private final GatewaySettings settings;
     private final ZnodeLayout layout;
     private final SnapshotRef snapshots = new SnapshotRef();
-    private final GatewayMetrics metrics = new GatewayMetrics();
+    private final GatewayMetrics metrics;
     private ZooKeeperStatus zkStatus;
     private Fleet fleet;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,6 +71,7 @@ public final class Gateway implements Closeable {
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
         this.layout = new ZnodeLayout(settings.zkgateRoot(), settings.servicesRoot());
+        this.metrics = new GatewayMetrics(settings.backendMetricsRetentionMs());
     }
 
     /** Starts everything; on failure, stops what was started and rethrows. */

@@ -75,6 +75,8 @@ public final class SnapshotBuilder implements Closeable {
     private boolean servicesSynced;
     private boolean scriptsSynced;
     private boolean rebuildQueued;
+    /** A rebuild is scheduled for when a departed backend's metrics are due for removal. */
+    private boolean metricsRetireQueued;
     private long version;
     /** Highest zxid of a route change (edit, create or delete) the current snapshot reflects. */
     private long routesZxid;
@@ -453,7 +455,14 @@ public final class SnapshotBuilder implements Closeable {
         for (ServicePool p : pools.values()) {
             bound.addAll(p.all());
         }
-        metrics.bind(bound);
+        long metricsDue = metrics.bind(bound, now);
+        if (metricsDue >= 0 && !metricsRetireQueued) {
+            metricsRetireQueued = true;
+            control.schedule(() -> {
+                metricsRetireQueued = false;
+                queueRebuild();
+            }, TimeUnit.NANOSECONDS.toMillis(metricsDue) + 1, TimeUnit.MILLISECONDS);
+        }
         Snapshot next = new Snapshot(++version, RouteTable.of(entries), Map.copyOf(pools),
                 routesSynced && servicesSynced && scriptsSynced, routesZxid);
         ref.publish(next);

@@ -5,6 +5,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.zkgate.gateway.balancer.Endpoint;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,24 +15,41 @@ import java.util.concurrent.TimeUnit;
 public final class BackendMetrics {
     static final BackendMetrics DETACHED = new BackendMetrics(new MetricRegistry(), "(detached)", "(detached)");
 
+    private final List<String> names;
     private final Counter picks;
     private final Timer upstream;
     private final Counter timeouts;
     private final Counter errors;
+    private final Counter ejections;
     private volatile Endpoint endpoint;
 
     BackendMetrics(MetricRegistry registry, String service, String backend) {
-        registry.gauge(MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend),
-                () -> (Gauge<Integer>) () -> endpoint == null ? 0 : endpoint.inFlight());
-        registry.gauge(MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend),
+        String inFlight = MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend);
+        String ejected = MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend);
+        String pickCount = MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend);
+        String duration = MetricNames.tagged("zkgate_upstream_duration_seconds", "service", service, "backend", backend);
+        String timeoutCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
+                "backend", backend, "kind", "timeout");
+        String errorCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
+                "backend", backend, "kind", "error");
+        String ejectionCount = MetricNames.tagged("zkgate_backend_ejections_total", "service", service,
+                "backend", backend);
+        names = List.of(inFlight, ejected, pickCount, duration, timeoutCount, errorCount, ejectionCount);
+        registry.gauge(inFlight, () -> (Gauge<Integer>) () -> endpoint == null ? 0 : endpoint.inFlight());
+        registry.gauge(ejected,
                 () -> (Gauge<Integer>) () -> endpoint != null && endpoint.health().ejected(System.nanoTime()) ? 1 : 0);
-        picks = registry.counter(MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend));
-        upstream = registry.timer(MetricNames.tagged("zkgate_upstream_duration_seconds", "service", service,
-                "backend", backend), () -> new Timer(new SlidingWindowReservoir(1024)));
-        timeouts = registry.counter(MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
-                "backend", backend, "kind", "timeout"));
-        errors = registry.counter(MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
-                "backend", backend, "kind", "error"));
+        picks = registry.counter(pickCount);
+        upstream = registry.timer(duration, () -> new Timer(new SlidingWindowReservoir(1024)));
+        timeouts = registry.counter(timeoutCount);
+        errors = registry.counter(errorCount);
+        ejections = registry.counter(ejectionCount);
+    }
+
+    /** Removes this backend's series from the registry: it is gone and its series would only pile up. */
+    void unregister(MetricRegistry registry) {
+        for (String name : names) {
+            registry.remove(name);
+        }
     }
 
     void bindTo(Endpoint current) {
@@ -48,6 +66,10 @@ public final class BackendMetrics {
 
     public void failed(boolean timeout) {
         (timeout ? timeouts : errors).inc();
+    }
+
+    void ejected() {
+        ejections.inc();
     }
 
     public long picks() {

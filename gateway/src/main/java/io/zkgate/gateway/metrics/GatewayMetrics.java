@@ -12,14 +12,20 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's one Dropwizard {@link MetricRegistry}, exported as Prometheus text through simpleclient with JVM
@@ -28,6 +34,7 @@ import java.util.function.LongSupplier;
  * name building. Thread-safe.
  */
 public final class GatewayMetrics {
+    private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
     /** Route label for requests no route matched. Route ids cannot contain parentheses. */
     public static final String NO_ROUTE = "(none)";
 
@@ -36,6 +43,9 @@ public final class GatewayMetrics {
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
     private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
     private final Map<String, Timer> scriptTimers = new ConcurrentHashMap<>();
+    /** Backends (service and address) no snapshot holds any more, with the time they left; control thread only. */
+    private final Map<String, Long> goneSince = new HashMap<>();
+    private final long backendRetentionNanos;
     /** Endpoint identity to its metrics; replaced whole on the control thread before each snapshot is published. */
     private volatile Map<Endpoint, BackendMetrics> byEndpoint = Map.of();
     private final AtomicInteger zkConnected = new AtomicInteger();
@@ -44,7 +54,18 @@ public final class GatewayMetrics {
     private final Timer rebuildDuration;
     private final RouteMetrics noRoute;
 
+    /** Metrics that keep a departed backend's series for ten minutes. */
     public GatewayMetrics() {
+        this(TimeUnit.MINUTES.toMillis(10));
+    }
+
+    /**
+     * @param backendRetentionMs how long a backend that left every snapshot keeps its series (so a backend that
+     *                           re-registers keeps its counters), after which they are removed: instances come and
+     *                           go with every deploy, and their series must not pile up
+     */
+    public GatewayMetrics(long backendRetentionMs) {
+        backendRetentionNanos = TimeUnit.MILLISECONDS.toNanos(backendRetentionMs);
         prometheus.register(new PrometheusExports(registry));
         DefaultExports.register(prometheus);
         registry.gauge("zkgate_zookeeper_connected", () -> zkConnected::get);
@@ -74,17 +95,44 @@ public final class GatewayMetrics {
         return m == null ? BackendMetrics.DETACHED : m;
     }
 
-    /** Binds the endpoints of a snapshot about to be published to their backends' metrics; control thread. */
-    public void bind(Collection<Endpoint> endpoints) {
+    /**
+     * Binds the endpoints of a snapshot about to be published to their backends' metrics, and removes the series of
+     * backends gone longer than the retention; control thread.
+     *
+     * @return nanoseconds until the next departed backend's series are due for removal, or -1 if none is waiting
+     */
+    public long bind(Collection<Endpoint> endpoints, long nowNanos) {
         Map<Endpoint, BackendMetrics> next = new IdentityHashMap<>();
+        Set<String> live = new HashSet<>();
         for (Endpoint e : endpoints) {
-            String backend = e.host() + ":" + e.port();
-            String key = e.service() + '\n' + e.id() + '\n' + backend;
-            BackendMetrics m = backends.computeIfAbsent(key, k -> new BackendMetrics(registry, e.service(), backend));
+            String key = key(e);
+            BackendMetrics m = backends.computeIfAbsent(key,
+                    k -> new BackendMetrics(registry, e.service(), e.host() + ":" + e.port()));
             m.bindTo(e);
             next.put(e, m);
+            live.add(key);
+            goneSince.remove(key);
         }
         byEndpoint = Collections.unmodifiableMap(next);
+        long nextDue = -1;
+        for (Iterator<Map.Entry<String, BackendMetrics>> it = backends.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, BackendMetrics> b = it.next();
+            if (live.contains(b.getKey())) {
+                continue;
+            }
+            long left = goneSince.computeIfAbsent(b.getKey(), k -> nowNanos);
+            long due = left + backendRetentionNanos - nowNanos;
+            if (due <= 0) {
+                b.getValue().unregister(registry);
+                it.remove();
+                goneSince.remove(b.getKey());
+                log.info("metrics of backend {} removed: gone for {} ms", b.getKey(),
+                        TimeUnit.NANOSECONDS.toMillis(nowNanos - left));
+            } else if (nextDue < 0 || due < nextDue) {
+                nextDue = due;
+            }
+        }
+        return nextDue;
     }
 
     /** Time spent in a script's filter calls; the timer is created once per script name. */
@@ -108,8 +156,14 @@ public final class GatewayMetrics {
 
     /** Counts an ejection of the backend an endpoint stands for. */
     public void ejected(Endpoint endpoint) {
-        registry.counter(MetricNames.tagged("zkgate_backend_ejections_total", "service", endpoint.service(),
-                "backend", endpoint.host() + ":" + endpoint.port())).inc();
+        BackendMetrics m = backends.get(key(endpoint));
+        if (m != null) {
+            m.ejected();
+        }
+    }
+
+    private static String key(Endpoint e) {
+        return e.service() + '/' + e.host() + ':' + e.port();
     }
 
     /** Counts a retry on a route, or a retry the route's budget refused. */
