@@ -3,8 +3,12 @@ package io.zkgate.gateway;
 import static io.zkgate.gateway.support.Http.backendOf;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.ServicePool;
@@ -266,6 +270,28 @@ class BalancingEndToEndTest {
             socket.setSoLinger(true, 0);
         }
         await().atMost(READY).until(() -> quietEndpoint.inFlight() == 0);
+    }
+
+    @Test
+    void aChangeInAnotherServiceKeepsARoutesBalancerSoRoundRobinKeepsAlternating() throws Exception {
+        backends("keep", 1, 1);
+        serve("keep", "/keep", null, null, 2);
+        Balancer balancer = route("keep").balancer();
+        String previous = backendOf(Http.get(f.port(), "/keep/"));
+        for (int i = 0; i < 10; i++) {
+            long version = f.gateway.snapshots().current().version();
+            f.writer.register("elsewhere", "i" + i, 1 + i, 1); // a registration in another service: a new snapshot
+            await().atMost(READY).until(() -> f.gateway.snapshots().current().version() > version);
+            assertSame(balancer, route("keep").balancer(), "rebuilt for a change in another service");
+            String next = backendOf(Http.get(f.port(), "/keep/"));
+            assertNotEquals(previous, next, "round robin alternates across snapshot rebuilds");
+            previous = next;
+        }
+
+        TestBackend third = f.closeLater(TestBackend.start("keep-c"));
+        f.writer.register("keep", "c", third.port(), 1);
+        await().atMost(READY).until(() -> routable("keep") == 3);
+        assertNotSame(balancer, route("keep").balancer(), "a change in the route's own service rebuilds its balancer");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.balancer.BackendHealth;
-import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RetryBudget;
@@ -70,6 +69,8 @@ public final class SnapshotBuilder implements Closeable {
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
+    /** Each route's balancer in the last snapshot, kept while its policy and backends stay the same. */
+    private final Map<String, BuiltBalancer> balancers = new HashMap<>();
     private final Set<String> panicking = new HashSet<>();
     private boolean routesSynced;
     private boolean servicesSynced;
@@ -442,15 +443,20 @@ public final class SnapshotBuilder implements Closeable {
         });
 
         List<RouteEntry> entries = new ArrayList<>();
+        Map<String, BuiltBalancer> nextBalancers = new HashMap<>();
         for (RouteState s : routes.values()) {
             Route r = s.applied();
             if (r == null) {
                 continue;
             }
             ServicePool pool = pools.getOrDefault(r.service(), ServicePool.empty(r.service()));
-            entries.add(new RouteEntry(r, s.appliedVersion(), Balancers.create(r.lb(), pool.routable().clone()), upstream(r),
+            BuiltBalancer built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), pool.routable());
+            nextBalancers.put(r.id(), built);
+            entries.add(new RouteEntry(r, s.appliedVersion(), built.balancer(), upstream(r),
                     metrics.route(r.id()), scriptFor(r)));
         }
+        balancers.clear();
+        balancers.putAll(nextBalancers);
         List<Endpoint> bound = new ArrayList<>();
         for (ServicePool p : pools.values()) {
             bound.addAll(p.all());

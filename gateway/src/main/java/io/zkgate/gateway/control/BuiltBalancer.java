@@ -1,0 +1,37 @@
+package io.zkgate.gateway.control;
+
+import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.gateway.balancer.Balancers;
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.schema.Route;
+import java.util.Objects;
+
+/**
+ * A route's balancer with what it was built from. A snapshot rebuild follows every change anywhere in ZooKeeper;
+ * a route whose policy and routable endpoints (the same objects, in the same order) did not change keeps its
+ * balancer, so a round-robin rotation carries on undisturbed and a consistent-hash ring (about 0.2 ms to build for 20
+ * backends, 2 ms for 100) is not rebuilt for every route on every registration elsewhere.
+ * Immutable; built and compared on the control thread.
+ */
+record BuiltBalancer(Route.LoadBalancing lb, Endpoint[] endpoints, Balancer balancer) {
+
+    static BuiltBalancer reuseOrBuild(BuiltBalancer previous, Route.LoadBalancing lb, Endpoint[] routable) {
+        if (previous != null && Objects.equals(previous.lb, lb) && sameObjects(previous.endpoints, routable)) {
+            return previous;
+        }
+        Endpoint[] own = routable.clone();
+        return new BuiltBalancer(lb, own, Balancers.create(lb, own.clone()));
+    }
+
+    private static boolean sameObjects(Endpoint[] a, Endpoint[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
