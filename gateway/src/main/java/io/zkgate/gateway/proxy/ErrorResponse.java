@@ -14,7 +14,8 @@ public enum ErrorResponse {
     UPSTREAM_UNREACHABLE(502, "upstream_unreachable"),
     UPSTREAM_TIMEOUT(504, "upstream_timeout"),
     SCRIPT_ERROR(500, "script_error"),
-    BODY_TOO_LARGE(413, "body_too_large");
+    BODY_TOO_LARGE(413, "body_too_large"),
+    UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported");
 
     private final int status;
     private final String code;

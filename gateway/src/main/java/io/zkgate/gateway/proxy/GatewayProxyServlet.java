@@ -91,6 +91,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(null, ErrorResponse.NO_ROUTE, start));
             return null;
         }
+        if (isWebSocketUpgrade(request)) {
+            request.setAttribute(ProxyExchange.ATTRIBUTE,
+                    ProxyExchange.failed(route, ErrorResponse.UPGRADE_NOT_SUPPORTED, start));
+            return null;
+        }
         long length = request.getContentLengthLong();
         if (length > 0 && length > maxBodyBytes(route)) {
             request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
@@ -125,6 +130,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         exchange.hashKey = key;
         request.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
         return target(exchange, request);
+    }
+
+    /**
+     * A WebSocket handshake. The servlet proxy cannot tunnel an upgraded connection, and forwarding the request
+     * with its hop-by-hop Upgrade stripped would get the client an ordinary response it cannot use, so the gateway
+     * says so instead. Other upgrades (h2c) are optional for the server and are served as plain HTTP/1.1.
+     */
+    private static boolean isWebSocketUpgrade(HttpServletRequest request) {
+        String upgrade = request.getHeader("Upgrade");
+        return upgrade != null && upgrade.toLowerCase(java.util.Locale.ROOT).contains("websocket");
     }
 
     private static String target(ProxyExchange exchange, HttpServletRequest request) {
@@ -527,6 +542,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             if (exchange == null || exchange.route == null) {
                 ErrorResponse.NO_ROUTE.write(response, null,
                         "no route for " + request.getMethod() + " " + request.getRequestURI());
+            } else if (exchange.error == ErrorResponse.UPGRADE_NOT_SUPPORTED) {
+                exchange.error.write(response, exchange.route.id(), "WebSocket (Upgrade: "
+                        + request.getHeader("Upgrade") + ") is not proxied; the backend was not contacted");
             } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
                 response.setHeader("Connection", "close");
                 exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()
