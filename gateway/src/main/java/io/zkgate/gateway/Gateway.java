@@ -51,6 +51,8 @@ public final class Gateway implements Closeable {
     public static final String VERSION = Gateway.class.getPackage().getImplementationVersion() == null
             ? "dev" : Gateway.class.getPackage().getImplementationVersion();
 
+    private static final long LEAVE_ZOOKEEPER_MS = 3_000;
+
     private final GatewaySettings settings;
     private final ZnodeLayout layout;
     private final SnapshotRef snapshots = new SnapshotRef();
@@ -248,21 +250,43 @@ public final class Gateway implements Closeable {
         if (demo != null) {
             demo.close();
         }
-        if (fleet != null) {
-            fleet.close();
-        }
         if (health != null) {
             health.close();
         }
         if (control != null) {
             control.close();
         }
-        if (curator != null) {
-            curator.close();
-        }
+        leaveZooKeeper();
         if (embedded != null) {
             embedded.close();
         }
         log.info("zkgate stopped");
+    }
+
+    /**
+     * Removes this gateway's fleet node and closes the session, waiting at most {@link #LEAVE_ZOOKEEPER_MS}: with
+     * ZooKeeper unreachable, Curator would retry the delete for a minute, holding up a shutdown that has nothing to
+     * lose (the node is ephemeral and goes with the session).
+     */
+    private void leaveZooKeeper() {
+        Thread leave = new Thread(() -> {
+            if (fleet != null) {
+                fleet.close();
+            }
+            if (curator != null) {
+                curator.close();
+            }
+        }, "zkgate-leave-zookeeper");
+        leave.setDaemon(true);
+        leave.start();
+        try {
+            leave.join(LEAVE_ZOOKEEPER_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (leave.isAlive()) {
+            log.warn("ZooKeeper unreachable: not waiting for the session to close (its ephemeral nodes go when it "
+                    + "expires)");
+        }
     }
 }

@@ -128,6 +128,40 @@ class BackendFailureTest {
         }
     }
 
+    @Test
+    void noMoreThanTheMaxEjectionPercentAreEjectedAndTheCapIsLoggedOncePerFailureStreak() throws Exception {
+        ch.qos.logback.classic.Logger control = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(io.zkgate.gateway.control.SnapshotBuilder.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        control.addAppender(logged);
+        try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "2",
+                "--outlier-max-ejection-percent", "50", "--outlier-base-ejection-ms", "60000")) {
+            TestBackend x = f.closeLater(TestBackend.answering("cap-x", 503));
+            TestBackend y = f.closeLater(TestBackend.answering("cap-y", 503));
+            f.writer.register("cap", "x", x.port(), 1);
+            f.writer.register("cap", "y", y.port(), 1);
+            f.writer.putRoute("cap", "{\"id\":\"cap\",\"match\":{\"pathPrefix\":\"/cap\"},\"service\":\"cap\","
+                    + "\"retries\":{\"attempts\":0}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "cap") == 2);
+            for (int i = 0; i < 60; i++) {
+                assertEquals(503, Http.get(f.port(), "/cap/").statusCode());
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> routable(f, "cap") == 1);
+            int ejected = 0;
+            for (String id : new String[] {"x", "y"}) {
+                ejected += endpoint(f, "cap", id).health().inEjection() ? 1 : 0;
+            }
+            assertEquals(1, ejected, "one of two is 50 %: the other stays in although it fails too");
+            long capLines = logged.list.stream()
+                    .filter(e -> e.getFormattedMessage().contains("keeps failing but is not ejected")).count();
+            assertEquals(1, capLines, "the cap is logged once for the streak, not per ejection request");
+        } finally {
+            control.detachAppender(logged);
+        }
+    }
+
     private static int routable(GatewayFixture f, String service) {
         ServicePool pool = f.gateway.snapshots().current().services().get(service);
         return pool == null ? 0 : pool.routable().length;

@@ -43,4 +43,17 @@ class GracefulShutdownTest {
             assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "no longer accepting");
         }
     }
+
+    @Test
+    void aGatewayWhoseZooKeeperIsDownStillStopsPromptly() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+            f.zk.stop();
+            long t0 = System.nanoTime();
+            f.gateway.close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            org.junit.jupiter.api.Assertions.assertTrue(ms < 15_000,
+                    "close took " + ms + " ms with ZooKeeper down; it must not wait on retries to remove its node");
+        }
+    }
 }

@@ -14,6 +14,8 @@ public final class BackendHealth {
     private volatile boolean ejected;
     private volatile int ejections;
     private volatile boolean activelyHealthy = true;
+    /** The ejection cap kept this backend in during the current failure streak, and that was logged. */
+    private volatile boolean capReported;
 
     /**
      * Counts a connect failure, timeout or 5xx.
@@ -29,7 +31,20 @@ public final class BackendHealth {
     public void succeeded() {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
+            capReported = false;
         }
+    }
+
+    /**
+     * Whether to log that the ejection cap keeps this failing backend in: true once per failure streak, so a
+     * backend failing under load gives one line, not one per ejection request; control thread only.
+     */
+    public boolean reportCapped() {
+        if (capReported) {
+            return false;
+        }
+        capReported = true;
+        return true;
     }
 
     public int consecutiveFailures() {
@@ -51,6 +66,7 @@ public final class BackendHealth {
         ejectedUntilNanos = untilNanos;
         ejected = true;
         consecutiveFailures.set(0);
+        capReported = false;
         return ++ejections;
     }
 

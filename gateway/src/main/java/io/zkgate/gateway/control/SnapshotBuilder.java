@@ -161,6 +161,9 @@ public final class SnapshotBuilder implements Closeable {
             }
         }
         if ((ejected + 1) * 100 > eligible * outliers.maxEjectionPercent()) {
+            if (!health.reportCapped()) {
+                return;
+            }
             log.warn("backend {} keeps failing but is not ejected: {} of {} backends of {} are ejected already "
                     + "(at most {}%)", endpoint, ejected, eligible, endpoint.service(), outliers.maxEjectionPercent());
             return;
