@@ -174,6 +174,8 @@ public final class Gateway implements Closeable {
                 new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), metrics,
                 settings.metrics(), settings.maxBodyBytes(), control::requestEjection,
                 settings.outlierConsecutiveFailures());
+        snapshots.onPublish(servlet::snapshotPublished);
+        metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
         ServletHolder holder = new ServletHolder("proxy", servlet);
         holder.setAsyncSupported(true);
         holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));

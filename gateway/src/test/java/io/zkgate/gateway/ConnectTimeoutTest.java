@@ -44,6 +44,30 @@ class ConnectTimeoutTest {
         }
     }
 
+    @Test
+    void anUpstreamClientNoRouteUsesAnyMoreIsStoppedSoEditingConnectMsDoesNotPileUpClients() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            io.zkgate.gateway.support.TestBackend backend = f.closeLater(io.zkgate.gateway.support.TestBackend.start("ct"));
+            f.writer.register("ct", "1", backend.port(), 1);
+            for (int connectMs : new int[] {300, 400, 500, 600, 700}) {
+                f.writer.putRoute("ct", "{\"id\":\"ct\",\"match\":{\"pathPrefix\":\"/ct\"},\"service\":\"ct\","
+                        + "\"timeouts\":{\"connectMs\":" + connectMs + "}}");
+                await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().routes().entries()
+                        .stream().anyMatch(e -> e.upstream().connectTimeoutMs() == connectMs));
+                assertEquals(200, Http.get(f.port(), "/ct/").statusCode());
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> clients(f) == 2.0); // the default one and 700 ms
+            f.writer.deleteRoute("ct");
+            await().atMost(Duration.ofSeconds(20)).until(() -> clients(f) == 1.0);
+        }
+    }
+
+    private static double clients(GatewayFixture f) {
+        Double v = io.zkgate.gateway.support.AdminClient.sample(
+                io.zkgate.gateway.support.AdminClient.get(f.adminPort(), "/metrics", null).body(), "zkgate_upstream_clients");
+        return v == null ? -1 : v;
+    }
+
     /** A listener with a backlog of one, filled up, so new connections to it hang in SYN-SENT. */
     private static final class BlackHole implements AutoCloseable {
         private final ServerSocket listener;

@@ -19,9 +19,8 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
-import java.util.Map;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.concurrent.TimeoutException;
@@ -60,7 +59,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final transient Consumer<Endpoint> ejector;
     private final int ejectAfterFailures;
     /** Upstream clients for routes with their own connect timeout, by that timeout; created on first use. */
-    private final transient Map<Long, HttpClient> clientsByConnectTimeout = new ConcurrentHashMap<>();
+    private final transient UpstreamClients routeClients = new UpstreamClients(this::clientWithConnectTimeout);
 
     /** @param recordMetrics false to record nothing per request (to measure what metrics cost) */
     public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream, GatewayMetrics metrics,
@@ -159,7 +158,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (connect < 0 || connect == upstream.connectTimeoutMs()) {
             return super.newProxyRequest(request, rewrittenTarget);
         }
-        HttpClient client = clientsByConnectTimeout.computeIfAbsent(connect, this::clientWithConnectTimeout);
+        HttpClient client = routeClients.forConnectTimeout(connect);
         return client.newRequest(rewrittenTarget)
                 .method(request.getMethod())
                 .version(HttpVersion.fromString(request.getProtocol()))
@@ -176,15 +175,26 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /**
+     * Retires the upstream clients of connect timeouts no route of {@code snapshot} uses; control thread, after each
+     * publish.
+     */
+    public void snapshotPublished(Snapshot snapshot) {
+        Set<Long> inUse = new HashSet<>();
+        for (RouteEntry e : snapshot.routes().entries()) {
+            inUse.add(e.upstream().connectTimeoutMs());
+        }
+        routeClients.retainOnly(inUse);
+    }
+
+    /** Upstream clients besides the default one, for routes with their own connect timeout. */
+    public int routeClientCount() {
+        return routeClients.size();
+    }
+
     @Override
     public void destroy() {
-        for (HttpClient c : clientsByConnectTimeout.values()) {
-            try {
-                c.stop();
-            } catch (Exception e) {
-                _log.debug("stopping an upstream client failed", e);
-            }
-        }
+        routeClients.stopAll();
         super.destroy();
     }
 
