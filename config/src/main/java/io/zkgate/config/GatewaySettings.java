@@ -46,6 +46,7 @@ import java.util.Map;
  * @param minThreads                  threads the pool keeps even when idle
  * @param reservedThreads             idle threads kept ready for Jetty's selectors to hand work to; -1: Jetty's choice
  * @param backendMetricsRetentionMs   how long a backend gone from its service keeps its metric series
+ * @param shutdownDelayMs             on SIGTERM, how long /ready answers 503 while the gateway still serves
  */
 public record GatewaySettings(
         String host,
@@ -86,7 +87,8 @@ public record GatewaySettings(
         int threads,
         int minThreads,
         int reservedThreads,
-        int backendMetricsRetentionMs) {
+        int backendMetricsRetentionMs,
+        int shutdownDelayMs) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -161,7 +163,10 @@ public record GatewaySettings(
             new Option("reserved-threads", OptionType.integer(-1, 1000), "-1",
                     "idle threads kept ready for the selectors to hand work to (-1: Jetty's heuristic)"),
             new Option("backend-metrics-retention-ms", OptionType.integer(0, 86_400_000), "600000",
-                    "a backend gone from its service keeps its metric series this long, then they are removed"));
+                    "a backend gone from its service keeps its metric series this long, then they are removed"),
+            new Option("shutdown-delay-ms", OptionType.integer(0, 600_000), "0",
+                    "on SIGTERM, answer /ready with 503 but keep serving this long before stopping, so load "
+                            + "balancers take the gateway out first"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -212,7 +217,8 @@ public record GatewaySettings(
                 s.integer("threads"),
                 s.integer("min-threads"),
                 s.integer("reserved-threads"),
-                s.integer("backend-metrics-retention-ms")));
+                s.integer("backend-metrics-retention-ms"),
+                s.integer("shutdown-delay-ms")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -241,6 +241,15 @@ public final class Gateway implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (settings.shutdownDelayMs() > 0 && admin != null) {
+            admin.draining();
+            log.info("zkgate draining: /ready answers 503, serving for {} ms before stopping", settings.shutdownDelayMs());
+            try {
+                Thread.sleep(settings.shutdownDelayMs());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
         if (server != null) {
             try {

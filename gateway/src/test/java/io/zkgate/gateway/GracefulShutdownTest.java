@@ -56,4 +56,23 @@ class GracefulShutdownTest {
                     "close took " + ms + " ms with ZooKeeper down; it must not wait on retries to remove its node");
         }
     }
+
+    @Test
+    void withAShutdownDelayReadyTurns503WhileRequestsAreStillServedThenTheGatewayStops() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--shutdown-delay-ms", "5000")) {
+            TestBackend backend = f.closeLater(TestBackend.start("delay"));
+            f.writer.register("delay", "1", backend.port(), 1);
+            f.writer.putRoute("delay", route("delay", "/delay", "delay"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/delay").statusCode() == 200
+                    && Http.get(f.adminPort(), "/ready").statusCode() == 200);
+
+            int port = f.port();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(f.gateway::close);
+            await().atMost(Duration.ofSeconds(2)).until(() -> Http.get(f.adminPort(), "/ready").statusCode() == 503);
+            org.junit.jupiter.api.Assertions.assertTrue(Http.get(f.adminPort(), "/ready").body().contains("draining"));
+            assertEquals(200, Http.get(port, "/delay").statusCode(), "still serving while draining");
+            closing.get(30, TimeUnit.SECONDS);
+            assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "stopped after the delay");
+        }
+    }
 }

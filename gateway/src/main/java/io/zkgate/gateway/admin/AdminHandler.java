@@ -53,6 +53,8 @@ public final class AdminHandler extends Handler.Abstract {
     private final Instant started = Instant.now();
     private final byte[] page;
 
+    private volatile boolean draining;
+
     /**
      * @param token bearer token required for everything but health and readiness, or null for none
      */
@@ -64,6 +66,11 @@ public final class AdminHandler extends Handler.Abstract {
         this.version = version;
         this.token = token == null || token.isEmpty() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.page = resource("status.html");
+    }
+
+    /** From now on /ready answers 503 {@code draining}: the gateway is about to stop but still serves. */
+    public void draining() {
+        draining = true;
     }
 
     /** Completes the admin API once the control path and fleet view exist (they start after the server listens). */
@@ -80,6 +87,12 @@ public final class AdminHandler extends Handler.Abstract {
             return true;
         }
         if (path.equals("/ready")) {
+            if (draining) {
+                send(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503, "application/json",
+                        "{\"status\":\"draining\",\"message\":\"stopping: still serving, take this gateway out of "
+                                + "rotation\"}\n");
+                return true;
+            }
             Snapshot s = snapshots.current();
             send(response, callback, s.synced() ? HttpStatus.OK_200 : HttpStatus.SERVICE_UNAVAILABLE_503,
                     "application/json", s.synced()
