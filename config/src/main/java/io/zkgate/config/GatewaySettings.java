@@ -47,6 +47,7 @@ import java.util.Map;
  * @param reservedThreads             idle threads kept ready for Jetty's selectors to hand work to; -1: Jetty's choice
  * @param backendMetricsRetentionMs   how long a backend gone from its service keeps its metric series
  * @param shutdownDelayMs             on SIGTERM, how long /ready answers 503 while the gateway still serves
+ * @param websocketIdleTimeoutMs      a WebSocket tunnel silent this long in both directions is closed
  */
 public record GatewaySettings(
         String host,
@@ -88,7 +89,8 @@ public record GatewaySettings(
         int minThreads,
         int reservedThreads,
         int backendMetricsRetentionMs,
-        int shutdownDelayMs) {
+        int shutdownDelayMs,
+        int websocketIdleTimeoutMs) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -166,7 +168,9 @@ public record GatewaySettings(
                     "a backend gone from its service keeps its metric series this long, then they are removed"),
             new Option("shutdown-delay-ms", OptionType.integer(0, 600_000), "0",
                     "on SIGTERM, answer /ready with 503 but keep serving this long before stopping, so load "
-                            + "balancers take the gateway out first"));
+                            + "balancers take the gateway out first"),
+            new Option("websocket-idle-timeout-ms", OptionType.integer(1000, 86_400_000), "300000",
+                    "close a WebSocket tunnel when neither side sent anything for this long"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -218,7 +222,8 @@ public record GatewaySettings(
                 s.integer("min-threads"),
                 s.integer("reserved-threads"),
                 s.integer("backend-metrics-retention-ms"),
-                s.integer("shutdown-delay-ms")));
+                s.integer("shutdown-delay-ms"),
+                s.integer("websocket-idle-timeout-ms")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

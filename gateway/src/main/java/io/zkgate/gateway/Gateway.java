@@ -13,6 +13,7 @@ import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
+import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.schema.ZkAuth;
@@ -188,7 +189,8 @@ public final class Gateway implements Closeable {
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
 
-        server.setHandler(new GracefulHandler(new ContextHandlerCollection(proxyContext, adminContext)));
+        server.setHandler(new GracefulHandler(new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
+                snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs())));
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (!settings.accessLog().isEmpty()) {
             server.setRequestLog(AccessLog.to(settings.accessLog()));

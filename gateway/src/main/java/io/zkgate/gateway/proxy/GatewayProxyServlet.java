@@ -132,9 +132,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     /**
-     * A WebSocket handshake. The servlet proxy cannot tunnel an upgraded connection, and forwarding the request
-     * with its hop-by-hop Upgrade stripped would get the client an ordinary response it cannot use, so the gateway
-     * says so instead. Other upgrades (h2c) are optional for the server and are served as plain HTTP/1.1.
+     * A WebSocket handshake that {@link WebSocketTunnel} left to the servlet: one on a route with a script. The
+     * servlet proxy cannot tunnel it, and forwarding it with its hop-by-hop Upgrade stripped would get the client an
+     * ordinary response it cannot use, so the gateway says so instead. Other upgrades (h2c) are optional for the
+     * server and are served as plain HTTP/1.1.
      */
     private static boolean isWebSocketUpgrade(HttpServletRequest request) {
         String upgrade = request.getHeader("Upgrade");
@@ -553,8 +554,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 ErrorResponse.NO_ROUTE.write(response, null,
                         "no route for " + request.getMethod() + " " + request.getRequestURI());
             } else if (exchange.error == ErrorResponse.UPGRADE_NOT_SUPPORTED) {
-                exchange.error.write(response, exchange.route.id(), "WebSocket (Upgrade: "
-                        + request.getHeader("Upgrade") + ") is not proxied; the backend was not contacted");
+                exchange.error.write(response, exchange.route.id(), "WebSocket is not proxied on a route with a Lua "
+                        + "script (the script cannot run on an upgraded connection, and skipping it would skip its "
+                        + "checks); the backend was not contacted");
             } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
                 response.setHeader("Connection", "close");
                 exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()

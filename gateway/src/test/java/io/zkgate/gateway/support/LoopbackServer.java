@@ -1,5 +1,6 @@
 package io.zkgate.gateway.support;
 
+import java.util.function.Function;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -11,6 +12,11 @@ public final class LoopbackServer {
 
     /** Starts {@code handler} on {@code port} (0: a free one), its threads named {@code backend-<name>}. */
     public static Server start(String name, int port, Handler handler) throws Exception {
+        return start(name, port, server -> handler);
+    }
+
+    /** As {@link #start(String, int, Handler)}, for a handler that needs its server to be built. */
+    public static Server start(String name, int port, Function<Server, Handler> handlerFor) throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("backend-" + name);
         Server server = new Server(pool);
@@ -18,7 +24,7 @@ public final class LoopbackServer {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         server.addConnector(connector);
-        server.setHandler(handler);
+        server.setHandler(handlerFor.apply(server));
         server.start();
         return server;
     }

@@ -1,0 +1,325 @@
+package io.zkgate.gateway.proxy;
+
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.Snapshot;
+import io.zkgate.gateway.routing.SnapshotRef;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ConnectHandler;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WebSocket for routes without a Lua script: the handshake is matched and balanced like any request, sent to the
+ * backend, and when the backend answers 101 the client gets that 101 and both connections become a byte tunnel
+ * (Jetty's {@link ConnectHandler} machinery, which {@code CONNECT} would use; {@code CONNECT} itself stays off). A
+ * route with a script is refused by the servlet with 501, since the script cannot see an upgraded connection and
+ * skipping it would skip its checks. Everything else passes through to the servlet proxy.
+ * Thread-safe: per-handshake state lives in the connection context.
+ */
+public final class WebSocketTunnel extends ConnectHandler {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketTunnel.class);
+    private static final String EXCHANGE = WebSocketTunnel.class.getName() + ".exchange";
+    /** Hop-by-hop headers of the client's handshake that are not passed on as they are. */
+    private static final Set<String> NOT_FORWARDED = Set.of("host", "x-forwarded-for", "x-forwarded-proto",
+            "x-forwarded-host", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding");
+    private static final int MAX_HEAD_BYTES = 16 * 1024;
+
+    private final SnapshotRef snapshots;
+    private final String connectorName;
+
+    /**
+     * @param connectorName the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
+     * @param idleTimeoutMs how long a tunnel may stay silent in both directions before it is closed
+     */
+    public WebSocketTunnel(Handler next, SnapshotRef snapshots, String connectorName, long idleTimeoutMs) {
+        super(next);
+        this.snapshots = snapshots;
+        this.connectorName = connectorName;
+        setIdleTimeout(idleTimeoutMs);
+        setConnectTimeout(5_000);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!isWebSocketHandshake(request)
+                || !connectorName.equals(request.getConnectionMetaData().getConnector().getName())) {
+            return getHandler().handle(request, response, callback); // never CONNECT: not an open proxy
+        }
+        Snapshot snapshot = snapshots.current();
+        String path = request.getHttpURI().getPath();
+        RouteEntry route = snapshot.routes().match(Request.getServerName(request), path, request.getMethod());
+        if (route == null || route.script() != null) {
+            return getHandler().handle(request, response, callback); // 404 no_route, or 501 for a scripted route
+        }
+        Endpoint endpoint = route.balancer().pick(null);
+        if (endpoint == null) {
+            writeError(request, response, callback, ErrorResponse.NO_INSTANCES, route,
+                    "service '" + route.service() + "' has no available instances");
+            return true;
+        }
+        request.setAttribute(EXCHANGE, new Handshake(route, endpoint, handshake(request, route, endpoint)));
+        handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
+        return true;
+    }
+
+    static boolean isWebSocketHandshake(Request request) {
+        String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+    }
+
+    /** The client's handshake as the backend gets it: path rewritten like any request, forwarding headers added. */
+    private static ByteBuffer handshake(Request request, RouteEntry route, Endpoint endpoint) {
+        String target = GatewayProxyServlet.target(endpoint, route, request.getHttpURI().getPath(),
+                request.getHttpURI().getQuery());
+        StringBuilder head = new StringBuilder(512);
+        head.append("GET ").append(target, endpoint.baseUri().length(), target.length()).append(" HTTP/1.1\r\n");
+        head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host())
+                .append(':').append(endpoint.port()).append("\r\n");
+        for (HttpField field : request.getHeaders()) {
+            if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
+                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            }
+        }
+        String remote = Request.getRemoteAddr(request);
+        String priorFor = request.getHeaders().get(HttpHeader.X_FORWARDED_FOR);
+        head.append("X-Forwarded-For: ").append(priorFor == null ? remote : priorFor + ", " + remote).append("\r\n");
+        head.append("X-Forwarded-Proto: ").append(request.getHttpURI().getScheme() == null ? "http"
+                : request.getHttpURI().getScheme()).append("\r\n");
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        if (host != null) {
+            head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+        }
+        head.append("\r\n");
+        return ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Override
+    protected void prepareContext(Request request, ConcurrentMap<String, Object> context) {
+        context.put(EXCHANGE, request.getAttribute(EXCHANGE));
+    }
+
+    @Override
+    protected void onConnectSuccess(ConnectContext connectContext, UpstreamConnection upstream) {
+        Request request = connectContext.getRequest();
+        Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
+        ConcurrentMap<String, Object> context = connectContext.getContext();
+        prepareContext(request, context);
+        exchange.connectContext = connectContext;
+        exchange.upstream = upstream;
+        DownstreamConnection downstream = newDownstreamConnection(connectContext.getEndPoint(), context);
+        downstream.setInputBufferSize(getBufferSize());
+        upstream.setConnection(downstream);
+        downstream.setConnection(upstream);
+        exchange.downstream = downstream;
+        upstream.getEndPoint().write(Callback.from(() -> { }, failure -> exchange.fail(this, failure)),
+                exchange.request);
+    }
+
+    @Override
+    protected void onConnectFailure(Request request, Response response, Callback callback, Throwable failure) {
+        Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
+        log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.endpoint, failure);
+        writeError(request, response, callback, ErrorResponse.UPSTREAM_UNREACHABLE,
+                exchange == null ? null : exchange.route, "backend "
+                        + (exchange == null ? "" : exchange.endpoint.host() + ":" + exchange.endpoint.port() + " ")
+                        + "unreachable: " + failure.getMessage());
+    }
+
+    /**
+     * Reads from the backend. Until the backend's answer to the handshake is complete, its bytes are collected here
+     * and nothing reaches the client; a 101 then upgrades the client's connection, and bytes the backend sent after
+     * its head (collected while the upgrade is under way) are handed on first once it is done.
+     */
+    @Override
+    protected int read(EndPoint endPoint, ByteBuffer buffer, ConcurrentMap<String, Object> context)
+            throws IOException {
+        Handshake exchange = (Handshake) context.get(EXCHANGE);
+        if (exchange == null) {
+            return super.read(endPoint, buffer, context);
+        }
+        synchronized (exchange) {
+            if (exchange.state == State.OPEN) {
+                return exchange.head.hasRemaining() ? exchange.drainInto(buffer) : super.read(endPoint, buffer, context);
+            }
+            if (exchange.state == State.DONE) {
+                return 0;
+            }
+            ByteBuffer into = BufferUtil.allocate(4096);
+            int read = endPoint.fill(into); // Jetty fills a buffer given in flush mode and leaves it so
+            if (read < 0) {
+                if (exchange.state == State.HANDSHAKE) {
+                    exchange.fail(this, new IOException("the backend closed the connection during the handshake"));
+                }
+                return 0; // the client's connection is not a tunnel yet: it must not be shut here
+            }
+            exchange.collect(into);
+            if (exchange.state == State.HANDSHAKE) {
+                int end = exchange.headEnd();
+                if (end >= 0) {
+                    exchange.answer(end);
+                } else if (exchange.head.remaining() > MAX_HEAD_BYTES) {
+                    exchange.fail(this, new IOException("the backend's answer to the handshake is over "
+                            + MAX_HEAD_BYTES + " bytes without ending its head"));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** HANDSHAKE: waiting for the backend's head; UPGRADING: 101 sent, client connection switching; DONE: refused. */
+    private enum State { HANDSHAKE, UPGRADING, OPEN, DONE }
+
+    /** One tunnelled handshake: where it goes and what the backend has answered so far. Guarded by itself. */
+    private static final class Handshake {
+        final RouteEntry route;
+        final Endpoint endpoint;
+        final ByteBuffer request;
+        State state = State.HANDSHAKE;
+        ConnectContext connectContext;
+        UpstreamConnection upstream;
+        DownstreamConnection downstream;
+        ByteBuffer head = BufferUtil.allocate(0);
+
+        Handshake(RouteEntry route, Endpoint endpoint, ByteBuffer request) {
+            this.route = route;
+            this.endpoint = endpoint;
+            this.request = request;
+        }
+
+        void collect(ByteBuffer more) {
+            ByteBuffer joined = ByteBuffer.allocate(head.remaining() + more.remaining());
+            joined.put(head).put(more).flip();
+            head = joined;
+        }
+
+        int drainInto(ByteBuffer buffer) {
+            int pos = BufferUtil.flipToFill(buffer);
+            int n = Math.min(buffer.remaining(), head.remaining());
+            ByteBuffer slice = head.slice();
+            slice.limit(n);
+            buffer.put(slice);
+            head.position(head.position() + n);
+            BufferUtil.flipToFlush(buffer, pos);
+            return n;
+        }
+
+        /** Index just past the blank line that ends the backend's head, or -1. */
+        int headEnd() {
+            for (int i = head.position(); i + 3 < head.limit(); i++) {
+                if (head.get(i) == '\r' && head.get(i + 1) == '\n' && head.get(i + 2) == '\r' && head.get(i + 3) == '\n') {
+                    return i + 4;
+                }
+            }
+            return -1;
+        }
+
+        /** The backend's head is in: a 101 upgrades the client; any other answer is relayed to it as it is. */
+        void answer(int end) {
+            String text = new String(head.array(), head.arrayOffset() + head.position(), end - head.position(),
+                    StandardCharsets.ISO_8859_1);
+            head.position(end);
+            String[] lines = text.split("\r\n");
+            String[] statusLine = lines[0].split(" ", 3);
+            int status = statusLine.length >= 2 && statusLine[1].matches("[1-5]\\d\\d") ? Integer.parseInt(statusLine[1]) : 502;
+            Request request = connectContext.getRequest();
+            Response response = connectContext.getResponse();
+            long contentLength = -1;
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon <= 0) {
+                    continue;
+                }
+                String name = lines[i].substring(0, colon).trim();
+                String value = lines[i].substring(colon + 1).trim();
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    contentLength = value.matches("\\d{1,9}") ? Long.parseLong(value) : -1;
+                } else if (!name.equalsIgnoreCase("Transfer-Encoding") && !name.equalsIgnoreCase("Keep-Alive")) {
+                    response.getHeaders().add(name, value);
+                }
+            }
+            response.setStatus(status);
+            route.metrics().record("GET", status, 0);
+            if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
+                request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, downstream);
+                state = State.UPGRADING;
+                log.debug("WebSocket {} tunnelled to {}", request.getHttpURI(), endpoint);
+                connectContext.getCallback().succeeded();
+                return;
+            }
+            state = State.DONE;
+            upstream.close();
+            ByteBuffer body = BufferUtil.EMPTY_BUFFER;
+            if (contentLength > 0 && head.remaining() >= contentLength) {
+                body = head.slice();
+                body.limit((int) contentLength);
+            }
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            response.write(true, body, connectContext.getCallback());
+        }
+
+        /** The client's connection is the tunnel now: the backend's bytes may flow to it. */
+        void opened(java.util.concurrent.Executor executor) {
+            synchronized (this) {
+                state = State.OPEN;
+            }
+            executor.execute(upstream::onFillable);
+        }
+
+        void fail(WebSocketTunnel tunnel, Throwable failure) {
+            synchronized (this) {
+                if (state != State.HANDSHAKE) {
+                    return;
+                }
+                state = State.DONE;
+            }
+            upstream.close();
+            tunnel.onConnectFailure(connectContext.getRequest(), connectContext.getResponse(),
+                    connectContext.getCallback(), failure);
+        }
+    }
+
+    @Override
+    protected DownstreamConnection newDownstreamConnection(EndPoint endPoint, ConcurrentMap<String, Object> context) {
+        Handshake exchange = (Handshake) context.get(EXCHANGE);
+        endPoint.setIdleTimeout(getIdleTimeout());
+        return new DownstreamConnection(endPoint, getExecutor(), getByteBufferPool(), context) {
+            @Override
+            public void onOpen() {
+                super.onOpen();
+                if (exchange != null) {
+                    exchange.opened(getExecutor());
+                }
+            }
+        };
+    }
+
+    private static void writeError(Request request, Response response, Callback callback, ErrorResponse error,
+            RouteEntry route, String message) {
+        byte[] body = error.body(route == null ? null : route.id(), message).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(error.status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        if (route != null) {
+            route.metrics().record("GET", error.status(), 0);
+        }
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+}

@@ -1,0 +1,137 @@
+package io.zkgate.gateway;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.WebSocketBackend;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * WebSocket through the gateway with the JDK's own client against a real Jetty WebSocket server: the handshake is
+ * routed and balanced like a request, the backend's first frame (sent with its 101) arrives, text of any size goes
+ * both ways, a refused handshake reaches the client with the backend's status, and a scripted route refuses.
+ */
+class WebSocketEndToEndTest {
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static GatewayFixture f;
+    private static WebSocketBackend backend;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new GatewayFixture();
+        backend = f.closeLater(WebSocketBackend.start("ws-a"));
+        f.writer.register("ws", "a", backend.port(), 1);
+        f.writer.putRoute("ws", "{\"id\":\"ws\",\"match\":{\"pathPrefix\":\"/ws\"},\"service\":\"ws\",\"stripPrefix\":true}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ServicePool pool = f.gateway.snapshots().current().services().get("ws");
+            return pool != null && pool.routable().length == 1
+                    && f.gateway.snapshots().current().routes().entries().stream().anyMatch(e -> e.id().equals("ws"));
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        f.close();
+    }
+
+    @Test
+    void aWebSocketIsTunnelledToTheRoutedBackendBothWays() throws Exception {
+        Messages messages = new Messages();
+        WebSocket ws = CLIENT.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws/chat?room=1"), messages)
+                .get(10, TimeUnit.SECONDS);
+        assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
+        assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
+
+        ws.sendText("ping", true).get(10, TimeUnit.SECONDS);
+        assertEquals("ws-a: ping", messages.next());
+        String big = "x".repeat(60_000); // under the backend's 64 KB message limit, over many 4 KB tunnel reads
+        ws.sendText(big, true).get(10, TimeUnit.SECONDS);
+        assertEquals("ws-a: " + big, messages.next(), "a 60 KB message crosses the tunnel intact");
+
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        assertEquals(Integer.valueOf(WebSocket.NORMAL_CLOSURE), messages.closed.poll(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aHandshakeTheBackendRefusesReachesTheClientWithTheBackendsStatus() {
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> CLIENT.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws/refuse"), new Messages())
+                .get(10, TimeUnit.SECONDS));
+        WebSocketHandshakeException refused = assertInstanceOf(WebSocketHandshakeException.class, failed.getCause());
+        assertEquals(403, refused.getResponse().statusCode());
+    }
+
+    @Test
+    void noInstancesAnswers503AndAScriptedRouteRefusesWith501() throws Exception {
+        f.writer.putRoute("ws-none", "{\"id\":\"ws-none\",\"match\":{\"pathPrefix\":\"/ws-none\"},\"service\":\"nobody\"}");
+        f.writer.putRaw("/zkgate/scripts/pass", "function on_request(req) end");
+        f.writer.putRoute("ws-lua", "{\"id\":\"ws-lua\",\"match\":{\"pathPrefix\":\"/ws-lua\"},\"service\":\"ws\","
+                + "\"script\":\"pass\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-none/").statusCode() == 503
+                && Http.get(f.port(), "/ws-lua/").statusCode() == 404);
+        assertEquals(503, handshakeStatus("/ws-none/x"));
+        assertEquals(501, handshakeStatus("/ws-lua/x"));
+    }
+
+    private static int handshakeStatus(String path) throws Exception {
+        try {
+            CLIENT.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + f.port() + path), new Messages())
+                    .get(10, TimeUnit.SECONDS);
+            return 101;
+        } catch (ExecutionException e) {
+            assertTrue(e.getCause() instanceof WebSocketHandshakeException, e.toString());
+            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+        }
+    }
+
+    /** Collects whole text messages and the close code. */
+    private static final class Messages implements WebSocket.Listener {
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final BlockingQueue<Integer> closed = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                texts.add(partial.toString());
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.add(statusCode);
+            return null;
+        }
+
+        String next() throws InterruptedException {
+            String m = texts.poll(10, TimeUnit.SECONDS);
+            if (m == null) {
+                throw new AssertionError("no message within 10 s");
+            }
+            return m;
+        }
+    }
+}
