@@ -111,6 +111,14 @@ class RequestHygieneTest {
         assertTrue(h2c.startsWith("HTTP/1.1 200") && h2c.contains("hyg /hyg/plain"), h2c);
     }
 
+    @Test
+    void connectIsNeverTunnelledTheGatewayIsNotAForwardProxy() throws Exception {
+        String connect = raw("CONNECT 127.0.0.1:" + backend.port() + " HTTP/1.1\r\nHost: 127.0.0.1:" + backend.port()
+                + "\r\n\r\n");
+        assertFalse(connect.startsWith("HTTP/1.1 200"), connect);
+        assertTrue(connect.startsWith("HTTP/1.1 4"), connect);
+    }
+
     private static String raw(String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", f.port())) {
             s.setSoTimeout(5_000);

@@ -67,11 +67,7 @@ final class EchoBackend implements Closeable {
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        LoopbackServer.stop(server);
     }
 
     /** The request line and headers a response body of this backend shows; header names in lower case. */

@@ -80,10 +80,6 @@ public final class EventStreamBackend implements Closeable {
     @Override
     public void close() {
         end();
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        LoopbackServer.stop(server);
     }
 }

@@ -32,4 +32,13 @@ public final class LoopbackServer {
     public static int port(Server server) {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
+
+    /** Stops abruptly: the listening socket and every connection close. */
+    public static void stop(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -61,10 +61,6 @@ public final class StreamingBackend implements Closeable {
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        LoopbackServer.stop(server);
     }
 }

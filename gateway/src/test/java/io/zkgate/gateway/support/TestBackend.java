@@ -117,10 +117,6 @@ public final class TestBackend implements Closeable {
     /** Stops abruptly: listening socket and connections close. */
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        LoopbackServer.stop(server);
     }
 }

@@ -52,11 +52,7 @@ public final class WebSocketBackend implements Closeable {
 
     @Override
     public void close() {
-        try {
-            server.stop();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        LoopbackServer.stop(server);
     }
 
     @WebSocket
