@@ -40,11 +40,7 @@ class WebSocketEndToEndTest {
         backend = f.closeLater(WebSocketBackend.start("ws-a"));
         f.writer.register("ws", "a", backend.port(), 1);
         f.writer.putRoute("ws", "{\"id\":\"ws\",\"match\":{\"pathPrefix\":\"/ws\"},\"service\":\"ws\",\"stripPrefix\":true}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            ServicePool pool = f.gateway.snapshots().current().services().get("ws");
-            return pool != null && pool.routable().length == 1
-                    && f.gateway.snapshots().current().routes().entries().stream().anyMatch(e -> e.id().equals("ws"));
-        });
+        awaitServing("ws", 1);
     }
 
     @AfterAll
@@ -90,6 +86,42 @@ class WebSocketEndToEndTest {
                 && Http.get(f.port(), "/ws-lua/").statusCode() == 404);
         assertEquals(503, handshakeStatus("/ws-none/x"));
         assertEquals(501, handshakeStatus("/ws-lua/x"));
+    }
+
+    @Test
+    void aConsistentHashRouteKeepsEachUsersSocketsOnOneBackend() throws Exception {
+        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsh-1"));
+        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsh-2"));
+        f.writer.register("wsh", "1", one.port(), 1);
+        f.writer.register("wsh", "2", two.port(), 1);
+        f.writer.putRoute("wsh", "{\"id\":\"wsh\",\"match\":{\"pathPrefix\":\"/wsh\"},\"service\":\"wsh\","
+                + "\"lb\":{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}}");
+        awaitServing("wsh", 2);
+        java.util.Map<String, String> first = new java.util.HashMap<>();
+        for (int round = 0; round < 2; round++) {
+            for (int u = 0; u < 20; u++) {
+                Messages messages = new Messages();
+                WebSocket ws = CLIENT.newWebSocketBuilder().header("X-User", "user-" + u)
+                        .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsh/"), messages)
+                        .get(10, TimeUnit.SECONDS);
+                String greeting = messages.next();
+                String previous = first.putIfAbsent("user-" + u, greeting);
+                if (previous != null) {
+                    assertEquals(previous, greeting, "user-" + u + " lands on the same backend again");
+                }
+                ws.abort();
+            }
+        }
+        assertEquals(2, new java.util.HashSet<>(first.values()).size(), "20 users spread over both backends");
+    }
+
+    /** Waits until route {@code id} is applied and its service (same name) has {@code backends} routable. */
+    private static void awaitServing(String id, int backends) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ServicePool pool = f.gateway.snapshots().current().services().get(id);
+            return pool != null && pool.routable().length == backends
+                    && f.gateway.snapshots().current().routes().entries().stream().anyMatch(e -> e.id().equals(id));
+        });
     }
 
     private static int handshakeStatus(String path) throws Exception {

@@ -67,7 +67,8 @@ public final class WebSocketTunnel extends ConnectHandler {
         if (route == null || route.script() != null) {
             return getHandler().handle(request, response, callback); // 404 no_route, or 501 for a scripted route
         }
-        Endpoint endpoint = route.balancer().pick(null);
+        Endpoint endpoint = route.balancer().pick(route.requestKey() == null ? null
+                : route.requestKey().extract(request, path));
         if (endpoint == null) {
             writeError(request, response, callback, ErrorResponse.NO_INSTANCES, route,
                     "service '" + route.service() + "' has no available instances");
@@ -144,7 +145,7 @@ public final class WebSocketTunnel extends ConnectHandler {
     /**
      * Reads from the backend. Until the backend's answer to the handshake is complete, its bytes are collected here
      * and nothing reaches the client; a 101 then upgrades the client's connection, and bytes the backend sent after
-     * its head (collected while the upgrade is under way) are handed on first once it is done.
+     * its head (collected while the upgrade is under way) are written to the client by {@link Handshake#opened}.
      */
     @Override
     protected int read(EndPoint endPoint, ByteBuffer buffer, ConcurrentMap<String, Object> context)
@@ -155,7 +156,7 @@ public final class WebSocketTunnel extends ConnectHandler {
         }
         synchronized (exchange) {
             if (exchange.state == State.OPEN) {
-                return exchange.head.hasRemaining() ? exchange.drainInto(buffer) : super.read(endPoint, buffer, context);
+                return super.read(endPoint, buffer, context);
             }
             if (exchange.state == State.DONE) {
                 return 0;
@@ -206,17 +207,6 @@ public final class WebSocketTunnel extends ConnectHandler {
             ByteBuffer joined = ByteBuffer.allocate(head.remaining() + more.remaining());
             joined.put(head).put(more).flip();
             head = joined;
-        }
-
-        int drainInto(ByteBuffer buffer) {
-            int pos = BufferUtil.flipToFill(buffer);
-            int n = Math.min(buffer.remaining(), head.remaining());
-            ByteBuffer slice = head.slice();
-            slice.limit(n);
-            buffer.put(slice);
-            head.position(head.position() + n);
-            BufferUtil.flipToFlush(buffer, pos);
-            return n;
         }
 
         /** Index just past the blank line that ends the backend's head, or -1. */
@@ -274,12 +264,25 @@ public final class WebSocketTunnel extends ConnectHandler {
             response.write(true, body, connectContext.getCallback());
         }
 
-        /** The client's connection is the tunnel now: the backend's bytes may flow to it. */
-        void opened(java.util.concurrent.Executor executor) {
+        /**
+         * The client's connection is the tunnel now. Bytes the backend sent after its head (a greeting often comes in
+         * the same packet as the 101) are written to the client first; only then does the tunnel read the backend
+         * directly, so the two never write to the client at once.
+         */
+        void opened() {
+            ByteBuffer pending;
             synchronized (this) {
-                state = State.OPEN;
+                if (!head.hasRemaining()) {
+                    state = State.OPEN;
+                    return;
+                }
+                pending = head;
+                head = BufferUtil.allocate(0);
             }
-            executor.execute(upstream::onFillable);
+            downstream.getEndPoint().write(Callback.from(this::opened, failure -> {
+                upstream.close();
+                downstream.close();
+            }), pending);
         }
 
         void fail(WebSocketTunnel tunnel, Throwable failure) {
@@ -304,7 +307,7 @@ public final class WebSocketTunnel extends ConnectHandler {
             public void onOpen() {
                 super.onOpen();
                 if (exchange != null) {
-                    exchange.opened(getExecutor());
+                    exchange.opened();
                 }
             }
         };

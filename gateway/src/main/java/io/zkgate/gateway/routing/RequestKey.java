@@ -57,6 +57,28 @@ public final class RequestKey {
         return value == null || value.isEmpty() ? null : value;
     }
 
+    /** The same key read from a Jetty core request: a WebSocket handshake, which never reaches the servlet. */
+    public String extract(org.eclipse.jetty.server.Request request, String path) {
+        String value = switch (source) {
+            case HEADER -> request.getHeaders().get(name);
+            case COOKIE -> coreCookie(request, name);
+            case QUERY -> queryValue(request.getHttpURI().getQuery(), name);
+            case CLIENT_IP -> org.eclipse.jetty.server.Request.getRemoteAddr(request);
+            case PATH -> path;
+        };
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    private static String coreCookie(org.eclipse.jetty.server.Request request, String name) {
+        for (String header : request.getHeaders().getValuesList("Cookie")) {
+            String value = cookieValue(header, name);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+
     @Override
     public String toString() {
         return name == null ? source.wireName() : source.wireName() + ":" + name;
