@@ -190,7 +190,8 @@ public final class Gateway implements Closeable {
         adminContext.setVirtualHosts(List.of("@admin"));
 
         server.setHandler(new GracefulHandler(new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
-                snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs())));
+                snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
+                settings.upstreamConnectTimeoutMs())));
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (!settings.accessLog().isEmpty()) {
             server.setRequestLog(AccessLog.to(settings.accessLog()));

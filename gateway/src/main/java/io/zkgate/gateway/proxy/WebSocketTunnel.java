@@ -46,13 +46,15 @@ public final class WebSocketTunnel extends ConnectHandler {
     /**
      * @param connectorName the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
      * @param idleTimeoutMs how long a tunnel may stay silent in both directions before it is closed
+     * @param connectTimeoutMs how long connecting to a backend may take (the gateway's upstream default)
      */
-    public WebSocketTunnel(Handler next, SnapshotRef snapshots, String connectorName, long idleTimeoutMs) {
+    public WebSocketTunnel(Handler next, SnapshotRef snapshots, String connectorName, long idleTimeoutMs,
+            long connectTimeoutMs) {
         super(next);
         this.snapshots = snapshots;
         this.connectorName = connectorName;
         setIdleTimeout(idleTimeoutMs);
-        setConnectTimeout(5_000);
+        setConnectTimeout(connectTimeoutMs);
     }
 
     @Override
