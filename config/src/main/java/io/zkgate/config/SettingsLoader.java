@@ -26,7 +26,7 @@ public final class SettingsLoader {
     public static final String CONFIG = "config";
 
     /** Environment variables with the prefix that belong to the launcher scripts, not to the settings. */
-    private static final Set<String> RESERVED_ENV = Set.of("ZKGATE_JAVA_OPTS", "ZKGATE_HOME");
+    private static final Set<String> RESERVED_ENV = Set.of("ZKGATE_JAVA_OPTS", "ZKGATE_HOME", "ZKGATE_JAR");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

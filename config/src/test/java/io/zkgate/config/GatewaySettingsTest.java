@@ -72,6 +72,13 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void theLaunchersOwnVariablesAreNotSettings() throws Exception {
+        GatewaySettings s = GatewaySettings.load(new String[0], Map.of("ZKGATE_JAR", "/opt/zkgate/zkgate-gateway.jar",
+                "ZKGATE_JAVA_OPTS", "-Xmx512m", "ZKGATE_PORT", "8081"));
+        assertEquals(8081, s.port(), "bin/zkgate-gateway's ZKGATE_JAR and ZKGATE_JAVA_OPTS do not stop the gateway");
+    }
+
+    @Test
     void threadPoolSettingsMustLeaveThreadsToWork() throws Exception {
         GatewaySettings tuned = GatewaySettings.load(
                 new String[] {"--threads", "16", "--min-threads", "16", "--reserved-threads", "0"}, Map.of());

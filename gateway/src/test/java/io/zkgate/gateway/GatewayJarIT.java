@@ -73,6 +73,28 @@ class GatewayJarIT {
         assertTrue(err.contains("--port") && err.contains("eighty") && err.contains("Usage:"), err);
     }
 
+    @Test
+    void theLauncherRunsTheJarNamedByZkgateJar() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        Path log = dir.resolve("launcher.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
+                "--port", Integer.toString(port), "--admin-port", Integer.toString(admin),
+                "--embedded-zk-port", Integer.toString(freePort()), "--data-dir", dir.resolve("l").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("ZKGATE_JAR", JAR.toAbsolutePath().toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Http.get(admin, "/ready").statusCode() == 200);
+        } finally {
+            p.destroy();
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
     private static Process start(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-jar", JAR.toAbsolutePath().toString()));
