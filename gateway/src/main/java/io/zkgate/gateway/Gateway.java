@@ -189,9 +189,12 @@ public final class Gateway implements Closeable {
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
 
-        server.setHandler(new GracefulHandler(new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
+        WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
                 snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs())));
+                settings.upstreamConnectTimeoutMs());
+        metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
+        metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
+        server.setHandler(new GracefulHandler(tunnel));
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (!settings.accessLog().isEmpty()) {
             server.setRequestLog(AccessLog.to(settings.accessLog()));

@@ -55,6 +55,7 @@ class WebSocketEndToEndTest {
                 .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws/chat?room=1"), messages)
                 .get(10, TimeUnit.SECONDS);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
+        await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
         assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
 
         ws.sendText("ping", true).get(10, TimeUnit.SECONDS);
@@ -65,6 +66,7 @@ class WebSocketEndToEndTest {
 
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         assertEquals(Integer.valueOf(WebSocket.NORMAL_CLOSURE), messages.closed.poll(10, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 0.0);
     }
 
     @Test
@@ -113,6 +115,13 @@ class WebSocketEndToEndTest {
             }
         }
         assertEquals(2, new java.util.HashSet<>(first.values()).size(), "20 users spread over both backends");
+    }
+
+    private static double tunnelsOpen() {
+        Double v = io.zkgate.gateway.support.AdminClient.sample(
+                io.zkgate.gateway.support.AdminClient.get(f.adminPort(), "/metrics", null).body(),
+                "zkgate_websocket_tunnels_open");
+        return v == null ? -1 : v;
     }
 
     /** Waits until route {@code id} is applied and its service (same name) has {@code backends} routable. */

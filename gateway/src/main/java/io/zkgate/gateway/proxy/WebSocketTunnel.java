@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -42,6 +44,8 @@ public final class WebSocketTunnel extends ConnectHandler {
 
     private final SnapshotRef snapshots;
     private final String connectorName;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong opened = new AtomicLong();
 
     /**
      * @param connectorName the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
@@ -79,6 +83,16 @@ public final class WebSocketTunnel extends ConnectHandler {
         request.setAttribute(EXCHANGE, new Handshake(route, endpoint, handshake(request, route, endpoint)));
         handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
         return true;
+    }
+
+    /** Tunnels open now. */
+    public int openTunnels() {
+        return open.get();
+    }
+
+    /** Tunnels opened since start. */
+    public long tunnelsOpened() {
+        return opened.get();
     }
 
     static boolean isWebSocketHandshake(Request request) {
@@ -308,9 +322,17 @@ public final class WebSocketTunnel extends ConnectHandler {
             @Override
             public void onOpen() {
                 super.onOpen();
+                open.incrementAndGet();
+                opened.incrementAndGet();
                 if (exchange != null) {
                     exchange.opened();
                 }
+            }
+
+            @Override
+            public void onClose(Throwable cause) {
+                super.onClose(cause);
+                open.decrementAndGet();
             }
         };
     }
