@@ -191,7 +191,7 @@ public final class Gateway implements Closeable {
 
         WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
                 snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs());
+                settings.upstreamConnectTimeoutMs(), control::requestEjection, settings.outlierConsecutiveFailures());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
         server.setHandler(new GracefulHandler(tunnel));

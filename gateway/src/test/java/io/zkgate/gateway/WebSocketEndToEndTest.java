@@ -117,6 +117,26 @@ class WebSocketEndToEndTest {
         assertEquals(2, new java.util.HashSet<>(first.values()).size(), "20 users spread over both backends");
     }
 
+    @Test
+    void aHandshakeToABackendThatRefusesConnectionsIsRetriedOnAnother() throws Exception {
+        WebSocketBackend live = f.closeLater(WebSocketBackend.start("wsr-live"));
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        f.writer.register("wsr", "dead", dead, 1);
+        f.writer.register("wsr", "live", live.port(), 1);
+        f.writer.putRoute("wsr", "{\"id\":\"wsr\",\"match\":{\"pathPrefix\":\"/wsr\"},\"service\":\"wsr\"}");
+        awaitServing("wsr", 2);
+        for (int i = 0; i < 6; i++) {
+            Messages messages = new Messages();
+            WebSocket ws = CLIENT.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsr/"), messages).get(10, TimeUnit.SECONDS);
+            assertEquals("hello from wsr-live", messages.next(), "handshake " + i);
+            ws.abort();
+        }
+    }
+
     private static double tunnelsOpen() {
         Double v = io.zkgate.gateway.support.AdminClient.sample(
                 io.zkgate.gateway.support.AdminClient.get(f.adminPort(), "/metrics", null).body(),

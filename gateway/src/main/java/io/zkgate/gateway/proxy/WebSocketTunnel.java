@@ -7,11 +7,13 @@ import io.zkgate.gateway.routing.SnapshotRef;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -44,6 +46,8 @@ public final class WebSocketTunnel extends ConnectHandler {
 
     private final SnapshotRef snapshots;
     private final String connectorName;
+    private final Consumer<Endpoint> ejector;
+    private final int ejectAfterFailures;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong opened = new AtomicLong();
 
@@ -51,12 +55,15 @@ public final class WebSocketTunnel extends ConnectHandler {
      * @param connectorName the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
      * @param idleTimeoutMs how long a tunnel may stay silent in both directions before it is closed
      * @param connectTimeoutMs how long connecting to a backend may take (the gateway's upstream default)
+     * @param ejector          asked to eject a backend after {@code ejectAfterFailures} failures in a row
      */
     public WebSocketTunnel(Handler next, SnapshotRef snapshots, String connectorName, long idleTimeoutMs,
-            long connectTimeoutMs) {
+            long connectTimeoutMs, Consumer<Endpoint> ejector, int ejectAfterFailures) {
         super(next);
         this.snapshots = snapshots;
         this.connectorName = connectorName;
+        this.ejector = ejector;
+        this.ejectAfterFailures = ejectAfterFailures;
         setIdleTimeout(idleTimeoutMs);
         setConnectTimeout(connectTimeoutMs);
     }
@@ -73,16 +80,40 @@ public final class WebSocketTunnel extends ConnectHandler {
         if (route == null || route.script() != null) {
             return getHandler().handle(request, response, callback); // 404 no_route, or 501 for a scripted route
         }
-        Endpoint endpoint = route.balancer().pick(route.requestKey() == null ? null
-                : route.requestKey().extract(request, path));
+        String key = route.requestKey() == null ? null : route.requestKey().extract(request, path);
+        Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
             writeError(request, response, callback, ErrorResponse.NO_INSTANCES, route,
                     "service '" + route.service() + "' has no available instances");
             return true;
         }
-        request.setAttribute(EXCHANGE, new Handshake(route, endpoint, handshake(request, route, endpoint)));
-        handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
+        connect(request, response, callback, new Handshake(route, endpoint, key, handshake(request, route, endpoint),
+                Set.of(endpoint)));
         return true;
+    }
+
+    private void connect(Request request, Response response, Callback callback, Handshake exchange) {
+        request.setAttribute(EXCHANGE, exchange);
+        handleConnect(request, response, callback, exchange.endpoint.host() + ":" + exchange.endpoint.port());
+    }
+
+    /** Another backend for a handshake whose backend failed before answering, within the route's retries. */
+    private static Endpoint another(Handshake failed) {
+        if (failed.tried.size() > failed.route.upstream().retryAttempts()) {
+            return null;
+        }
+        for (int i = 0; i < 4; i++) {
+            Endpoint candidate = failed.route.balancer().pick(failed.key);
+            if (candidate != null && !failed.tried.contains(candidate)) {
+                return candidate;
+            }
+        }
+        for (Endpoint candidate : failed.route.balancer().endpoints()) {
+            if (!failed.tried.contains(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /** Tunnels open now. */
@@ -152,6 +183,19 @@ public final class WebSocketTunnel extends ConnectHandler {
     protected void onConnectFailure(Request request, Response response, Callback callback, Throwable failure) {
         Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
         log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.endpoint, failure);
+        if (exchange != null) {
+            if (exchange.endpoint.health().failed(ejectAfterFailures)) {
+                ejector.accept(exchange.endpoint);
+            }
+            Endpoint next = another(exchange);
+            if (next != null) {
+                Set<Endpoint> tried = new HashSet<>(exchange.tried);
+                tried.add(next);
+                connect(request, response, callback, new Handshake(exchange.route, next, exchange.key,
+                        handshake(request, exchange.route, next), tried));
+                return;
+            }
+        }
         writeError(request, response, callback, ErrorResponse.UPSTREAM_UNREACHABLE,
                 exchange == null ? null : exchange.route, "backend "
                         + (exchange == null ? "" : exchange.endpoint.host() + ":" + exchange.endpoint.port() + " ")
@@ -206,6 +250,8 @@ public final class WebSocketTunnel extends ConnectHandler {
     private static final class Handshake {
         final RouteEntry route;
         final Endpoint endpoint;
+        final String key;
+        final Set<Endpoint> tried;
         final ByteBuffer request;
         State state = State.HANDSHAKE;
         ConnectContext connectContext;
@@ -213,10 +259,12 @@ public final class WebSocketTunnel extends ConnectHandler {
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
-        Handshake(RouteEntry route, Endpoint endpoint, ByteBuffer request) {
+        Handshake(RouteEntry route, Endpoint endpoint, String key, ByteBuffer request, Set<Endpoint> tried) {
             this.route = route;
             this.endpoint = endpoint;
+            this.key = key;
             this.request = request;
+            this.tried = tried;
         }
 
         void collect(ByteBuffer more) {
@@ -261,6 +309,7 @@ public final class WebSocketTunnel extends ConnectHandler {
             }
             response.setStatus(status);
             route.metrics().record("GET", status, 0);
+            endpoint.health().succeeded();
             if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
                 request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, downstream);
                 state = State.UPGRADING;
