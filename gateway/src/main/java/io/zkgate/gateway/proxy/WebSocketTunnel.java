@@ -126,7 +126,11 @@ public final class WebSocketTunnel extends ConnectHandler {
         return opened.get();
     }
 
+    /** A WebSocket opening handshake (RFC 6455, 4.1): a GET asking to upgrade to websocket. */
     static boolean isWebSocketHandshake(Request request) {
+        if (!"GET".equals(request.getMethod())) {
+            return false;
+        }
         String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
         return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
     }
