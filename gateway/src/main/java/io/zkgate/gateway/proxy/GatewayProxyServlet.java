@@ -554,9 +554,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 ErrorResponse.NO_ROUTE.write(response, null,
                         "no route for " + request.getMethod() + " " + request.getRequestURI());
             } else if (exchange.error == ErrorResponse.UPGRADE_NOT_SUPPORTED) {
-                exchange.error.write(response, exchange.route.id(), "WebSocket is not proxied on a route with a Lua "
-                        + "script (the script cannot run on an upgraded connection, and skipping it would skip its "
-                        + "checks); the backend was not contacted");
+                exchange.error.write(response, exchange.route.id(), "WebSocket is proxied for GET handshakes on "
+                        + "routes without a Lua script (a script cannot run on an upgraded connection, and skipping it "
+                        + "would skip its checks); the backend was not contacted");
             } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
                 response.setHeader("Connection", "close");
                 exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()
