@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.metrics.MetricNames;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.AdminClient;
@@ -17,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Backends that die, hang or fail under real load: retries, ejection and the retry budget. */
 class BackendFailureTest {
@@ -130,10 +135,8 @@ class BackendFailureTest {
 
     @Test
     void noMoreThanTheMaxEjectionPercentAreEjectedAndTheCapIsLoggedOncePerFailureStreak() throws Exception {
-        ch.qos.logback.classic.Logger control = (ch.qos.logback.classic.Logger)
-                org.slf4j.LoggerFactory.getLogger(io.zkgate.gateway.control.SnapshotBuilder.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-                new ch.qos.logback.core.read.ListAppender<>();
+        Logger control = (Logger) LoggerFactory.getLogger(SnapshotBuilder.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
         control.addAppender(logged);
         try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "2",

@@ -4,8 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.TestBackend;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -47,7 +49,7 @@ class ConnectTimeoutTest {
     @Test
     void anUpstreamClientNoRouteUsesAnyMoreIsStoppedSoEditingConnectMsDoesNotPileUpClients() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
-            io.zkgate.gateway.support.TestBackend backend = f.closeLater(io.zkgate.gateway.support.TestBackend.start("ct"));
+            TestBackend backend = f.closeLater(TestBackend.start("ct"));
             f.writer.register("ct", "1", backend.port(), 1);
             for (int connectMs : new int[] {300, 400, 500, 600, 700}) {
                 f.writer.putRoute("ct", "{\"id\":\"ct\",\"match\":{\"pathPrefix\":\"/ct\"},\"service\":\"ct\","
@@ -63,8 +65,7 @@ class ConnectTimeoutTest {
     }
 
     private static double clients(GatewayFixture f) {
-        Double v = io.zkgate.gateway.support.AdminClient.sample(
-                io.zkgate.gateway.support.AdminClient.get(f.adminPort(), "/metrics", null).body(), "zkgate_upstream_clients");
+        Double v = AdminClient.metric(f.adminPort(), "zkgate_upstream_clients");
         return v == null ? -1 : v;
     }
 

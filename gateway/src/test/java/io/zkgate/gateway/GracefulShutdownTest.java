@@ -4,6 +4,7 @@ import static io.zkgate.gateway.support.ZkWriter.route;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
@@ -52,7 +53,7 @@ class GracefulShutdownTest {
             long t0 = System.nanoTime();
             f.gateway.close();
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            org.junit.jupiter.api.Assertions.assertTrue(ms < 15_000,
+            assertTrue(ms < 15_000,
                     "close took " + ms + " ms with ZooKeeper down; it must not wait on retries to remove its node");
         }
     }
@@ -69,7 +70,7 @@ class GracefulShutdownTest {
             int port = f.port();
             CompletableFuture<Void> closing = CompletableFuture.runAsync(f.gateway::close);
             await().atMost(Duration.ofSeconds(2)).until(() -> Http.get(f.adminPort(), "/ready").statusCode() == 503);
-            org.junit.jupiter.api.Assertions.assertTrue(Http.get(f.adminPort(), "/ready").body().contains("draining"));
+            assertTrue(Http.get(f.adminPort(), "/ready").body().contains("draining"));
             assertEquals(200, Http.get(port, "/delay").statusCode(), "still serving while draining");
             closing.get(30, TimeUnit.SECONDS);
             assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "stopped after the delay");

@@ -7,14 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.WebSocketBackend;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -99,7 +104,7 @@ class WebSocketEndToEndTest {
         f.writer.putRoute("wsh", "{\"id\":\"wsh\",\"match\":{\"pathPrefix\":\"/wsh\"},\"service\":\"wsh\","
                 + "\"lb\":{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}}");
         awaitServing("wsh", 2);
-        java.util.Map<String, String> first = new java.util.HashMap<>();
+        Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int u = 0; u < 20; u++) {
                 Messages messages = new Messages();
@@ -114,14 +119,14 @@ class WebSocketEndToEndTest {
                 ws.abort();
             }
         }
-        assertEquals(2, new java.util.HashSet<>(first.values()).size(), "20 users spread over both backends");
+        assertEquals(2, new HashSet<>(first.values()).size(), "20 users spread over both backends");
     }
 
     @Test
     void aHandshakeToABackendThatRefusesConnectionsIsRetriedOnAnother() throws Exception {
         WebSocketBackend live = f.closeLater(WebSocketBackend.start("wsr-live"));
         int dead;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
         f.writer.register("wsr", "dead", dead, 1);
@@ -138,9 +143,7 @@ class WebSocketEndToEndTest {
     }
 
     private static double tunnelsOpen() {
-        Double v = io.zkgate.gateway.support.AdminClient.sample(
-                io.zkgate.gateway.support.AdminClient.get(f.adminPort(), "/metrics", null).body(),
-                "zkgate_websocket_tunnels_open");
+        Double v = AdminClient.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
         return v == null ? -1 : v;
     }
 

@@ -20,6 +20,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -139,7 +140,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      */
     private static boolean isWebSocketUpgrade(HttpServletRequest request) {
         String upgrade = request.getHeader("Upgrade");
-        return upgrade != null && upgrade.toLowerCase(java.util.Locale.ROOT).contains("websocket");
+        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
     }
 
     private static String target(ProxyExchange exchange, HttpServletRequest request) {

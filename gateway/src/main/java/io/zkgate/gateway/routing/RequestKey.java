@@ -7,6 +7,7 @@ import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Enumeration;
+import org.eclipse.jetty.server.Request;
 
 /**
  * A route's {@code lb.hashKey}, compiled once per snapshot into the code that reads it from a request. The key is a
@@ -58,18 +59,18 @@ public final class RequestKey {
     }
 
     /** The same key read from a Jetty core request: a WebSocket handshake, which never reaches the servlet. */
-    public String extract(org.eclipse.jetty.server.Request request, String path) {
+    public String extract(Request request, String path) {
         String value = switch (source) {
             case HEADER -> request.getHeaders().get(name);
             case COOKIE -> coreCookie(request, name);
             case QUERY -> queryValue(request.getHttpURI().getQuery(), name);
-            case CLIENT_IP -> org.eclipse.jetty.server.Request.getRemoteAddr(request);
+            case CLIENT_IP -> Request.getRemoteAddr(request);
             case PATH -> path;
         };
         return value == null || value.isEmpty() ? null : value;
     }
 
-    private static String coreCookie(org.eclipse.jetty.server.Request request, String name) {
+    private static String coreCookie(Request request, String name) {
         for (String header : request.getHeaders().getValuesList("Cookie")) {
             String value = cookieValue(header, name);
             if (value != null) {

@@ -54,4 +54,9 @@ public final class AdminClient {
         }
         return null;
     }
+
+    /** One sample scraped from the admin port's /metrics now, or null when absent. */
+    public static Double metric(int adminPort, String nameWithLabels) {
+        return sample(get(adminPort, "/metrics", null).body(), nameWithLabels);
+    }
 }
