@@ -119,6 +119,15 @@ class RequestHygieneTest {
         assertTrue(connect.startsWith("HTTP/1.1 4"), connect);
     }
 
+    @Test
+    void aWebSocketUpgradeThatIsNotAGetIsRefusedWith501() throws Exception {
+        int hitsBefore = backend.hits();
+        String post = raw("POST /hyg/socket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        assertTrue(post.startsWith("HTTP/1.1 501") && post.contains("\"error\":\"upgrade_not_supported\""), post);
+        assertEquals(hitsBefore, backend.hits(), "the backend never saw it");
+    }
+
     private static String raw(String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", f.port())) {
             s.setSoTimeout(5_000);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.scripting.LuaFixture;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * WebSocket through the gateway with the JDK's own client against a real Jetty WebSocket server: the handshake is
  * routed and balanced like a request, the backend's first frame (sent with its 101) arrives, text of any size goes
- * both ways, a refused handshake reaches the client with the backend's status, and a scripted route refuses.
+ * both ways, a refused handshake reaches the client with the backend's status, and a route's Lua script runs on it.
  */
 class WebSocketEndToEndTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -84,15 +85,27 @@ class WebSocketEndToEndTest {
     }
 
     @Test
-    void noInstancesAnswers503AndAScriptedRouteRefusesWith501() throws Exception {
+    void noInstancesAnswers503() throws Exception {
         f.writer.putRoute("ws-none", "{\"id\":\"ws-none\",\"match\":{\"pathPrefix\":\"/ws-none\"},\"service\":\"nobody\"}");
-        f.writer.putRaw("/zkgate/scripts/pass", "function on_request(req) end");
-        f.writer.putRoute("ws-lua", "{\"id\":\"ws-lua\",\"match\":{\"pathPrefix\":\"/ws-lua\"},\"service\":\"ws\","
-                + "\"script\":\"pass\"}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-none/").statusCode() == 503
-                && Http.get(f.port(), "/ws-lua/").statusCode() == 404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-none/").statusCode() == 503);
         assertEquals(503, handshakeStatus("/ws-none/x"));
-        assertEquals(501, handshakeStatus("/ws-lua/x"));
+    }
+
+    @Test
+    void aRoutesLuaScriptRunsOnTheHandshakeTheApiKeyExampleRefusesOrPassesIt() throws Exception {
+        f.writer.putRaw("/zkgate/scripts/api-key", LuaFixture.example("api-key.lua"));
+        f.writer.putRoute("ws-key", "{\"id\":\"ws-key\",\"match\":{\"pathPrefix\":\"/ws-key\"},\"service\":\"ws\","
+                + "\"script\":\"api-key\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-key/").statusCode() == 401);
+        assertEquals(401, handshakeStatus("/ws-key/x"), "no key: the script answers, no backend sees it");
+
+        Messages messages = new Messages();
+        WebSocket ws = CLIENT.newWebSocketBuilder().header("X-Api-Key", "k-7f3c9a12e4")
+                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws-key/x"), messages).get(10, TimeUnit.SECONDS);
+        assertEquals("hello from ws-a", messages.next());
+        assertEquals("X-Api-Client=mobile-app X-Api-Key=null", backend.lastApiHeaders(),
+                "the script's header edits reach the backend's handshake");
+        ws.abort();
     }
 
     @Test

@@ -133,10 +133,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     /**
-     * A WebSocket handshake that {@link WebSocketTunnel} left to the servlet: one on a route with a script. The
-     * servlet proxy cannot tunnel it, and forwarding it with its hop-by-hop Upgrade stripped would get the client an
-     * ordinary response it cannot use, so the gateway says so instead. Other upgrades (h2c) are optional for the
-     * server and are served as plain HTTP/1.1.
+     * A WebSocket upgrade that {@link WebSocketTunnel} left to the servlet: one that is not a GET. The servlet proxy
+     * cannot tunnel it, and forwarding it with its hop-by-hop Upgrade stripped would get the client an ordinary
+     * response it cannot use, so the gateway says so instead. Other upgrades (h2c) are optional for the server and
+     * are served as plain HTTP/1.1.
      */
     private static boolean isWebSocketUpgrade(HttpServletRequest request) {
         String upgrade = request.getHeader("Upgrade");
@@ -555,9 +555,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 ErrorResponse.NO_ROUTE.write(response, null,
                         "no route for " + request.getMethod() + " " + request.getRequestURI());
             } else if (exchange.error == ErrorResponse.UPGRADE_NOT_SUPPORTED) {
-                exchange.error.write(response, exchange.route.id(), "WebSocket is proxied for GET handshakes on "
-                        + "routes without a Lua script (a script cannot run on an upgraded connection, and skipping it "
-                        + "would skip its checks); the backend was not contacted");
+                exchange.error.write(response, exchange.route.id(), "a WebSocket handshake must be a GET "
+                        + "(RFC 6455); the backend was not contacted");
             } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
                 response.setHeader("Connection", "close");
                 exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()

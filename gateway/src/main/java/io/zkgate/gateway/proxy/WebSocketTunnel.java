@@ -4,6 +4,7 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.scripting.ScriptExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EndPoint;
@@ -29,11 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * WebSocket for routes without a Lua script: the handshake is matched and balanced like any request, sent to the
- * backend, and when the backend answers 101 the client gets that 101 and both connections become a byte tunnel
- * (Jetty's {@link ConnectHandler} machinery, which {@code CONNECT} would use; {@code CONNECT} itself stays off). A
- * route with a script is refused by the servlet with 501, since the script cannot see an upgraded connection and
- * skipping it would skip its checks. Everything else passes through to the servlet proxy.
+ * WebSocket: the handshake is matched and balanced like any request, passed through the route's Lua
+ * {@code on_request} (which may refuse it, edit its headers or path, or choose its hash key), sent to the backend,
+ * and when the backend answers 101 the client gets that 101 and both connections become a byte tunnel (Jetty's
+ * {@link ConnectHandler} machinery, which {@code CONNECT} would use; {@code CONNECT} itself stays off).
+ * {@code on_response} does not run: there is no response to filter once the connection is upgraded. Everything
+ * else passes through to the servlet proxy.
  * Thread-safe: per-handshake state lives in the connection context.
  */
 public final class WebSocketTunnel extends ConnectHandler {
@@ -77,18 +80,33 @@ public final class WebSocketTunnel extends ConnectHandler {
         Snapshot snapshot = snapshots.current();
         String path = request.getHttpURI().getPath();
         RouteEntry route = snapshot.routes().match(Request.getServerName(request), path, request.getMethod());
-        if (route == null || route.script() != null) {
-            return getHandler().handle(request, response, callback); // 404 no_route, or 501 for a scripted route
+        if (route == null) {
+            return getHandler().handle(request, response, callback); // 404 no_route
         }
-        String key = route.requestKey() == null ? null : route.requestKey().extract(request, path);
+        ScriptExchange script = null;
+        if (route.script() != null) {
+            script = route.script().onRequest(request);
+            if (script.failed()) {
+                writeError(request, response, callback, ErrorResponse.SCRIPT_ERROR, route, script.failure());
+                return true;
+            }
+            if (script.responded()) {
+                script.writeResponse(response, callback);
+                return true;
+            }
+        }
+        String key = script == null ? null : script.hashKey();
+        if (key == null && route.requestKey() != null) {
+            key = route.requestKey().extract(request, path);
+        }
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
             writeError(request, response, callback, ErrorResponse.NO_INSTANCES, route,
                     "service '" + route.service() + "' has no available instances");
             return true;
         }
-        connect(request, response, callback, new Handshake(route, endpoint, key, handshake(request, route, endpoint),
-                Set.of(endpoint)));
+        connect(request, response, callback, new Handshake(route, endpoint, key, script,
+                handshake(request, route, endpoint, script), Set.of(endpoint)));
         return true;
     }
 
@@ -135,15 +153,24 @@ public final class WebSocketTunnel extends ConnectHandler {
         return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
     }
 
-    /** The client's handshake as the backend gets it: path rewritten like any request, forwarding headers added. */
-    private static ByteBuffer handshake(Request request, RouteEntry route, Endpoint endpoint) {
-        String target = GatewayProxyServlet.target(endpoint, route, request.getHttpURI().getPath(),
-                request.getHttpURI().getQuery());
+    /**
+     * The client's handshake as the backend gets it: path rewritten like any request (or as the route's script set
+     * it), the script's header edits applied, forwarding headers added.
+     */
+    private static ByteBuffer handshake(Request request, RouteEntry route, Endpoint endpoint, ScriptExchange script) {
+        String query = request.getHttpURI().getQuery();
+        String target = script != null && script.upstreamPath() != null
+                ? GatewayProxyServlet.target(endpoint, script.upstreamPath(), query)
+                : GatewayProxyServlet.target(endpoint, route, request.getHttpURI().getPath(), query);
         StringBuilder head = new StringBuilder(512);
         head.append("GET ").append(target, endpoint.baseUri().length(), target.length()).append(" HTTP/1.1\r\n");
         head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host())
                 .append(':').append(endpoint.port()).append("\r\n");
-        for (HttpField field : request.getHeaders()) {
+        HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
+        if (script != null && script.hasHeaderEdits()) {
+            script.applyHeaderEdits(headers);
+        }
+        for (HttpField field : headers) {
             if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
@@ -195,8 +222,8 @@ public final class WebSocketTunnel extends ConnectHandler {
             if (next != null) {
                 Set<Endpoint> tried = new HashSet<>(exchange.tried);
                 tried.add(next);
-                connect(request, response, callback, new Handshake(exchange.route, next, exchange.key,
-                        handshake(request, exchange.route, next), tried));
+                connect(request, response, callback, new Handshake(exchange.route, next, exchange.key, exchange.script,
+                        handshake(request, exchange.route, next, exchange.script), tried));
                 return;
             }
         }
@@ -255,6 +282,7 @@ public final class WebSocketTunnel extends ConnectHandler {
         final RouteEntry route;
         final Endpoint endpoint;
         final String key;
+        final ScriptExchange script;
         final Set<Endpoint> tried;
         final ByteBuffer request;
         State state = State.HANDSHAKE;
@@ -263,10 +291,12 @@ public final class WebSocketTunnel extends ConnectHandler {
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
-        Handshake(RouteEntry route, Endpoint endpoint, String key, ByteBuffer request, Set<Endpoint> tried) {
+        Handshake(RouteEntry route, Endpoint endpoint, String key, ScriptExchange script, ByteBuffer request,
+                Set<Endpoint> tried) {
             this.route = route;
             this.endpoint = endpoint;
             this.key = key;
+            this.script = script;
             this.request = request;
             this.tried = tried;
         }

@@ -274,17 +274,17 @@ final class LuaState {
             switch (code.toint()) {
                 case 1:
                     if (x.method == null) {
-                        x.method = methodName(x.request.getMethod());
+                        x.method = methodName(x.requestMethod());
                     }
                     return x.method;
                 case 2:
                     if (x.path == null) {
-                        x.path = (LuaString) text(x.request.getRequestURI());
+                        x.path = (LuaString) text(x.requestPath());
                     }
                     return x.path;
                 case 3:
                     if (x.query == null) {
-                        String q = x.request.getQueryString();
+                        String q = x.requestQuery();
                         if (q == null) {
                             return NIL;
                         }
@@ -293,7 +293,7 @@ final class LuaState {
                     return x.query;
                 case 4:
                     if (x.clientIp == null) {
-                        x.clientIp = (LuaString) text(x.request.getRemoteAddr());
+                        x.clientIp = (LuaString) text(x.clientAddress());
                     }
                     return x.clientIp;
                 case 5:
@@ -363,7 +363,7 @@ final class LuaState {
         @Override
         LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
             ScriptExchange x = exchange();
-            return text(ScriptExchange.queryParam(x.request.getQueryString(), string("req.query_param", "name", name)));
+            return text(ScriptExchange.queryParam(x.requestQuery(), string("req.query_param", "name", name)));
         }
     }
 

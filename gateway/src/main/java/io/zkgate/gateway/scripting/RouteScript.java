@@ -55,7 +55,15 @@ public final class RouteScript {
      * script_error, answer directly, or proxy with the script's edits.
      */
     public ScriptExchange onRequest(HttpServletRequest request) {
-        ScriptExchange x = new ScriptExchange(this, request);
+        return run(new ScriptExchange(this, request));
+    }
+
+    /** As {@link #onRequest(HttpServletRequest)}, for a WebSocket handshake, which never reaches the servlet. */
+    public ScriptExchange onRequest(org.eclipse.jetty.server.Request request) {
+        return run(new ScriptExchange(this, request));
+    }
+
+    private ScriptExchange run(ScriptExchange x) {
         if (script == null) {
             stats.failed(false, routeId, unavailable);
             x.fail("script '" + name + "' is not available: " + unavailable);

@@ -6,7 +6,13 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 
@@ -19,7 +25,9 @@ public final class ScriptExchange {
     private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
     private final RouteScript binding;
-    final HttpServletRequest request;
+    /** The request the script sees: a proxied request's servlet request, or a WebSocket handshake's core request. */
+    private final HttpServletRequest servletRequest;
+    private final Request coreRequest;
     /** Whether on_request is over: the request-changing functions then refuse. */
     boolean requestDone;
 
@@ -40,7 +48,35 @@ public final class ScriptExchange {
 
     ScriptExchange(RouteScript binding, HttpServletRequest request) {
         this.binding = binding;
-        this.request = request;
+        this.servletRequest = request;
+        this.coreRequest = null;
+    }
+
+    ScriptExchange(RouteScript binding, Request request) {
+        this.binding = binding;
+        this.servletRequest = null;
+        this.coreRequest = request;
+    }
+
+    String requestMethod() {
+        return servletRequest != null ? servletRequest.getMethod() : coreRequest.getMethod();
+    }
+
+    /** The path as sent (not decoded). */
+    String requestPath() {
+        return servletRequest != null ? servletRequest.getRequestURI() : coreRequest.getHttpURI().getPath();
+    }
+
+    String requestQuery() {
+        return servletRequest != null ? servletRequest.getQueryString() : coreRequest.getHttpURI().getQuery();
+    }
+
+    String clientAddress() {
+        return servletRequest != null ? servletRequest.getRemoteAddr() : Request.getRemoteAddr(coreRequest);
+    }
+
+    private String clientHeader(String name) {
+        return servletRequest != null ? servletRequest.getHeader(name) : coreRequest.getHeaders().get(name);
     }
 
     // ---- for the proxy ------------------------------------------------------------------------------------------
@@ -82,6 +118,25 @@ public final class ScriptExchange {
         if (length > 0) {
             response.getOutputStream().write(respondBody.m_bytes, respondBody.m_offset, length);
         }
+    }
+
+    /** Writes the answer the script gave with {@code req.respond} through Jetty's core API (a WebSocket handshake). */
+    public void writeResponse(Response response, Callback callback) {
+        response.setStatus(respondStatus);
+        boolean typed = false;
+        if (respondHeaders != null) {
+            for (int i = 0; i < respondHeaders.length; i += 2) {
+                response.getHeaders().add(respondHeaders[i], respondHeaders[i + 1]);
+                typed |= respondHeaders[i].equalsIgnoreCase("Content-Type");
+            }
+        }
+        int length = respondBody == null ? 0 : respondBody.m_length;
+        if (length > 0 && !typed) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, DEFAULT_CONTENT_TYPE);
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        response.write(true, length == 0 ? BufferUtil.EMPTY_BUFFER
+                : ByteBuffer.wrap(respondBody.m_bytes, respondBody.m_offset, length), callback);
     }
 
     /** The consistent-hash key the script set, or null. */
@@ -140,7 +195,7 @@ public final class ScriptExchange {
                 return edits[i + 1];
             }
         }
-        return request.getHeader(name);
+        return clientHeader(name);
     }
 
     /** Records a header edit; {@code name} and {@code value} were checked by the caller. */

@@ -21,7 +21,7 @@ import java.util.Map;
  * scripts and routes the way an operator would, and to send requests with headers. Thread-safe for sending
  * requests (the JDK client is); set up from one test thread.
  */
-final class LuaFixture implements AutoCloseable {
+public final class LuaFixture implements AutoCloseable {
     static final Path EXAMPLES = Path.of("..", "config", "examples", "scripts");
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -47,7 +47,7 @@ final class LuaFixture implements AutoCloseable {
         f.writer.putRaw("/zkgate/scripts/" + name, source);
     }
 
-    static String example(String file) {
+    public static String example(String file) {
         try {
             return Files.readString(EXAMPLES.resolve(file), StandardCharsets.UTF_8);
         } catch (IOException e) {

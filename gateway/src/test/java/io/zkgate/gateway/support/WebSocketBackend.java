@@ -14,13 +14,14 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 /**
  * A real Jetty WebSocket server on a free loopback port: it greets each connection with {@code hello from <name>}
  * at once (in the same packet as its 101, as servers that talk first do) and echoes text as {@code <name>: <text>}.
- * A handshake for a path ending in {@code /refuse} gets 403. Remembers the last handshake's path, query and
- * X-Forwarded-For. Thread-safe.
+ * A handshake for a path ending in {@code /refuse} gets 403. Remembers the last handshake's path, query,
+ * X-Forwarded-For and API-key headers. Thread-safe.
  */
 public final class WebSocketBackend implements Closeable {
     private final String name;
     private final Server server;
     private final AtomicReference<String> lastHandshake = new AtomicReference<>();
+    private final AtomicReference<String> lastApiHeaders = new AtomicReference<>();
 
     private WebSocketBackend(String name) throws Exception {
         this.name = name;
@@ -29,6 +30,8 @@ public final class WebSocketBackend implements Closeable {
                     String query = request.getHttpURI().getQuery();
                     lastHandshake.set(request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + " for "
                             + request.getHeaders().get("X-Forwarded-For"));
+                    lastApiHeaders.set("X-Api-Client=" + request.getHeaders().get("X-Api-Client")
+                            + " X-Api-Key=" + request.getHeaders().get("X-Api-Key"));
                     if (request.getHttpURI().getPath().endsWith("/refuse")) {
                         Response.writeError(request, response, callback, 403);
                         return null;
@@ -48,6 +51,11 @@ public final class WebSocketBackend implements Closeable {
     /** {@code <path>[?query] for <X-Forwarded-For>} of the last handshake, or null. */
     public String lastHandshake() {
         return lastHandshake.get();
+    }
+
+    /** {@code X-Api-Client=<value> X-Api-Key=<value>} as the last handshake carried them (null when absent). */
+    public String lastApiHeaders() {
+        return lastApiHeaders.get();
     }
 
     @Override
