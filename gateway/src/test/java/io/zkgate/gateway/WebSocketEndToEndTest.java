@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.scripting.LuaFixture;
 import io.zkgate.gateway.support.AdminClient;
@@ -133,6 +134,40 @@ class WebSocketEndToEndTest {
             }
         }
         assertEquals(2, new HashSet<>(first.values()).size(), "20 users spread over both backends");
+    }
+
+    @Test
+    void anOpenSocketCountsAsInFlightSoLeastRequestSendsTheNextToTheOtherBackend() throws Exception {
+        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsl-1"));
+        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsl-2"));
+        f.writer.register("wsl", "1", one.port(), 1);
+        f.writer.register("wsl", "2", two.port(), 1);
+        f.writer.putRoute("wsl", "{\"id\":\"wsl\",\"match\":{\"pathPrefix\":\"/wsl\"},\"service\":\"wsl\","
+                + "\"lb\":{\"policy\":\"least_request\"}}");
+        awaitServing("wsl", 2);
+        Messages first = new Messages();
+        WebSocket a = CLIENT.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsl/"), first).get(10, TimeUnit.SECONDS);
+        String busy = first.next();
+        for (int i = 0; i < 5; i++) {
+            Messages next = new Messages();
+            WebSocket b = CLIENT.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsl/"), next).get(10, TimeUnit.SECONDS);
+            assertTrue(!next.next().equals(busy), "a new socket avoids the backend already holding one");
+            b.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+            next.closed.poll(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("wsl") == 1);
+        }
+        a.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("wsl") == 0);
+    }
+
+    private static int inFlight(String service) {
+        int n = 0;
+        for (Endpoint e : f.gateway.snapshots().current().services().get(service).all()) {
+            n += e.inFlight();
+        }
+        return n;
     }
 
     @Test

@@ -408,6 +408,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 open.incrementAndGet();
                 opened.incrementAndGet();
                 if (exchange != null) {
+                    exchange.endpoint.acquire(); // an open socket is load: least_request and bounded load see it
                     exchange.opened();
                 }
             }
@@ -416,6 +417,9 @@ public final class WebSocketTunnel extends ConnectHandler {
             public void onClose(Throwable cause) {
                 super.onClose(cause);
                 open.decrementAndGet();
+                if (exchange != null) {
+                    exchange.endpoint.release();
+                }
             }
         };
     }
