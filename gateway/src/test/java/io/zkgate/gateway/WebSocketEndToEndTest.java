@@ -3,7 +3,6 @@ package io.zkgate.gateway;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.balancer.Endpoint;
@@ -58,9 +57,7 @@ class WebSocketEndToEndTest {
     @Test
     void aWebSocketIsTunnelledToTheRoutedBackendBothWays() throws Exception {
         Messages messages = new Messages();
-        WebSocket ws = CLIENT.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws/chat?room=1"), messages)
-                .get(10, TimeUnit.SECONDS);
+        WebSocket ws = open("/ws/chat?room=1", messages);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
         assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
@@ -77,12 +74,8 @@ class WebSocketEndToEndTest {
     }
 
     @Test
-    void aHandshakeTheBackendRefusesReachesTheClientWithTheBackendsStatus() {
-        ExecutionException failed = assertThrows(ExecutionException.class, () -> CLIENT.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws/refuse"), new Messages())
-                .get(10, TimeUnit.SECONDS));
-        WebSocketHandshakeException refused = assertInstanceOf(WebSocketHandshakeException.class, failed.getCause());
-        assertEquals(403, refused.getResponse().statusCode());
+    void aHandshakeTheBackendRefusesReachesTheClientWithTheBackendsStatus() throws Exception {
+        assertEquals(403, handshakeStatus("/ws/refuse"));
     }
 
     @Test
@@ -101,8 +94,7 @@ class WebSocketEndToEndTest {
         assertEquals(401, handshakeStatus("/ws-key/x"), "no key: the script answers, no backend sees it");
 
         Messages messages = new Messages();
-        WebSocket ws = CLIENT.newWebSocketBuilder().header("X-Api-Key", "k-7f3c9a12e4")
-                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/ws-key/x"), messages).get(10, TimeUnit.SECONDS);
+        WebSocket ws = open("/ws-key/x", messages, "X-Api-Key", "k-7f3c9a12e4");
         assertEquals("hello from ws-a", messages.next());
         assertEquals("X-Api-Client=mobile-app X-Api-Key=null", backend.lastApiHeaders(),
                 "the script's header edits reach the backend's handshake");
@@ -122,9 +114,7 @@ class WebSocketEndToEndTest {
         for (int round = 0; round < 2; round++) {
             for (int u = 0; u < 20; u++) {
                 Messages messages = new Messages();
-                WebSocket ws = CLIENT.newWebSocketBuilder().header("X-User", "user-" + u)
-                        .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsh/"), messages)
-                        .get(10, TimeUnit.SECONDS);
+                WebSocket ws = open("/wsh/", messages, "X-User", "user-" + u);
                 String greeting = messages.next();
                 String previous = first.putIfAbsent("user-" + u, greeting);
                 if (previous != null) {
@@ -146,13 +136,11 @@ class WebSocketEndToEndTest {
                 + "\"lb\":{\"policy\":\"least_request\"}}");
         awaitServing("wsl", 2);
         Messages first = new Messages();
-        WebSocket a = CLIENT.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsl/"), first).get(10, TimeUnit.SECONDS);
+        WebSocket a = open("/wsl/", first);
         String busy = first.next();
         for (int i = 0; i < 5; i++) {
             Messages next = new Messages();
-            WebSocket b = CLIENT.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsl/"), next).get(10, TimeUnit.SECONDS);
+            WebSocket b = open("/wsl/", next);
             assertTrue(!next.next().equals(busy), "a new socket avoids the backend already holding one");
             b.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
             next.closed.poll(10, TimeUnit.SECONDS);
@@ -183,8 +171,7 @@ class WebSocketEndToEndTest {
         awaitServing("wsr", 2);
         for (int i = 0; i < 6; i++) {
             Messages messages = new Messages();
-            WebSocket ws = CLIENT.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + f.port() + "/wsr/"), messages).get(10, TimeUnit.SECONDS);
+            WebSocket ws = open("/wsr/", messages);
             assertEquals("hello from wsr-live", messages.next(), "handshake " + i);
             ws.abort();
         }
@@ -193,6 +180,15 @@ class WebSocketEndToEndTest {
     private static double tunnelsOpen() {
         Double v = AdminClient.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
         return v == null ? -1 : v;
+    }
+
+    /** Opens a WebSocket through the gateway, with extra handshake headers as name, value, ...; waits for the 101. */
+    private static WebSocket open(String path, Messages messages, String... headers) throws Exception {
+        WebSocket.Builder builder = CLIENT.newWebSocketBuilder();
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        return builder.buildAsync(URI.create("ws://127.0.0.1:" + f.port() + path), messages).get(10, TimeUnit.SECONDS);
     }
 
     /** Waits until route {@code id} is applied and its service (same name) has {@code backends} routable. */
@@ -206,12 +202,10 @@ class WebSocketEndToEndTest {
 
     private static int handshakeStatus(String path) throws Exception {
         try {
-            CLIENT.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + f.port() + path), new Messages())
-                    .get(10, TimeUnit.SECONDS);
+            open(path, new Messages()).abort();
             return 101;
         } catch (ExecutionException e) {
-            assertTrue(e.getCause() instanceof WebSocketHandshakeException, e.toString());
-            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+            return assertInstanceOf(WebSocketHandshakeException.class, e.getCause()).getResponse().statusCode();
         }
     }
 
