@@ -1,5 +1,7 @@
 package io.zkgate.gateway.balancer;
 
+import java.util.function.Predicate;
+
 /**
  * Picks a backend for one request from an immutable endpoint set frozen when the snapshot was built.
  * Implementations take no lock and allocate nothing per pick; they are thread-safe.
@@ -14,4 +16,25 @@ public interface Balancer {
 
     /** The endpoints this balancer chooses from, sorted; callers must not modify the array. */
     Endpoint[] endpoints();
+
+    /**
+     * A backend for a retry: the policy's own pick when a few picks find one not yet {@code tried}, else the first
+     * untried endpoint in order.
+     *
+     * @return the endpoint, or null when every endpoint was tried
+     */
+    default Endpoint pickOther(String key, Predicate<Endpoint> tried) {
+        for (int i = 0; i < 4; i++) {
+            Endpoint candidate = pick(key);
+            if (candidate != null && !tried.test(candidate)) {
+                return candidate;
+            }
+        }
+        for (Endpoint candidate : endpoints()) {
+            if (!tried.test(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
 }

@@ -2,7 +2,11 @@ package io.zkgate.gateway.proxy;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The contract's JSON error bodies: {@code {"status":503,"error":"no_instances","route":"orders","message":"..."}}.
@@ -54,6 +58,15 @@ public enum ErrorResponse {
         response.setContentType("application/json");
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
+    }
+
+    /** Writes the status and body through Jetty's core API, completing {@code callback}. */
+    public void write(Response response, Callback callback, String route, String message) {
+        byte[] body = body(route, message).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 
     static void quote(StringBuilder sb, String s) {

@@ -20,7 +20,6 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -139,8 +138,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * are served as plain HTTP/1.1.
      */
     private static boolean isWebSocketUpgrade(HttpServletRequest request) {
-        String upgrade = request.getHeader("Upgrade");
-        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+        return WebSocketTunnel.asksForWebSocket(request.getHeader("Upgrade"));
     }
 
     private static String target(ProxyExchange exchange, HttpServletRequest request) {
@@ -222,21 +220,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 || !(neverSent || IDEMPOTENT.contains(request.getMethod()))) {
             return null;
         }
-        Endpoint next = null;
-        for (int i = 0; i < 4 && next == null; i++) {
-            Endpoint candidate = failed.route.balancer().pick(failed.hashKey);
-            if (candidate != null && !failed.tried(candidate)) {
-                next = candidate;
-            }
-        }
-        if (next == null) {
-            for (Endpoint candidate : failed.route.balancer().endpoints()) {
-                if (!failed.tried(candidate)) {
-                    next = candidate;
-                    break;
-                }
-            }
-        }
+        Endpoint next = failed.route.balancer().pickOther(failed.hashKey, failed::tried);
         if (next == null) {
             return null;
         }
@@ -711,12 +695,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     private static boolean isTimeout(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
+        return cause(failure, TimeoutException.class) != null;
     }
 
     /**

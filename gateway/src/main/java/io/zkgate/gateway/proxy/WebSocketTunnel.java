@@ -117,21 +117,8 @@ public final class WebSocketTunnel extends ConnectHandler {
 
     /** Another backend for a handshake whose backend failed before answering, within the route's retries. */
     private static Endpoint another(Handshake failed) {
-        if (failed.tried.size() > failed.route.upstream().retryAttempts()) {
-            return null;
-        }
-        for (int i = 0; i < 4; i++) {
-            Endpoint candidate = failed.route.balancer().pick(failed.key);
-            if (candidate != null && !failed.tried.contains(candidate)) {
-                return candidate;
-            }
-        }
-        for (Endpoint candidate : failed.route.balancer().endpoints()) {
-            if (!failed.tried.contains(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
+        return failed.tried.size() > failed.route.upstream().retryAttempts() ? null
+                : failed.route.balancer().pickOther(failed.key, failed.tried::contains);
     }
 
     /** Tunnels open now. */
@@ -149,7 +136,11 @@ public final class WebSocketTunnel extends ConnectHandler {
         if (!"GET".equals(request.getMethod())) {
             return false;
         }
-        String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+        return asksForWebSocket(request.getHeaders().get(HttpHeader.UPGRADE));
+    }
+
+    /** Whether an Upgrade header value (null when absent) names the websocket protocol. */
+    static boolean asksForWebSocket(String upgrade) {
         return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
     }
 
@@ -426,14 +417,10 @@ public final class WebSocketTunnel extends ConnectHandler {
 
     private static void writeError(Request request, Response response, Callback callback, ErrorResponse error,
             RouteEntry route, String message) {
-        byte[] body = error.body(route == null ? null : route.id(), message).getBytes(StandardCharsets.UTF_8);
-        response.setStatus(error.status());
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         if (route != null) {
             route.metrics().record("GET", error.status(), 0);
         }
-        response.write(true, ByteBuffer.wrap(body), callback);
+        error.write(response, callback, route == null ? null : route.id(), message);
     }
 }

@@ -103,40 +103,47 @@ public final class ScriptExchange {
     /** Writes the answer the script gave with {@code req.respond}; the caller completes the exchange. */
     public void writeResponse(HttpServletResponse response) throws IOException {
         response.setStatus(respondStatus);
-        boolean typed = false;
-        if (respondHeaders != null) {
-            for (int i = 0; i < respondHeaders.length; i += 2) {
-                response.addHeader(respondHeaders[i], respondHeaders[i + 1]);
-                typed |= respondHeaders[i].equalsIgnoreCase("Content-Type");
-            }
+        for (int i = 0; respondHeaders != null && i < respondHeaders.length; i += 2) {
+            response.addHeader(respondHeaders[i], respondHeaders[i + 1]);
         }
-        int length = respondBody == null ? 0 : respondBody.m_length;
-        if (length > 0 && !typed) {
+        if (needsDefaultType()) {
             response.setContentType(DEFAULT_CONTENT_TYPE);
         }
-        response.setContentLength(length);
-        if (length > 0) {
-            response.getOutputStream().write(respondBody.m_bytes, respondBody.m_offset, length);
+        response.setContentLength(bodyLength());
+        if (bodyLength() > 0) {
+            response.getOutputStream().write(respondBody.m_bytes, respondBody.m_offset, respondBody.m_length);
         }
     }
 
     /** Writes the answer the script gave with {@code req.respond} through Jetty's core API (a WebSocket handshake). */
     public void writeResponse(Response response, Callback callback) {
         response.setStatus(respondStatus);
-        boolean typed = false;
-        if (respondHeaders != null) {
-            for (int i = 0; i < respondHeaders.length; i += 2) {
-                response.getHeaders().add(respondHeaders[i], respondHeaders[i + 1]);
-                typed |= respondHeaders[i].equalsIgnoreCase("Content-Type");
-            }
+        for (int i = 0; respondHeaders != null && i < respondHeaders.length; i += 2) {
+            response.getHeaders().add(respondHeaders[i], respondHeaders[i + 1]);
         }
-        int length = respondBody == null ? 0 : respondBody.m_length;
-        if (length > 0 && !typed) {
+        if (needsDefaultType()) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, DEFAULT_CONTENT_TYPE);
         }
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-        response.write(true, length == 0 ? BufferUtil.EMPTY_BUFFER
-                : ByteBuffer.wrap(respondBody.m_bytes, respondBody.m_offset, length), callback);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bodyLength());
+        response.write(true, bodyLength() == 0 ? BufferUtil.EMPTY_BUFFER
+                : ByteBuffer.wrap(respondBody.m_bytes, respondBody.m_offset, respondBody.m_length), callback);
+    }
+
+    private int bodyLength() {
+        return respondBody == null ? 0 : respondBody.m_length;
+    }
+
+    /** A body the script gave without a Content-Type among its headers gets the default one. */
+    private boolean needsDefaultType() {
+        if (bodyLength() == 0) {
+            return false;
+        }
+        for (int i = 0; respondHeaders != null && i < respondHeaders.length; i += 2) {
+            if (respondHeaders[i].equalsIgnoreCase("Content-Type")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The consistent-hash key the script set, or null. */
