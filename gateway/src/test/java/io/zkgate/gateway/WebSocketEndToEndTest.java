@@ -60,6 +60,10 @@ class WebSocketEndToEndTest {
         WebSocket ws = open("/ws/chat?room=1", messages);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
+        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_requests_total{route=\"ws\",method=\"GET\",status=\"1xx\"}")
+                >= 1.0, "the handshake is counted as the route's request");
+        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_request_duration_seconds{route=\"ws\",quantile=\"0.99\"}")
+                > 0.0, "with the time it took");
         assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
 
         ws.sendText("ping", true).get(10, TimeUnit.SECONDS);

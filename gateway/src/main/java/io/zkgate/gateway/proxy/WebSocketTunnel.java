@@ -77,6 +77,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 || !connectorName.equals(request.getConnectionMetaData().getConnector().getName())) {
             return getHandler().handle(request, response, callback); // never CONNECT: not an open proxy
         }
+        long start = System.nanoTime();
         Snapshot snapshot = snapshots.current();
         String path = request.getHttpURI().getPath();
         RouteEntry route = snapshot.routes().match(Request.getServerName(request), path, request.getMethod());
@@ -87,7 +88,7 @@ public final class WebSocketTunnel extends ConnectHandler {
         if (route.script() != null) {
             script = route.script().onRequest(request);
             if (script.failed()) {
-                writeError(request, response, callback, ErrorResponse.SCRIPT_ERROR, route, script.failure());
+                writeError(response, callback, ErrorResponse.SCRIPT_ERROR, route, script.failure(), start);
                 return true;
             }
             if (script.responded()) {
@@ -101,12 +102,12 @@ public final class WebSocketTunnel extends ConnectHandler {
         }
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
-            writeError(request, response, callback, ErrorResponse.NO_INSTANCES, route,
-                    "service '" + route.service() + "' has no available instances");
+            writeError(response, callback, ErrorResponse.NO_INSTANCES, route,
+                    "service '" + route.service() + "' has no available instances", start);
             return true;
         }
         connect(request, response, callback, new Handshake(route, endpoint, key, script,
-                handshake(request, route, endpoint, script), Set.of(endpoint)));
+                handshake(request, route, endpoint, script), Set.of(endpoint), start));
         return true;
     }
 
@@ -214,14 +215,14 @@ public final class WebSocketTunnel extends ConnectHandler {
                 Set<Endpoint> tried = new HashSet<>(exchange.tried);
                 tried.add(next);
                 connect(request, response, callback, new Handshake(exchange.route, next, exchange.key, exchange.script,
-                        handshake(request, exchange.route, next, exchange.script), tried));
+                        handshake(request, exchange.route, next, exchange.script), tried, exchange.start));
                 return;
             }
         }
-        writeError(request, response, callback, ErrorResponse.UPSTREAM_UNREACHABLE,
+        writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE,
                 exchange == null ? null : exchange.route, "backend "
                         + (exchange == null ? "" : exchange.endpoint.host() + ":" + exchange.endpoint.port() + " ")
-                        + "unreachable: " + failure.getMessage());
+                        + "unreachable: " + failure.getMessage(), exchange == null ? System.nanoTime() : exchange.start);
     }
 
     /**
@@ -276,6 +277,8 @@ public final class WebSocketTunnel extends ConnectHandler {
         final ScriptExchange script;
         final Set<Endpoint> tried;
         final ByteBuffer request;
+        /** When the handshake arrived, for the route's request duration. */
+        final long start;
         State state = State.HANDSHAKE;
         ConnectContext connectContext;
         UpstreamConnection upstream;
@@ -283,7 +286,8 @@ public final class WebSocketTunnel extends ConnectHandler {
         ByteBuffer head = BufferUtil.allocate(0);
 
         Handshake(RouteEntry route, Endpoint endpoint, String key, ScriptExchange script, ByteBuffer request,
-                Set<Endpoint> tried) {
+                Set<Endpoint> tried, long start) {
+            this.start = start;
             this.route = route;
             this.endpoint = endpoint;
             this.key = key;
@@ -333,7 +337,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 }
             }
             response.setStatus(status);
-            route.metrics().record("GET", status, 0);
+            route.metrics().record("GET", status, System.nanoTime() - start);
             endpoint.health().succeeded();
             if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
                 request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, downstream);
@@ -415,11 +419,11 @@ public final class WebSocketTunnel extends ConnectHandler {
         };
     }
 
-    private static void writeError(Request request, Response response, Callback callback, ErrorResponse error,
-            RouteEntry route, String message) {
+    private static void writeError(Response response, Callback callback, ErrorResponse error, RouteEntry route,
+            String message, long start) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         if (route != null) {
-            route.metrics().record("GET", error.status(), 0);
+            route.metrics().record("GET", error.status(), System.nanoTime() - start);
         }
         error.write(response, callback, route == null ? null : route.id(), message);
     }
