@@ -11,6 +11,8 @@ import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
+import io.zkgate.gateway.proxy.CanonicalPathHandler;
+import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
@@ -29,6 +31,7 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -53,6 +56,17 @@ public final class Gateway implements Closeable {
             ? "dev" : Gateway.class.getPackage().getImplementationVersion();
 
     private static final long LEAVE_ZOOKEEPER_MS = 3_000;
+    /**
+     * Jetty's DEFAULT URI compliance, except that the path spellings Jetty would refuse as ambiguous or illegal reach
+     * {@link CanonicalPathHandler}, which canonicalizes them or refuses them as 400 bad_path: one set of rules for
+     * every front door. The few Jetty still refuses itself (a path it cannot decode, or that climbs above the root)
+     * {@link JsonErrorHandler} answers as bad_path too.
+     */
+    private static final UriCompliance PATH_SPELLINGS_TO_GATEWAY = UriCompliance.DEFAULT.with("ZKGATE",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER,
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING, UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS,
+            UriCompliance.Violation.ILLEGAL_PATH_CHARACTERS);
 
     private final GatewaySettings settings;
     private final ZnodeLayout layout;
@@ -156,6 +170,7 @@ public final class Gateway implements Closeable {
         http.setSendXPoweredBy(false);
         http.setRequestHeaderSize(settings.maxRequestHeaderBytes());
         http.setIdleTimeout(settings.clientIdleTimeoutMs());
+        http.setUriCompliance(PATH_SPELLINGS_TO_GATEWAY);
 
         proxyConnector = new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");
@@ -194,7 +209,9 @@ public final class Gateway implements Closeable {
                 settings.upstreamConnectTimeoutMs(), control::requestEjection, settings.outlierConsecutiveFailures());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
-        server.setHandler(new GracefulHandler(tunnel));
+        server.setHandler(new GracefulHandler(new CanonicalPathHandler(tunnel, proxyConnector.getName(),
+                settings.metrics() ? metrics.noRoute() : null)));
+        server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (!settings.accessLog().isEmpty()) {
             server.setRequestLog(AccessLog.to(settings.accessLog()));

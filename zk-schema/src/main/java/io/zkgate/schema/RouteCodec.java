@@ -116,6 +116,12 @@ public final class RouteCodec {
                 r.problem("match.pathPrefix", "'" + prefix
                         + "' (expected: a path starting with '/', no '//', query, fragment or spaces)");
                 prefix = null;
+            } else if (prefix != null) {
+                String problem = canonicalProblem(prefix);
+                if (problem != null) {
+                    r.problem("match.pathPrefix", problem);
+                    prefix = null;
+                }
             }
             Set<String> methods = new TreeSet<>();
             JsonNode methodsNode = matchNode.get("methods");
@@ -428,4 +434,19 @@ public final class RouteCodec {
             return n.asInt();
         }
     }
+
+    /**
+     * Why {@code prefix} can never match, or null: requests are matched on their {@link CanonicalPath}, so a prefix
+     * must be canonical itself (a '.' segment or a lower-case or needless percent-encoding would never match).
+     */
+    private static String canonicalProblem(String prefix) {
+        try {
+            String canonical = CanonicalPath.of(prefix);
+            return canonical.equals(prefix) ? null : "'" + prefix + "' is not in canonical form, which requests are "
+                    + "matched on (expected: '" + canonical + "')";
+        } catch (CanonicalPath.BadPathException e) {
+            return "'" + prefix + "' can never match a request: it holds " + e.getMessage();
+        }
+    }
+
 }

@@ -108,4 +108,24 @@ class RouteValidationTest {
         assertTrue(p.get(0).toString().startsWith("b.json: match: duplicate match"), p.toString());
         assertTrue(p.get(1).toString().startsWith("d.json: match: duplicate match"), p.toString());
     }
+
+    @Test
+    void aPathPrefixMustBeInTheCanonicalFormThatRequestsAreMatchedOn() {
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/%61dmin\"},\"service\":\"s\"}")
+                .contains(SRC + ": match.pathPrefix: '/%61dmin' is not in canonical form, which requests are matched on "
+                        + "(expected: '/admin')"));
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a/./b\"},\"service\":\"s\"}").get(0)
+                .endsWith("(expected: '/a/b')"));
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a;v=1\"},\"service\":\"s\"}").get(0)
+                .contains("'/a;v=1' can never match a request: it holds a path parameter"));
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a%2Fb\"},\"service\":\"s\"}").get(0)
+                .contains("can never match a request: it holds an encoded '/'"));
+    }
+
+    @Test
+    void aCanonicalPrefixWithPercentEncodingsIsAccepted() throws Exception {
+        assertEquals("/caf%C3%A9", parse("{\"match\":{\"pathPrefix\":\"/caf%C3%A9/\"},\"service\":\"s\"}")
+                .match().normalizedPrefix());
+    }
+
 }

@@ -19,7 +19,8 @@ public enum ErrorResponse {
     UPSTREAM_TIMEOUT(504, "upstream_timeout"),
     SCRIPT_ERROR(500, "script_error"),
     BODY_TOO_LARGE(413, "body_too_large"),
-    UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported");
+    UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
+    BAD_PATH(400, "bad_path");
 
     private final int status;
     private final String code;
@@ -39,6 +40,11 @@ public enum ErrorResponse {
 
     /** The JSON body; {@code route} may be null (no route matched). */
     public String body(String route, String message) {
+        return body(status, code, route, message);
+    }
+
+    /** The contract's body for any status and code; {@code route} may be null. */
+    static String body(int status, String code, String route, String message) {
         StringBuilder sb = new StringBuilder(96 + message.length());
         sb.append("{\"status\":").append(status).append(",\"error\":\"").append(code).append("\",\"route\":");
         if (route == null) {

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.scripting;
 
+import io.zkgate.schema.CanonicalPath;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -62,7 +63,7 @@ public final class ScriptExchange {
         return servletRequest != null ? servletRequest.getMethod() : coreRequest.getMethod();
     }
 
-    /** The path as sent (not decoded). */
+    /** The canonical path (the proxy's first handler replaced the path as sent). */
     String requestPath() {
         return servletRequest != null ? servletRequest.getRequestURI() : coreRequest.getHttpURI().getPath();
     }
@@ -229,7 +230,11 @@ public final class ScriptExchange {
                         + "without spaces, control characters, '?' or '#'; the query is kept as it was)");
             }
         }
-        upstreamPath = p;
+        try {
+            upstreamPath = CanonicalPath.of(p);
+        } catch (CanonicalPath.BadPathException e) {
+            throw new LuaError("set_path: '" + p + "' has no canonical form: " + e.getMessage());
+        }
     }
 
     void setHashKey(String key) {

@@ -1,0 +1,65 @@
+package io.zkgate.gateway.proxy;
+
+import io.zkgate.gateway.metrics.RouteMetrics;
+import io.zkgate.schema.CanonicalPath;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The proxy's first handler: replaces the request's path with its {@link CanonicalPath}, so that route matching,
+ * {@code stripPrefix}, the Lua {@code req.path}, the {@code path} hash key and the path sent upstream all see one
+ * spelling, for HTTP requests and WebSocket handshakes alike. A path with no safe canonical form is answered 400
+ * {@code bad_path} and goes no further. A path that is canonical already (nearly all) passes through unwrapped.
+ * Requests on other connectors (the admin port) pass through untouched.
+ * Thread-safe: stateless per request.
+ */
+public final class CanonicalPathHandler extends Handler.Wrapper {
+    private final String connectorName;
+    private final RouteMetrics noRoute;
+
+    /**
+     * @param connectorName the proxy connector's name
+     * @param noRoute       where refused requests are counted (route {@code (none)}), or null to count nothing
+     */
+    public CanonicalPathHandler(Handler next, String connectorName, RouteMetrics noRoute) {
+        super(next);
+        this.connectorName = connectorName;
+        this.noRoute = noRoute;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        HttpURI uri = request.getHttpURI();
+        String raw = uri.getPath();
+        if (raw == null || CanonicalPath.isCanonical(raw)
+                || !connectorName.equals(request.getConnectionMetaData().getConnector().getName())) {
+            return super.handle(request, response, callback);
+        }
+        long start = System.nanoTime();
+        String canonical;
+        try {
+            canonical = CanonicalPath.of(raw);
+        } catch (CanonicalPath.BadPathException e) {
+            ErrorResponse.BAD_PATH.write(response, callback, null, refusal(raw, e));
+            if (noRoute != null) {
+                noRoute.record(request.getMethod(), ErrorResponse.BAD_PATH.status(), System.nanoTime() - start);
+            }
+            return true;
+        }
+        HttpURI canonicalUri = HttpURI.build(uri).path(canonical).asImmutable();
+        return super.handle(new Request.Wrapper(request) {
+            @Override
+            public HttpURI getHttpURI() {
+                return canonicalUri;
+            }
+        }, response, callback);
+    }
+
+    /** The message of a bad_path answer. */
+    static String refusal(String raw, CanonicalPath.BadPathException e) {
+        return "path '" + raw + "' refused: it holds " + e.getMessage();
+    }
+}

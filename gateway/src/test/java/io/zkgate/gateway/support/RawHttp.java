@@ -1,0 +1,73 @@
+package io.zkgate.gateway.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * A client that sends exactly the bytes it is given, for requests a client library would normalize or refuse to
+ * send (odd path spellings, smuggling attempts), and reads one response: up to the end of its Content-Length body,
+ * its last chunk, or the connection's close.
+ */
+public final class RawHttp {
+    private RawHttp() {}
+
+    /** Sends {@code request} (ISO-8859-1) to 127.0.0.1:{@code port} on a new connection and returns the answer. */
+    public static String exchange(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            try {
+                for (int n; (n = in.read(chunk)) > 0; ) {
+                    buf.write(chunk, 0, n);
+                    if (complete(buf.toString(StandardCharsets.ISO_8859_1))) {
+                        break;
+                    }
+                }
+            } catch (SocketTimeoutException | SocketException e) {
+                // the answer so far is what the caller checks
+            }
+            return buf.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** Whether {@code s} holds a whole response: its head and, by Content-Length or chunked framing, its body. */
+    static boolean complete(String s) {
+        int end = s.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        String head = s.substring(0, end).toLowerCase(Locale.ROOT);
+        if (head.startsWith("http/1.1 101")) {
+            return true;
+        }
+        int cl = head.indexOf("content-length:");
+        if (cl < 0) {
+            return !head.contains("transfer-encoding: chunked") || s.endsWith("0\r\n\r\n");
+        }
+        int eol = head.indexOf("\r\n", cl);
+        int length = Integer.parseInt(head.substring(cl + 15, eol < 0 ? head.length() : eol).trim());
+        return s.length() - end - 4 >= length;
+    }
+
+    /** The response's status code. */
+    public static int status(String response) {
+        return Integer.parseInt(response.substring(9, 12));
+    }
+
+    /** The response's body (after the head). */
+    public static String body(String response) {
+        int end = response.indexOf("\r\n\r\n");
+        return end < 0 ? "" : response.substring(end + 4);
+    }
+}
