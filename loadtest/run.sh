@@ -169,6 +169,7 @@ else
     # one-route table, next to the backends and nginx. JDK: "-" for the default, or $VARIABLE naming an environment
     # variable that holds a JDK's home. JVM options are added after the launcher's. Gateway flags "probe: KNOBS"
     # start harness/TuningProbe.java (the gateway's proxy path with Jetty knobs) with the launcher's JVM flags;
+    # "jar: $VARIABLE [flags]" runs the gateway jar that environment variable names (another build, to compare);
     # "bare: --mode M" starts harness/BareProxy.java, a bare Jetty proxy without zkgate (M: async-servlet, servlet,
     # core).
     PLAN=variants
@@ -297,8 +298,14 @@ for g in "${GATEWAYS[@]}"; do
             --port "$port" --backends "$(IFS=,; echo "${BACKEND_PORTS[*]}")" ${flags#bare:} > "$WORK/$name/gateway.log" 2>&1 &
         admin=""
     else
+        jar=""
+        if [[ "$flags" == jar:* ]]; then   # "jar: $VARIABLE [flags]": another build's gateway jar, e.g. before a change
+            read -r jarvar flags <<<"${flags#jar:}"
+            jar=${jarvar#\$}; jar=${!jar:-}
+            [ -f "$jar" ] || die "variant $name: set ${jarvar#\$} to a gateway jar"
+        fi
         # shellcheck disable=SC2086
-        JAVA_HOME="${jhome:-${JAVA_HOME:-}}" ZKGATE_JAVA_OPTS="$USER_JAVA_OPTS $opts" bin/zkgate-gateway \
+        ZKGATE_JAR="$jar" JAVA_HOME="${jhome:-${JAVA_HOME:-}}" ZKGATE_JAVA_OPTS="$USER_JAVA_OPTS $opts" bin/zkgate-gateway \
             --host 127.0.0.1 --port "$port" --admin-port "$admin" --zk "$ZK" --zkgate-root "$root" \
             --gateway-id "$name" --data-dir "$WORK/$name/data" --shutdown-timeout-ms 1000 $GATEWAY_FLAGS $flags \
             > "$WORK/$name/gateway.log" 2>&1 &

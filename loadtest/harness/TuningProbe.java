@@ -4,6 +4,7 @@ import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
+import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.schema.ZnodeLayout;
 import java.util.HashMap;
@@ -99,9 +100,9 @@ public class TuningProbe {
         server.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
-                new GatewayProxyServlet.UpstreamClientSettings(1000), metrics,
-                Boolean.parseBoolean(o.get("metrics")), 10L * 1024 * 1024, control::requestEjection, 5);
+        RequestRouter router = new RequestRouter(snapshots, Boolean.parseBoolean(o.get("metrics")) ? metrics : null,
+                10L * 1024 * 1024, control::requestEjection, 5);
+        GatewayProxyServlet servlet = new GatewayProxyServlet(router, new GatewayProxyServlet.UpstreamClientSettings(1000));
         ServletHolder holder = new ServletHolder("proxy", servlet);
         holder.setAsyncSupported(true);
         holder.setInitParameter("maxConnections", o.get("max-connections"));

@@ -16,6 +16,7 @@ import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
+import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.schema.ZkAuth;
@@ -186,10 +187,10 @@ public final class Gateway implements Closeable {
 
         ServletContextHandler proxyContext = new ServletContextHandler("/");
         proxyContext.setVirtualHosts(List.of("@proxy"));
-        GatewayProxyServlet servlet = new GatewayProxyServlet(snapshots,
-                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), metrics,
-                settings.metrics(), settings.maxBodyBytes(), control::requestEjection,
-                settings.outlierConsecutiveFailures());
+        RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
+                settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
+        GatewayProxyServlet servlet = new GatewayProxyServlet(router,
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
         snapshots.onPublish(servlet::snapshotPublished);
         metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
         ServletHolder holder = new ServletHolder("proxy", servlet);
@@ -205,8 +206,8 @@ public final class Gateway implements Closeable {
         adminContext.setVirtualHosts(List.of("@admin"));
 
         WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
-                snapshots, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs(), control::requestEjection, settings.outlierConsecutiveFailures());
+                router, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
+                settings.upstreamConnectTimeoutMs());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
         server.setHandler(new GracefulHandler(new CanonicalPathHandler(tunnel, proxyConnector.getName(),

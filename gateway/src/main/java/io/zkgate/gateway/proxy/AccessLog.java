@@ -19,6 +19,21 @@ import org.eclipse.jetty.server.Response;
  * Off by default: it costs a formatted line per request. Thread-safe: the writers are.
  */
 public final class AccessLog implements RequestLog {
+    /** The request attribute under which a front door leaves the request's {@link Entry}. */
+    public static final String ENTRY = AccessLog.class.getName() + ".entry";
+
+    /** What a front door tells the access log about a request beyond what Jetty knows. */
+    public interface Entry {
+        /** The route id, or null when no route matched. */
+        String routeId();
+
+        /** {@code host:port} of the backend the request went to, or null. */
+        String upstreamAddress();
+
+        /** Nanoseconds from sending upstream to the end of the upstream exchange, or -1 if it never completed. */
+        long upstreamNanos();
+    }
+
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneId.systemDefault());
 
@@ -50,7 +65,7 @@ public final class AccessLog implements RequestLog {
 
     @Override
     public void log(Request request, Response response) {
-        ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        Entry exchange = (Entry) request.getAttribute(ENTRY);
         StringBuilder sb = new StringBuilder(256);
         sb.append(Request.getRemoteAddr(request)).append(" - - [")
                 .append(TIME.format(Instant.ofEpochMilli(Request.getTimeStamp(request)))).append("] \"")

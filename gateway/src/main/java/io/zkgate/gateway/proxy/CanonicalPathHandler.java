@@ -1,5 +1,6 @@
 package io.zkgate.gateway.proxy;
 
+import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.schema.CanonicalPath;
 import org.eclipse.jetty.http.HttpURI;

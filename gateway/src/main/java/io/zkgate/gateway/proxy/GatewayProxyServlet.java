@@ -1,15 +1,12 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
-import io.zkgate.gateway.metrics.GatewayMetrics;
-import io.zkgate.gateway.metrics.RouteMetrics;
-import io.zkgate.gateway.routing.RequestKey;
+import io.zkgate.gateway.routing.Decision;
+import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
-import io.zkgate.gateway.routing.SnapshotRef;
-import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.ScriptExchange;
-import io.zkgate.schema.Route;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -22,7 +19,6 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -37,40 +33,26 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Jetty's {@link AsyncProxyServlet} extended through its hooks only: {@code rewriteTarget} reads the current snapshot
- * once, matches the route and picks a backend; {@code onProxyRewriteFailed} and {@code onProxyResponseFailure}
- * answer with the contract's JSON errors. A route's Lua filter runs its {@code on_request} between the route match
- * and the backend pick, and its {@code on_response} when the backend's headers arrive. The request path takes no
- * lock and calls no ZooKeeper.
+ * The servlet front door: Jetty's {@link AsyncProxyServlet} extended through its hooks only, over the
+ * {@link RequestRouter}, which decides the route, guards, backend and retries. {@code rewriteTarget} asks it;
+ * {@code onProxyRewriteFailed} writes its refusal or the script's answer; the response hooks report the backend's
+ * answer or failure back to it and send a retry where it allows one. A route's Lua {@code on_response} runs when the
+ * backend's headers arrive. The request path takes no lock and calls no ZooKeeper.
  * Thread-safe: per-request state lives in a request attribute.
  */
 public final class GatewayProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
     /** Bodies up to this size are read whole before sending when the route retries, so a retry can resend them. */
     private static final int RETRY_BUFFER_BYTES = 64 * 1024;
-    /** Methods that may be sent twice (RFC 9110, 9.2.2). */
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
-    private final transient SnapshotRef snapshots;
+    private final transient RequestRouter router;
     private final transient UpstreamClientSettings upstream;
-    private final transient GatewayMetrics metrics;
-    private final boolean recordMetrics;
-    private final long defaultMaxBodyBytes;
-    private final transient Consumer<Endpoint> ejector;
-    private final int ejectAfterFailures;
     /** Upstream clients for routes with their own connect timeout, by that timeout; created on first use. */
     private final transient UpstreamClients routeClients = new UpstreamClients(this::clientWithConnectTimeout);
 
-    /** @param recordMetrics false to record nothing per request (to measure what metrics cost) */
-    public GatewayProxyServlet(SnapshotRef snapshots, UpstreamClientSettings upstream, GatewayMetrics metrics,
-            boolean recordMetrics, long defaultMaxBodyBytes, Consumer<Endpoint> ejector, int ejectAfterFailures) {
-        this.defaultMaxBodyBytes = defaultMaxBodyBytes;
-        this.ejector = ejector;
-        this.ejectAfterFailures = ejectAfterFailures;
-        this.snapshots = snapshots;
+    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream) {
+        this.router = router;
         this.upstream = upstream;
-        this.metrics = metrics;
-        this.recordMetrics = recordMetrics;
     }
 
     @Override
@@ -80,81 +62,21 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return client;
     }
 
+    /** Asks the router; a refusal or the script's own answer is written by {@link #onProxyRewriteFailed}. */
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
         long start = System.nanoTime();
-        Snapshot snapshot = snapshots.current();
-        String path = request.getRequestURI();
-        RouteEntry route = snapshot.routes().match(request.getServerName(), path, request.getMethod());
-        if (route == null) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(null, ErrorResponse.NO_ROUTE, start));
-            return null;
-        }
-        if (isWebSocketUpgrade(request)) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE,
-                    ProxyExchange.failed(route, ErrorResponse.UPGRADE_NOT_SUPPORTED, start));
-            return null;
-        }
-        long length = request.getContentLengthLong();
-        if (length > 0 && length > maxBodyBytes(route)) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.BODY_TOO_LARGE, start));
-            return null;
-        }
-        ScriptExchange script = null;
-        if (route.script() != null) {
-            long scriptStart = System.nanoTime();
-            script = runOnRequest(request, route, start);
-            if (recordMetrics) {
-                metrics.scriptDuration(route.script().name())
-                        .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
-            }
-        }
-        if (script != null && (script.failed() || script.responded())) {
-            return null;
-        }
-        String key = script == null ? null : script.hashKey();
-        if (key == null) {
-            RequestKey hashKey = route.requestKey();
-            key = hashKey == null ? null : hashKey.extract(request, path);
-        }
-        Endpoint endpoint = route.balancer().pick(key);
-        if (endpoint == null) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.failed(route, ErrorResponse.NO_INSTANCES, start));
-            return null;
-        }
-        if (route.upstream().retryAttempts() > 0) {
-            route.upstream().budget().request();
-        }
-        ProxyExchange exchange = ProxyExchange.to(route, endpoint, script, start);
-        exchange.hashKey = key;
-        request.setAttribute(ProxyExchange.ATTRIBUTE, exchange);
-        return target(exchange, request);
+        Decision decision = router.route(new ServletRequestView(request));
+        request.setAttribute(ProxyExchange.ATTRIBUTE, new ProxyExchange(decision, start));
+        return decision instanceof Decision.Forward forward ? forward.target(request.getQueryString()) : null;
     }
 
-    /**
-     * A WebSocket upgrade that {@link WebSocketTunnel} left to the servlet: one that is not a GET. The servlet proxy
-     * cannot tunnel it, and forwarding it with its hop-by-hop Upgrade stripped would get the client an ordinary
-     * response it cannot use, so the gateway says so instead. Other upgrades (h2c) are optional for the server and
-     * are served as plain HTTP/1.1.
-     */
-    private static boolean isWebSocketUpgrade(HttpServletRequest request) {
-        return WebSocketTunnel.asksForWebSocket(request.getHeader("Upgrade"));
-    }
-
-    private static String target(ProxyExchange exchange, HttpServletRequest request) {
-        String upstreamPath = exchange.script == null ? null : exchange.script.upstreamPath();
-        return upstreamPath == null
-                ? target(exchange.endpoint, exchange.route, request.getRequestURI(), request.getQueryString())
-                : target(exchange.endpoint, upstreamPath, request.getQueryString());
-    }
-
-    // ---- upstream clients, retries and outlier accounting ----------------------------------------------------------
 
     /** A route with its own connect timeout gets a client with that timeout; others use the servlet's client. */
     @Override
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
-        long connect = exchange == null ? -1 : exchange.route.upstream().connectTimeoutMs();
+        long connect = exchange == null || exchange.route() == null ? -1 : exchange.route().upstream().connectTimeoutMs();
         if (connect < 0 || connect == upstream.connectTimeoutMs()) {
             return super.newProxyRequest(request, rewrittenTarget);
         }
@@ -198,44 +120,26 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         super.destroy();
     }
 
-    /** Counts a backend failure toward its ejection. */
-    private void backendFailed(Endpoint endpoint) {
-        if (endpoint.health().failed(ejectAfterFailures)) {
-            ejector.accept(endpoint);
-        }
-    }
-
     /**
-     * Decides whether a failed attempt is retried: only before anything was sent to the client, only for a request
-     * without a body (it is streamed, so it cannot be sent twice), for an idempotent method or a request that never
-     * reached the backend, within the route's attempts and retry budget, and only on another backend.
+     * The router's retry decision for a failed attempt, once nothing was sent to the client yet.
      *
-     * @return the backend to retry on, or null
+     * @return the next attempt, or null
      */
-    private Endpoint planRetry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
+    private Decision.Forward planRetry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
             boolean neverSent) {
-        UpstreamPolicy policy = failed.route.upstream();
-        if (response.isCommitted() || failed.attempt >= policy.retryAttempts()
-                || (hasContent(request) && failed.body == null)
-                || !(neverSent || IDEMPOTENT.contains(request.getMethod()))) {
+        if (response.isCommitted()) {
             return null;
         }
-        Endpoint next = failed.route.balancer().pickOther(failed.hashKey, failed::tried);
-        if (next == null) {
-            return null;
-        }
-        boolean allowed = policy.budget().tryRetry();
-        if (recordMetrics) {
-            metrics.retry(failed.route.id(), allowed);
-        }
-        return allowed ? next : null;
+        return router.retry(failed.forward(), request.getMethod(), neverSent,
+                !hasContent(request) || failed.body != null);
     }
 
-    /** Sends the request again, to {@code next}, as the next attempt of the same exchange. */
-    private void retry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed, Endpoint next) {
+    /** Sends the request again, as the next attempt of the same exchange. */
+    private void retry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
+            Decision.Forward next) {
         ProxyExchange attempt = failed.retryTo(next);
         request.setAttribute(ProxyExchange.ATTRIBUTE, attempt);
-        Request proxyRequest = newProxyRequest(request, target(attempt, request));
+        Request proxyRequest = newProxyRequest(request, next.target(request.getQueryString()));
         copyRequestHeaders(request, proxyRequest);
         addProxyHeaders(request, proxyRequest);
         if (attempt.body != null) {
@@ -253,7 +157,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Request proxyRequest) throws IOException {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
         long length = request.getContentLengthLong();
-        if (exchange != null && exchange.route.upstream().retryAttempts() > 0 && length >= 0
+        if (exchange != null && exchange.route() != null && exchange.route().upstream().retryAttempts() > 0 && length >= 0
                 && length <= RETRY_BUFFER_BYTES) {
             byte[] body = request.getInputStream().readNBytes((int) length);
             if (body.length == length) {
@@ -287,7 +191,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (exchange == null || request.getContentLengthLong() >= 0) {
             return super.newReadListener(request, response, proxyRequest, content);
         }
-        long max = maxBodyBytes(exchange.route);
+        long max = router.maxBodyBytes(exchange.route());
         return new StreamReader(request, response, proxyRequest, content) {
             private long total;
 
@@ -347,7 +251,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final class OutcomeListener extends ProxyResponseListener {
         private final HttpServletRequest request;
         private final HttpServletResponse response;
-        private Endpoint retryOn;
+        private Decision.Forward retryOn;
 
         OutcomeListener(HttpServletRequest request, HttpServletResponse response) {
             super(request, response);
@@ -359,17 +263,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         public void onBegin(Response serverResponse) {
             ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
             int status = serverResponse.getStatus();
-            if (exchange != null && exchange.endpoint != null) {
-                if (status >= 500) {
-                    backendFailed(exchange.endpoint);
-                    if (status == 502 || status == 503) {
-                        retryOn = planRetry(request, response, exchange, false);
-                        if (retryOn != null) {
-                            return;
-                        }
+            if (exchange != null && exchange.endpoint() != null) {
+                router.answered(exchange.endpoint(), status);
+                if (status == 502 || status == 503) {
+                    retryOn = planRetry(request, response, exchange, false);
+                    if (retryOn != null) {
+                        return;
                     }
-                } else {
-                    exchange.endpoint.health().succeeded();
                 }
             }
             super.onBegin(serverResponse);
@@ -398,62 +298,19 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 return;
             }
             ProxyExchange failed = release(request);
-            if (failed.backend != null) {
-                failed.backend.responded(failed.upstreamNanos);
+            if (failed.backendMetrics != null) {
+                failed.backendMetrics.responded(failed.upstreamNanos);
             }
             retry(request, response, failed, retryOn);
-        }
-    }
-
-    private long maxBodyBytes(RouteEntry route) {
-        Route.Limits limits = route.route().limits();
-        return limits == null || limits.maxBodyBytes() == null ? defaultMaxBodyBytes : limits.maxBodyBytes();
-    }
-
-    // ---- Lua filter ---------------------------------------------------------------------------------------------
-
-    /**
-     * Runs the route's on_request. When it failed or answered by itself, the exchange is recorded for
-     * {@link #onProxyRewriteFailed} to write, and no backend is picked.
-     */
-    private static ScriptExchange runOnRequest(HttpServletRequest request, RouteEntry route, long start) {
-        ScriptExchange script = route.script().onRequest(request);
-        if (script.failed() || script.responded()) {
-            request.setAttribute(ProxyExchange.ATTRIBUTE, ProxyExchange.scripted(route, script, start));
-        }
-        return script;
-    }
-
-    /** The upstream URI when the script chose the path: the path as given, the client's query kept. */
-    static String target(Endpoint endpoint, String upstreamPath, String query) {
-        String base = endpoint.baseUri();
-        StringBuilder sb = new StringBuilder(base.length() + upstreamPath.length()
-                + (query == null ? 0 : query.length() + 1));
-        sb.append(base).append(upstreamPath);
-        if (query != null) {
-            sb.append('?').append(query);
-        }
-        return sb.toString();
-    }
-
-    /** Writes the script's own answer, or its failure as 500 script_error. */
-    private void writeScriptOutcome(HttpServletResponse response, ProxyExchange exchange) {
-        try {
-            if (exchange.script.failed()) {
-                ErrorResponse.SCRIPT_ERROR.write(response, exchange.route.id(), exchange.script.failure());
-            } else {
-                exchange.script.writeResponse(response);
-            }
-        } catch (IOException e) {
-            _log.debug("writing script response failed", e);
         }
     }
 
     /** Applies on_request's header edits after the gateway's own headers, so a script may override them. */
     private static void applyScriptHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
-        if (exchange != null && exchange.script != null && exchange.script.hasHeaderEdits()) {
-            proxyRequest.headers(exchange.script::applyHeaderEdits);
+        ScriptExchange script = exchange == null ? null : exchange.script();
+        if (script != null && script.hasHeaderEdits()) {
+            proxyRequest.headers(script::applyHeaderEdits);
         }
     }
 
@@ -463,9 +320,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Response serverResponse) {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
-        if (exchange != null && exchange.script != null && exchange.script.hasOnResponse()
-                && !exchange.script.onResponse(proxyResponse, serverResponse.getStatus())) {
-            serverResponse.abort(new ScriptFailure(exchange.script.failure()));
+        ScriptExchange script = exchange == null ? null : exchange.script();
+        if (script != null && script.hasOnResponse() && !script.onResponse(proxyResponse, serverResponse.getStatus())) {
+            serverResponse.abort(new ScriptFailure(script.failure()));
             return;
         }
         if (isEventStream(serverResponse)) {
@@ -487,7 +344,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             ProxyExchange exchange, ScriptFailure failure) {
         try {
             proxyResponse.reset();
-            ErrorResponse.SCRIPT_ERROR.write(proxyResponse, exchange.route.id(), failure.getMessage());
+            ErrorResponse.SCRIPT_ERROR.write(proxyResponse, exchange.routeId(), failure.getMessage());
             record(clientRequest, exchange, ErrorResponse.SCRIPT_ERROR.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing script error response failed", e);
@@ -507,54 +364,23 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
-    // ---- end of Lua filter --------------------------------------------------------------------------------------
-
-    static String target(Endpoint endpoint, RouteEntry route, String path, String query) {
-        String base = endpoint.baseUri();
-        int from = route.stripPrefix() ? route.prefix().length() : 0;
-        StringBuilder sb = new StringBuilder(base.length() + path.length() - from + 1
-                + (query == null ? 0 : query.length() + 1));
-        sb.append(base);
-        if (from >= path.length()) {
-            sb.append('/');
-        } else {
-            sb.append(path, from, path.length());
-        }
-        if (query != null) {
-            sb.append('?').append(query);
-        }
-        return sb.toString();
-    }
-
+    /** Writes a refusal or the script's own answer; the router decided which. */
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
-        if (exchange != null && exchange.script != null) {
-            writeScriptOutcome(response, exchange);
-            record(request, exchange, response.getStatus());
-            return;
-        }
         try {
-            if (exchange == null || exchange.route == null) {
-                ErrorResponse.NO_ROUTE.write(response, null,
-                        "no route for " + request.getMethod() + " " + request.getRequestURI());
-            } else if (exchange.error == ErrorResponse.UPGRADE_NOT_SUPPORTED) {
-                exchange.error.write(response, exchange.route.id(), "a WebSocket handshake must be a GET "
-                        + "(RFC 6455); the backend was not contacted");
-            } else if (exchange.error == ErrorResponse.BODY_TOO_LARGE) {
-                response.setHeader("Connection", "close");
-                exchange.error.write(response, exchange.route.id(), "request body of " + request.getContentLengthLong()
-                        + " bytes is over the route's limit of " + maxBodyBytes(exchange.route) + " bytes");
-            } else {
-                exchange.error.write(response, exchange.route.id(),
-                        "service '" + exchange.route.service() + "' has no available instances");
+            if (exchange.decision instanceof Decision.Answer answer) {
+                answer.script().writeResponse(response);
+            } else if (exchange.decision instanceof Decision.Refuse refuse) {
+                if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
+                    response.setHeader("Connection", "close");
+                }
+                refuse.error().write(response, refuse.routeId(), refuse.message());
             }
         } catch (IOException e) {
             _log.debug("writing error response failed", e);
         }
-        if (exchange != null) {
-            record(request, exchange, response.getStatus());
-        }
+        record(request, exchange, response.getStatus());
     }
 
     @Override
@@ -579,12 +405,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         // The response timeout bounds silence, like nginx's proxy_read_timeout: no response start, or no bytes for
         // that long, fails the exchange with 504; a long download that keeps flowing is not cut.
         proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
-        proxyRequest.idleTimeout(exchange.route.responseTimeoutMs(), TimeUnit.MILLISECONDS);
-        if (recordMetrics) {
-            exchange.backend = metrics.backend(exchange.endpoint);
-            exchange.backend.picked();
+        proxyRequest.idleTimeout(exchange.route().responseTimeoutMs(), TimeUnit.MILLISECONDS);
+        exchange.backendMetrics = router.backendMetrics(exchange.endpoint());
+        if (exchange.backendMetrics != null) {
+            exchange.backendMetrics.picked();
         }
-        exchange.endpoint.acquire();
+        exchange.endpoint().acquire();
         exchange.acquired = true;
         exchange.upstreamStartNanos = System.nanoTime();
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
@@ -594,8 +420,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
         ProxyExchange exchange = release(clientRequest);
-        if (exchange != null && exchange.backend != null) {
-            exchange.backend.responded(exchange.upstreamNanos);
+        if (exchange != null) {
+            if (exchange.backendMetrics != null) {
+                exchange.backendMetrics.responded(exchange.upstreamNanos);
+            }
             record(clientRequest, exchange, proxyResponse.getStatus());
         }
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
@@ -618,7 +446,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             try {
                 proxyResponse.resetBuffer();
                 proxyResponse.setHeader("Connection", "close");
-                ErrorResponse.BODY_TOO_LARGE.write(proxyResponse, exchange.route.id(), tooLarge.getMessage());
+                ErrorResponse.BODY_TOO_LARGE.write(proxyResponse, exchange.routeId(), tooLarge.getMessage());
                 record(clientRequest, exchange, ErrorResponse.BODY_TOO_LARGE.status());
             } catch (IOException | IllegalStateException e) {
                 _log.debug("writing error response failed", e);
@@ -630,15 +458,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             return;
         }
         boolean timeout = isTimeout(failure);
-        if (exchange.backend != null) {
-            exchange.backend.failed(timeout);
+        if (exchange.backendMetrics != null) {
+            exchange.backendMetrics.failed(timeout);
         }
-        if (exchange.endpoint != null) {
-            backendFailed(exchange.endpoint);
+        Endpoint endpoint = exchange.endpoint();
+        if (endpoint != null) {
+            router.failed(endpoint);
             boolean notSent = neverSent(failure);
             boolean noResponse = serverResponse == null || serverResponse.getStatus() <= 0;
             if (!timeout && (notSent || noResponse)) {
-                Endpoint next = planRetry(clientRequest, proxyResponse, exchange, notSent);
+                Decision.Forward next = planRetry(clientRequest, proxyResponse, exchange, notSent);
                 if (next != null) {
                     retry(clientRequest, proxyResponse, exchange, next);
                     return;
@@ -652,13 +481,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
         ErrorResponse error = timeout ? ErrorResponse.UPSTREAM_TIMEOUT : ErrorResponse.UPSTREAM_UNREACHABLE;
         String message = timeout
-                ? "backend " + exchange.endpoint.host() + ":" + exchange.endpoint.port() + " did not respond within "
-                        + exchange.route.responseTimeoutMs() + " ms"
-                : "backend " + exchange.endpoint.host() + ":" + exchange.endpoint.port() + " failed: " + failure;
+                ? "backend " + exchange.upstreamAddress() + " did not respond within "
+                        + exchange.route().responseTimeoutMs() + " ms"
+                : "backend " + exchange.upstreamAddress() + " failed: " + failure;
         try {
             proxyResponse.resetBuffer();
             proxyResponse.setHeader("Connection", null);
-            error.write(proxyResponse, exchange.route.id(), message);
+            error.write(proxyResponse, exchange.routeId(), message);
             record(clientRequest, exchange, error.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing error response failed", e);
@@ -670,11 +499,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     private void record(HttpServletRequest request, ProxyExchange exchange, int status) {
-        if (!recordMetrics) {
-            return;
-        }
-        RouteMetrics m = exchange.route == null ? metrics.noRoute() : exchange.route.metrics();
-        m.record(request.getMethod(), status, System.nanoTime() - exchange.startNanos);
+        router.record(exchange.route(), request.getMethod(), status, exchange.startNanos);
     }
 
     private static ProxyExchange release(HttpServletRequest clientRequest) {

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.proxy;
 
+import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.schema.CanonicalPath;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -2,89 +2,71 @@ package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.BackendMetrics;
+import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
 
 /**
- * One proxied request's routing decision and timings, carried from {@code rewriteTarget} to the completion hooks
- * (and the access log) as a request attribute. Confined to the request: its hooks run one after another.
+ * One proxied request's routing decision (this attempt's, for a forward) and timings, carried from
+ * {@code rewriteTarget} to the completion hooks and the access log as a request attribute.
+ * Confined to the request: its hooks run one after another.
  */
-public final class ProxyExchange {
-    public static final String ATTRIBUTE = ProxyExchange.class.getName();
+final class ProxyExchange implements AccessLog.Entry {
+    static final String ATTRIBUTE = AccessLog.ENTRY;
 
-    final RouteEntry route;
-    final Endpoint endpoint;
-    final ErrorResponse error;
-    /** The route's Lua filter run for this request, or null. */
-    final ScriptExchange script;
+    final Decision decision;
     final long startNanos;
-    BackendMetrics backend;
+    /** The backend's metrics while a forward is under way, or null (metrics off, or not forwarded). */
+    BackendMetrics backendMetrics;
     long upstreamStartNanos;
     long upstreamNanos = -1;
     boolean acquired;
-    /** The key the balancer picked with; a retry picks with it again. */
-    String hashKey;
-    /** 0 for the first attempt. */
-    int attempt;
-    /** The attempt before this one, or null. */
-    ProxyExchange previous;
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
 
-    private ProxyExchange(RouteEntry route, Endpoint endpoint, ErrorResponse error, ScriptExchange script,
-            long startNanos) {
-        this.route = route;
-        this.endpoint = endpoint;
-        this.error = error;
-        this.script = script;
+    ProxyExchange(Decision decision, long startNanos) {
+        this.decision = decision;
         this.startNanos = startNanos;
     }
 
-    /** Proxied to {@code endpoint} after the route's script ran ({@code script} may be null). */
-    static ProxyExchange to(RouteEntry route, Endpoint endpoint, ScriptExchange script, long startNanos) {
-        return new ProxyExchange(route, endpoint, null, script, startNanos);
+    RouteEntry route() {
+        return decision.route();
     }
 
-    static ProxyExchange failed(RouteEntry route, ErrorResponse error, long startNanos) {
-        return new ProxyExchange(route, null, error, null, startNanos);
+    /** This attempt when the request is forwarded, else null. */
+    Decision.Forward forward() {
+        return decision instanceof Decision.Forward f ? f : null;
     }
 
-    /** Answered by the route's script, or failed in it: no backend. */
-    static ProxyExchange scripted(RouteEntry route, ScriptExchange script, long startNanos) {
-        return new ProxyExchange(route, null, script.failed() ? ErrorResponse.SCRIPT_ERROR : null, script, startNanos);
+    Endpoint endpoint() {
+        return decision instanceof Decision.Forward f ? f.endpoint() : null;
     }
 
-    /** The next attempt of this exchange, to another backend. */
-    ProxyExchange retryTo(Endpoint next) {
-        ProxyExchange r = new ProxyExchange(route, next, null, script, startNanos);
-        r.hashKey = hashKey;
-        r.attempt = attempt + 1;
-        r.previous = this;
+    /** The route's script run for this request, or null. */
+    ScriptExchange script() {
+        return decision instanceof Decision.Forward f ? f.script()
+                : decision instanceof Decision.Answer a ? a.script() : null;
+    }
+
+    /** The next attempt of this request. */
+    ProxyExchange retryTo(Decision.Forward next) {
+        ProxyExchange r = new ProxyExchange(next, startNanos);
         r.body = body;
         return r;
     }
 
-    /** Whether an attempt of this exchange already went to that backend. */
-    boolean tried(Endpoint candidate) {
-        for (ProxyExchange e = this; e != null; e = e.previous) {
-            if (e.endpoint != null && e.endpoint.sameBackend(candidate)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The route id, or null when no route matched. */
+    @Override
     public String routeId() {
-        return route == null ? null : route.id();
+        return decision.routeId();
     }
 
-    /** {@code host:port} of the backend the request went to, or null. */
+    @Override
     public String upstreamAddress() {
+        Endpoint endpoint = endpoint();
         return endpoint == null ? null : endpoint.host() + ":" + endpoint.port();
     }
 
-    /** Nanoseconds from sending upstream to the end of the upstream exchange, or -1 if it never completed. */
+    @Override
     public long upstreamNanos() {
         return upstreamNanos;
     }
@@ -93,7 +75,7 @@ public final class ProxyExchange {
     void release(long now) {
         if (acquired) {
             acquired = false;
-            endpoint.release();
+            endpoint().release();
             upstreamNanos = now - upstreamStartNanos;
         }
     }

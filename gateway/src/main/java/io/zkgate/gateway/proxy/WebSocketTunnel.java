@@ -1,20 +1,18 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.routing.Decision;
+import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
-import io.zkgate.gateway.routing.Snapshot;
-import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -47,26 +45,21 @@ public final class WebSocketTunnel extends ConnectHandler {
             "x-forwarded-host", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding");
     private static final int MAX_HEAD_BYTES = 16 * 1024;
 
-    private final SnapshotRef snapshots;
+    private final RequestRouter router;
     private final String connectorName;
-    private final Consumer<Endpoint> ejector;
-    private final int ejectAfterFailures;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong opened = new AtomicLong();
 
     /**
-     * @param connectorName the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
-     * @param idleTimeoutMs how long a tunnel may stay silent in both directions before it is closed
+     * @param connectorName    the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
+     * @param idleTimeoutMs    how long a tunnel may stay silent in both directions before it is closed
      * @param connectTimeoutMs how long connecting to a backend may take (the gateway's upstream default)
-     * @param ejector          asked to eject a backend after {@code ejectAfterFailures} failures in a row
      */
-    public WebSocketTunnel(Handler next, SnapshotRef snapshots, String connectorName, long idleTimeoutMs,
-            long connectTimeoutMs, Consumer<Endpoint> ejector, int ejectAfterFailures) {
+    public WebSocketTunnel(Handler next, RequestRouter router, String connectorName, long idleTimeoutMs,
+            long connectTimeoutMs) {
         super(next);
-        this.snapshots = snapshots;
+        this.router = router;
         this.connectorName = connectorName;
-        this.ejector = ejector;
-        this.ejectAfterFailures = ejectAfterFailures;
         setIdleTimeout(idleTimeoutMs);
         setConnectTimeout(connectTimeoutMs);
     }
@@ -78,48 +71,27 @@ public final class WebSocketTunnel extends ConnectHandler {
             return getHandler().handle(request, response, callback); // never CONNECT: not an open proxy
         }
         long start = System.nanoTime();
-        Snapshot snapshot = snapshots.current();
-        String path = request.getHttpURI().getPath();
-        RouteEntry route = snapshot.routes().match(Request.getServerName(request), path, request.getMethod());
-        if (route == null) {
-            return getHandler().handle(request, response, callback); // 404 no_route
-        }
-        ScriptExchange script = null;
-        if (route.script() != null) {
-            script = route.script().onRequest(request);
-            if (script.failed()) {
-                writeError(response, callback, ErrorResponse.SCRIPT_ERROR, route, script.failure(), start);
-                return true;
-            }
-            if (script.responded()) {
-                script.writeResponse(response, callback);
-                return true;
-            }
-        }
-        String key = script == null ? null : script.hashKey();
-        if (key == null && route.requestKey() != null) {
-            key = route.requestKey().extract(request, path);
-        }
-        Endpoint endpoint = route.balancer().pick(key);
-        if (endpoint == null) {
-            writeError(response, callback, ErrorResponse.NO_INSTANCES, route,
-                    "service '" + route.service() + "' has no available instances", start);
+        Decision decision = router.route(new CoreRequestView(request));
+        if (decision instanceof Decision.Forward forward) {
+            connect(request, response, callback, new Handshake(forward, handshake(request, forward), start));
             return true;
         }
-        connect(request, response, callback, new Handshake(route, endpoint, key, script,
-                handshake(request, route, endpoint, script), Set.of(endpoint), start));
+        request.setAttribute(AccessLog.ENTRY, new Refused(decision.routeId()));
+        if (decision instanceof Decision.Answer answer) {
+            router.record(answer.route(), "GET", answer.script().respondedStatus(), start);
+            answer.script().writeResponse(response, callback);
+        } else if (decision instanceof Decision.Refuse refuse) {
+            writeError(response, callback, refuse.error(), refuse.route(), refuse.message(), start);
+        }
         return true;
     }
 
     private void connect(Request request, Response response, Callback callback, Handshake exchange) {
         request.setAttribute(EXCHANGE, exchange);
-        handleConnect(request, response, callback, exchange.endpoint.host() + ":" + exchange.endpoint.port());
-    }
-
-    /** Another backend for a handshake whose backend failed before answering, within the route's retries. */
-    private static Endpoint another(Handshake failed) {
-        return failed.tried.size() > failed.route.upstream().retryAttempts() ? null
-                : failed.route.balancer().pickOther(failed.key, failed.tried::contains);
+        request.setAttribute(AccessLog.ENTRY, exchange);
+        exchange.upstreamStartNanos = System.nanoTime();
+        Endpoint endpoint = exchange.forward.endpoint();
+        handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
     }
 
     /** Tunnels open now. */
@@ -137,25 +109,23 @@ public final class WebSocketTunnel extends ConnectHandler {
         if (!"GET".equals(request.getMethod())) {
             return false;
         }
-        return asksForWebSocket(request.getHeaders().get(HttpHeader.UPGRADE));
-    }
-
-    /** Whether an Upgrade header value (null when absent) names the websocket protocol. */
-    static boolean asksForWebSocket(String upgrade) {
-        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+        return RequestRouter.asksForWebSocket(request.getHeaders().get(HttpHeader.UPGRADE));
     }
 
     /**
      * The client's handshake as the backend gets it: path rewritten like any request (or as the route's script set
      * it), the script's header edits applied, forwarding headers added.
      */
-    private static ByteBuffer handshake(Request request, RouteEntry route, Endpoint endpoint, ScriptExchange script) {
+    private static ByteBuffer handshake(Request request, Decision.Forward forward) {
+        Endpoint endpoint = forward.endpoint();
+        ScriptExchange script = forward.script();
         String query = request.getHttpURI().getQuery();
-        String target = script != null && script.upstreamPath() != null
-                ? GatewayProxyServlet.target(endpoint, script.upstreamPath(), query)
-                : GatewayProxyServlet.target(endpoint, route, request.getHttpURI().getPath(), query);
         StringBuilder head = new StringBuilder(512);
-        head.append("GET ").append(target, endpoint.baseUri().length(), target.length()).append(" HTTP/1.1\r\n");
+        head.append("GET ").append(forward.upstreamPath());
+        if (query != null) {
+            head.append('?').append(query);
+        }
+        head.append(" HTTP/1.1\r\n");
         head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host())
                 .append(':').append(endpoint.port()).append("\r\n");
         HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
@@ -198,31 +168,28 @@ public final class WebSocketTunnel extends ConnectHandler {
         upstream.setConnection(downstream);
         downstream.setConnection(upstream);
         exchange.downstream = downstream;
-        upstream.getEndPoint().write(Callback.from(() -> { }, failure -> exchange.fail(this, failure)),
+        upstream.getEndPoint().write(Callback.from(() -> { }, failure -> exchange.fail(failure)),
                 exchange.request);
     }
 
     @Override
     protected void onConnectFailure(Request request, Response response, Callback callback, Throwable failure) {
         Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
-        log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.endpoint, failure);
-        if (exchange != null) {
-            if (exchange.endpoint.health().failed(ejectAfterFailures)) {
-                ejector.accept(exchange.endpoint);
-            }
-            Endpoint next = another(exchange);
-            if (next != null) {
-                Set<Endpoint> tried = new HashSet<>(exchange.tried);
-                tried.add(next);
-                connect(request, response, callback, new Handshake(exchange.route, next, exchange.key, exchange.script,
-                        handshake(request, exchange.route, next, exchange.script), tried, exchange.start));
-                return;
-            }
+        log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.forward.endpoint(), failure);
+        if (exchange == null) {
+            writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, null,
+                    "backend unreachable: " + failure.getMessage(), System.nanoTime());
+            return;
         }
-        writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE,
-                exchange == null ? null : exchange.route, "backend "
-                        + (exchange == null ? "" : exchange.endpoint.host() + ":" + exchange.endpoint.port() + " ")
-                        + "unreachable: " + failure.getMessage(), exchange == null ? System.nanoTime() : exchange.start);
+        router.failed(exchange.forward.endpoint());
+        Decision.Forward next = router.retry(exchange.forward, "GET", true, true);
+        if (next != null) {
+            connect(request, response, callback, new Handshake(next, handshake(request, next), exchange.start));
+            return;
+        }
+        exchange.upstreamNanos = System.nanoTime() - exchange.upstreamStartNanos;
+        writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, exchange.forward.route(), "backend "
+                + exchange.upstreamAddress() + " unreachable: " + failure.getMessage(), exchange.start);
     }
 
     /**
@@ -248,7 +215,7 @@ public final class WebSocketTunnel extends ConnectHandler {
             int read = endPoint.fill(into); // Jetty fills a buffer given in flush mode and leaves it so
             if (read < 0) {
                 if (exchange.state == State.HANDSHAKE) {
-                    exchange.fail(this, new IOException("the backend closed the connection during the handshake"));
+                    exchange.fail(new IOException("the backend closed the connection during the handshake"));
                 }
                 return 0; // the client's connection is not a tunnel yet: it must not be shut here
             }
@@ -258,7 +225,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 if (end >= 0) {
                     exchange.answer(end);
                 } else if (exchange.head.remaining() > MAX_HEAD_BYTES) {
-                    exchange.fail(this, new IOException("the backend's answer to the handshake is over "
+                    exchange.fail(new IOException("the backend's answer to the handshake is over "
                             + MAX_HEAD_BYTES + " bytes without ending its head"));
                 }
             }
@@ -270,30 +237,38 @@ public final class WebSocketTunnel extends ConnectHandler {
     private enum State { HANDSHAKE, UPGRADING, OPEN, DONE }
 
     /** One tunnelled handshake: where it goes and what the backend has answered so far. Guarded by itself. */
-    private static final class Handshake {
-        final RouteEntry route;
-        final Endpoint endpoint;
-        final String key;
-        final ScriptExchange script;
-        final Set<Endpoint> tried;
+    private final class Handshake implements AccessLog.Entry {
+        final Decision.Forward forward;
         final ByteBuffer request;
         /** When the handshake arrived, for the route's request duration. */
         final long start;
+        long upstreamStartNanos;
+        volatile long upstreamNanos = -1;
         State state = State.HANDSHAKE;
         ConnectContext connectContext;
         UpstreamConnection upstream;
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
-        Handshake(RouteEntry route, Endpoint endpoint, String key, ScriptExchange script, ByteBuffer request,
-                Set<Endpoint> tried, long start) {
-            this.start = start;
-            this.route = route;
-            this.endpoint = endpoint;
-            this.key = key;
-            this.script = script;
+        Handshake(Decision.Forward forward, ByteBuffer request, long start) {
+            this.forward = forward;
             this.request = request;
-            this.tried = tried;
+            this.start = start;
+        }
+
+        @Override
+        public String routeId() {
+            return forward.routeId();
+        }
+
+        @Override
+        public String upstreamAddress() {
+            return forward.endpoint().host() + ":" + forward.endpoint().port();
+        }
+
+        @Override
+        public long upstreamNanos() {
+            return upstreamNanos;
         }
 
         void collect(ByteBuffer more) {
@@ -337,12 +312,13 @@ public final class WebSocketTunnel extends ConnectHandler {
                 }
             }
             response.setStatus(status);
-            route.metrics().record("GET", status, System.nanoTime() - start);
-            endpoint.health().succeeded();
+            upstreamNanos = System.nanoTime() - upstreamStartNanos;
+            router.record(forward.route(), "GET", status, start);
+            router.answered(forward.endpoint(), status);
             if (status == HttpStatus.SWITCHING_PROTOCOLS_101) {
                 request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, downstream);
                 state = State.UPGRADING;
-                log.debug("WebSocket {} tunnelled to {}", request.getHttpURI(), endpoint);
+                log.debug("WebSocket {} tunnelled to {}", request.getHttpURI(), forward.endpoint());
                 connectContext.getCallback().succeeded();
                 return;
             }
@@ -379,7 +355,7 @@ public final class WebSocketTunnel extends ConnectHandler {
             }), pending);
         }
 
-        void fail(WebSocketTunnel tunnel, Throwable failure) {
+        void fail(Throwable failure) {
             synchronized (this) {
                 if (state != State.HANDSHAKE) {
                     return;
@@ -387,7 +363,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 state = State.DONE;
             }
             upstream.close();
-            tunnel.onConnectFailure(connectContext.getRequest(), connectContext.getResponse(),
+            onConnectFailure(connectContext.getRequest(), connectContext.getResponse(),
                     connectContext.getCallback(), failure);
         }
     }
@@ -403,7 +379,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 open.incrementAndGet();
                 opened.incrementAndGet();
                 if (exchange != null) {
-                    exchange.endpoint.acquire(); // an open socket is load: least_request and bounded load see it
+                    exchange.forward.endpoint().acquire(); // an open socket is load: least_request and bounded load see it
                     exchange.opened();
                 }
             }
@@ -413,18 +389,29 @@ public final class WebSocketTunnel extends ConnectHandler {
                 super.onClose(cause);
                 open.decrementAndGet();
                 if (exchange != null) {
-                    exchange.endpoint.release();
+                    exchange.forward.endpoint().release();
                 }
             }
         };
     }
 
-    private static void writeError(Response response, Callback callback, ErrorResponse error, RouteEntry route,
+    private void writeError(Response response, Callback callback, ErrorResponse error, RouteEntry route,
             String message, long start) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        if (route != null) {
-            route.metrics().record("GET", error.status(), System.nanoTime() - start);
-        }
+        router.record(route, "GET", error.status(), start);
         error.write(response, callback, route == null ? null : route.id(), message);
+    }
+
+    /** The access log's view of a handshake that was not forwarded. */
+    private record Refused(String routeId) implements AccessLog.Entry {
+        @Override
+        public String upstreamAddress() {
+            return null;
+        }
+
+        @Override
+        public long upstreamNanos() {
+            return -1;
+        }
     }
 }

@@ -5,9 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.zkgate.schema.HashKey;
 import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
-import jakarta.servlet.http.HttpServletRequest;
-import java.util.Enumeration;
-import org.eclipse.jetty.server.Request;
+import java.util.List;
 
 /**
  * A route's {@code lb.hashKey}, compiled once per snapshot into the code that reads it from a request. The key is a
@@ -18,8 +16,8 @@ import org.eclipse.jetty.server.Request;
  * already holds; a cookie or query parameter is found by scanning the raw header or query string in place, and only
  * its value is copied out. The servlet's {@code getCookies()} and {@code getParameter()} are not used: they parse
  * every cookie or parameter into new objects, and {@code getParameter()} would consume a form body that must be
- * proxied. Query parameters are matched and hashed as sent, without percent-decoding. The client IP is the peer
- * address of the connection (X-Forwarded-For is not trusted here).
+ * proxied. Query parameters are matched and hashed as sent, without percent-decoding. The path is the canonical
+ * path. The client IP is the peer address of the connection (X-Forwarded-For is not trusted here).
  *
  * <p>Immutable and thread-safe.
  */
@@ -44,40 +42,17 @@ public final class RequestKey {
 
     /**
      * @param request the client's request
-     * @param path    the request path, as the route table matched it
      * @return the key, or null when the request has none (or an empty one)
      */
-    public String extract(HttpServletRequest request, String path) {
+    public String extract(RequestView request) {
         String value = switch (source) {
-            case HEADER -> request.getHeader(name);
+            case HEADER -> request.header(name);
             case COOKIE -> cookie(request, name);
-            case QUERY -> queryValue(request.getQueryString(), name);
-            case CLIENT_IP -> request.getRemoteAddr();
-            case PATH -> path;
+            case QUERY -> queryValue(request.query(), name);
+            case CLIENT_IP -> request.clientAddress();
+            case PATH -> request.path();
         };
         return value == null || value.isEmpty() ? null : value;
-    }
-
-    /** The same key read from a Jetty core request: a WebSocket handshake, which never reaches the servlet. */
-    public String extract(Request request, String path) {
-        String value = switch (source) {
-            case HEADER -> request.getHeaders().get(name);
-            case COOKIE -> coreCookie(request, name);
-            case QUERY -> queryValue(request.getHttpURI().getQuery(), name);
-            case CLIENT_IP -> Request.getRemoteAddr(request);
-            case PATH -> path;
-        };
-        return value == null || value.isEmpty() ? null : value;
-    }
-
-    private static String coreCookie(Request request, String name) {
-        for (String header : request.getHeaders().getValuesList("Cookie")) {
-            String value = cookieValue(header, name);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
     }
 
     @Override
@@ -85,8 +60,8 @@ public final class RequestKey {
         return name == null ? source.wireName() : source.wireName() + ":" + name;
     }
 
-    private static String cookie(HttpServletRequest request, String name) {
-        String header = request.getHeader("Cookie");
+    private static String cookie(RequestView request, String name) {
+        String header = request.header("Cookie");
         if (header == null) {
             return null;
         }
@@ -95,13 +70,9 @@ public final class RequestKey {
             return value;
         }
         // HTTP/1.1 clients send one Cookie header; HTTP/2 may split it into several. Only then look further.
-        Enumeration<String> all = request.getHeaders("Cookie");
-        if (all == null || !all.hasMoreElements()) {
-            return null;
-        }
-        all.nextElement();
-        while (all.hasMoreElements()) {
-            value = cookieValue(all.nextElement(), name);
+        List<String> all = request.headerValues("Cookie");
+        for (int i = 1; i < all.size(); i++) {
+            value = cookieValue(all.get(i), name);
             if (value != null) {
                 return value;
             }

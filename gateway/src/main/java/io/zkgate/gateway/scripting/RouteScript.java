@@ -2,7 +2,7 @@ package io.zkgate.gateway.scripting;
 
 import static java.util.Objects.requireNonNull;
 
-import jakarta.servlet.http.HttpServletRequest;
+import io.zkgate.gateway.routing.RequestView;
 import jakarta.servlet.http.HttpServletResponse;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
@@ -54,12 +54,7 @@ public final class RouteScript {
      * Runs the script's on_request for {@code request}. The result says what the proxy must do: fail with
      * script_error, answer directly, or proxy with the script's edits.
      */
-    public ScriptExchange onRequest(HttpServletRequest request) {
-        return run(new ScriptExchange(this, request));
-    }
-
-    /** As {@link #onRequest(HttpServletRequest)}, for a WebSocket handshake, which never reaches the servlet. */
-    public ScriptExchange onRequest(org.eclipse.jetty.server.Request request) {
+    public ScriptExchange onRequest(RequestView request) {
         return run(new ScriptExchange(this, request));
     }
 

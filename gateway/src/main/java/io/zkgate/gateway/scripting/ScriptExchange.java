@@ -1,7 +1,7 @@
 package io.zkgate.gateway.scripting;
 
 import io.zkgate.schema.CanonicalPath;
-import jakarta.servlet.http.HttpServletRequest;
+import io.zkgate.gateway.routing.RequestView;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -26,9 +25,8 @@ public final class ScriptExchange {
     private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
     private final RouteScript binding;
-    /** The request the script sees: a proxied request's servlet request, or a WebSocket handshake's core request. */
-    private final HttpServletRequest servletRequest;
-    private final Request coreRequest;
+    /** The request the script sees, whatever front door it came through. */
+    private final RequestView request;
     /** Whether on_request is over: the request-changing functions then refuse. */
     boolean requestDone;
 
@@ -47,37 +45,26 @@ public final class ScriptExchange {
     LuaString query;
     LuaString clientIp;
 
-    ScriptExchange(RouteScript binding, HttpServletRequest request) {
+    ScriptExchange(RouteScript binding, RequestView request) {
         this.binding = binding;
-        this.servletRequest = request;
-        this.coreRequest = null;
-    }
-
-    ScriptExchange(RouteScript binding, Request request) {
-        this.binding = binding;
-        this.servletRequest = null;
-        this.coreRequest = request;
+        this.request = request;
     }
 
     String requestMethod() {
-        return servletRequest != null ? servletRequest.getMethod() : coreRequest.getMethod();
+        return request.method();
     }
 
-    /** The canonical path (the proxy's first handler replaced the path as sent). */
+    /** The canonical path, which the route was matched on. */
     String requestPath() {
-        return servletRequest != null ? servletRequest.getRequestURI() : coreRequest.getHttpURI().getPath();
+        return request.path();
     }
 
     String requestQuery() {
-        return servletRequest != null ? servletRequest.getQueryString() : coreRequest.getHttpURI().getQuery();
+        return request.query();
     }
 
     String clientAddress() {
-        return servletRequest != null ? servletRequest.getRemoteAddr() : Request.getRemoteAddr(coreRequest);
-    }
-
-    private String clientHeader(String name) {
-        return servletRequest != null ? servletRequest.getHeader(name) : coreRequest.getHeaders().get(name);
+        return request.clientAddress();
     }
 
     // ---- for the proxy ------------------------------------------------------------------------------------------
@@ -94,6 +81,11 @@ public final class ScriptExchange {
     /** For the script_error body: names the script and says what went wrong. */
     public String failure() {
         return failure;
+    }
+
+    /** The status the script answered with {@code req.respond}, or 0. */
+    public int respondedStatus() {
+        return respondStatus;
     }
 
     /** Whether on_request answered with {@code req.respond}: no backend is contacted. */
@@ -203,7 +195,7 @@ public final class ScriptExchange {
                 return edits[i + 1];
             }
         }
-        return clientHeader(name);
+        return request.header(name);
     }
 
     /** Records a header edit; {@code name} and {@code value} were checked by the caller. */

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jakarta.servlet.http.HttpServletRequest;
-import java.lang.reflect.Proxy;
+import io.zkgate.gateway.routing.RequestView;
+import io.zkgate.gateway.routing.TestRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,18 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /** The script runtime without HTTP: Lua states per thread, budgets per call, the query parser. */
 class LuaScriptTest {
-    private static final HttpServletRequest REQUEST = request(Map.of("X-N", "1"));
+    private static final RequestView REQUEST = request(Map.of("X-N", "1"));
 
-    private static HttpServletRequest request(Map<String, String> headers) {
-        return (HttpServletRequest) Proxy.newProxyInstance(LuaScriptTest.class.getClassLoader(),
-                new Class<?>[] {HttpServletRequest.class}, (p, m, args) -> switch (m.getName()) {
-                    case "getHeader" -> headers.get((String) args[0]);
-                    case "getMethod" -> "GET";
-                    case "getRequestURI" -> "/t";
-                    case "getRemoteAddr" -> "127.0.0.1";
-                    case "hashCode" -> System.identityHashCode(p);
-                    default -> null;
-                });
+    private static RequestView request(Map<String, String> headers) {
+        TestRequest r = TestRequest.get("/t");
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            r = r.withHeader(h.getKey(), h.getValue());
+        }
+        return r;
     }
 
     private static RouteScript script(String source, int limit) throws ScriptCompileException {

@@ -1,4 +1,4 @@
-package io.zkgate.gateway.proxy;
+package io.zkgate.gateway.routing;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public enum ErrorResponse {
     }
 
     /** The contract's body for any status and code; {@code route} may be null. */
-    static String body(int status, String code, String route, String message) {
+    public static String body(int status, String code, String route, String message) {
         StringBuilder sb = new StringBuilder(96 + message.length());
         sb.append("{\"status\":").append(status).append(",\"error\":\"").append(code).append("\",\"route\":");
         if (route == null) {

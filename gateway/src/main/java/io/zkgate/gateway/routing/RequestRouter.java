@@ -1,0 +1,168 @@
+package io.zkgate.gateway.routing;
+
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.metrics.BackendMetrics;
+import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.scripting.ScriptExchange;
+import io.zkgate.schema.Route;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The one routing decision for every front door (the servlet proxy, WebSocket handshakes, later the event loop):
+ * match the route on the request's canonical path, apply its guards (method of an upgrade, declared body size, Lua
+ * {@code on_request}), read the hash key, pick a backend, and count the request toward the retry budget. Also the
+ * one place that decides a retry (attempts, idempotence, another backend, budget), counts a backend's failures
+ * toward its ejection, and records request metrics, so front doors only move bytes.
+ * No Jetty types and no callbacks: a front door hands in a {@link RequestView} and acts on the {@link Decision}.
+ * Thread-safe: each decision reads the current snapshot once; everything else is per request or lock-free.
+ */
+public final class RequestRouter {
+    /** Methods that may be sent twice (RFC 9110, 9.2.2). */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
+    private final SnapshotRef snapshots;
+    private final GatewayMetrics metrics;
+    private final long defaultMaxBodyBytes;
+    private final Consumer<Endpoint> ejector;
+    private final int ejectAfterFailures;
+
+    /**
+     * @param metrics             where requests, retries and scripts are counted, or null to record nothing
+     * @param defaultMaxBodyBytes the body limit of routes without {@code limits.maxBodyBytes}
+     * @param ejector             asked to eject a backend after {@code ejectAfterFailures} failures in a row
+     */
+    public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
+            Consumer<Endpoint> ejector, int ejectAfterFailures) {
+        this.snapshots = snapshots;
+        this.metrics = metrics;
+        this.defaultMaxBodyBytes = defaultMaxBodyBytes;
+        this.ejector = ejector;
+        this.ejectAfterFailures = ejectAfterFailures;
+    }
+
+    /** Decides what to do with {@code request}. */
+    public Decision route(RequestView request) {
+        String method = request.method();
+        String path = request.path();
+        RouteEntry route = snapshots.current().routes().match(request.host(), path, method);
+        if (route == null) {
+            return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
+        }
+        if (!"GET".equals(method) && asksForWebSocket(request.header("Upgrade"))) {
+            return new Decision.Refuse(route, ErrorResponse.UPGRADE_NOT_SUPPORTED,
+                    "a WebSocket handshake must be a GET (RFC 6455); the backend was not contacted");
+        }
+        long length = request.contentLength();
+        if (length > 0 && length > maxBodyBytes(route)) {
+            return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
+                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes");
+        }
+        ScriptExchange script = null;
+        if (route.script() != null) {
+            long scriptStart = System.nanoTime();
+            script = route.script().onRequest(request);
+            if (metrics != null) {
+                metrics.scriptDuration(route.script().name())
+                        .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
+            }
+            if (script.failed()) {
+                return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure());
+            }
+            if (script.responded()) {
+                return new Decision.Answer(route, script);
+            }
+        }
+        String key = script == null ? null : script.hashKey();
+        if (key == null && route.requestKey() != null) {
+            key = route.requestKey().extract(request);
+        }
+        Endpoint endpoint = route.balancer().pick(key);
+        if (endpoint == null) {
+            return new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
+                    "service '" + route.service() + "' has no available instances");
+        }
+        if (route.upstream().retryAttempts() > 0) {
+            route.upstream().budget().request();
+        }
+        return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null);
+    }
+
+    /**
+     * Decides whether a failed attempt is retried: within the route's attempts, for an idempotent method or a
+     * request that never reached the backend, only when its body (if any) can be sent again, only on a backend not
+     * tried yet, and only while the route's retry budget allows (counted in {@code zkgate_retries_total} and
+     * {@code zkgate_retries_denied_total}). The front door checks first that nothing was sent to the client.
+     *
+     * @param neverSent      the request never reached the backend (connect failure)
+     * @param bodyReplayable the request has no body, or its body was kept whole and can be sent again
+     * @return the next attempt, or null
+     */
+    public Decision.Forward retry(Decision.Forward failed, String method, boolean neverSent, boolean bodyReplayable) {
+        UpstreamPolicy policy = failed.route().upstream();
+        if (failed.attempt() >= policy.retryAttempts() || !bodyReplayable
+                || !(neverSent || IDEMPOTENT.contains(method))) {
+            return null;
+        }
+        Endpoint next = failed.route().balancer().pickOther(failed.hashKey(), failed::tried);
+        if (next == null) {
+            return null;
+        }
+        boolean allowed = policy.budget().tryRetry();
+        if (metrics != null) {
+            metrics.retry(failed.route().id(), allowed);
+        }
+        return allowed ? failed.retryTo(next) : null;
+    }
+
+    /** Counts the backend's answer: a 5xx toward its ejection, anything else ends its failure streak. */
+    public void answered(Endpoint endpoint, int status) {
+        if (status >= 500) {
+            failed(endpoint);
+        } else {
+            endpoint.health().succeeded();
+        }
+    }
+
+    /** Counts a failure to reach or hear from the backend toward its ejection. */
+    public void failed(Endpoint endpoint) {
+        if (endpoint.health().failed(ejectAfterFailures)) {
+            ejector.accept(endpoint);
+        }
+    }
+
+    /** Records a request's outcome in its route's metrics ({@code (none)} without a route). */
+    public void record(RouteEntry route, String method, int status, long startNanos) {
+        if (metrics != null) {
+            (route == null ? metrics.noRoute() : route.metrics()).record(method, status, System.nanoTime() - startNanos);
+        }
+    }
+
+    /** The backend's metrics, or null when metrics are off. */
+    public BackendMetrics backendMetrics(Endpoint endpoint) {
+        return metrics == null ? null : metrics.backend(endpoint);
+    }
+
+    /** The route's request body limit. */
+    public long maxBodyBytes(RouteEntry route) {
+        Route.Limits limits = route.route().limits();
+        return limits == null || limits.maxBodyBytes() == null ? defaultMaxBodyBytes : limits.maxBodyBytes();
+    }
+
+    /** Whether an Upgrade header value (null when absent) names the websocket protocol. */
+    public static boolean asksForWebSocket(String upgrade) {
+        return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+    }
+
+    /** The path sent upstream: the script's set_path, or the canonical path less the prefix when the route strips. */
+    static String upstreamPath(RouteEntry route, String path, ScriptExchange script) {
+        String scripted = script == null ? null : script.upstreamPath();
+        if (scripted != null) {
+            return scripted;
+        }
+        int from = route.stripPrefix() ? route.prefix().length() : 0;
+        return from == 0 ? path : from >= path.length() ? "/" : path.substring(from);
+    }
+}

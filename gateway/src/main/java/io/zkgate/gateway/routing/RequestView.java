@@ -1,0 +1,34 @@
+package io.zkgate.gateway.routing;
+
+import java.util.List;
+
+/**
+ * What the router, a route's hash key and its Lua script read from a client's request, whatever front door it came
+ * through (the servlet proxy, a WebSocket handshake, later the event loop). The path is the request's canonical
+ * path; the query is as sent.
+ * Implementations are confined to their request.
+ */
+public interface RequestView {
+    String method();
+
+    /** The host the request was sent to, without port, or null. */
+    String host();
+
+    /** The canonical path, without query. */
+    String path();
+
+    /** The raw query without '?', or null. */
+    String query();
+
+    /** The peer's address. */
+    String clientAddress();
+
+    /** The first value of header {@code name} (any case), or null. */
+    String header(String name);
+
+    /** Every value of header {@code name}, in order (HTTP/2 may split a Cookie header in several). */
+    List<String> headerValues(String name);
+
+    /** The declared Content-Length, or -1 when there is none. */
+    long contentLength();
+}
