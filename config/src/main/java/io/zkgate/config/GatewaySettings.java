@@ -48,6 +48,9 @@ import java.util.Map;
  * @param backendMetricsRetentionMs   how long a backend gone from its service keeps its metric series
  * @param shutdownDelayMs             on SIGTERM, how long /ready answers 503 while the gateway still serves
  * @param websocketIdleTimeoutMs      a WebSocket tunnel silent this long in both directions is closed
+ * @param engine                      the proxy's data path: {@code loop} (event loops on Jetty's I/O layer) or
+ *                                    {@code servlet} (Jetty's async proxy servlet)
+ * @param eventLoops                  event loops of the {@code loop} engine, one thread each
  */
 public record GatewaySettings(
         String host,
@@ -90,7 +93,9 @@ public record GatewaySettings(
         int reservedThreads,
         int backendMetricsRetentionMs,
         int shutdownDelayMs,
-        int websocketIdleTimeoutMs) {
+        int websocketIdleTimeoutMs,
+        String engine,
+        int eventLoops) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -170,7 +175,13 @@ public record GatewaySettings(
                     "on SIGTERM, answer /ready with 503 but keep serving this long before stopping, so load "
                             + "balancers take the gateway out first"),
             new Option("websocket-idle-timeout-ms", OptionType.integer(1000, 86_400_000), "300000",
-                    "close a WebSocket tunnel when neither side sent anything for this long"));
+                    "close a WebSocket tunnel when neither side sent anything for this long"),
+            new Option("engine", OptionType.oneOf("loop", "servlet"), "servlet",
+                    "the proxy's data path: loop (event loops on Jetty's I/O layer, no thread hand-offs) or servlet "
+                            + "(Jetty's async proxy servlet)"),
+            new Option("event-loops", OptionType.integer(1, 256),
+                    Integer.toString(Runtime.getRuntime().availableProcessors()),
+                    "event loops (threads) of the loop engine; each serves its clients and their upstreams"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -223,7 +234,9 @@ public record GatewaySettings(
                 s.integer("reserved-threads"),
                 s.integer("backend-metrics-retention-ms"),
                 s.integer("shutdown-delay-ms"),
-                s.integer("websocket-idle-timeout-ms")));
+                s.integer("websocket-idle-timeout-ms"),
+                s.string("engine"),
+                s.integer("event-loops")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -39,6 +39,19 @@ public record OptionType(String expected, Function<String, Object> parser) {
         });
     }
 
+    /** One of {@code values}, as written (case-insensitive). */
+    public static OptionType oneOf(String... values) {
+        return new OptionType("one of " + String.join(", ", values), text -> {
+            String t = text.trim().toLowerCase(Locale.ROOT);
+            for (String v : values) {
+                if (v.equals(t)) {
+                    return v;
+                }
+            }
+            return null;
+        });
+    }
+
     public static OptionType string() {
         return new OptionType("text", text -> text);
     }

@@ -9,6 +9,8 @@ import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.health.ActiveHealthChecker;
+import io.zkgate.gateway.loop.LoopConnector;
+import io.zkgate.gateway.loop.LoopEngine;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
@@ -85,6 +87,8 @@ public final class Gateway implements Closeable {
     private DemoBackends demo;
     private AdminHandler admin;
     private ActiveHealthChecker health;
+    /** The event-loop engine, or null when the servlet engine serves the proxy port. */
+    private LoopEngine loopEngine;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -173,7 +177,11 @@ public final class Gateway implements Closeable {
         http.setIdleTimeout(settings.clientIdleTimeoutMs());
         http.setUriCompliance(PATH_SPELLINGS_TO_GATEWAY);
 
-        proxyConnector = new ServerConnector(server, new HttpConnectionFactory(http));
+        AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
+        RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
+                settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
+        proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
+                : new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
@@ -187,8 +195,6 @@ public final class Gateway implements Closeable {
 
         ServletContextHandler proxyContext = new ServletContextHandler("/");
         proxyContext.setVirtualHosts(List.of("@proxy"));
-        RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
-                settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
         GatewayProxyServlet servlet = new GatewayProxyServlet(router,
                 new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
         snapshots.onPublish(servlet::snapshotPublished);
@@ -208,14 +214,17 @@ public final class Gateway implements Closeable {
         WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
                 router, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
                 settings.upstreamConnectTimeoutMs());
-        metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
-        metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
+        LoopEngine loop = loopEngine;
+        metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) () -> loop == null
+                ? tunnel.openTunnels() : loop.openTunnels());
+        metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) () -> loop == null
+                ? tunnel.tunnelsOpened() : loop.tunnelsOpened());
         server.setHandler(new GracefulHandler(new CanonicalPathHandler(tunnel, proxyConnector.getName(),
                 settings.metrics() ? metrics.noRoute() : null)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(settings.shutdownTimeoutMs());
-        if (!settings.accessLog().isEmpty()) {
-            server.setRequestLog(AccessLog.to(settings.accessLog()));
+        if (accessLog != null) {
+            server.setRequestLog(accessLog);
             log.info("access log: {}", settings.accessLog());
         }
         try {
@@ -225,6 +234,18 @@ public final class Gateway implements Closeable {
                     + settings.adminHost() + ":" + settings.adminPort() + " (" + e.getMessage()
                     + "); another process may hold the port: choose others with --port / --admin-port", e);
         }
+    }
+
+    /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */
+    private ServerConnector loopConnector(RequestRouter router, AccessLog accessLog) {
+        LoopEngine engine = new LoopEngine(router, settings.maxRequestHeaderBytes(), settings.upstreamIdleTimeoutMs(),
+                settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
+                settings.upstreamConnectTimeoutMs());
+        loopEngine = engine;
+        LoopConnector connector = new LoopConnector(server, settings.eventLoops(), engine);
+        connector.getSelectorManager().setConnectTimeout(3_600_000); // each connect has its route's own timeout
+        log.info("engine: loop, {} event loops", settings.eventLoops());
+        return connector;
     }
 
     public int port() {

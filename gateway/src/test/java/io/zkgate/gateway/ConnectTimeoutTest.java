@@ -48,7 +48,7 @@ class ConnectTimeoutTest {
 
     @Test
     void anUpstreamClientNoRouteUsesAnyMoreIsStoppedSoEditingConnectMsDoesNotPileUpClients() throws Exception {
-        try (GatewayFixture f = new GatewayFixture()) {
+        try (GatewayFixture f = new GatewayFixture("--engine", "servlet")) { // the servlet's HttpClients
             TestBackend backend = f.closeLater(TestBackend.start("ct"));
             f.writer.register("ct", "1", backend.port(), 1);
             for (int connectMs : new int[] {300, 400, 500, 600, 700}) {

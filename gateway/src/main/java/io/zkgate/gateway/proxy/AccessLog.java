@@ -65,16 +65,23 @@ public final class AccessLog implements RequestLog {
 
     @Override
     public void log(Request request, Response response) {
-        Entry exchange = (Entry) request.getAttribute(ENTRY);
+        log(Request.getRemoteAddr(request), Request.getTimeStamp(request), request.getMethod(),
+                request.getHttpURI().getPathQuery(), request.getConnectionMetaData().getProtocol(),
+                response.getStatus(), Response.getContentBytesWritten(response),
+                request.getHeaders().get(HttpHeader.REFERER), request.getHeaders().get(HttpHeader.USER_AGENT),
+                (Entry) request.getAttribute(ENTRY));
+    }
+
+    /** Writes one line; for front doors that are not Jetty handlers (the event loop). */
+    public void log(String remote, long timestampMs, String method, String pathQuery, String protocol, int status,
+            long bytes, String referer, String userAgent, Entry exchange) {
         StringBuilder sb = new StringBuilder(256);
-        sb.append(Request.getRemoteAddr(request)).append(" - - [")
-                .append(TIME.format(Instant.ofEpochMilli(Request.getTimeStamp(request)))).append("] \"")
-                .append(request.getMethod()).append(' ').append(request.getHttpURI().getPathQuery()).append(' ')
-                .append(request.getConnectionMetaData().getProtocol()).append("\" ")
-                .append(response.getStatus()).append(' ').append(Response.getContentBytesWritten(response)).append(" \"");
-        header(sb, request, HttpHeader.REFERER);
+        sb.append(remote).append(" - - [").append(TIME.format(Instant.ofEpochMilli(timestampMs))).append("] \"")
+                .append(method).append(' ').append(pathQuery).append(' ').append(protocol).append("\" ")
+                .append(status).append(' ').append(bytes).append(" \"");
+        quoted(sb, referer);
         sb.append("\" \"");
-        header(sb, request, HttpHeader.USER_AGENT);
+        quoted(sb, userAgent);
         sb.append("\" ");
         String route = exchange == null ? null : exchange.routeId();
         String upstream = exchange == null ? null : exchange.upstreamAddress();
@@ -92,8 +99,7 @@ public final class AccessLog implements RequestLog {
         }
     }
 
-    private static void header(StringBuilder sb, Request request, HttpHeader name) {
-        String v = request.getHeaders().get(name);
+    private static void quoted(StringBuilder sb, String v) {
         if (v == null) {
             sb.append('-');
         } else {

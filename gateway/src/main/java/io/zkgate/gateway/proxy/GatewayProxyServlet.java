@@ -321,7 +321,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         ScriptExchange script = exchange == null ? null : exchange.script();
-        if (script != null && script.hasOnResponse() && !script.onResponse(proxyResponse, serverResponse.getStatus())) {
+        if (script != null && script.hasOnResponse() && !script.onResponse(new ServletResponseView(proxyResponse), serverResponse.getStatus())) {
             serverResponse.abort(new ScriptFailure(script.failure()));
             return;
         }

@@ -63,7 +63,7 @@ public final class JsonErrorHandler extends ErrorHandler {
         }
     }
 
-    static String body(int status, String reason) {
+    public static String body(int status, String reason) {
         String code = switch (status) {
             case 400 -> "bad_request";
             case 413 -> "body_too_large";

@@ -1,6 +1,6 @@
 package io.zkgate.gateway.scripting;
 
-import jakarta.servlet.http.HttpServletResponse;
+import io.zkgate.gateway.routing.ResponseView;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import org.luaj.vm2.LuaError;
@@ -100,7 +100,7 @@ public final class LuaScript {
     }
 
     /** Runs on_response; false when it failed, with the reason in {@code x}. */
-    boolean onResponse(ScriptExchange x, HttpServletResponse response, int status) {
+    boolean onResponse(ScriptExchange x, ResponseView response, int status) {
         LuaState state = states.get();
         try {
             if (state == null) {

@@ -1,6 +1,6 @@
 package io.zkgate.gateway.scripting;
 
-import jakarta.servlet.http.HttpServletResponse;
+import io.zkgate.gateway.routing.ResponseView;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +45,7 @@ final class LuaState {
     private final TextCache values = new TextCache(false);
 
     private ScriptExchange current;
-    private HttpServletResponse response;
+    private ResponseView response;
     private int status;
 
     private LuaState(Budget budget, Sandbox.Env env, int instructionLimit, LuaValue onRequest, LuaValue onResponse) {
@@ -116,7 +116,7 @@ final class LuaState {
         }
     }
 
-    void onResponse(ScriptExchange x, HttpServletResponse r, int s) {
+    void onResponse(ScriptExchange x, ResponseView r, int s) {
         current = x;
         response = r;
         status = s;
@@ -148,7 +148,7 @@ final class LuaState {
         return current;
     }
 
-    private HttpServletResponse response() {
+    private ResponseView response() {
         exchange();
         if (response == null) {
             throw new LuaError("res is only available in on_response");
@@ -485,7 +485,7 @@ final class LuaState {
 
         @Override
         LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            return text(response().getHeader(string("res.header", "name", name)));
+            return text(response().header(string("res.header", "name", name)));
         }
     }
 
@@ -496,7 +496,7 @@ final class LuaState {
 
         @Override
         LuaValue apply(LuaValue name, LuaValue value, LuaValue c) {
-            HttpServletResponse r = response();
+            ResponseView r = response();
             String n = names.get("res.set_header", "name", name, null);
             r.setHeader(n, values.get("res.set_header", "value", value, n));
             return NONE;
@@ -510,8 +510,8 @@ final class LuaState {
 
         @Override
         LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            HttpServletResponse r = response();
-            r.setHeader(names.get("res.remove_header", "name", name, null), null);
+            ResponseView r = response();
+            r.removeHeader(names.get("res.remove_header", "name", name, null));
             return NONE;
         }
     }

@@ -3,7 +3,7 @@ package io.zkgate.gateway.scripting;
 import static java.util.Objects.requireNonNull;
 
 import io.zkgate.gateway.routing.RequestView;
-import jakarta.servlet.http.HttpServletResponse;
+import io.zkgate.gateway.routing.ResponseView;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 
@@ -72,7 +72,7 @@ public final class RouteScript {
         return script != null && script.hasOnResponse();
     }
 
-    boolean onResponse(ScriptExchange x, HttpServletResponse response, int status) {
+    boolean onResponse(ScriptExchange x, ResponseView response, int status) {
         return script.onResponse(x, response, status);
     }
 

@@ -2,6 +2,7 @@ package io.zkgate.gateway.scripting;
 
 import io.zkgate.schema.CanonicalPath;
 import io.zkgate.gateway.routing.RequestView;
+import io.zkgate.gateway.routing.ResponseView;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -122,6 +123,21 @@ public final class ScriptExchange {
                 : ByteBuffer.wrap(respondBody.m_bytes, respondBody.m_offset, respondBody.m_length), callback);
     }
 
+    /**
+     * The script's answer for a front door that writes raw HTTP: appends its headers as {@code Name: value\r\n}
+     * lines to {@code headers} (the default Content-Type when it gave a body without one) and returns its body.
+     */
+    public byte[] respondedBody(StringBuilder headers) {
+        for (int i = 0; respondHeaders != null && i < respondHeaders.length; i += 2) {
+            headers.append(respondHeaders[i]).append(": ").append(respondHeaders[i + 1]).append("\r\n");
+        }
+        if (needsDefaultType()) {
+            headers.append("Content-Type: ").append(DEFAULT_CONTENT_TYPE).append("\r\n");
+        }
+        return bodyLength() == 0 ? new byte[0]
+                : Arrays.copyOfRange(respondBody.m_bytes, respondBody.m_offset, respondBody.m_offset + bodyLength());
+    }
+
     private int bodyLength() {
         return respondBody == null ? 0 : respondBody.m_length;
     }
@@ -174,7 +190,7 @@ public final class ScriptExchange {
      *
      * @return false when the script failed; {@link #failure()} then says why
      */
-    public boolean onResponse(HttpServletResponse response, int status) {
+    public boolean onResponse(ResponseView response, int status) {
         return binding.onResponse(this, response, status);
     }
 

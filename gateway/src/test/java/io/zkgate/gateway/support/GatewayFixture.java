@@ -9,7 +9,10 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 
-/** A real ZooKeeper (curator-test), a gateway on free ports pointed at it, and an operator's own client. */
+/**
+ * A real ZooKeeper (curator-test), a gateway on free ports pointed at it, and an operator's own client. The system
+ * property {@code zkgate.engine} runs every fixture's gateway on that engine (unless the test chose one).
+ */
 public final class GatewayFixture implements AutoCloseable {
     public final TestingServer zk;
     public final Gateway gateway;
@@ -21,6 +24,10 @@ public final class GatewayFixture implements AutoCloseable {
         zk = new TestingServer();
         List<String> flags = new ArrayList<>(List.of("--zk", zk.getConnectString(), "--port", "0",
                 "--admin-port", "0", "--admin-host", "127.0.0.1", "--zk-session-timeout-ms", "10000"));
+        String engine = System.getProperty("zkgate.engine");
+        if (engine != null && !engine.isEmpty() && !List.of(extraFlags).contains("--engine")) {
+            flags.addAll(List.of("--engine", engine)); // a whole suite run against one engine
+        }
         flags.addAll(List.of(extraFlags));
         gateway = Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
         operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));

@@ -53,7 +53,11 @@ public final class RawHttp {
         }
         int cl = head.indexOf("content-length:");
         if (cl < 0) {
-            return !head.contains("transfer-encoding: chunked") || s.endsWith("0\r\n\r\n");
+            if (head.contains("transfer-encoding: chunked")) {
+                return s.endsWith("\r\n\r\n") && s.lastIndexOf("\r\n0\r\n") > end || s.endsWith("0\r\n\r\n");
+            }
+            int status = Integer.parseInt(head.substring(9, 12));
+            return status == 204 || status == 304 || status < 200; // otherwise the body runs to the close
         }
         int eol = head.indexOf("\r\n", cl);
         int length = Integer.parseInt(head.substring(cl + 15, eol < 0 ? head.length() : eol).trim());

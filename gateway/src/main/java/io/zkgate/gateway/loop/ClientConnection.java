@@ -1,0 +1,309 @@
+package io.zkgate.gateway.loop;
+
+import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
+import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
+import io.zkgate.gateway.proxy.JsonErrorHandler;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client's HTTP/1.1 connection on the event loop: Jetty's {@link HttpParser} reads requests on the selector
+ * thread (a {@link AbstractConnection.NonBlocking} connection is filled there), each becomes an {@link Exchange},
+ * and parsing pauses while the exchange cannot take more (its upstream is connecting, or a body write has not
+ * drained), so a slow side slows the other instead of filling memory. Pipelined requests wait in the input buffer
+ * and are answered in order. Confined to its event loop's thread.
+ */
+final class ClientConnection extends AbstractConnection.NonBlocking implements HttpParser.RequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    private static final int INPUT_BYTES = 16 * 1024;
+
+    final LoopEngine engine;
+    final LoopSelector loop;
+    final Writes out;
+    private final HttpParser parser;
+    private ByteBuffer input = BufferUtil.allocate(INPUT_BYTES);
+    /** Parsing waits for the current exchange (an upstream to connect, a write to drain, a response to finish). */
+    private boolean waiting;
+    /** Inside {@code parser.parseNext}: whatever ends an exchange then only clears {@link #waiting}. */
+    private boolean parsing;
+    private boolean closing;
+    private Exchange exchange;
+    /** Set once the connection became a WebSocket tunnel: no more HTTP on it. */
+    private ByteTunnel tunnel;
+
+    private String method;
+    private String target;
+    private HttpVersion version;
+    private HttpFields.Mutable headers;
+    private long startNanos;
+
+    ClientConnection(LoopEngine engine, EndPoint endPoint, Executor executor) {
+        super(endPoint, executor);
+        this.engine = engine;
+        this.loop = ((LoopEndPoint) endPoint).loop;
+        this.parser = new HttpParser(this, engine.maxHeaderBytes, HttpCompliance.RFC9110);
+        this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> abort(failure)));
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        fillInterested();
+    }
+
+    @Override
+    public void onFillable() {
+        if (tunnel != null) {
+            tunnel.clientToUpstream.pump();
+        } else {
+            process();
+        }
+    }
+
+    /** After a 101: the exchange is over, the bytes left in the input buffer and all that follow go upstream. */
+    ByteTunnel startTunnel(UpstreamConnection upstream, ByteBuffer upstreamInput, io.zkgate.gateway.balancer.Endpoint endpoint) {
+        exchange = null;
+        waiting = true;
+        tunnel = new ByteTunnel(engine, endpoint, this, input, upstream, upstreamInput);
+        return tunnel;
+    }
+
+    /** Reads and parses until the socket is empty or the current exchange asks to wait. */
+    private void process() {
+        while (!waiting && !closing) {
+            if (!input.hasRemaining()) {
+                int filled;
+                try {
+                    filled = getEndPoint().fill(input);
+                } catch (IOException e) {
+                    abort(e);
+                    return;
+                }
+                if (filled < 0) {
+                    parser.atEOF();
+                    parser.parseNext(input);
+                    if (exchange == null) {
+                        close();
+                    }
+                    return;
+                }
+                if (filled == 0) {
+                    fillInterested();
+                    return;
+                }
+            }
+            if (exchange == null && parser.isState(HttpParser.State.END)) {
+                parser.reset();
+            }
+            parsing = true;
+            try {
+                parser.parseNext(input);
+            } finally {
+                parsing = false;
+            }
+            if (parser.isClosed() || parser.isState(HttpParser.State.CLOSE)) {
+                return;
+            }
+        }
+    }
+
+    /** The exchange can take more of the request, or finished: parsing goes on. */
+    void resume() {
+        if (waiting) {
+            waiting = false;
+            if (!parsing) {
+                process();
+            }
+        }
+    }
+
+    private void writeDrained() {
+        if (tunnel != null) {
+            tunnel.upstreamToClient.drained();
+        } else if (closing) {
+            closeNow();
+        } else {
+            Exchange current = exchange;
+            if (current != null) {
+                current.clientWriteDrained();
+            } else {
+                resume();
+            }
+        }
+    }
+
+    /** The current exchange answered and read its whole request. */
+    void exchangeDone(boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive) {
+            closeAfterWrites();
+        } else if (out.pending()) {
+            waiting = true; // the next request is read once this response has drained
+        } else {
+            resume();
+        }
+    }
+
+    /** Closes once the last response has drained. */
+    void closeAfterWrites() {
+        closing = true;
+        if (!out.pending()) {
+            closeNow();
+        }
+    }
+
+    private void closeNow() {
+        getEndPoint().shutdownOutput();
+        close();
+    }
+
+    java.util.concurrent.Executor executor() {
+        return getExecutor();
+    }
+
+    private void abort(Throwable failure) {
+        Exchange current = exchange;
+        exchange = null;
+        if (current != null) {
+            current.clientGone(failure);
+        }
+        close();
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        super.onClose(cause);
+        loop.run(() -> {
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            Exchange current = exchange;
+            exchange = null;
+            if (current != null) {
+                current.clientGone(cause);
+            }
+        });
+    }
+
+    /**
+     * Called on the scheduler's thread: the check moves to the loop. Idle only counts between requests, so a client
+     * waiting for a slow backend is not cut by the client idle timeout (the route's response timeout bounds that).
+     */
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        if (exchange == null) {
+            loop.run(() -> {
+                if (exchange == null) {
+                    close();
+                }
+            });
+        }
+        return false;
+    }
+
+    // ---- HttpParser.RequestHandler: called from parseNext on this thread ----------------------------------------
+
+    @Override
+    public void startRequest(String method, String uri, HttpVersion version) {
+        this.method = method;
+        this.target = uri;
+        this.version = version;
+        this.headers = HttpFields.build(16);
+        this.startNanos = System.nanoTime();
+    }
+
+    @Override
+    public void parsedHeader(HttpField field) {
+        headers.add(field);
+    }
+
+    @Override
+    public boolean headerComplete() {
+        boolean keepAlive = version == HttpVersion.HTTP_1_1
+                ? !headers.contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString())
+                : version == HttpVersion.HTTP_1_0
+                        && headers.contains(HttpHeader.CONNECTION, HttpHeaderValue.KEEP_ALIVE.asString());
+        boolean hasBody = parser.isChunking() || parser.getContentLength() > 0;
+        exchange = new Exchange(this, method, target, version, headers, keepAlive, hasBody, parser.isChunking(),
+                startNanos);
+        if (hasBody) {
+            waiting = true; // the body is parsed once the upstream took the head
+        }
+        exchange.begin();
+        return hasBody;
+    }
+
+    @Override
+    public boolean content(ByteBuffer content) {
+        Exchange current = exchange;
+        if (current != null && !current.requestContent(content)) {
+            waiting = true;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void parsedTrailer(HttpField field) {
+        Exchange current = exchange;
+        if (current != null) {
+            current.requestTrailer(field);
+        }
+    }
+
+    @Override
+    public boolean contentComplete() {
+        return false;
+    }
+
+    @Override
+    public boolean messageComplete() {
+        Exchange current = exchange;
+        if (current != null) {
+            waiting = true;
+            current.requestComplete();
+        }
+        return true;
+    }
+
+    @Override
+    public void earlyEOF() {
+        abort(new IOException("the client closed the connection in the middle of a request"));
+    }
+
+    @Override
+    public void badMessage(HttpException failure) {
+        int status = failure.getCode();
+        Throwable cause = failure.getCause();
+        if (cause != null && !(cause instanceof HttpException)) {
+            log.warn("request handling failed on the event loop (answered 400, connection closed)", cause);
+        }
+        Exchange current = exchange;
+        exchange = null;
+        if (current != null) {
+            current.clientGone(null);
+        }
+        Exchange.writeLocal(this, status, JsonErrorHandler.body(status, failure.getReason()));
+        closeAfterWrites();
+    }
+
+    String clientAddress() {
+        Object remote = getEndPoint().getRemoteSocketAddress();
+        return remote instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(remote);
+    }
+}

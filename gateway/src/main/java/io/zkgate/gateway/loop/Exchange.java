@@ -1,0 +1,806 @@
+package io.zkgate.gateway.loop;
+
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
+import io.zkgate.gateway.metrics.BackendMetrics;
+import io.zkgate.gateway.proxy.AccessLog;
+import io.zkgate.gateway.routing.Decision;
+import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.ResponseView;
+import io.zkgate.gateway.scripting.ScriptExchange;
+import io.zkgate.schema.CanonicalPath;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+
+/**
+ * One request and its response on the event loop: asks the router, answers refusals itself, or sends the request to
+ * a pooled (or newly connected) upstream on the same loop and streams both bodies with back-pressure: a body piece
+ * read from one side is written to the other before the reading side reads again. Request bodies are sent with the
+ * client's framing (Content-Length as is, chunked re-chunked); responses keep a backend's Content-Length, and a
+ * chunked or close-delimited response is chunked to HTTP/1.1 clients and close-delimited to HTTP/1.0 ones.
+ * Confined to its event loop's thread.
+ */
+final class Exchange implements UpstreamConnect, AccessLog.Entry {
+    /** Hop-by-hop headers (RFC 9110, 7.6.1) and headers the gateway sets itself; never copied through. */
+    private static final Set<String> REQUEST_NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
+            "te", "trailer", "transfer-encoding", "upgrade", "host", "x-forwarded-for", "x-forwarded-proto",
+            "x-forwarded-host", "content-length", "expect");
+    private static final Set<String> RESPONSE_NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
+            "te", "trailer", "transfer-encoding", "upgrade", "content-length");
+    private static final ByteBuffer LAST_CHUNK = BufferUtil.toBuffer("0\r\n\r\n").asReadOnlyBuffer();
+    private static final ByteBuffer CRLF = BufferUtil.toBuffer("\r\n").asReadOnlyBuffer();
+    private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
+
+    private final ClientConnection client;
+    private final LoopEngine engine;
+    private final RequestRouter router;
+    private final String method;
+    private final String target;
+    private final HttpVersion version;
+    private final HttpFields requestHeaders;
+    private final boolean keepAlive;
+    private final boolean requestHasBody;
+    private final boolean requestChunked;
+    private final long startNanos;
+
+    private final LoopSelector loop;
+    private String query;
+    private Decision.Forward forward;
+    private UpstreamConnection upstream;
+    private boolean staleRetried;
+    /** A WebSocket handshake: its Upgrade is forwarded, and a 101 turns both connections into a tunnel. */
+    private boolean upgrade;
+    private boolean continueSent;
+    private HttpFields.Mutable requestTrailers;
+    private HttpFields.Mutable responseTrailers;
+    private boolean requestSent;
+    private boolean requestBodyStarted;
+    private boolean requestDone;
+    private long requestBodyBytes;
+    private BackendMetrics backendMetrics;
+    private long upstreamStartNanos;
+    private boolean acquired;
+
+    private int status;
+    private String reason;
+    private HttpVersion responseVersion;
+    private HttpFields.Mutable responseHeaders;
+    private ByteBuffer pendingHead;
+    private boolean responseToClient;
+    private boolean chunkedToClient;
+    private boolean closeClient;
+    private boolean discarding;
+    private Decision.Forward retryAfterDiscard;
+    private boolean responseDone;
+    private boolean finished;
+    /** For the access log: the status and body bytes the client got, the route, and the upstream time. */
+    private int statusSent;
+    private long bytesSent;
+    private String routeId;
+    private long upstreamNanos = -1;
+
+    Exchange(ClientConnection client, String method, String target, HttpVersion version, HttpFields requestHeaders,
+            boolean keepAlive, boolean requestHasBody, boolean requestChunked, long startNanos) {
+        this.client = client;
+        this.engine = client.engine;
+        this.router = engine.router;
+        this.method = method;
+        this.target = target;
+        this.version = version;
+        this.requestHeaders = requestHeaders;
+        this.keepAlive = keepAlive;
+        this.requestHasBody = requestHasBody;
+        this.requestChunked = requestChunked;
+        this.startNanos = startNanos;
+        this.loop = client.loop;
+    }
+
+    @Override
+    public LoopSelector loop() {
+        return loop;
+    }
+
+    // ---- the request ----------------------------------------------------------------------------------------------
+
+    /** Routes the request: answers it here, or starts sending it upstream. */
+    void begin() {
+        if (target.isEmpty() || target.charAt(0) != '/') {
+            refuse(null, ErrorResponse.BAD_PATH, "request target '" + target + "' is not a path");
+            return;
+        }
+        int q = target.indexOf('?');
+        String rawPath = q < 0 ? target : target.substring(0, q);
+        query = q < 0 ? null : target.substring(q + 1);
+        String path;
+        try {
+            path = CanonicalPath.of(rawPath);
+        } catch (CanonicalPath.BadPathException e) {
+            refuse(null, ErrorResponse.BAD_PATH, "path '" + rawPath + "' refused: it holds " + e.getMessage());
+            return;
+        }
+        String host = requestHeaders.get(HttpHeader.HOST);
+        if (host != null) {
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && host.indexOf(']') < colon) {
+                host = host.substring(0, colon);
+            }
+        }
+        upgrade = "GET".equals(method) && RequestRouter.asksForWebSocket(requestHeaders.get(HttpHeader.UPGRADE));
+        Decision decision = router.route(new LoopRequestView(method, host, path, query, client.clientAddress(),
+                requestHeaders));
+        routeId = decision.routeId();
+        if (decision instanceof Decision.Refuse refuse) {
+            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message());
+            router.record(refuse.route(), method, refuse.error().status(), startNanos);
+        } else if (decision instanceof Decision.Answer answer) {
+            answerFromScript(answer);
+        } else {
+            send((Decision.Forward) decision);
+        }
+    }
+
+    private void send(Decision.Forward next) {
+        forward = next;
+        Endpoint endpoint = next.endpoint();
+        UpstreamConnection pooled = loop.pool.take(address(endpoint));
+        if (pooled != null) {
+            attach(pooled);
+            return;
+        }
+        engine.connector().connectUpstream(endpoint.host(), endpoint.port(), connectTimeoutMs(), this);
+    }
+
+    /** The route's {@code timeouts.connectMs}, or the gateway's default. */
+    private long connectTimeoutMs() {
+        long ms = forward.route().upstream().connectTimeoutMs();
+        return ms > 0 ? ms : engine.connectTimeoutMs;
+    }
+
+    private static String address(Endpoint endpoint) {
+        return endpoint.host() + ":" + endpoint.port();
+    }
+
+    @Override
+    public Connection newConnection(EndPoint endPoint, LoopSelector loop) {
+        UpstreamConnection c = new UpstreamConnection(endPoint, client.executor(), loop, address(forward.endpoint()));
+        attach(c);
+        return c;
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+        if (finished) {
+            return;
+        }
+        Endpoint endpoint = forward.endpoint();
+        router.failed(endpoint);
+        BackendMetrics m = router.backendMetrics(endpoint);
+        if (m != null) {
+            m.failed(false);
+        }
+        Decision.Forward next = router.retry(forward, method, true, !requestBodyStarted);
+        if (next != null) {
+            send(next);
+            return;
+        }
+        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(endpoint)
+                + " failed: " + failure);
+        router.record(forward.route(), method, 502, startNanos);
+    }
+
+    private void attach(UpstreamConnection c) {
+        upstream = c;
+        c.attach(this, "HEAD".equals(method), forward.route().responseTimeoutMs());
+        backendMetrics = router.backendMetrics(forward.endpoint());
+        if (backendMetrics != null) {
+            backendMetrics.picked();
+        }
+        forward.endpoint().acquire();
+        acquired = true;
+        upstreamStartNanos = System.nanoTime();
+        if (c.opened()) {
+            sendHead();
+        }
+    }
+
+    /** Writes the request head to the attached upstream connection, once it is open. */
+    void sendHead() {
+        requestSent = upstream.out.write(requestHead());
+        if (requestSent) {
+            requestHeadSent();
+        }
+    }
+
+    /** The client took a response piece: the backend's connection may read on. */
+    void clientWriteDrained() {
+        UpstreamConnection u = upstream;
+        if (u != null) {
+            u.resume();
+        } else if (finished) {
+            client.resume();
+        }
+    }
+
+    /** The backend took the request head (or a body piece): the client may send more. */
+    void upstreamWriteDrained() {
+        if (!requestSent) {
+            requestSent = true;
+            requestHeadSent();
+        } else {
+            client.resume();
+        }
+    }
+
+    /**
+     * The backend has the head: the body may flow. A client that sent {@code Expect: 100-continue} is told to send
+     * it now; the gateway answers the expectation itself (like nginx) and does not forward it.
+     */
+    private void requestHeadSent() {
+        if (requestHasBody && !requestDone) {
+            if (version == HttpVersion.HTTP_1_1 && !continueSent
+                    && "100-continue".equalsIgnoreCase(requestHeaders.get(HttpHeader.EXPECT))) {
+                continueSent = true;
+                if (!client.out.write(CONTINUE.slice())) {
+                    return; // the client resumes once the 100 has drained
+                }
+            }
+            client.resume(); // parse the body now that there is somewhere to send it
+        }
+    }
+
+    /** A piece of the request body, a slice of the client's input buffer. @return false to pause the client */
+    boolean requestContent(ByteBuffer content) {
+        if (finished || upstream == null) {
+            return true; // the exchange was answered already: the rest of the body is dropped
+        }
+        requestBodyStarted = true;
+        requestBodyBytes += content.remaining();
+        if (requestChunked) {
+            long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
+            if (requestBodyBytes > max && !responseToClient) {
+                release(false);
+                refuse(forward.routeId(), ErrorResponse.BODY_TOO_LARGE, "request body is over the route's limit of "
+                        + max + " bytes");
+                router.record(forward.route(), method, 413, startNanos);
+                return true;
+            }
+            ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
+            return upstream.out.write(size, content, CRLF.slice());
+        }
+        return upstream.out.write(content);
+    }
+
+    /** The whole request was read. */
+    void requestComplete() {
+        requestDone = true;
+        if (upstream != null && requestChunked && !finished) {
+            upstream.out.write(lastChunk(requestTrailers));
+        }
+        if (responseDone) {
+            finish();
+        }
+    }
+
+    void requestTrailer(HttpField field) {
+        if (requestTrailers == null) {
+            requestTrailers = HttpFields.build();
+        }
+        requestTrailers.add(field);
+    }
+
+    void responseTrailer(HttpField field) {
+        if (responseTrailers == null) {
+            responseTrailers = HttpFields.build();
+        }
+        responseTrailers.add(field);
+    }
+
+    /** The last chunk, with trailer fields when there are any. */
+    private static ByteBuffer lastChunk(HttpFields trailers) {
+        if (trailers == null || trailers.size() == 0) {
+            return LAST_CHUNK.slice();
+        }
+        StringBuilder sb = new StringBuilder("0\r\n");
+        for (HttpField field : trailers) {
+            sb.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+        }
+        return BufferUtil.toBuffer(sb.append("\r\n").toString());
+    }
+
+    private ByteBuffer requestHead() {
+        Endpoint endpoint = forward.endpoint();
+        StringBuilder head = new StringBuilder(256 + requestHeaders.size() * 32);
+        head.append(method).append(' ').append(forward.upstreamPath());
+        if (query != null) {
+            head.append('?').append(query);
+        }
+        head.append(" HTTP/1.1\r\nHost: ");
+        if (endpoint.host().indexOf(':') >= 0) {
+            head.append('[').append(endpoint.host()).append(']');
+        } else {
+            head.append(endpoint.host());
+        }
+        head.append(':').append(endpoint.port()).append("\r\n");
+        Set<String> named = connectionTokens(requestHeaders);
+        String priorFor = requestHeaders.get(HttpHeader.X_FORWARDED_FOR);
+        String remote = client.clientAddress();
+        String forwardedFor = priorFor == null ? remote : priorFor + ", " + remote;
+        String host = requestHeaders.get(HttpHeader.HOST);
+        ScriptExchange script = forward.script();
+        if (script != null && script.hasHeaderEdits()) {
+            HttpFields.Mutable fields = HttpFields.build(requestHeaders.size() + 4);
+            for (HttpField field : requestHeaders) {
+                if (forwarded(field, named)) {
+                    fields.add(field);
+                }
+            }
+            fields.put(HttpHeader.X_FORWARDED_FOR, forwardedFor);
+            fields.put(HttpHeader.X_FORWARDED_PROTO, "http");
+            if (host != null) {
+                fields.put(HttpHeader.X_FORWARDED_HOST, host);
+            }
+            script.applyHeaderEdits(fields); // after the gateway's own, so a script may override them
+            for (HttpField field : fields) {
+                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            }
+        } else {
+            for (HttpField field : requestHeaders) {
+                if (forwarded(field, named)) {
+                    head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                }
+            }
+            head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\nX-Forwarded-Proto: http\r\n");
+            if (host != null) {
+                head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+            }
+        }
+        if (upgrade) {
+            head.append("Connection: Upgrade\r\nUpgrade: ").append(requestHeaders.get(HttpHeader.UPGRADE))
+                    .append("\r\n");
+        }
+        if (requestChunked) {
+            head.append("Transfer-Encoding: chunked\r\n");
+        } else {
+            long length = requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH);
+            if (length >= 0) {
+                head.append("Content-Length: ").append(length).append("\r\n");
+            }
+        }
+        head.append("\r\n");
+        return ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static boolean forwarded(HttpField field, Set<String> named) {
+        String name = field.getLowerCaseName();
+        return !REQUEST_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name));
+    }
+
+    /** Header names the Connection header lists (they are hop-by-hop too), lower case; null when none. */
+    private static Set<String> connectionTokens(HttpFields headers) {
+        String connection = headers.get(HttpHeader.CONNECTION);
+        if (connection == null) {
+            return null;
+        }
+        java.util.HashSet<String> names = new java.util.HashSet<>();
+        for (String token : connection.split(",")) {
+            names.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return names;
+    }
+
+    // ---- the response ---------------------------------------------------------------------------------------------
+
+    void responseBegin(HttpVersion v, int code, String why) {
+        responseVersion = v;
+        status = code;
+        reason = why;
+        responseHeaders = HttpFields.build(16);
+    }
+
+    void responseHeader(HttpField field) {
+        responseHeaders.add(field);
+    }
+
+    /** Whether the response just parsed is an interim one (1xx but 101), relayed to the client before the final one. */
+    boolean interimResponse() {
+        if (status < 100 || status >= 200 || status == 101) {
+            return false;
+        }
+        if (version == HttpVersion.HTTP_1_1 && status != 100) { // 100 Continue is the gateway's own business
+            StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(status).append(' ')
+                    .append(reason == null ? "" : reason).append("\r\n");
+            for (HttpField field : responseHeaders) {
+                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            }
+            client.out.write(BufferUtil.toBuffer(head.append("\r\n").toString()));
+        }
+        return true;
+    }
+
+    /** @return false to pause the upstream until the client drained */
+    boolean responseHeadersComplete(long contentLength, boolean chunked) {
+        if (status == 101 && upgrade) {
+            openTunnel();
+            return false; // the upstream's parser stops for good: the rest is tunnel bytes
+        }
+        if (status >= 100 && status < 200) {
+            return true; // interim: relayed when complete
+        }
+        router.answered(forward.endpoint(), status);
+        if ((status == 502 || status == 503) && !requestBodyStarted) {
+            Decision.Forward next = router.retry(forward, method, false, true);
+            if (next != null) {
+                discarding = true;
+                retryAfterDiscard = next;
+                return true;
+            }
+        }
+        ScriptExchange script = forward.script();
+        if (script != null && script.hasOnResponse() && !script.onResponse(new HeadersView(responseHeaders), status)) {
+            release(false); // the backend's answer is dropped unsent
+            refuse(forward.routeId(), ErrorResponse.SCRIPT_ERROR, script.failure());
+            router.record(forward.route(), method, 500, startNanos);
+            return true;
+        }
+        boolean noBody = "HEAD".equals(method) || status == 204 || status == 304;
+        StringBuilder head = new StringBuilder(256 + responseHeaders.size() * 32);
+        head.append("HTTP/1.1 ").append(status).append(' ').append(reason == null ? "" : reason).append("\r\n");
+        Set<String> named = connectionTokens(responseHeaders);
+        for (HttpField field : responseHeaders) {
+            String name = field.getLowerCaseName();
+            if (!RESPONSE_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))) {
+                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            }
+        }
+        if (noBody) {
+            String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
+            if (length != null && !(status == 204)) {
+                head.append("Content-Length: ").append(length).append("\r\n");
+            }
+        } else if (!chunked && contentLength >= 0) {
+            head.append("Content-Length: ").append(contentLength).append("\r\n");
+        } else if (version == HttpVersion.HTTP_1_1) {
+            chunkedToClient = true;
+            head.append("Transfer-Encoding: chunked\r\n");
+        } else {
+            closeClient = true;
+        }
+        if (!keepAlive || closeClient) {
+            closeClient = true;
+            head.append("Connection: close\r\n");
+        } else if (version == HttpVersion.HTTP_1_0) {
+            head.append("Connection: keep-alive\r\n");
+        }
+        head.append("\r\n");
+        pendingHead = ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        responseToClient = true;
+        statusSent = status;
+        return true;
+    }
+
+    /** A piece of the response body, a slice of the upstream's input buffer. @return false to pause the upstream */
+    boolean responseContent(ByteBuffer content) {
+        if (discarding) {
+            return true;
+        }
+        bytesSent += content.remaining();
+        ByteBuffer head = takeHead();
+        if (chunkedToClient) {
+            ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
+            return head == null ? client.out.write(size, content, CRLF.slice())
+                    : client.out.write(head, size, content, CRLF.slice());
+        }
+        return head == null ? client.out.write(content) : client.out.write(head, content);
+    }
+
+    /**
+     * The backend accepted the WebSocket handshake: its 101 goes to the client, and both connections become a byte
+     * tunnel on this loop. Bytes either side sent after its head are forwarded first.
+     */
+    private void openTunnel() {
+        router.answered(forward.endpoint(), status);
+        router.record(forward.route(), method, status, startNanos);
+        upstreamNanos = System.nanoTime() - upstreamStartNanos;
+        statusSent = status;
+        StringBuilder head = new StringBuilder(256).append("HTTP/1.1 101 ").append(reason == null ? "" : reason)
+                .append("\r\n");
+        for (HttpField field : responseHeaders) {
+            String name = field.getLowerCaseName();
+            if (!name.equals("content-length") && !name.equals("transfer-encoding") && !name.equals("keep-alive")) {
+                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            }
+        }
+        head.append("\r\n");
+        UpstreamConnection u = upstream;
+        upstream = null;
+        acquired = false; // the tunnel holds the backend as in flight until it closes
+        finished = true;
+        logAccess();
+        ByteTunnel tunnel = client.startTunnel(u, u.input(), forward.endpoint());
+        u.becomeTunnel(tunnel);
+        if (client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)))) {
+            tunnel.upstreamToClient.pump();
+        } else {
+            tunnel.upstreamToClient.hold();
+        }
+        tunnel.clientToUpstream.pump();
+    }
+
+    /** Writes the response head if it is still waiting for body bytes to go out with. */
+    void flushHead() {
+        ByteBuffer head = pendingHead;
+        if (head != null && !discarding) {
+            pendingHead = null;
+            if (!client.out.write(head)) {
+                upstreamPaused();
+            }
+        }
+    }
+
+    private void upstreamPaused() {
+        UpstreamConnection u = upstream;
+        if (u != null) {
+            u.pause();
+        }
+    }
+
+    private ByteBuffer takeHead() {
+        ByteBuffer head = pendingHead;
+        pendingHead = null;
+        return head;
+    }
+
+    /** The backend's response is complete. */
+    void responseComplete() {
+        if (discarding) {
+            Decision.Forward next = retryAfterDiscard;
+            discarding = false;
+            retryAfterDiscard = null;
+            release(true);
+            if (backendMetrics != null) {
+                backendMetrics.responded(System.nanoTime() - upstreamStartNanos);
+            }
+            send(next);
+            return;
+        }
+        ByteBuffer head = takeHead();
+        if (chunkedToClient) {
+            if (head == null) {
+                client.out.write(lastChunk(responseTrailers));
+            } else {
+                client.out.write(head, lastChunk(responseTrailers));
+            }
+        } else if (head != null) {
+            client.out.write(head);
+        }
+        responseDone = true;
+        upstreamNanos = System.nanoTime() - upstreamStartNanos;
+        if (backendMetrics != null) {
+            backendMetrics.responded(upstreamNanos);
+        }
+        router.record(forward.route(), method, status, startNanos);
+        boolean reusable = requestDone && responseVersion == HttpVersion.HTTP_1_1
+                && !responseHeaders.contains(HttpHeader.CONNECTION, "close");
+        release(reusable);
+        if (requestDone) {
+            finish();
+        } else {
+            closeClient = true; // the backend answered before the body was read: the rest cannot be framed away
+            finish();
+        }
+    }
+
+    /** Gives the upstream connection back to the pool, or closes it. */
+    private void release(boolean reusable) {
+        if (acquired) {
+            acquired = false;
+            forward.endpoint().release();
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (u == null) {
+            return;
+        }
+        if (reusable) {
+            u.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
+        } else {
+            u.discard();
+        }
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        logAccess();
+        client.exchangeDone(!closeClient);
+    }
+
+    private void logAccess() {
+        AccessLog log = engine.accessLog;
+        if (log != null) {
+            log.log(client.clientAddress(), System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000,
+                    method, target, version.asString(), statusSent, bytesSent,
+                    requestHeaders.get(HttpHeader.REFERER), requestHeaders.get(HttpHeader.USER_AGENT), this);
+        }
+    }
+
+    @Override
+    public String routeId() {
+        return routeId;
+    }
+
+    @Override
+    public String upstreamAddress() {
+        return forward == null ? null : address(forward.endpoint());
+    }
+
+    @Override
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    /** The upstream connection failed or closed before the exchange ended. */
+    void upstreamFailed(Throwable failure) {
+        if (finished || upstream == null) {
+            return;
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (acquired) {
+            acquired = false;
+            forward.endpoint().release();
+        }
+        boolean nothingBack = !u.responseStarted();
+        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried) {
+            staleRetried = true; // a pooled connection the backend had closed: try a fresh one, same backend
+            requestSent = false;
+            engine.connector().connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
+                    connectTimeoutMs(), this);
+            return;
+        }
+        router.failed(forward.endpoint());
+        if (backendMetrics != null) {
+            backendMetrics.failed(false);
+        }
+        if (!responseToClient || pendingHead != null) {
+            pendingHead = null;
+            Decision.Forward next = nothingBack ? router.retry(forward, method, false, !requestBodyStarted) : null;
+            if (next != null) {
+                responseToClient = false;
+                send(next);
+                return;
+            }
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(forward.endpoint())
+                    + " failed: " + failure.getMessage());
+            router.record(forward.route(), method, 502, startNanos);
+            return;
+        }
+        finished = true;
+        client.close(); // part of the response went out: the client must see it cut
+    }
+
+    /** The backend stayed silent past the route's response timeout. */
+    void upstreamTimedOut() {
+        if (finished) {
+            return;
+        }
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (acquired) {
+            acquired = false;
+            forward.endpoint().release();
+        }
+        router.failed(forward.endpoint());
+        if (backendMetrics != null) {
+            backendMetrics.failed(true);
+        }
+        if (u != null) {
+            u.close();
+        }
+        if (!responseToClient || pendingHead != null) {
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + address(forward.endpoint())
+                    + " did not respond within " + forward.route().responseTimeoutMs() + " ms");
+            router.record(forward.route(), method, 504, startNanos);
+            return;
+        }
+        finished = true;
+        client.close();
+    }
+
+    /** The client went away: the upstream exchange is abandoned and its connection closed. */
+    void clientGone(Throwable cause) {
+        finished = true;
+        UpstreamConnection u = upstream;
+        upstream = null;
+        if (acquired) {
+            acquired = false;
+            forward.endpoint().release();
+        }
+        if (u != null) {
+            u.close();
+        }
+    }
+
+    /** The backend's response headers as on_response edits them. */
+    private record HeadersView(HttpFields.Mutable headers) implements ResponseView {
+        @Override
+        public String header(String name) {
+            return headers.get(name);
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            headers.put(name, value);
+        }
+
+        @Override
+        public void removeHeader(String name) {
+            headers.remove(name);
+        }
+    }
+
+    // ---- answers the gateway gives itself -------------------------------------------------------------------------
+
+    private void refuse(String routeId, ErrorResponse error, String message) {
+        boolean closeAfter = error == ErrorResponse.BODY_TOO_LARGE || requestHasBody && !requestDone;
+        respond(error.status(), "Content-Type: application/json\r\n", error.body(routeId, message)
+                .getBytes(StandardCharsets.UTF_8), closeAfter);
+    }
+
+    private void answerFromScript(Decision.Answer answer) {
+        router.record(answer.route(), method, answer.script().respondedStatus(), startNanos);
+        StringBuilder headers = new StringBuilder();
+        byte[] body = answer.script().respondedBody(headers);
+        respond(answer.script().respondedStatus(), headers.toString(), body, requestHasBody && !requestDone);
+    }
+
+    /** Writes a whole response the gateway made itself; the exchange is then over. */
+    private void respond(int code, String headers, byte[] body, boolean close) {
+        finished = true;
+        statusSent = code;
+        bytesSent = body.length;
+        logAccess();
+        writeLocal(client, code, headers, body, !close && keepAlive, version);
+        if (!close && keepAlive && !requestHasBody) {
+            client.exchangeDone(true);
+        } else {
+            client.exchangeDone(false);
+        }
+    }
+
+    /** A JSON error the parser found, on a connection that then closes. */
+    static void writeLocal(ClientConnection client, int code, String json) {
+        writeLocal(client, code, "Content-Type: application/json\r\n", json.getBytes(StandardCharsets.UTF_8), false,
+                HttpVersion.HTTP_1_1);
+    }
+
+    private static void writeLocal(ClientConnection client, int code, String headers, byte[] body, boolean keepAlive,
+            HttpVersion version) {
+        StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(code).append(' ')
+                .append(org.eclipse.jetty.http.HttpStatus.getMessage(code)).append("\r\n");
+        if (headers != null) {
+            head.append(headers);
+        }
+        head.append("Content-Length: ").append(body.length).append("\r\n");
+        if (!keepAlive) {
+            head.append("Connection: close\r\n");
+        } else if (version == HttpVersion.HTTP_1_0) {
+            head.append("Connection: keep-alive\r\n");
+        }
+        head.append("\r\n");
+        client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(body));
+    }
+}

@@ -1,0 +1,222 @@
+package io.zkgate.gateway.loop;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * A {@link ServerConnector} whose selectors are the event loops: each selector thread serves its client connections
+ * and, through {@link #connectUpstream}, the upstream connections they open, registered on that same selector, so a
+ * request and its upstream exchange never leave the thread that read it.
+ * Thread-safe as Jetty's connector is; {@link #connectUpstream} is called on the event loop it connects for.
+ */
+public final class LoopConnector extends ServerConnector {
+    /** The selector {@link #connectUpstream} wants the new channel on, read by chooseSelector within that call. */
+    private static final ThreadLocal<LoopSelector> TARGET = new ThreadLocal<>();
+
+    public LoopConnector(Server server, int selectors, ConnectionFactory factory) {
+        super(server, null, null, null, 1, selectors, factory);
+    }
+
+    /**
+     * Opens a non-blocking connection to {@code host:port} on {@code pending}'s event loop, giving up after
+     * {@code timeoutMs}; {@code pending} learns of the new connection or of the failure on that loop's thread.
+     */
+    void connectUpstream(String host, int port, long timeoutMs, UpstreamConnect pending) {
+        SocketChannel channel = null;
+        TARGET.set(pending.loop());
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.socket().setTcpNoDelay(true);
+            Connecting connecting = new Connecting(pending, channel, timeoutMs);
+            if (channel.connect(new InetSocketAddress(host, port))) {
+                getSelectorManager().accept(channel, connecting);
+            } else {
+                connecting.timeout = getScheduler().schedule(() -> pending.loop().run(connecting::timedOut),
+                        timeoutMs, TimeUnit.MILLISECONDS);
+                getSelectorManager().connect(channel, connecting);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            pending.failed(e);
+        } finally {
+            TARGET.remove();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
+    }
+
+    /**
+     * One connect under way, with its own timeout (a route's {@code timeouts.connectMs}): exactly one of connected,
+     * failed and timed out wins. Confined to the event loop's thread.
+     */
+    private static final class Connecting {
+        final UpstreamConnect pending;
+        final SocketChannel channel;
+        final long timeoutMs;
+        Scheduler.Task timeout;
+        boolean done;
+
+        Connecting(UpstreamConnect pending, SocketChannel channel, long timeoutMs) {
+            this.pending = pending;
+            this.channel = channel;
+            this.timeoutMs = timeoutMs;
+        }
+
+        Connection connected(EndPoint endPoint, LoopSelector loop) {
+            if (done) { // timed out just before: the late connection is closed at once
+                return new AbstractConnection(endPoint, Runnable::run) {
+                    @Override
+                    public void onOpen() {
+                        super.onOpen();
+                        close();
+                    }
+
+                    @Override
+                    public void onFillable() {
+                    }
+                };
+            }
+            finish();
+            return pending.newConnection(endPoint, loop);
+        }
+
+        void failed(Throwable failure) {
+            if (!done) {
+                finish();
+                pending.failed(failure);
+            }
+        }
+
+        void timedOut() {
+            if (!done) {
+                finish();
+                closeQuietly(channel);
+                pending.failed(new SocketTimeoutException("connect timed out after " + timeoutMs + " ms"));
+            }
+        }
+
+        private void finish() {
+            done = true;
+            if (timeout != null) {
+                timeout.cancel();
+            }
+        }
+    }
+
+    @Override
+    protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+        LoopEndPoint endPoint = new LoopEndPoint(channel, (LoopSelector) selector, key, getScheduler());
+        endPoint.setIdleTimeout(getIdleTimeout());
+        return endPoint;
+    }
+
+    @Override
+    protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
+        return new ServerConnectorManager(executor, scheduler, selectors) {
+            @Override
+            protected ManagedSelector newSelector(int id) {
+                return new LoopSelector(this, id);
+            }
+
+            @Override
+            protected ManagedSelector chooseSelector() {
+                LoopSelector target = TARGET.get();
+                return target != null ? target : super.chooseSelector();
+            }
+
+            @Override
+            public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
+                    throws IOException {
+                if (attachment instanceof Connecting connecting) {
+                    return connecting.connected(endPoint, ((LoopEndPoint) endPoint).loop);
+                }
+                return super.newConnection(channel, endPoint, attachment);
+            }
+
+            @Override
+            protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
+                if (attachment instanceof Connecting connecting) {
+                    connecting.pending.loop().run(() -> connecting.failed(failure));
+                } else {
+                    super.connectionFailed(channel, failure, attachment);
+                }
+            }
+        };
+    }
+
+    /** A socket endpoint that knows its event loop. */
+    static final class LoopEndPoint extends SocketChannelEndPoint {
+        final LoopSelector loop;
+
+        LoopEndPoint(SocketChannel channel, LoopSelector loop, SelectionKey key, Scheduler scheduler) {
+            super(channel, loop, key, scheduler);
+            this.loop = loop;
+        }
+
+        /** Starts its idle time afresh. */
+        @Override
+        public void notIdle() {
+            super.notIdle();
+        }
+
+        /** Whether it has really been idle for its whole idle timeout (checked on the loop, after the scheduler). */
+        boolean idleExpired() {
+            return getIdleFor() >= getIdleTimeout();
+        }
+    }
+
+    /**
+     * One event loop: a Jetty selector, whose thread runs every (non-blocking) callback of the connections on it,
+     * and the idle upstream connections opened on it. Confined to its thread, but for {@link #run}.
+     */
+    static final class LoopSelector extends ManagedSelector {
+        final UpstreamPool pool = new UpstreamPool();
+        /** The thread selecting now; with only non-blocking tasks Jetty keeps it the same thread. */
+        private volatile Thread thread;
+
+        LoopSelector(SelectorManager manager, int id) {
+            super(manager, id);
+        }
+
+        @Override
+        protected int nioSelect(Selector selector, boolean now) throws IOException {
+            thread = Thread.currentThread();
+            return super.nioSelect(selector, now);
+        }
+
+        /** Runs {@code task} on this loop: now when called on it, else at its next turn (timeouts, shutdown). */
+        void run(Runnable task) {
+            if (Thread.currentThread() == thread) {
+                task.run();
+            } else {
+                submit(selector -> task.run());
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.zkgate.gateway.loop;
+
+import io.zkgate.gateway.proxy.AccessLog;
+import io.zkgate.gateway.routing.RequestRouter;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.AbstractConnectionFactory;
+import org.eclipse.jetty.server.Connector;
+
+/**
+ * The event-loop data path's settings and the factory of its client connections: HTTP/1.1 parsed and generated
+ * on the selector thread that read it, routed by the shared {@link RequestRouter}, and proxied over upstream
+ * connections opened on that same selector. Immutable after start.
+ *
+ * @param router              the one routing decision
+ * @param maxHeaderBytes      request line and headers over this get 431
+ * @param upstreamIdleMs      a pooled upstream connection idle this long is closed
+ * @param maxIdlePerBackend   idle upstream connections kept per backend and event loop
+ */
+public final class LoopEngine extends AbstractConnectionFactory {
+    final RequestRouter router;
+    final int maxHeaderBytes;
+    final long upstreamIdleMs;
+    final int maxIdlePerBackend;
+    final AccessLog accessLog;
+    final long websocketIdleMs;
+    final long connectTimeoutMs;
+    private final AtomicInteger tunnelsOpen = new AtomicInteger();
+    private final AtomicLong tunnelsOpened = new AtomicLong();
+    private LoopConnector connector;
+
+    /** @param accessLog where each request is logged, or null */
+    public LoopEngine(RequestRouter router, int maxHeaderBytes, long upstreamIdleMs, int maxIdlePerBackend,
+            AccessLog accessLog, long websocketIdleMs, long connectTimeoutMs) {
+        super("http/1.1");
+        this.connectTimeoutMs = connectTimeoutMs;
+        this.websocketIdleMs = websocketIdleMs;
+        this.router = router;
+        this.accessLog = accessLog;
+        this.maxHeaderBytes = maxHeaderBytes;
+        this.upstreamIdleMs = upstreamIdleMs;
+        this.maxIdlePerBackend = maxIdlePerBackend;
+    }
+
+    @Override
+    public Connection newConnection(Connector c, EndPoint endPoint) {
+        connector = (LoopConnector) c;
+        return configure(new ClientConnection(this, endPoint, c.getExecutor()), c, endPoint);
+    }
+
+    void tunnelOpened() {
+        tunnelsOpen.incrementAndGet();
+        tunnelsOpened.incrementAndGet();
+    }
+
+    void tunnelClosed() {
+        tunnelsOpen.decrementAndGet();
+    }
+
+    /** WebSocket tunnels open now. */
+    public int openTunnels() {
+        return tunnelsOpen.get();
+    }
+
+    /** WebSocket tunnels opened since start. */
+    public long tunnelsOpened() {
+        return tunnelsOpened.get();
+    }
+
+    LoopConnector connector() {
+        return connector;
+    }
+}

@@ -1,0 +1,311 @@
+package io.zkgate.gateway.loop;
+
+import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
+import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+
+/**
+ * A keep-alive connection to one backend, on the event loop of the client connection that opened it: Jetty's
+ * {@link HttpParser} reads the backend's responses on the selector thread and hands them to the current
+ * {@link Exchange}. Between exchanges it waits in its loop's {@link UpstreamPool} with read interest left on, so a
+ * backend that closes it is noticed at once and it leaves the pool. Confined to its event loop's thread.
+ */
+final class UpstreamConnection extends AbstractConnection.NonBlocking implements HttpParser.ResponseHandler {
+    private static final int INPUT_BYTES = 16 * 1024;
+
+    final Writes out;
+    private final LoopSelector loop;
+    private final String address;
+    private final HttpParser parser;
+    private ByteBuffer input = BufferUtil.allocate(INPUT_BYTES);
+    private Exchange exchange;
+    private ByteTunnel tunnel;
+    private boolean waiting;
+    /** Whether this connection served an exchange before the current one (a stale pooled one may be retried). */
+    private boolean reused;
+    private boolean responseStarted;
+    private boolean headRequest;
+    /** The parser delivered a whole response; the exchange hears of it once parseNext has returned. */
+    private boolean completed;
+    private boolean opened;
+
+    UpstreamConnection(EndPoint endPoint, Executor executor, LoopSelector loop, String address) {
+        super(endPoint, executor);
+        this.loop = loop;
+        this.address = address;
+        this.parser = new HttpParser(this, 64 * 1024, HttpCompliance.RFC9110);
+        this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> fail(failure)));
+    }
+
+    String address() {
+        return address;
+    }
+
+    boolean reused() {
+        return reused;
+    }
+
+    /** Whether the backend's answer to the current exchange has begun. */
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    /** Takes {@code next} as its exchange; a HEAD request's response has no body whatever its headers say. */
+    void attach(Exchange next, boolean headRequest, long responseTimeoutMs) {
+        ((LoopEndPoint) getEndPoint()).notIdle(); // its idle time in the pool does not count against the response
+        exchange = next;
+        responseStarted = false;
+        parser.reset();
+        this.headRequest = headRequest;
+        parser.setHeadResponse(headRequest);
+        getEndPoint().setIdleTimeout(responseTimeoutMs);
+    }
+
+    /** The exchange is over and the connection can serve another: back to the loop's pool. */
+    void release(long idleTimeoutMs, int maxIdle) {
+        exchange = null;
+        reused = true;
+        waiting = false;
+        getEndPoint().setIdleTimeout(idleTimeoutMs);
+        loop.pool.offer(this, maxIdle);
+    }
+
+    /** Closes a connection its exchange gave up; nobody is told. */
+    void discard() {
+        exchange = null;
+        loop.pool.remove(this);
+        close();
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        opened = true;
+        fillInterested();
+        Exchange current = exchange;
+        if (current != null) {
+            current.sendHead();
+        }
+    }
+
+    boolean opened() {
+        return opened;
+    }
+
+    @Override
+    public void onFillable() {
+        if (tunnel != null) {
+            tunnel.upstreamToClient.pump();
+        } else {
+            process();
+        }
+    }
+
+    /** The bytes after the 101's head, for the tunnel to send on first. */
+    ByteBuffer input() {
+        return input;
+    }
+
+    /** After a 101: no more HTTP on this connection, and it never goes back to the pool. */
+    void becomeTunnel(ByteTunnel t) {
+        exchange = null;
+        waiting = true;
+        tunnel = t;
+    }
+
+    /** Stops parsing until {@link #resume}: what was read cannot be written yet. */
+    void pause() {
+        waiting = true;
+    }
+
+    /** The exchange took the last piece it was given: parsing goes on. */
+    void resume() {
+        if (waiting) {
+            waiting = false;
+            process();
+        }
+    }
+
+    private void process() {
+        while (!waiting) {
+            if (!input.hasRemaining()) {
+                int filled;
+                try {
+                    filled = getEndPoint().fill(input);
+                } catch (IOException e) {
+                    fail(e);
+                    return;
+                }
+                if (filled < 0) {
+                    parser.atEOF();
+                    if (exchange != null) {
+                        parser.parseNext(input); // a body that runs to the close ends here
+                        if (completed) {
+                            completed = false;
+                            exchange.responseComplete();
+                        }
+                    }
+                    fail(new IOException("the backend closed the connection"));
+                    return;
+                }
+                if (filled == 0) {
+                    fillInterested();
+                    return;
+                }
+            }
+            if (exchange == null) {
+                fail(new IOException("the backend sent bytes while no request was outstanding"));
+                return;
+            }
+            parser.parseNext(input);
+            if (exchange != null && !completed) {
+                exchange.flushHead(); // headers that came without body bytes go out now (event streams, slow bodies)
+            }
+            if (completed) {
+                completed = false;
+                Exchange current = exchange;
+                if (current != null && current.interimResponse()) { // 100 Continue, 103: relayed, the answer follows
+                    parser.reset();
+                    parser.setHeadResponse(headRequest);
+                } else if (current != null) {
+                    current.responseComplete(); // releases or re-attaches this connection
+                }
+                continue;
+            }
+            if (parser.isClose() || parser.isClosed()) {
+                return;
+            }
+        }
+    }
+
+    private void writeDrained() {
+        if (tunnel != null) {
+            tunnel.clientToUpstream.drained();
+            return;
+        }
+        Exchange current = exchange;
+        if (current != null) {
+            current.upstreamWriteDrained();
+        }
+    }
+
+    /** Closes the connection; the exchange, if any, learns why. */
+    void fail(Throwable failure) {
+        Exchange current = exchange;
+        exchange = null;
+        loop.pool.remove(this);
+        close();
+        if (current != null) {
+            current.upstreamFailed(failure);
+        }
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        super.onClose(cause);
+        loop.run(() -> {
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            loop.pool.remove(this);
+            Exchange current = exchange;
+            exchange = null;
+            if (current != null) {
+                current.upstreamFailed(cause == null ? new IOException("the backend connection closed") : cause);
+            }
+        });
+    }
+
+    /**
+     * Called on the scheduler's thread: the check moves to the loop. Silence past the route's response timeout
+     * while an exchange waits is a 504; idle in the pool the connection just ends.
+     */
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        if (tunnel != null) {
+            loop.run(tunnel::close); // silent both ways for the WebSocket idle timeout
+            return false;
+        }
+        Exchange expired = exchange;
+        loop.run(() -> {
+            if (exchange != expired) {
+                return; // another exchange took it meanwhile
+            }
+            exchange = null;
+            loop.pool.remove(this);
+            close();
+            if (expired != null) {
+                expired.upstreamTimedOut();
+            }
+        });
+        return false;
+    }
+
+    // ---- HttpParser.ResponseHandler -----------------------------------------------------------------------------
+
+    @Override
+    public void startResponse(HttpVersion version, int status, String reason) {
+        responseStarted = true;
+        exchange.responseBegin(version, status, reason);
+    }
+
+    @Override
+    public void parsedHeader(HttpField field) {
+        exchange.responseHeader(field);
+    }
+
+    @Override
+    public boolean headerComplete() {
+        return pauseUnless(exchange.responseHeadersComplete(parser.getContentLength(), parser.isChunking()));
+    }
+
+    @Override
+    public boolean content(ByteBuffer content) {
+        return pauseUnless(exchange.responseContent(content));
+    }
+
+    @Override
+    public void parsedTrailer(HttpField field) {
+        exchange.responseTrailer(field);
+    }
+
+    @Override
+    public boolean contentComplete() {
+        return false;
+    }
+
+    @Override
+    public boolean messageComplete() {
+        completed = true;
+        return true;
+    }
+
+    @Override
+    public void earlyEOF() {
+        // process() reports the close to the exchange
+    }
+
+    @Override
+    public void badMessage(HttpException failure) {
+        fail(new IOException("the backend's response is malformed: " + failure.getReason()));
+    }
+
+    private boolean pauseUnless(boolean carryOn) {
+        if (!carryOn) {
+            waiting = true;
+            return true;
+        }
+        return false;
+    }
+}
