@@ -289,7 +289,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     @Override
     public void badMessage(HttpException failure) {
         int status = failure.getCode();
-        Throwable cause = failure.getCause();
+        Throwable cause = ((Throwable) failure).getCause();
         if (cause != null && !(cause instanceof HttpException)) {
             log.warn("request handling failed on the event loop (answered 400, connection closed)", cause);
         }
