@@ -16,6 +16,7 @@ import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import io.zkgate.gateway.zk.ZkRoots;
 import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
@@ -111,6 +112,7 @@ public final class Gateway implements Closeable {
             zkStatus.stateChanged(state.name(), state.isConnected());
             metrics.zooKeeperState(state.name(), state.isConnected());
         });
+        new ZkRoots(layout).install(curator);
         curator.start();
         log.info("connecting to ZooKeeper at {}", connect);
 
