@@ -16,11 +16,13 @@ import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import io.zkgate.gateway.zk.ZkConnectionLog;
 import io.zkgate.gateway.zk.ZkRoots;
 import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,6 +73,9 @@ public final class Gateway implements Closeable {
     private DemoBackends demo;
     private AdminHandler admin;
     private ActiveHealthChecker health;
+    private ZkConnectionLog connectionLog;
+    /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
+    private volatile boolean started;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -105,16 +110,15 @@ public final class Gateway implements Closeable {
             builder.authorization(ZkAuth.SCHEME, ZkAuth.parse(settings.zkAuth()).authBytes());
         }
         curator = builder.build();
-        String target = connect;
         zkStatus = new ZooKeeperStatus(connect);
         curator.getConnectionStateListenable().addListener((client, state) -> {
-            log.info("ZooKeeper {} at {}", state, target);
             zkStatus.stateChanged(state.name(), state.isConnected());
             metrics.zooKeeperState(state.name(), state.isConnected());
         });
+        connectionLog = new ZkConnectionLog(connect, settings.zkConnectionTimeoutMs());
+        connectionLog.install(curator);
         new ZkRoots(layout).install(curator);
         curator.start();
-        log.info("connecting to ZooKeeper at {}", connect);
 
         control = new SnapshotBuilder(layout, snapshots,
                 new RouteDefaults(settings.upstreamResponseTimeoutMs(), settings.upstreamRetries(),
@@ -146,6 +150,7 @@ public final class Gateway implements Closeable {
                     () -> (Gauge<Long>) registered::reRegistrations);
             log.info("demo ready: curl http://127.0.0.1:{}/demo/", port());
         }
+        started = true;
     }
 
     private void startJetty() throws Exception {
@@ -202,12 +207,26 @@ public final class Gateway implements Closeable {
             server.setRequestLog(AccessLog.to(settings.accessLog()));
             log.info("access log: {}", settings.accessLog());
         }
+        listen(proxyConnector, "proxy", "--port");
         try {
-            server.start();
+            listen(adminConnector, "admin server", "--admin-port");
+        } catch (StartupException e) {
+            proxyConnector.close();
+            throw e;
+        }
+        server.start();
+    }
+
+    /** Binds one connector before the server starts, so a busy port is named with the flag that sets it. */
+    private static void listen(ServerConnector connector, String what, String flag) throws StartupException {
+        String address = (connector.getHost() == null ? "0.0.0.0" : connector.getHost()) + ":" + connector.getPort();
+        try {
+            connector.open();
         } catch (IOException e) {
-            throw new IOException("cannot listen on proxy " + settings.host() + ":" + settings.port() + " or admin "
-                    + settings.adminHost() + ":" + settings.adminPort() + " (" + e.getMessage()
-                    + "); another process may hold the port: choose others with --port / --admin-port", e);
+            boolean busy = e instanceof BindException || e.getCause() instanceof BindException;
+            throw new StartupException("cannot listen on " + address + " for the " + what + ": "
+                    + (busy ? "the port is in use by another process" : String.valueOf(e.getMessage()))
+                    + "; choose another with " + flag);
         }
     }
 
@@ -249,7 +268,9 @@ public final class Gateway implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (settings.shutdownDelayMs() > 0 && admin != null) {
+        // A gateway that failed to start stops without lines of its own: the caller reports the one failure.
+        boolean loud = started;
+        if (loud && settings.shutdownDelayMs() > 0 && admin != null) {
             admin.draining();
             log.info("zkgate draining: /ready answers 503, serving for {} ms before stopping", settings.shutdownDelayMs());
             try {
@@ -258,7 +279,9 @@ public final class Gateway implements Closeable {
                 Thread.currentThread().interrupt();
             }
         }
-        log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
+        if (loud) {
+            log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
+        }
         if (server != null) {
             try {
                 server.stop();
@@ -275,11 +298,20 @@ public final class Gateway implements Closeable {
         if (control != null) {
             control.close();
         }
-        leaveZooKeeper();
-        if (embedded != null) {
-            embedded.close();
+        leaveZooKeeper(loud);
+        if (connectionLog != null) {
+            connectionLog.close();
         }
-        log.info("zkgate stopped");
+        if (embedded != null) {
+            if (loud) {
+                embedded.close();
+            } else {
+                embedded.stop();
+            }
+        }
+        if (loud) {
+            log.info("zkgate stopped");
+        }
     }
 
     /**
@@ -287,7 +319,7 @@ public final class Gateway implements Closeable {
      * ZooKeeper unreachable, Curator would retry the delete for a minute, holding up a shutdown that has nothing to
      * lose (the node is ephemeral and goes with the session).
      */
-    private void leaveZooKeeper() {
+    private void leaveZooKeeper(boolean loud) {
         Thread leave = new Thread(() -> {
             if (fleet != null) {
                 fleet.close();
@@ -303,7 +335,7 @@ public final class Gateway implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (leave.isAlive()) {
+        if (leave.isAlive() && loud) {
             log.warn("ZooKeeper unreachable: not waiting for the session to close (its ephemeral nodes go when it "
                     + "expires)");
         }
