@@ -100,6 +100,30 @@ class GatewayStartupIT {
         }
     }
 
+    @Test
+    void inAnEnvironmentThatAlsoConfiguresAnAgentTheGatewayReadsOnlyItsOwnVariables() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        Map<String, String> env = Map.of("ZKGATE_PORT", Integer.toString(port), "ZKGATE_ADMIN_PORT",
+                Integer.toString(admin), "ZKGATE_EMBEDDED_ZK_PORT", Integer.toString(freePort()), "ZKGATE_DATA_DIR",
+                dir.resolve("data").toString(), "ZKGATE_DEMO", "true", "ZKGATE_AGENT_PORT", "1",
+                "ZKGATE_AGENT_SERVICE", "orders", "ZKGATE_AGENT_ZK", "127.0.0.1:1");
+        try (JarProcess gw = JarProcess.start(JAR, dir.resolve("env.log"), env)) {
+            await().atMost(READY).ignoreExceptions().until(() -> Http.get(admin, "/ready").statusCode() == 200
+                    && Http.get(port, "/demo/").statusCode() == 200);
+            assertEquals(0, gw.stop(), gw.output());
+        }
+    }
+
+    @Test
+    void anAgentVariableGivenToTheGatewayIsAUsageErrorNamingTheAgent() throws Exception {
+        JarProcess gw = JarProcess.start(JAR, dir.resolve("agent-key.log"), Map.of("ZKGATE_SERVICE", "orders"));
+
+        assertEquals(2, gw.exitCode(), gw.output());
+        assertTrue(gw.output().contains("ZKGATE_SERVICE: unknown setting of the gateway: it is the registry agent's "
+                + "(--service, env ZKGATE_AGENT_SERVICE)"), gw.output());
+    }
+
     private JarProcess start(String name, String... args) throws Exception {
         return JarProcess.start(JAR, dir.resolve(name + ".log"), Map.of(), args);
     }

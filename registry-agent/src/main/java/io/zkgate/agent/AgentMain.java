@@ -35,7 +35,7 @@ public final class AgentMain {
     static int launch(String[] args, PrintStream out, PrintStream err) {
         AgentSettings settings;
         try {
-            settings = AgentSettings.load(args, System.getenv());
+            settings = AgentSettings.load(args, System.getenv(), w -> err.println("zkgate-agent: warning: " + w));
         } catch (SettingsException e) {
             err.println("zkgate-agent: " + e.getMessage());
             if (e.exitCode() == SettingsException.USAGE) {

@@ -23,12 +23,13 @@ public final class JarProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code java -Xmx128m -jar jar args...} with {@code env} added to this process's environment. */
+    /** Starts {@code java -Xmx128m -jar jar args...} with {@code env} as its only {@code ZKGATE_*} variables. */
     public static JarProcess start(Path jar, Path log, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-jar", jar.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("ZKGATE_"));
         pb.environment().putAll(env);
         return new JarProcess(pb.start(), log);
     }

@@ -56,6 +56,16 @@ class AclTest extends ZkTestSupport {
     }
 
     @Test
+    void theCliTakesTheOperatorIdentityAsZkAuthLikeTheGatewayAndTheAgent() {
+        write(dir, "orders.yaml", route("orders", "/api/orders", "orders") + "script: auth\nstripPrefix: true\n");
+
+        CtlRun apply = ctl("--zk-auth", OPS, "routes", "apply", dir.toString());
+
+        assertEquals(0, apply.code(), apply.toString());
+        assertTrue(apply.out().contains("~ changed orders"), apply.out());
+    }
+
+    @Test
     void anUnauthenticatedClientCannotCreateChangeOrDeleteARoute() {
         assertThrows(KeeperException.NoAuthException.class,
                 () -> observer.create().forPath(LAYOUT.routePath("evil"), EVIL));
