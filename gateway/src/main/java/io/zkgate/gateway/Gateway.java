@@ -3,6 +3,7 @@ package io.zkgate.gateway;
 import com.codahale.metrics.Gauge;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
+import io.zkgate.gateway.admin.InstanceMetadata;
 import io.zkgate.gateway.control.OutlierSettings;
 import io.zkgate.gateway.control.RouteDefaults;
 import io.zkgate.gateway.control.SnapshotBuilder;
@@ -74,6 +75,7 @@ public final class Gateway implements Closeable {
     private AdminHandler admin;
     private ActiveHealthChecker health;
     private ZkConnectionLog connectionLog;
+    private InstanceMetadata instanceMetadata;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
     private volatile boolean started;
 
@@ -134,11 +136,15 @@ public final class Gateway implements Closeable {
         String gatewayId = settings.gatewayId().isEmpty()
                 ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
         fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
+        fleet.refusals(() -> Fleet.refused(control.routeStates()));
         snapshots.onPublish(fleet::applied);
         health = new ActiveHealthChecker(control::healthChanged);
         snapshots.onPublish(health::onSnapshot);
         fleet.start(curator);
         admin.ready(control, fleet);
+        instanceMetadata = new InstanceMetadata(layout);
+        instanceMetadata.start(curator);
+        admin.instanceMetadata(instanceMetadata);
         control.start(curator);
         log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
                 settings.adminHost(), adminPort());
@@ -297,6 +303,9 @@ public final class Gateway implements Closeable {
         }
         if (control != null) {
             control.close();
+        }
+        if (instanceMetadata != null) {
+            instanceMetadata.close();
         }
         leaveZooKeeper(loud);
         if (connectionLog != null) {
