@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** What an operator sees when the gateway jar cannot start or cannot reach ZooKeeper: one clear line each. */
 class GatewayStartupIT {
     private static final Path JAR = Path.of("target", "zkgate-gateway.jar");
+    private static final Path CTL_JAR = Path.of("..", "zk-schema", "target", "zkgate-ctl.jar");
     private static final Duration READY = Duration.ofSeconds(60);
 
     @TempDir
@@ -97,6 +98,27 @@ class GatewayStartupIT {
                         gw.output());
                 assertEquals(0, gw.stop(), gw.output());
             }
+        }
+    }
+
+    @Test
+    void afterTheQuickStartTheDocumentedScriptInstallWorksWithoutInit() throws Exception {
+        int zk = freePort();
+        int admin = freePort();
+        try (JarProcess gw = start("quick-start", "--demo", "--host", "127.0.0.1", "--port", Integer.toString(freePort()),
+                "--admin-port", Integer.toString(admin), "--embedded-zk-port", Integer.toString(zk),
+                "--data-dir", dir.resolve("data").toString())) {
+            await().atMost(READY).ignoreExceptions().until(() -> Http.get(admin, "/ready").statusCode() == 200);
+            String connect = "127.0.0.1:" + zk;
+
+            JarProcess put = JarProcess.start(CTL_JAR, dir.resolve("put.log"), Map.of(), "--zk", connect,
+                    "scripts", "put", "api-key", Path.of("..", "config", "examples", "scripts", "api-key.lua").toString());
+            assertEquals(0, put.exitCode(), put.output());
+            JarProcess list = JarProcess.start(CTL_JAR, dir.resolve("list.log"), Map.of(), "--zk", connect,
+                    "scripts", "list");
+            assertEquals(0, list.exitCode(), list.output());
+            assertTrue(list.output().matches("(?s).*\\napi-key .* ok\\n.*"), list.output());
+            assertEquals(0, gw.stop(), gw.output());
         }
     }
 
