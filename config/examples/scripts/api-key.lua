@@ -2,7 +2,7 @@
 -- no backend sees the request. The backend gets the client's name in X-Api-Client instead of the key.
 --
 -- Route: { "id": "orders", "match": { "pathPrefix": "/api/orders" }, "service": "orders", "script": "api-key" }
--- Install: write this file's text to the znode /zkgate/scripts/api-key (see docs/lua.md).
+-- Install: java -jar zk-schema/target/zkgate-ctl.jar scripts put api-key config/examples/scripts/api-key.lua
 --
 -- The table is built once per Lua state (one per gateway thread), not per request; a lookup is one table read.
 -- Replace the keys with your own, or generate this file from your key store.

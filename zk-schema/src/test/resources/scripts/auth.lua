@@ -1,5 +1,7 @@
 -- Rejects requests without an API key.
-local key = request.headers["x-api-key"]
-if key == nil or key == "" then
-  return respond(401, "missing api key")
+function on_request(req)
+  local key = req.header("X-Api-Key")
+  if key == nil or key == "" then
+    return req.respond(401, "missing api key")
+  end
 end

@@ -3,6 +3,7 @@ package io.zkgate.config;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Typed settings of the registry agent sidecar. Build with {@link #load}; every optional field has a documented
@@ -52,7 +53,7 @@ public record AgentSettings(
 
     public static final List<Option> OPTIONS = List.of(
             new Option("config", OptionType.path(), null, "YAML file of settings, keys named like the flags"),
-            new Option("zk", OptionType.connectString(), null, "ZooKeeper ensemble (required)"),
+            new Option("zk", OptionType.connectString(false), null, "ZooKeeper ensemble (required)"),
             new Option("zk-session-timeout-ms", OptionType.integer(1000, 600_000), "10000",
                     "ZooKeeper session timeout; a killed agent's instance vanishes this long after"),
             new Option("zk-connection-timeout-ms", OptionType.integer(100, 600_000), "5000",
@@ -87,9 +88,21 @@ public record AgentSettings(
      *
      * @return the settings, or null when {@code --help} was asked for (the caller prints {@link #usage()})
      */
-    @SuppressWarnings("unchecked")
     public static AgentSettings load(String[] args, Map<String, String> env) throws SettingsException {
-        Settings s = SettingsLoader.load(OPTIONS, args, env);
+        return load(args, env, warning -> System.err.println("zkgate-agent: warning: " + warning));
+    }
+
+    /**
+     * Loads settings from the given arguments and environment ({@code ZKGATE_AGENT_*}; the older {@code ZKGATE_*}
+     * names while no {@code ZKGATE_AGENT_*} variable is set, each such use reported to {@code warnings} in one line).
+     *
+     * @return the settings, or null when {@code --help} was asked for (the caller prints {@link #usage()})
+     */
+    @SuppressWarnings("unchecked")
+    public static AgentSettings load(String[] args, Map<String, String> env, Consumer<String> warnings)
+            throws SettingsException {
+        Settings s = SettingsLoader.load(Programs.AGENT, args, env);
+        s.warnings().forEach(warnings);
         if (s.help()) {
             return null;
         }
@@ -139,7 +152,7 @@ public record AgentSettings(
     }
 
     public static String usage() {
-        return SettingsLoader.usage(COMMAND, SUMMARY, OPTIONS);
+        return SettingsLoader.usage(COMMAND, SUMMARY, Programs.AGENT);
     }
 
     @Override

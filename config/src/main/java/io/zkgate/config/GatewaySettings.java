@@ -105,8 +105,10 @@ public record GatewaySettings(
             new Option("host", OptionType.host(), "0.0.0.0", "address the proxy listens on"),
             new Option("port", OptionType.port(), "8080", "proxy port (0: any free port)"),
             new Option("admin-host", OptionType.host(), "127.0.0.1", "address of the admin server"),
-            new Option("admin-port", OptionType.port(), "9090", "admin port: /health, /ready (0: any free port)"),
-            new Option("zk", OptionType.connectString(), "",
+            new Option("admin-port", OptionType.port(), "9090",
+                    "admin port: /health, /ready, /metrics, /admin/routes, /admin/services, /admin/status and the "
+                            + "status page at / (0: any free port)"),
+            new Option("zk", OptionType.connectString(true), "",
                     "ZooKeeper ensemble; none: start an embedded ZooKeeper on 127.0.0.1"),
             new Option("zk-session-timeout-ms", OptionType.integer(1000, 600_000), "30000",
                     "ZooKeeper session timeout"),
@@ -189,7 +191,7 @@ public record GatewaySettings(
      * @return the settings, or null when {@code --help} was asked for (the caller prints {@link #usage()})
      */
     public static GatewaySettings load(String[] args, Map<String, String> env) throws SettingsException {
-        Settings s = SettingsLoader.load(OPTIONS, args, env);
+        Settings s = SettingsLoader.load(Programs.GATEWAY, args, env);
         if (s.help()) {
             return null;
         }
@@ -278,7 +280,7 @@ public record GatewaySettings(
     }
 
     public static String usage() {
-        return SettingsLoader.usage(COMMAND, SUMMARY, OPTIONS);
+        return SettingsLoader.usage(COMMAND, SUMMARY, Programs.GATEWAY);
     }
 
     public boolean embeddedZooKeeper() {

@@ -86,9 +86,14 @@ public record OptionType(String expected, Function<String, Object> parser) {
         });
     }
 
-    /** A ZooKeeper connect string {@code host:port[,host:port...][/chroot]}; empty means none. */
-    public static OptionType connectString() {
-        return new OptionType("host:port[,host:port...][/chroot], or empty for the embedded ZooKeeper", text -> {
+    /**
+     * A ZooKeeper connect string {@code host:port[,host:port...][/chroot]}; empty means none.
+     *
+     * @param embeddedWhenEmpty whether the program starts an embedded ZooKeeper when none is given (the gateway)
+     */
+    public static OptionType connectString(boolean embeddedWhenEmpty) {
+        return new OptionType("host:port[,host:port...][/chroot]"
+                + (embeddedWhenEmpty ? ", or empty for the embedded ZooKeeper" : ""), text -> {
             String t = text.trim();
             if (t.isEmpty()) {
                 return "";
@@ -116,7 +121,7 @@ public record OptionType(String expected, Function<String, Object> parser) {
 
     /** An absolute znode path without trailing slash. */
     public static OptionType znodePath() {
-        return new OptionType("absolute znode path such as /zkgate", text -> {
+        return new OptionType("absolute znode path: /name[/name...]", text -> {
             String t = text.trim();
             return t.matches("(/[A-Za-z0-9._:-]+)+") ? t : null;
         });

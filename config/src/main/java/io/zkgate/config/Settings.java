@@ -3,6 +3,7 @@ package io.zkgate.config;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,12 +12,14 @@ import java.util.Map;
  *
  * @param values  typed values by option name
  * @param sources "default", "file FILE", "env ZKGATE_X" or "flag --x", by option name
- * @param help    whether {@code --help} was given; then the values are only the defaults
+ * @param help     whether {@code --help} was given; then the values are only the defaults
+ * @param warnings one line each for the user, such as a deprecated environment variable that was read
  */
-public record Settings(Map<String, Object> values, Map<String, String> sources, boolean help) {
+public record Settings(Map<String, Object> values, Map<String, String> sources, boolean help, List<String> warnings) {
     public Settings {
         requireNonNull(values, "values");
         requireNonNull(sources, "sources");
+        warnings = List.copyOf(warnings);
     }
 
     public int integer(String name) {

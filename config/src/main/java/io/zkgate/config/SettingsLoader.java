@@ -7,18 +7,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Loads settings from, in rising precedence: defaults, an optional YAML file (flat {@code key: value}), environment
- * variables {@code ZKGATE_*}, command-line flags. Unknown keys, unknown flags and bad values are errors naming the
+ * variables (the program's prefix: {@code ZKGATE_*} for the gateway, {@code ZKGATE_AGENT_*} for the agent),
+ * command-line flags. Unknown keys, unknown flags and bad values are errors naming the
  * key, where it came from and the expected form. Stateless.
  */
 public final class SettingsLoader {
@@ -32,27 +36,58 @@ public final class SettingsLoader {
 
     private SettingsLoader() {}
 
-    public static Settings load(List<Option> options, String[] args, Map<String, String> env)
-            throws SettingsException {
+    /**
+     * Loads {@code program}'s settings. Environment variables of another program (the agent's {@code ZKGATE_AGENT_*}
+     * for the gateway) are left alone; an unknown key names the program it belongs to, if any.
+     */
+    public static Settings load(Program program, String[] args, Map<String, String> env) throws SettingsException {
+        List<Option> options = program.options();
         Map<String, Option> byName = new LinkedHashMap<>();
         for (Option o : options) {
             byName.put(o.name(), o);
         }
         Map<String, String> flags = new LinkedHashMap<>();
-        boolean help = parseArgs(byName, args, flags);
+        boolean help = parseArgs(program, byName, args, flags);
 
         Map<String, String> fromEnv = new LinkedHashMap<>();
+        Map<String, String> envVariable = new HashMap<>();
+        List<String> legacyUsed = new ArrayList<>();
+        String legacy = program.legacyEnvPrefix();
+        boolean newNamesInUse = env.keySet().stream()
+                .anyMatch(k -> k.startsWith(program.envPrefix()) && !RESERVED_ENV.contains(k));
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             String key = e.getKey();
-            if (!key.startsWith(Option.ENV_PREFIX) || RESERVED_ENV.contains(key)) {
+            if (RESERVED_ENV.contains(key) || ownedByOther(program, key)) {
                 continue;
             }
-            Option o = byEnv(options, key);
-            if (o == null) {
-                throw new SettingsException(SettingsException.USAGE,
-                        "environment: " + key + ": unknown setting (expected one of: " + envNames(options) + ")");
+            if (key.startsWith(program.envPrefix())) {
+                Option o = program.optionByEnv(program.envPrefix(), key);
+                if (o == null) {
+                    String name = key.substring(program.envPrefix().length()).toLowerCase(Locale.ROOT)
+                            .replace('_', '-');
+                    throw new SettingsException(SettingsException.USAGE, "environment: " + key
+                            + ": unknown setting of the " + program.name() + owner(program, name)
+                            + " (expected one of: " + envNames(program) + ")");
+                }
+                fromEnv.put(o.name(), e.getValue());
+                envVariable.put(o.name(), key);
+            } else if (legacy != null && !newNamesInUse && key.startsWith(legacy)) {
+                // The old shared names: read those that are this program's, leave the rest to the gateway.
+                Option o = program.optionByEnv(legacy, key);
+                if (o != null) {
+                    fromEnv.put(o.name(), e.getValue());
+                    envVariable.put(o.name(), key);
+                    legacyUsed.add(key);
+                }
             }
-            fromEnv.put(o.name(), e.getValue());
+        }
+        List<String> warnings = new ArrayList<>();
+        if (!legacyUsed.isEmpty()) {
+            warnings.add("environment: " + String.join(", ", legacyUsed) + (legacyUsed.size() == 1 ? " is a" : " are")
+                    + " deprecated name" + (legacyUsed.size() == 1 ? "" : "s") + " for the " + program.name()
+                    + " (the " + legacy + "* names are the gateway's); use " + legacyUsed.stream()
+                            .map(k -> program.envPrefix() + k.substring(legacy.length()))
+                            .collect(Collectors.joining(", ")));
         }
 
         Map<String, String> fromFile = new LinkedHashMap<>();
@@ -61,7 +96,7 @@ public final class SettingsLoader {
         if (configText != null && byName.containsKey(CONFIG) && !help) {
             Path file = Path.of(configText);
             fileSource = file.toString();
-            readFile(byName, file, fromFile);
+            readFile(program, byName, file, fromFile);
         }
 
         Map<String, Object> values = new HashMap<>();
@@ -78,7 +113,7 @@ public final class SettingsLoader {
             }
             if (fromEnv.containsKey(name)) {
                 raw = fromEnv.get(name);
-                source = "environment " + o.envName();
+                source = "environment " + envVariable.get(name);
                 exit = SettingsException.USAGE;
             }
             if (flags.containsKey(name)) {
@@ -97,30 +132,56 @@ public final class SettingsLoader {
             values.put(name, value);
             sources.put(name, source);
         }
-        return new Settings(Collections.unmodifiableMap(values), Map.copyOf(sources), help);
+        return new Settings(Collections.unmodifiableMap(values), Map.copyOf(sources), help, warnings);
     }
 
     /** The {@code --help} text: every flag with its form, default and environment variable. */
-    public static String usage(String command, String summary, List<Option> options) {
+    public static String usage(String command, String summary, Program program) {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: ").append(command).append(" [options]\n\n").append(summary).append("\n\nOptions:\n");
-        for (Option o : options) {
+        for (Option o : program.options()) {
             String left = "  " + o.flag() + (o.isSwitch() ? "" : " <" + o.type().expected() + ">");
             sb.append(left).append('\n');
             sb.append("      ").append(o.help());
-            if (o.defaultValue() != null && !o.isSwitch()) {
+            if (o.defaultValue() != null && !o.isSwitch() && !o.help().contains("(default:")) {
                 sb.append(" (default: ").append(o.defaultValue().isEmpty() ? "none" : o.defaultValue()).append(')');
             }
-            sb.append(" [env ").append(o.envName()).append("]\n");
+            sb.append(" [env ").append(program.envName(o.name())).append("]\n");
         }
         sb.append("  --help\n      print this help and exit\n\n");
-        sb.append("Precedence: defaults < --config file (YAML, keys are the flag names without --) < ZKGATE_* "
-                + "environment < flags.\nExit codes: 0 ok, 1 failed (including a bad config file), 2 usage.\n");
+        sb.append("Precedence: defaults < --config file (YAML, keys are the flag names without --) < ")
+                .append(program.envPrefix()).append("* environment < flags.\n");
+        if (program.legacyEnvPrefix() != null) {
+            sb.append("The older ").append(program.legacyEnvPrefix()).append("* names are still read, with a "
+                    + "deprecation warning, while no ").append(program.envPrefix()).append("* variable is set.\n");
+        }
+        sb.append("Exit codes: 0 ok, 1 failed (including a bad config file), 2 usage.\n");
         return sb.toString();
     }
 
-    private static boolean parseArgs(Map<String, Option> byName, String[] args, Map<String, String> flags)
-            throws SettingsException {
+    /** Whether {@code key} is another program's variable under a longer prefix (ZKGATE_AGENT_ for the gateway). */
+    private static boolean ownedByOther(Program program, String key) {
+        for (Program other : Programs.others(program)) {
+            if (other.envPrefix().length() > program.envPrefix().length() && key.startsWith(other.envPrefix())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code ": it is the registry agent's (--service, env ZKGATE_AGENT_SERVICE)"}, or empty for no one's. */
+    private static String owner(Program program, String name) {
+        for (Program other : Programs.others(program)) {
+            Option o = other.option(name);
+            if (o != null && !name.equals(CONFIG)) {
+                return ": it is the " + other.name() + "'s (" + o.flag() + ", env " + other.envName(name) + ")";
+            }
+        }
+        return "";
+    }
+
+    private static boolean parseArgs(Program program, Map<String, Option> byName, String[] args,
+            Map<String, String> flags) throws SettingsException {
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -136,7 +197,8 @@ public final class SettingsLoader {
             String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
             Option o = byName.get(name);
             if (o == null) {
-                throw new SettingsException(SettingsException.USAGE, "unknown flag --" + name + " (see --help)");
+                throw new SettingsException(SettingsException.USAGE, "unknown flag --" + name + " for the "
+                        + program.name() + owner(program, name) + " (see --help)");
             }
             String value;
             if (eq >= 0) {
@@ -157,7 +219,7 @@ public final class SettingsLoader {
         return help;
     }
 
-    private static void readFile(Map<String, Option> byName, Path file, Map<String, String> out)
+    private static void readFile(Program program, Map<String, Option> byName, Path file, Map<String, String> out)
             throws SettingsException {
         JsonNode tree;
         try {
@@ -180,7 +242,8 @@ public final class SettingsLoader {
             Option o = byName.get(key);
             if (o == null || key.equals(CONFIG)) {
                 throw new SettingsException(SettingsException.INVALID, file + ": " + key
-                        + ": unknown setting (expected one of: " + String.join(", ", byName.keySet()) + ")");
+                        + ": unknown setting of the " + program.name() + owner(program, key)
+                        + " (expected one of: " + String.join(", ", byName.keySet()) + ")");
             }
             JsonNode v = e.getValue();
             if (v.isNull()) {
@@ -213,20 +276,7 @@ public final class SettingsLoader {
         return joined.toString();
     }
 
-    private static Option byEnv(List<Option> options, String envName) {
-        for (Option o : options) {
-            if (o.envName().equals(envName)) {
-                return o;
-            }
-        }
-        return null;
-    }
-
-    private static String envNames(List<Option> options) {
-        StringBuilder sb = new StringBuilder();
-        for (Option o : options) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(o.envName());
-        }
-        return sb.toString();
+    private static String envNames(Program program) {
+        return program.options().stream().map(o -> program.envName(o.name())).collect(Collectors.joining(", "));
     }
 }

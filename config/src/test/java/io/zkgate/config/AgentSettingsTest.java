@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -147,5 +148,49 @@ class AgentSettingsTest {
                 "--health-failures ", "--health-successes ")) {
             assertTrue(usage.contains(flag), flag);
         }
+    }
+
+    @Test
+    void theAgentReadsItsOwnPrefixAndLeavesTheGatewaysVariablesAlone() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        AgentSettings s = AgentSettings.load(new String[0], Map.of("ZKGATE_AGENT_ZK", "zk1:2181",
+                "ZKGATE_AGENT_SERVICE", "orders", "ZKGATE_AGENT_PORT", "8081", "ZKGATE_PORT", "8080",
+                "ZKGATE_ADMIN_PORT", "9090", "ZKGATE_ZK", "zk9:2181"), warnings::add);
+
+        assertEquals("zk1:2181", s.zkConnect());
+        assertEquals(8081, s.port());
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void theOldSharedNamesStillWorkWithOneDeprecationLine() throws Exception {
+        List<String> warnings = new ArrayList<>();
+        AgentSettings s = AgentSettings.load(new String[0], Map.of("ZKGATE_ZK", "zk1:2181",
+                "ZKGATE_SERVICE", "orders", "ZKGATE_PORT", "8081", "ZKGATE_ADMIN_PORT", "9090"), warnings::add);
+
+        assertEquals("orders", s.service());
+        assertEquals(8081, s.port());
+        assertEquals(List.of("environment: ZKGATE_PORT, ZKGATE_SERVICE, ZKGATE_ZK are deprecated names for the "
+                + "registry agent (the ZKGATE_* names are the gateway's); use ZKGATE_AGENT_PORT, ZKGATE_AGENT_SERVICE, "
+                + "ZKGATE_AGENT_ZK"), warnings);
+    }
+
+    @Test
+    void aGatewayKeyGivenToTheAgentIsRefusedNamingTheGateway() {
+        SettingsException e = assertThrows(SettingsException.class, () -> AgentSettings.load(REQUIRED,
+                Map.of("ZKGATE_AGENT_ADMIN_PORT", "9090")));
+
+        assertEquals(SettingsException.USAGE, e.exitCode());
+        assertTrue(e.getMessage().startsWith("environment: ZKGATE_AGENT_ADMIN_PORT: unknown setting of the registry "
+                + "agent: it is the gateway's (--admin-port, env ZKGATE_ADMIN_PORT)"), e.getMessage());
+    }
+
+    @Test
+    void theUsageNamesTheAgentsVariablesAndClaimsNoEmbeddedZooKeeper() {
+        String usage = AgentSettings.usage();
+
+        assertTrue(usage.contains("[env ZKGATE_AGENT_SERVICE]"), usage);
+        assertFalse(usage.contains("embedded"), usage);
+        usage.lines().forEach(l -> assertTrue(l.indexOf("(default:") == l.lastIndexOf("(default:"), l));
     }
 }

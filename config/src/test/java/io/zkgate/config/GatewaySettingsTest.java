@@ -1,12 +1,14 @@
 package io.zkgate.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,5 +125,40 @@ class GatewaySettingsTest {
             assertTrue(usage.contains(o.flag()), o.flag());
             assertTrue(usage.contains(o.envName()), o.envName());
         }
+    }
+
+    @Test
+    void theAgentsOwnVariablesAreLeftToTheAgent() throws Exception {
+        GatewaySettings s = GatewaySettings.load(new String[0], Map.of("ZKGATE_PORT", "8000",
+                "ZKGATE_AGENT_PORT", "9000", "ZKGATE_AGENT_SERVICE", "orders", "ZKGATE_AGENT_ZK", "zk1:2181"));
+
+        assertEquals(8000, s.port());
+        assertEquals("", s.zkConnect());
+    }
+
+    @Test
+    void anAgentKeyGivenToTheGatewayIsRefusedNamingTheAgentAndItsVariable() {
+        SettingsException env = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[0], Map.of("ZKGATE_SERVICE", "orders")));
+        SettingsException flag = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--health-url", "http://x/"}, Map.of()));
+
+        assertEquals(2, env.exitCode());
+        assertTrue(env.getMessage().startsWith("environment: ZKGATE_SERVICE: unknown setting of the gateway: it is "
+                + "the registry agent's (--service, env ZKGATE_AGENT_SERVICE)"), env.getMessage());
+        assertTrue(flag.getMessage().startsWith("unknown flag --health-url for the gateway: it is the registry "
+                + "agent's (--health-url, env ZKGATE_AGENT_HEALTH_URL)"), flag.getMessage());
+    }
+
+    @Test
+    void theUsageSaysEachDefaultOnceAndListsEveryAdminPath() {
+        String usage = GatewaySettings.usage();
+
+        usage.lines().forEach(l -> assertTrue(l.indexOf("(default:") == l.lastIndexOf("(default:"), l));
+        for (String path : List.of("/health", "/ready", "/metrics", "/admin/routes", "/admin/services",
+                "/admin/status")) {
+            assertTrue(usage.contains(path), path);
+        }
+        assertFalse(usage.contains("such as /zkgate"), usage);
     }
 }

@@ -3,6 +3,7 @@ package io.zkgate.gateway;
 import com.codahale.metrics.Gauge;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
+import io.zkgate.gateway.admin.InstanceMetadata;
 import io.zkgate.gateway.control.OutlierSettings;
 import io.zkgate.gateway.control.RouteDefaults;
 import io.zkgate.gateway.control.SnapshotBuilder;
@@ -21,10 +22,13 @@ import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
+import io.zkgate.gateway.zk.ZkConnectionLog;
+import io.zkgate.gateway.zk.ZkRoots;
 import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,6 +93,10 @@ public final class Gateway implements Closeable {
     private ActiveHealthChecker health;
     /** The event-loop engine, or null when the servlet engine serves the proxy port. */
     private LoopEngine loopEngine;
+    private ZkConnectionLog connectionLog;
+    private InstanceMetadata instanceMetadata;
+    /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
+    private volatile boolean started;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -123,15 +131,15 @@ public final class Gateway implements Closeable {
             builder.authorization(ZkAuth.SCHEME, ZkAuth.parse(settings.zkAuth()).authBytes());
         }
         curator = builder.build();
-        String target = connect;
         zkStatus = new ZooKeeperStatus(connect);
         curator.getConnectionStateListenable().addListener((client, state) -> {
-            log.info("ZooKeeper {} at {}", state, target);
             zkStatus.stateChanged(state.name(), state.isConnected());
             metrics.zooKeeperState(state.name(), state.isConnected());
         });
+        connectionLog = new ZkConnectionLog(connect, settings.zkConnectionTimeoutMs());
+        connectionLog.install(curator);
+        new ZkRoots(layout).install(curator);
         curator.start();
-        log.info("connecting to ZooKeeper at {}", connect);
 
         control = new SnapshotBuilder(layout, snapshots,
                 new RouteDefaults(settings.upstreamResponseTimeoutMs(), settings.upstreamRetries(),
@@ -147,11 +155,15 @@ public final class Gateway implements Closeable {
         String gatewayId = settings.gatewayId().isEmpty()
                 ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
         fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
+        fleet.refusals(() -> Fleet.refused(control.routeStates()));
         snapshots.onPublish(fleet::applied);
         health = new ActiveHealthChecker(control::healthChanged);
         snapshots.onPublish(health::onSnapshot);
         fleet.start(curator);
         admin.ready(control, fleet);
+        instanceMetadata = new InstanceMetadata(layout);
+        instanceMetadata.start(curator);
+        admin.instanceMetadata(instanceMetadata);
         control.start(curator);
         log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
                 settings.adminHost(), adminPort());
@@ -163,6 +175,7 @@ public final class Gateway implements Closeable {
                     () -> (Gauge<Long>) registered::reRegistrations);
             log.info("demo ready: curl http://127.0.0.1:{}/demo/", port());
         }
+        started = true;
     }
 
     private void startJetty() throws Exception {
@@ -227,12 +240,26 @@ public final class Gateway implements Closeable {
             server.setRequestLog(accessLog);
             log.info("access log: {}", settings.accessLog());
         }
+        listen(proxyConnector, "proxy", "--port");
         try {
-            server.start();
+            listen(adminConnector, "admin server", "--admin-port");
+        } catch (StartupException e) {
+            proxyConnector.close();
+            throw e;
+        }
+        server.start();
+    }
+
+    /** Binds one connector before the server starts, so a busy port is named with the flag that sets it. */
+    private static void listen(ServerConnector connector, String what, String flag) throws StartupException {
+        String address = (connector.getHost() == null ? "0.0.0.0" : connector.getHost()) + ":" + connector.getPort();
+        try {
+            connector.open();
         } catch (IOException e) {
-            throw new IOException("cannot listen on proxy " + settings.host() + ":" + settings.port() + " or admin "
-                    + settings.adminHost() + ":" + settings.adminPort() + " (" + e.getMessage()
-                    + "); another process may hold the port: choose others with --port / --admin-port", e);
+            boolean busy = e instanceof BindException || e.getCause() instanceof BindException;
+            throw new StartupException("cannot listen on " + address + " for the " + what + ": "
+                    + (busy ? "the port is in use by another process" : String.valueOf(e.getMessage()))
+                    + "; choose another with " + flag);
         }
     }
 
@@ -286,7 +313,9 @@ public final class Gateway implements Closeable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (settings.shutdownDelayMs() > 0 && admin != null) {
+        // A gateway that failed to start stops without lines of its own: the caller reports the one failure.
+        boolean loud = started;
+        if (loud && settings.shutdownDelayMs() > 0 && admin != null) {
             admin.draining();
             log.info("zkgate draining: /ready answers 503, serving for {} ms before stopping", settings.shutdownDelayMs());
             try {
@@ -295,7 +324,9 @@ public final class Gateway implements Closeable {
                 Thread.currentThread().interrupt();
             }
         }
-        log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
+        if (loud) {
+            log.info("zkgate stopping: finishing in-flight requests (up to {} ms)", settings.shutdownTimeoutMs());
+        }
         if (server != null) {
             try {
                 server.stop();
@@ -312,11 +343,23 @@ public final class Gateway implements Closeable {
         if (control != null) {
             control.close();
         }
-        leaveZooKeeper();
-        if (embedded != null) {
-            embedded.close();
+        if (instanceMetadata != null) {
+            instanceMetadata.close();
         }
-        log.info("zkgate stopped");
+        leaveZooKeeper(loud);
+        if (connectionLog != null) {
+            connectionLog.close();
+        }
+        if (embedded != null) {
+            if (loud) {
+                embedded.close();
+            } else {
+                embedded.stop();
+            }
+        }
+        if (loud) {
+            log.info("zkgate stopped");
+        }
     }
 
     /**
@@ -324,7 +367,7 @@ public final class Gateway implements Closeable {
      * ZooKeeper unreachable, Curator would retry the delete for a minute, holding up a shutdown that has nothing to
      * lose (the node is ephemeral and goes with the session).
      */
-    private void leaveZooKeeper() {
+    private void leaveZooKeeper(boolean loud) {
         Thread leave = new Thread(() -> {
             if (fleet != null) {
                 fleet.close();
@@ -340,7 +383,7 @@ public final class Gateway implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (leave.isAlive()) {
+        if (leave.isAlive() && loud) {
             log.warn("ZooKeeper unreachable: not waiting for the session to close (its ephemeral nodes go when it "
                     + "expires)");
         }

@@ -2,7 +2,6 @@ package io.zkgate.gateway;
 
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.config.SettingsException;
-import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +11,15 @@ public final class GatewayMain {
 
     private GatewayMain() {}
 
+    /** Curator's switch that stops it logging each failed ZooKeeper operation with a stack trace. */
+    private static final String CURATOR_QUIET_CONNECTION_ISSUES = "curator-dont-log-connection-problems";
+
     public static void main(String[] args) {
+        // While ZooKeeper is unreachable Curator logs every retried operation with a stack trace; ZkConnectionLog
+        // reports the connection once per change instead. An operator can still turn them on with -D...=false.
+        if (System.getProperty(CURATOR_QUIET_CONNECTION_ISSUES) == null) {
+            System.setProperty(CURATOR_QUIET_CONNECTION_ISSUES, "true");
+        }
         GatewaySettings settings;
         try {
             settings = GatewaySettings.load(args, System.getenv());
@@ -33,7 +40,7 @@ public final class GatewayMain {
         Gateway gateway;
         try {
             gateway = Gateway.start(settings);
-        } catch (EmbeddedZooKeeper.EmbeddedZooKeeperException e) {
+        } catch (StartupException e) {
             log.error("{}", e.getMessage());
             System.exit(1);
             return;

@@ -8,15 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
+import io.zkgate.schema.ServiceInstance;
+import io.zkgate.schema.ServiceInstanceCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +91,44 @@ class AdminApiTest {
             assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[[^]]+] \"GET /adm/q\\?x=1 HTTP/1\\.1\" 200 \\d+ \"-\" \"[^\"]*\" "
                     + "adm 127\\.0\\.0\\.1:" + a.port() + " \\d+\\.\\d\\d"), line);
         }
+    }
+
+    @Test
+    void servicesShowEachInstancesMetadataAsRegistered() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            TestBackend a = f.closeLater(TestBackend.start("meta-a"));
+            f.operator.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(
+                    f.gateway.layout().instancePath("meta", "a"), ServiceInstanceCodec.toJson(new ServiceInstance("meta",
+                            "a", "127.0.0.1", a.port(), 2, true, System.currentTimeMillis(),
+                            Map.of("zone", "eu-1", "version", "2.4"))));
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode inst = AdminClient.json(f.adminPort(), "/admin/services").get("services").get(0)
+                        .get("instances").get(0);
+                assertEquals("eu-1", inst.get("metadata").get("zone").asText(), inst.toString());
+                assertEquals("2.4", inst.get("metadata").get("version").asText(), inst.toString());
+            });
+        }
+    }
+
+    @Test
+    void theFleetNodeNamesTheRouteEditThisGatewayRefusedUntilItIsFixed() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--gateway-id", "gw-r")) {
+            f.writer.putRoute("r", route("r", "/r", "r"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleetNode(f).get("routes").asInt() == 1);
+
+            f.writer.putRoute("r", "{\"match\":{\"pathPrefix\":\"/r\"},\"service\":\"r\",\"lb\":{\"policy\":\"x\"}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleetNode(f).get("refusedRoutes").has("r"));
+            assertTrue(fleetNode(f).get("refusedRoutes").get("r").asText().startsWith("lb.policy: unknown policy 'x'"),
+                    fleetNode(f).toString());
+
+            f.writer.putRoute("r", route("r", "/r", "r"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleetNode(f).get("refusedRoutes").isEmpty());
+        }
+    }
+
+    private static JsonNode fleetNode(GatewayFixture f) throws Exception {
+        return new ObjectMapper().readTree(f.operator.getData().forPath(f.gateway.layout().gatewayPath("gw-r")));
     }
 
     @Test

@@ -38,6 +38,8 @@ class BackendMetricsRetentionTest {
             String after = metrics(f);
             assertNull(AdminClient.sample(after, "zkgate_upstream_duration_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
                     + a.port() + "\"}"), "every series of the departed backend goes");
+            assertNull(AdminClient.sample(after, "zkgate_upstream_latency_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
+                    + a.port() + "\"}"), "its histogram too");
             assertNotNull(AdminClient.sample(after, picks(b)), "the live backend keeps its series: " + after);
 
             f.writer.register("ret", "a", a.port(), 1);

@@ -4,8 +4,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.schema.ZnodeLayout;
 import java.time.Duration;
+import java.util.List;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
@@ -25,6 +28,19 @@ class ReadinessTest {
             zk.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(gateway.adminPort(), "/ready").statusCode() == 200);
             assertEquals(200, Http.get(gateway.adminPort(), "/health").statusCode());
+        }
+    }
+
+    @Test
+    void aGatewayCreatesEveryRootItWatchesOnceZooKeeperIsReachableSoNoInitIsNeeded() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            ZnodeLayout layout = f.gateway.layout();
+            for (String root : List.of(layout.routesPath(), layout.scriptsPath(), layout.gatewaysPath(),
+                    layout.servicesPath())) {
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> f.operator.checkExists().forPath(root) != null);
+                assertEquals(0, f.operator.checkExists().forPath(root).getEphemeralOwner(), root + " is persistent");
+            }
         }
     }
 }

@@ -35,7 +35,7 @@ public final class AgentMain {
     static int launch(String[] args, PrintStream out, PrintStream err) {
         AgentSettings settings;
         try {
-            settings = AgentSettings.load(args, System.getenv());
+            settings = AgentSettings.load(args, System.getenv(), w -> err.println("zkgate-agent: warning: " + w));
         } catch (SettingsException e) {
             err.println("zkgate-agent: " + e.getMessage());
             if (e.exitCode() == SettingsException.USAGE) {
@@ -69,7 +69,10 @@ public final class AgentMain {
         }, "zkgate-agent-shutdown"));
         log.info("{}/{}: starting: {}:{} weight {} in ZooKeeper {} under {}{}", agent.service(), agent.id(),
                 agent.address(), agent.port(), settings.weight(), settings.zkConnect(), settings.servicesRoot(),
-                settings.healthUrl() == null ? "" : ", health " + settings.healthUrl());
+                settings.healthUrl() == null ? ""
+                        : ", health GET " + RegisteredAddress.healthUrlFor(settings.healthUrl(), agent.address()));
+        RegisteredAddress.loopbackOnly(agent.address(), agent.port(), Duration.ofMillis(settings.healthTimeoutMs()))
+                .ifPresent(problem -> log.warn("{}/{}: {}", agent.service(), agent.id(), problem));
         agent.start();
         return -1;
     }

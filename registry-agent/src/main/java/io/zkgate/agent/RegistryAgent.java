@@ -122,8 +122,9 @@ public final class RegistryAgent implements Closeable {
         this.currentWeight = b.weight;
         this.metadata = Map.copyOf(b.metadata);
         this.path = new ZnodeLayout(ZnodeLayout.DEFAULT_ZKGATE_ROOT, b.servicesRoot).instancePath(service, id);
-        this.healthCheck = b.healthCheck != null ? b.healthCheck
-                : b.healthUrl != null ? HealthCheck.http(b.healthUrl, b.healthTimeout) : null;
+        // Check where the gateways will connect: a loopback health URL would pass for a service they cannot reach.
+        this.healthCheck = b.healthCheck != null ? b.healthCheck : b.healthUrl != null
+                ? HealthCheck.http(RegisteredAddress.healthUrlFor(b.healthUrl, address), b.healthTimeout) : null;
         this.healthIntervalMs = b.healthInterval.toMillis();
         this.healthFailures = b.healthFailures;
         this.healthSuccesses = b.healthSuccesses;
@@ -658,7 +659,10 @@ public final class RegistryAgent implements Closeable {
             return this;
         }
 
-        /** Polls {@code url} with GET (2xx is healthy), each attempt bounded by the health timeout. */
+        /**
+         * Polls {@code url} with GET (2xx is healthy), each attempt bounded by the health timeout. A URL on loopback
+         * ({@code localhost}, {@code 127.0.0.1}) is polled on the registered address instead, where gateways connect.
+         */
         public Builder healthUrl(URI url) {
             this.healthUrl = requireNonNull(url, "url");
             this.healthCheck = null;

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -128,5 +129,25 @@ class AgentMainProcessTest {
         assertTrue(sidecar.process().waitFor(20, TimeUnit.SECONDS), sidecar.output());
         assertEquals(0, sidecar.process().exitValue(), sidecar.output());
         assertFalse(Zk.exists(observer, "/services/web/web-1"));
+    }
+
+    @Test
+    void aServiceThatAnswersOnlyOnLoopbackIsNamedInOneLineAtStartupAndNotRegistered() throws Exception {
+        String external = HostAddress.nonLoopback();
+        assumeFalse(RegisteredAddress.isLoopback(external), "this host has a non-loopback address");
+        server = Zk.server();
+        observer = Zk.observer(server.getConnectString());
+        backend = new Backend(); // listens on 127.0.0.1 only
+        sidecar = Sidecar.fromClassPath(dir, "--zk", server.getConnectString(), "--service", "web", "--id", "web-1",
+                "--port", Integer.toString(backend.port()), "--address", external,
+                "--health-url", backend.healthUrl().toString(), "--health-interval-ms", "200", "--drain-ms", "0");
+
+        String line = "port " + backend.port() + " answers on 127.0.0.1 but not on the registered address " + external;
+        await().atMost(Duration.ofSeconds(30)).until(() -> sidecar.stdout().contains(line)
+                || !sidecar.process().isAlive());
+        Thread.sleep(2000); // ten health intervals: time enough to register, were the check on loopback
+        assertEquals(1, sidecar.stdout().split(java.util.regex.Pattern.quote(line), -1).length - 1, sidecar.output());
+        assertFalse(Zk.exists(observer, "/services/web/web-1"), "checked where gateways connect: " + sidecar.output());
+        assertEquals(0, backend.healthRequests(), "the loopback health URL was not asked");
     }
 }

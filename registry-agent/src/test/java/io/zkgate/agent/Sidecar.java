@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The sidecar as a separate JVM, its output in files. Not thread-safe. */
 final class Sidecar implements AutoCloseable {
@@ -30,16 +31,26 @@ final class Sidecar implements AutoCloseable {
 
     /** {@code java -jar <jar> args...} */
     static Sidecar fromJar(Path dir, Path jar, String... args) throws IOException {
+        return fromJar(dir, jar, Map.of(), args);
+    }
+
+    /** {@code java -jar <jar> args...} with {@code env} as its only {@code ZKGATE_*} variables. */
+    static Sidecar fromJar(Path dir, Path jar, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx64m", "-jar", jar.toString()));
         command.addAll(List.of(args));
-        return start(dir, command);
+        return start(dir, command, env);
     }
 
     private static Sidecar start(Path dir, List<String> command) throws IOException {
+        return start(dir, command, Map.of());
+    }
+
+    private static Sidecar start(Path dir, List<String> command, Map<String, String> env) throws IOException {
         Path out = Files.createTempFile(dir, "sidecar", ".out");
         Path err = Files.createTempFile(dir, "sidecar", ".err");
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("ZKGATE_"));
+        pb.environment().putAll(env);
         return new Sidecar(pb.start(), out, err);
     }
 

@@ -89,7 +89,8 @@ public final class RouteCodec {
         if (id == null) {
             id = expectedId;
             if (id == null) {
-                r.problem("id", "missing (expected: the route id)");
+                r.problem("id", "missing (expected: the route id; only a file holding a single route may leave it out, "
+                        + "taking the file name)");
             }
         } else if (!ZnodeLayout.isValidName(id)) {
             r.problem("id", "'" + id + "' (" + ZnodeLayout.nameRule() + ")");

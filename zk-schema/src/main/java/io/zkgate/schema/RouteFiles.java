@@ -167,7 +167,9 @@ public final class RouteFiles {
         boolean json = file.toLowerCase(Locale.ROOT).endsWith(".json");
         int before = routes.size();
         int problemsBefore = problems.size();
-        int position = 0;
+        List<Located> docs = new ArrayList<>();
+        List<JsonNode> trees = new ArrayList<>();
+        int count = 0;
         try (JsonParser p = (json ? JSON_FACTORY : YAML_FACTORY).createParser(content)) {
             while (p.nextToken() != null) {
                 Located doc = new Located();
@@ -175,15 +177,9 @@ public final class RouteFiles {
                 if (tree.isNull()) {
                     continue; // an empty YAML document, such as after a trailing '---'
                 }
-                if (tree.isArray()) {
-                    for (int i = 0; i < tree.size(); i++) {
-                        position++;
-                        route(file, tree.get(i), "/" + i, doc, position, routes, problems);
-                    }
-                } else {
-                    position++;
-                    route(file, tree, "", doc, position, routes, problems);
-                }
+                docs.add(doc);
+                trees.add(tree);
+                count += tree.isArray() ? tree.size() : 1;
             }
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
@@ -195,13 +191,36 @@ public final class RouteFiles {
             problems.add(new Problem(file, "(document)", "unreadable: " + e));
             return;
         }
+        // A file holding one route may leave out its id: the file name gives it, as the znode name does in ZooKeeper.
+        String fileId = count == 1 ? idFromFileName(file) : null;
+        int position = 0;
+        for (int d = 0; d < trees.size(); d++) {
+            JsonNode tree = trees.get(d);
+            if (tree.isArray()) {
+                for (int i = 0; i < tree.size(); i++) {
+                    position++;
+                    route(file, tree.get(i), "/" + i, docs.get(d), position, fileId, routes, problems);
+                }
+            } else {
+                position++;
+                route(file, tree, "", docs.get(d), position, fileId, routes, problems);
+            }
+        }
         if (routes.size() == before && problems.size() == problemsBefore) {
             problems.add(new Problem(file, "(document)",
                     "no routes (expected: a route object, a list of routes, or YAML documents each holding routes)"));
         }
     }
 
-    private static void route(String file, JsonNode tree, String pointer, Located doc, int position,
+    /** {@code routes/orders.yaml} gives {@code orders}; null when the name is not a valid route id. */
+    static String idFromFileName(String file) {
+        String name = Path.of(file).getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String id = dot > 0 ? name.substring(0, dot) : name;
+        return ZnodeLayout.isValidName(id) ? id : null;
+    }
+
+    private static void route(String file, JsonNode tree, String pointer, Located doc, int position, String fileId,
             List<Entry> routes, List<Problem> problems) {
         int line = doc.line(pointer);
         JsonNode idNode = tree.isObject() ? tree.get("id") : null;
@@ -216,7 +235,8 @@ public final class RouteFiles {
             }
         }
         try {
-            Route route = RouteCodec.fromTree(file, tree, null);
+            boolean hasId = tree.isObject() && tree.hasNonNull("id");
+            Route route = RouteCodec.fromTree(file, tree, hasId ? null : fileId);
             if (found.isEmpty()) {
                 routes.add(new Entry(route, file, line));
             }

@@ -28,8 +28,27 @@ class RouteFilesTest {
 
         RouteFiles.Loaded loaded = RouteFiles.read("r.json", json.getBytes(StandardCharsets.UTF_8));
 
-        assertEquals(List.of("r.json:3 (route #2): id: missing (expected: the route id)",
+        assertEquals(List.of("r.json:3 (route #2): id: missing (expected: the route id; only a file holding a single "
+                        + "route may leave it out, taking the file name)",
                 "r.json:3 (route #2): match.methods[1]: 7 (expected: a method name such as GET)"), messages(loaded));
+    }
+
+    @Test
+    void aFileHoldingOneRouteWithoutAnIdTakesTheIdFromTheFileName() {
+        RouteFiles.Loaded loaded = RouteFiles.read("routes/orders.yaml",
+                "match:\n  pathPrefix: /api/orders\nservice: orders\n".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(List.of(), messages(loaded));
+        assertEquals("orders", loaded.routes().get(0).route().id());
+    }
+
+    @Test
+    void anIdInTheFileWinsOverTheFileName() {
+        RouteFiles.Loaded loaded = RouteFiles.read("routes/all.json",
+                "{\"id\":\"users\",\"match\":{\"pathPrefix\":\"/u\"},\"service\":\"u\"}"
+                        .getBytes(StandardCharsets.UTF_8));
+
+        assertEquals("users", loaded.routes().get(0).route().id());
     }
 
     @Test

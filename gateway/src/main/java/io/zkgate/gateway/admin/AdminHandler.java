@@ -54,6 +54,7 @@ public final class AdminHandler extends Handler.Abstract {
     private final byte[] page;
 
     private volatile boolean draining;
+    private volatile InstanceMetadata instanceMetadata;
 
     /**
      * @param token bearer token required for everything but health and readiness, or null for none
@@ -77,6 +78,11 @@ public final class AdminHandler extends Handler.Abstract {
     public void ready(SnapshotBuilder controlPath, Fleet fleetView) {
         this.control = controlPath;
         this.fleet = fleetView;
+    }
+
+    /** Where {@code /admin/services} reads each instance's metadata. */
+    public void instanceMetadata(InstanceMetadata metadata) {
+        this.instanceMetadata = metadata;
     }
 
     @Override
@@ -203,6 +209,11 @@ public final class AdminHandler extends Handler.Abstract {
                 i.put("consecutiveFailures", e.health().consecutiveFailures());
                 i.put("picks", metrics.backend(e).picks());
                 i.put("failures", metrics.backend(e).failures());
+                ObjectNode meta = i.putObject("metadata");
+                InstanceMetadata source = instanceMetadata;
+                if (source != null) {
+                    new TreeMap<>(source.of(pool.service(), e.id())).forEach(meta::put);
+                }
             }
         }
         return root;

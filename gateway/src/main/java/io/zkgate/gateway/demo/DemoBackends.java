@@ -97,7 +97,7 @@ public final class DemoBackends implements Closeable {
         String path = layout.routePath(ROUTE);
         Route route = new Route(ROUTE, new Route.Match(null, "/demo/", Set.of()), SERVICE, true, null, null, null, null);
         try {
-            client.create().creatingParentContainersIfNeeded().forPath(path, RouteCodec.toJson(route));
+            client.create().creatingParentsIfNeeded().forPath(path, RouteCodec.toJson(route));
             log.info("demo: route {} written for /demo/ -> service {}", path, SERVICE);
         } catch (KeeperException.NodeExistsException e) {
             log.info("demo: route {} already exists, left as it is", path);

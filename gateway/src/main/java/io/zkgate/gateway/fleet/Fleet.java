@@ -3,6 +3,7 @@ package io.zkgate.gateway.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.zkgate.gateway.control.RouteState;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
@@ -10,10 +11,13 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -24,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fleet view: this gateway's ephemeral {@code /zkgate/gateways/<id>} (address, start time, the route changes it
- * has applied), kept by Curator's {@link PersistentNode} across session loss, and a cache of every gateway's node.
+ * has applied, the route edits it refused and why), kept by Curator's {@link PersistentNode} across session loss, and a cache of every gateway's node.
  * Writes happen on a private thread, never on the request path. Thread-safe.
  */
 public final class Fleet implements Closeable {
@@ -42,11 +46,15 @@ public final class Fleet implements Closeable {
         t.setDaemon(true);
         return t;
     });
-    private final AtomicReference<byte[]> pending = new AtomicReference<>();
+    private final AtomicReference<Applied> pending = new AtomicReference<>();
+    private volatile Supplier<Map<String, String>> refusals = Map::of;
     private PersistentNode node;
     private CuratorCache members;
-    private volatile long publishedZxid = -1;
-    private volatile int publishedRoutes = -1;
+    /** What the node holds now, apart from timestamps; touched by the writer thread only. */
+    private String publishedKey;
+
+    /** What a published snapshot applied. */
+    private record Applied(long routesZxid, int routes, long snapshotVersion) {}
 
     public Fleet(ZnodeLayout layout, String gatewayId, String address, String admin, String version) {
         this.layout = layout;
@@ -58,7 +66,7 @@ public final class Fleet implements Closeable {
 
     public void start(CuratorFramework client) {
         node = new PersistentNode(client, CreateMode.EPHEMERAL, false, layout.gatewayPath(gatewayId),
-                status(0, 0, 0));
+                status(0, 0, 0, Map.of()));
         node.start();
         members = CuratorCache.build(client, layout.gatewaysPath());
         members.start();
@@ -69,29 +77,59 @@ public final class Fleet implements Closeable {
         return gatewayId;
     }
 
+    /**
+     * Where the status gets the route edits this gateway refused (route id to reason), so that the fleet view can
+     * tell a refused edit from a gateway that lags. Called from the writer thread, never from the control path.
+     */
+    public void refusals(Supplier<Map<String, String>> refusedRoutes) {
+        this.refusals = refusedRoutes;
+    }
+
+    /** The refused edits among route states: route id to the reason, without the znode path it starts with. */
+    public static Map<String, String> refused(Map<String, RouteState> states) {
+        Map<String, String> out = new TreeMap<>();
+        states.forEach((id, st) -> {
+            if (st.rejection() != null) {
+                String reason = st.rejection();
+                String path = st.latest() == null ? null : st.latest().getPath();
+                out.put(id, path != null && reason.startsWith(path + ": ") ? reason.substring(path.length() + 2)
+                        : reason);
+            }
+        });
+        return out;
+    }
+
     /** Publishes what the snapshot applied, when it differs from what was published; called by the control path. */
     public void applied(Snapshot snapshot) {
-        int routes = snapshot.routes().entries().size();
-        if (node == null || !snapshot.synced()
-                || (snapshot.routesZxid() == publishedZxid && routes == publishedRoutes)) {
+        if (node == null || !snapshot.synced()) {
             return;
         }
-        publishedZxid = snapshot.routesZxid();
-        publishedRoutes = routes;
-        pending.set(status(snapshot.routesZxid(), routes, snapshot.version()));
+        pending.set(new Applied(snapshot.routesZxid(), snapshot.routes().entries().size(), snapshot.version()));
         writer.execute(this::flush);
     }
 
     private void flush() {
-        byte[] data = pending.getAndSet(null);
-        if (data == null) {
+        Applied applied = pending.getAndSet(null);
+        if (applied == null) {
+            return;
+        }
+        Map<String, String> refused;
+        try {
+            refused = new TreeMap<>(refusals.get());
+        } catch (RuntimeException e) {
+            log.debug("fleet: refused routes unavailable: {}", e.toString());
+            refused = Map.of();
+        }
+        String key = applied.routesZxid() + "/" + applied.routes() + "/" + refused;
+        if (key.equals(publishedKey)) {
             return;
         }
         try {
             if (node.waitForInitialCreate(10, TimeUnit.SECONDS)) {
-                node.setData(data);
+                node.setData(status(applied.routesZxid(), applied.routes(), applied.snapshotVersion(), refused));
+                publishedKey = key;
             } else {
-                pending.compareAndSet(null, data);
+                pending.compareAndSet(null, applied);
             }
         } catch (Exception e) {
             log.warn("fleet: could not update {}: {}", layout.gatewayPath(gatewayId), e.toString());
@@ -122,7 +160,7 @@ public final class Fleet implements Closeable {
         }
     }
 
-    private byte[] status(long routesZxid, int routes, long snapshotVersion) {
+    private byte[] status(long routesZxid, int routes, long snapshotVersion, Map<String, String> refused) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", gatewayId);
         n.put("address", address);
@@ -132,6 +170,8 @@ public final class Fleet implements Closeable {
         n.put("appliedRouteZxid", routesZxid);
         n.put("routes", routes);
         n.put("snapshot", snapshotVersion);
+        ObjectNode refusedNode = n.putObject("refusedRoutes");
+        refused.forEach(refusedNode::put);
         n.put("updated", Instant.now().toString());
         try {
             return JSON.writeValueAsBytes(n);

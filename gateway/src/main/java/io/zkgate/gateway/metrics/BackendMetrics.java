@@ -4,16 +4,20 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Histogram;
 import io.zkgate.gateway.balancer.Endpoint;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Metrics of one backend of one service: picks, upstream latency and failures, and in-flight requests read from the
+ * Metrics of one backend of one service: picks, upstream latency (histogram and, for one more release, summary) and
+ * failures, and in-flight requests read from the
  * backend's current endpoint. Thread-safe: Dropwizard metrics are; the endpoint reference is volatile.
  */
 public final class BackendMetrics {
-    static final BackendMetrics DETACHED = new BackendMetrics(new MetricRegistry(), "(detached)", "(detached)");
+    static final BackendMetrics DETACHED = new BackendMetrics(new MetricRegistry(),
+            new DurationHistograms(new CollectorRegistry()).upstream, "(detached)", "(detached)");
 
     private final List<String> names;
     private final Counter picks;
@@ -21,9 +25,17 @@ public final class BackendMetrics {
     private final Counter timeouts;
     private final Counter errors;
     private final Counter ejections;
+    private final Histogram latencies;
+    private final Histogram.Child latency;
+    private final String service;
+    private final String backend;
     private volatile Endpoint endpoint;
 
-    BackendMetrics(MetricRegistry registry, String service, String backend) {
+    BackendMetrics(MetricRegistry registry, Histogram latencies, String service, String backend) {
+        this.latencies = latencies;
+        this.latency = latencies.labels(service, backend);
+        this.service = service;
+        this.backend = backend;
         String inFlight = MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend);
         String ejected = MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend);
         String pickCount = MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend);
@@ -50,6 +62,7 @@ public final class BackendMetrics {
         for (String name : names) {
             registry.remove(name);
         }
+        latencies.remove(service, backend);
     }
 
     void bindTo(Endpoint current) {
@@ -62,6 +75,7 @@ public final class BackendMetrics {
 
     public void responded(long nanos) {
         upstream.update(nanos, TimeUnit.NANOSECONDS);
+        latency.observe(nanos / RouteMetrics.NANOS_PER_SECOND);
     }
 
     public void failed(boolean timeout) {

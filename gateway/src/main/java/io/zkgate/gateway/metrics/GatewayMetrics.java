@@ -53,6 +53,7 @@ public final class GatewayMetrics {
     private final Counter rebuilds;
     private final Timer rebuildDuration;
     private final RouteMetrics noRoute;
+    private final DurationHistograms histograms;
 
     /** Metrics that keep a departed backend's series for ten minutes. */
     public GatewayMetrics() {
@@ -67,6 +68,7 @@ public final class GatewayMetrics {
     public GatewayMetrics(long backendRetentionMs) {
         backendRetentionNanos = TimeUnit.MILLISECONDS.toNanos(backendRetentionMs);
         prometheus.register(new PrometheusExports(registry));
+        histograms = new DurationHistograms(prometheus);
         DefaultExports.register(prometheus);
         registry.gauge("zkgate_zookeeper_connected", () -> zkConnected::get);
         registry.gauge("zkgate_snapshot_version", () -> snapshotVersion::get);
@@ -82,7 +84,7 @@ public final class GatewayMetrics {
 
     /** The metrics of a route, created on first use; called when snapshots are built. */
     public RouteMetrics route(String routeId) {
-        return routes.computeIfAbsent(routeId, id -> new RouteMetrics(id, registry));
+        return routes.computeIfAbsent(routeId, id -> new RouteMetrics(id, registry, histograms.request));
     }
 
     public RouteMetrics noRoute() {
@@ -107,7 +109,7 @@ public final class GatewayMetrics {
         for (Endpoint e : endpoints) {
             String key = key(e);
             BackendMetrics m = backends.computeIfAbsent(key,
-                    k -> new BackendMetrics(registry, e.service(), e.host() + ":" + e.port()));
+                    k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.host() + ":" + e.port()));
             m.bindTo(e);
             next.put(e, m);
             live.add(key);

@@ -19,19 +19,34 @@ final class PrometheusExports extends DropwizardExports {
     private static final double NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
     private static final Map<String, String> HELP = Map.ofEntries(
             Map.entry("zkgate_requests", "Requests the proxy answered, by route, method and status class."),
-            Map.entry("zkgate_request_duration_seconds", "Time from request to response, by route."),
-            Map.entry("zkgate_upstream_duration_seconds", "Time of the upstream exchange, by service and backend."),
-            Map.entry("zkgate_upstream_failures", "Upstream exchanges that failed, by service, backend and kind."),
+            Map.entry("zkgate_request_duration_seconds", "Time from request to response, by route, in seconds: "
+                    + "quantiles of the last 1024 requests of this gateway (deprecated: cannot be aggregated across "
+                    + "gateways; use the histogram zkgate_request_latency_seconds; kept for one more release)."),
+            Map.entry("zkgate_upstream_duration_seconds", "Time of the upstream exchange, by service and backend, "
+                    + "in seconds: quantiles of the last 1024 exchanges (deprecated: use the histogram "
+                    + "zkgate_upstream_latency_seconds; kept for one more release)."),
+            Map.entry("zkgate_upstream_failures", "Upstream exchanges that failed, by service, backend and kind "
+                    + "(timeout, error)."),
             Map.entry("zkgate_backend_picks", "Times the balancer picked a backend."),
             Map.entry("zkgate_backend_in_flight", "Requests sent to a backend and not yet completed."),
+            Map.entry("zkgate_backend_ejected", "1 while outlier detection keeps a backend out of routing, else 0."),
+            Map.entry("zkgate_backend_ejections", "Times outlier detection ejected a backend."),
+            Map.entry("zkgate_retries", "Requests retried on another backend, by route."),
+            Map.entry("zkgate_retries_denied", "Retries the route's retry budget refused, by route."),
             Map.entry("zkgate_zookeeper_connected", "1 while the ZooKeeper session is connected, else 0."),
             Map.entry("zkgate_zookeeper_state_changes", "ZooKeeper connection state changes, by new state."),
             Map.entry("zkgate_snapshot_version", "Version of the routing snapshot being served."),
             Map.entry("zkgate_snapshot_rebuilds", "Routing snapshots built and published."),
-            Map.entry("zkgate_snapshot_rebuild_duration_seconds", "Time to build and publish a routing snapshot."),
-            Map.entry("zkgate_script_duration_seconds", "Time spent in Lua filters, by script."),
+            Map.entry("zkgate_snapshot_rebuild_duration_seconds", "Time to build and publish a routing snapshot, in "
+                    + "seconds: quantiles of the last 256 builds."),
+            Map.entry("zkgate_script_duration_seconds", "Time spent in Lua filters, by script, in seconds: quantiles "
+                    + "of the last 1024 calls."),
             Map.entry("zkgate_script_failures", "Lua filter runs that failed, by script and reason."),
-            Map.entry("zkgate_registry_reregistrations", "Times an in-process registration was re-created."));
+            Map.entry("zkgate_registry_reregistrations", "Times an in-process (demo) registration was re-created."),
+            Map.entry("zkgate_upstream_clients", "HTTP clients to backends: the default one plus one per distinct "
+                    + "route connect timeout in use."),
+            Map.entry("zkgate_websocket_tunnels_open", "WebSocket connections open now."),
+            Map.entry("zkgate_websocket_tunnels", "WebSocket connections opened since start."));
 
     private final MetricRegistry registry;
 
@@ -51,7 +66,8 @@ final class PrometheusExports extends DropwizardExports {
         for (MetricFamilySamples f : super.collect()) {
             boolean counter = f.name.endsWith("_total");
             String name = counter ? f.name.substring(0, f.name.length() - "_total".length()) : f.name;
-            String help = HELP.getOrDefault(name, f.help);
+            // Dropwizard's own help names the metric's Java class (a lambda for gauges): never show that.
+            String help = HELP.getOrDefault(name, "zkgate metric " + name + ".");
             if (counter) {
                 out.add(new MetricFamilySamples(name, Type.COUNTER, help, f.samples));
             } else if (f.type == Type.SUMMARY) {

@@ -3,29 +3,35 @@ package io.zkgate.gateway.metrics;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.prometheus.client.Histogram;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Request metrics of one route: {@code zkgate_requests_total{route,method,status}} and
+ * Request metrics of one route: {@code zkgate_requests_total{route,method,status}}, the histogram
+ * {@code zkgate_request_latency_seconds{route}} and, for one more release, the summary
  * {@code zkgate_request_duration_seconds{route}}. Counters are created on first use and cached in an array indexed
- * by method and status class, so recording is two array reads, one adder increment and one timer update.
+ * by method and status class, so recording is two array reads, one adder increment, one timer update and one
+ * histogram observation.
  * Thread-safe: racing first uses get the same counter from the registry; counters are safely published through
  * their final fields.
  */
 public final class RouteMetrics {
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
     static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    static final double NANOS_PER_SECOND = 1e9;
 
     private final String route;
     private final MetricRegistry registry;
     private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
     private final Timer duration;
+    private final Histogram.Child latency;
 
-    RouteMetrics(String route, MetricRegistry registry) {
+    RouteMetrics(String route, MetricRegistry registry, Histogram latencies) {
         this.route = route;
         this.registry = registry;
         this.duration = registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route", route),
                 () -> new Timer(new SlidingWindowReservoir(1024)));
+        this.latency = latencies.labels(route);
     }
 
     public void record(String method, int status, long nanos) {
@@ -38,6 +44,7 @@ public final class RouteMetrics {
         }
         c.inc();
         duration.update(nanos, TimeUnit.NANOSECONDS);
+        latency.observe(nanos / NANOS_PER_SECOND);
     }
 
     /** Requests answered so far, all statuses. */

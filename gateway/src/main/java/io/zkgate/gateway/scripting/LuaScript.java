@@ -1,11 +1,9 @@
 package io.zkgate.gateway.scripting;
 
 import io.zkgate.gateway.routing.ResponseView;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
+import io.zkgate.schema.ScriptCheck;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.Prototype;
-import org.luaj.vm2.compiler.LuaC;
 
 /**
  * One version of a script, compiled once when its znode changed, and run on one Lua state per thread.
@@ -39,7 +37,8 @@ public final class LuaScript {
     }
 
     /**
-     * Compiles {@code source} and runs its top level once on the calling thread, so that a script that cannot
+     * Checks {@code source} with {@link ScriptCheck}, the check {@code zkgate-ctl scripts put} runs (compiles,
+     * defines {@code on_request}), and runs its top level once on the calling thread, so that a script that cannot
      * serve is refused here rather than on every request.
      *
      * @param name             the script's name, used as its chunk name in error messages
@@ -50,11 +49,10 @@ public final class LuaScript {
             throws ScriptCompileException {
         Prototype p;
         try {
-            p = LuaC.instance.compile(new ByteArrayInputStream(source), name);
-        } catch (LuaError e) {
-            throw ScriptCompileException.of("", e.getMessage());
-        } catch (IOException | RuntimeException | StackOverflowError e) {
-            throw new ScriptCompileException(-1, "cannot compile: " + e);
+            p = ScriptCheck.compile(name, source).prototype();
+        } catch (ScriptCheck.ScriptException e) {
+            int line = e.failure().line();
+            throw new ScriptCompileException(line > 0 ? line : -1, e.failure().reason());
         }
         LuaState trial;
         try {

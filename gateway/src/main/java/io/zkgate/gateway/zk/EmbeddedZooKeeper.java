@@ -1,5 +1,6 @@
 package io.zkgate.gateway.zk;
 
+import io.zkgate.gateway.StartupException;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -25,11 +26,13 @@ public final class EmbeddedZooKeeper implements Closeable {
     private final ServerCnxnFactory factory;
     private final ZooKeeperServer server;
     private final InetSocketAddress address;
+    private final DataDirLock lock;
 
-    private EmbeddedZooKeeper(ServerCnxnFactory factory, ZooKeeperServer server) {
+    private EmbeddedZooKeeper(ServerCnxnFactory factory, ZooKeeperServer server, DataDirLock lock) {
         this.factory = factory;
         this.server = server;
         this.address = factory.getLocalAddress();
+        this.lock = lock;
     }
 
     /**
@@ -51,14 +54,18 @@ public final class EmbeddedZooKeeper implements Closeable {
         if (!dir.canWrite()) {
             throw new EmbeddedZooKeeperException("embedded ZooKeeper: data directory " + dir + " is not writable");
         }
+        // Two servers writing one data directory corrupt it; the lock is held until close() or the process ends.
+        DataDirLock lock = DataDirLock.acquire(dataDir);
         // NIOServerCnxnFactory installs a JVM-wide default uncaught exception handler; keep ours.
         Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
         ServerCnxnFactory factory = null;
+        boolean started = false;
         try {
             ZooKeeperServer server = new ZooKeeperServer(dir, dir, TICK_MS);
             factory = ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), MAX_CLIENT_CONNECTIONS);
             factory.startup(server);
-            EmbeddedZooKeeper zk = new EmbeddedZooKeeper(factory, server);
+            EmbeddedZooKeeper zk = new EmbeddedZooKeeper(factory, server, lock);
+            started = true;
             log.info("embedded ZooKeeper listening on {}:{}, data in {} (to use an ensemble instead: --zk host:port,...)",
                     host, zk.port(), dir);
             return zk;
@@ -76,6 +83,9 @@ public final class EmbeddedZooKeeper implements Closeable {
                     + " with data in " + dir + ": " + e);
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previousHandler);
+            if (!started) {
+                lock.close();
+            }
         }
     }
 
@@ -89,9 +99,15 @@ public final class EmbeddedZooKeeper implements Closeable {
 
     @Override
     public void close() {
+        stop();
+        log.info("embedded ZooKeeper stopped");
+    }
+
+    /** Stops the server without a log line, for a gateway that failed to start and says why itself. */
+    public void stop() {
         factory.shutdown();
         server.shutdown(true);
-        log.info("embedded ZooKeeper stopped");
+        lock.close();
     }
 
     private static void shutdownQuietly(ServerCnxnFactory factory) {
@@ -105,7 +121,7 @@ public final class EmbeddedZooKeeper implements Closeable {
     }
 
     /** The embedded server could not start; the message says why and what to do. */
-    public static final class EmbeddedZooKeeperException extends Exception {
+    public static final class EmbeddedZooKeeperException extends StartupException {
         private static final long serialVersionUID = 1L;
 
         public EmbeddedZooKeeperException(String message) {

@@ -101,7 +101,7 @@ class LuaLifecycleEndToEndTest {
                 {"function on_reqest(req) end", "no function on_request"},
                 {"on_request = 42", "no function on_request"},
                 {"function on_request(req) end\non_response = 'x'", "on_response is a string"},
-                {"while true do end", "instruction limit"},
+                {"function on_request(req) end\nwhile true do end", "instruction limit"},
                 {"\u001bLua\u0052\u0000binary chunk", ""},
         };
         int version = 0;

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 
 /** One CLI command's ZooKeeper session. Not thread-safe: one command uses it at a time. */
@@ -43,6 +44,21 @@ final class Connection implements AutoCloseable {
 
     CuratorFramework client() {
         return client;
+    }
+
+    /**
+     * Creates {@code path} and its parents when absent, as {@code init} without {@code --acl} does (persistent,
+     * ZooKeeper's open ACL), so a command can write to a tree no one has initialised. An existing node is left as
+     * it is, ACL included.
+     */
+    void ensureRoot(String path) throws Exception {
+        if (client.checkExists().forPath(path) == null) {
+            try {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, new byte[0]);
+            } catch (KeeperException.NodeExistsException e) {
+                // created by someone else meanwhile
+            }
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -38,8 +39,9 @@ final class GatewaysCommand implements Runnable {
 
     /** {@code gateways list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"One line per gateway: its id, whether it serves the newest route change (current or"
-                    + " behind, by its appliedRouteZxid), then every field of its status JSON."})
+            description = {"One line per gateway: its id, whether it serves the newest route change (current,"
+                    + " behind by its appliedRouteZxid, or refused (route X: reason) when the newer changes are"
+                    + " edits it refused), then every field of its status JSON."})
     static final class ListGateways implements Callable<Integer> {
         private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,11 +59,11 @@ final class GatewaysCommand implements Runnable {
             try (Connection c = root.connect(spec)) {
                 CuratorFramework client = c.client();
                 Stat routes = client.checkExists().forPath(layout.routesPath());
-                long newest = -1;
+                RouteChanges changes = null;
                 if (routes != null) {
-                    newest = newestRouteZxid(client, layout, routes);
+                    changes = RouteChanges.read(client, layout, routes);
                     out.println("route version in ZooKeeper: " + routes.getVersion() + ", newest route change: zxid "
-                            + newest);
+                            + changes.newest());
                 }
                 if (client.checkExists().forPath(layout.gatewaysPath()) == null) {
                     out.println("no gateways have reported (" + layout.gatewaysPath() + " does not exist)");
@@ -79,38 +81,74 @@ final class GatewaysCommand implements Runnable {
                     } catch (KeeperException.NoNodeException e) {
                         continue; // the gateway left meanwhile
                     }
-                    out.println(id + "  " + state(data, newest) + "  " + describe(data));
+                    out.println(id + "  " + state(data, changes) + "  " + describe(data));
                 }
             }
             return ZkgateCtl.OK;
         }
 
         /**
-         * The zxid a gateway that serves every route change reports as {@code appliedRouteZxid}: the newest of the
-         * route znodes' modifications and of the creations and deletions under the routes znode.
+         * The route znodes' zxids: the newest of their modifications and of the creations and deletions under the
+         * routes znode is what a gateway that serves every route change reports as {@code appliedRouteZxid}.
+         *
+         * @param pzxid  the routes znode's last creation or deletion of a child
+         * @param routes each route znode's stat, by id
          */
-        static long newestRouteZxid(CuratorFramework client, ZnodeLayout layout, Stat routes) throws Exception {
-            long newest = routes.getPzxid();
-            for (String id : client.getChildren().forPath(layout.routesPath())) {
-                Stat s = client.checkExists().forPath(layout.routesPath() + "/" + id);
-                if (s != null) {
-                    newest = Math.max(newest, s.getMzxid());
+        record RouteChanges(long pzxid, Map<String, Stat> routes) {
+            static RouteChanges read(CuratorFramework client, ZnodeLayout layout, Stat root) throws Exception {
+                Map<String, Stat> routes = new TreeMap<>();
+                for (String id : client.getChildren().forPath(layout.routesPath())) {
+                    Stat s = client.checkExists().forPath(layout.routesPath() + "/" + id);
+                    if (s != null) {
+                        routes.put(id, s);
+                    }
                 }
+                return new RouteChanges(root.getPzxid(), routes);
             }
-            return newest;
+
+            long newest() {
+                return Math.max(pzxid, routes.values().stream().mapToLong(Stat::getMzxid).max().orElse(pzxid));
+            }
         }
 
-        /** {@code current} or {@code behind} by the gateway's {@code appliedRouteZxid}, {@code -} without one. */
-        private static String state(byte[] data, long newest) {
+        /**
+         * {@code current} when the gateway's {@code appliedRouteZxid} reaches the newest route change;
+         * {@code refused (route X: reason)} when every newer change is an edit the gateway refused (so it will not
+         * catch up until the route is fixed); {@code behind} when it has yet to apply some; {@code -} without data.
+         */
+        static String state(byte[] data, RouteChanges changes) {
+            JsonNode tree;
             try {
-                JsonNode applied = JSON.readTree(data).get("appliedRouteZxid");
-                if (newest < 0 || applied == null || !applied.canConvertToLong()) {
-                    return "-";
-                }
-                return applied.asLong() >= newest ? "current" : "behind";
+                tree = JSON.readTree(data);
             } catch (Exception e) {
                 return "-";
             }
+            JsonNode appliedNode = tree == null ? null : tree.get("appliedRouteZxid");
+            if (changes == null || appliedNode == null || !appliedNode.canConvertToLong()) {
+                return "-";
+            }
+            long applied = appliedNode.asLong();
+            if (applied >= changes.newest()) {
+                return "current";
+            }
+            JsonNode refused = tree.path("refusedRoutes");
+            List<String> explained = new ArrayList<>();
+            long newestRefusedCreation = -1;
+            for (Map.Entry<String, Stat> e : changes.routes().entrySet()) {
+                if (e.getValue().getMzxid() <= applied) {
+                    continue;
+                }
+                if (!refused.has(e.getKey())) {
+                    return "behind"; // a change it has not applied and did not refuse
+                }
+                explained.add("route " + e.getKey() + ": " + refused.get(e.getKey()).asText());
+                newestRefusedCreation = Math.max(newestRefusedCreation, e.getValue().getCzxid());
+            }
+            // A deletion (or a creation of a route it accepted) newer than what it applied is not explained.
+            if (explained.isEmpty() || (changes.pzxid() > applied && changes.pzxid() != newestRefusedCreation)) {
+                return "behind";
+            }
+            return "refused (" + String.join("; ", explained) + ")";
         }
 
         private static String describe(byte[] data) {
@@ -129,8 +167,8 @@ final class GatewaysCommand implements Runnable {
             StringBuilder b = new StringBuilder();
             for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("id")) {
-                    continue; // printed first
+                if (e.getKey().equals("id") || (e.getKey().equals("refusedRoutes") && e.getValue().isEmpty())) {
+                    continue; // printed first, or nothing refused
                 }
                 JsonNode v = e.getValue();
                 b.append(b.length() > 0 ? "  " : "").append(e.getKey()).append('=')

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
@@ -118,11 +120,15 @@ final class RoutesCommand implements Runnable {
             }
             PrintWriter out = root.out();
             try (Connection c = root.connect(spec)) {
+                if (!dryRun) {
+                    c.ensureRoot(layout.routesPath());
+                }
                 RoutePlan plan = RoutePlan.compute(c.client(), layout, loaded.routes(), prune);
                 if (!plan.problems().isEmpty()) {
                     throw rejected(root.err(), plan.problems(), "nothing was written");
                 }
                 plan.print(out);
+                warnUnregisteredServices(c.client(), layout, loaded.routes(), root.err());
                 if (dryRun) {
                     out.println("dry run: nothing was written");
                     return ZkgateCtl.OK;
@@ -137,6 +143,35 @@ final class RoutesCommand implements Runnable {
                         + done.routeVersion() + ", zxid " + done.zxid());
             }
             return ZkgateCtl.OK;
+        }
+    }
+
+    /**
+     * Names each route whose service has no registered instance: applying it is allowed (the service may be about
+     * to start), but a misspelt service shows at once rather than as 503s.
+     */
+    static void warnUnregisteredServices(CuratorFramework client, ZnodeLayout layout, List<RouteFiles.Entry> routes,
+            PrintWriter err) throws Exception {
+        Map<String, Boolean> registered = new TreeMap<>();
+        for (RouteFiles.Entry e : routes) {
+            String service = e.route().service();
+            if (!registered.computeIfAbsent(service, s -> hasInstances(client, layout.servicePath(s)))) {
+                err.println("warning: route '" + e.route().id() + "' (" + e.source() + "): service '" + service
+                        + "' has no registered instance under " + layout.servicePath(service)
+                        + "; its requests get 503 no_instances until one registers (a misspelt service?)");
+            }
+        }
+        err.flush();
+    }
+
+    private static boolean hasInstances(CuratorFramework client, String servicePath) {
+        try {
+            return client.checkExists().forPath(servicePath) != null
+                    && !client.getChildren().forPath(servicePath).isEmpty();
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        } catch (Exception e) {
+            return true; // unreadable here (an ACL): no warning rather than a false one
         }
     }
 

@@ -75,8 +75,8 @@ final class ScriptsCommand implements Runnable {
 
     /** {@code scripts put}. */
     @Command(name = "put", mixinStandardHelpOptions = true,
-            description = "Compile a Lua script (nothing runs) and store it; a script that does not compile is "
-                    + "refused with its file, line and message.")
+            description = "Check a Lua script as the gateway will (it compiles and defines on_request; nothing runs) "
+                    + "and store it; a script that fails is refused with its file, line and message.")
     static final class Put implements Callable<Integer> {
         @ParentCommand
         ScriptsCommand scripts;
@@ -109,9 +109,7 @@ final class ScriptsCommand implements Runnable {
             PrintWriter out = root.out();
             try (Connection c = root.connect(spec)) {
                 CuratorFramework client = c.client();
-                if (client.checkExists().forPath(layout.scriptsPath()) == null) {
-                    throw CtlException.failed(layout.scriptsPath() + " does not exist (run 'zkgate-ctl init' first)");
-                }
+                c.ensureRoot(layout.scriptsPath());
                 Stat stat = new Stat();
                 byte[] old = null;
                 try {
@@ -146,7 +144,8 @@ final class ScriptsCommand implements Runnable {
 
     /** {@code scripts list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the scripts and the routes using them.")
+            description = "List the scripts, the routes using them, and whether each passes the check the gateway runs "
+                    + "(compiles, defines on_request).")
     static final class ListScripts implements Callable<Integer> {
         @ParentCommand
         ScriptsCommand scripts;
@@ -160,26 +159,39 @@ final class ScriptsCommand implements Runnable {
             ZnodeLayout layout = root.layout(spec);
             try (Connection c = root.connect(spec)) {
                 CuratorFramework client = c.client();
-                if (client.checkExists().forPath(layout.scriptsPath()) == null) {
-                    throw CtlException.failed(layout.scriptsPath() + " does not exist (run 'zkgate-ctl init' first)");
-                }
                 Map<String, List<String>> used = usedBy(client, layout);
-                List<String> names = new ArrayList<>(client.getChildren().forPath(layout.scriptsPath()));
+                List<String> names = new ArrayList<>();
+                if (client.checkExists().forPath(layout.scriptsPath()) != null) {
+                    names.addAll(client.getChildren().forPath(layout.scriptsPath()));
+                }
                 Collections.sort(names);
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"NAME", "BYTES", "VERSION", "MODIFIED", "USED BY"});
+                rows.add(new String[] {"NAME", "BYTES", "VERSION", "MODIFIED", "USED BY", "CHECK"});
                 for (String name : names) {
-                    Stat stat = client.checkExists().forPath(layout.scriptsPath() + "/" + name);
-                    if (stat == null) {
+                    Stat stat = new Stat();
+                    byte[] content;
+                    try {
+                        content = client.getData().storingStatIn(stat).forPath(layout.scriptsPath() + "/" + name);
+                    } catch (KeeperException.NoNodeException e) {
                         continue;
                     }
                     rows.add(new String[] {name, Integer.toString(stat.getDataLength()),
                         Integer.toString(stat.getVersion()), Instant.ofEpochMilli(stat.getMtime()).toString(),
-                        String.join(",", used.getOrDefault(name, List.of("-")))});
+                        String.join(",", used.getOrDefault(name, List.of("-"))), check(name, content)});
                 }
                 Table.print(root.out(), rows);
             }
             return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code ok}, or {@code refused: } and why the gateway would refuse the stored script. */
+    static String check(String name, byte[] content) {
+        try {
+            ScriptCheck.compile(name, content == null ? new byte[0] : content);
+            return "ok";
+        } catch (ScriptCheck.ScriptException e) {
+            return "refused: " + e.getMessage();
         }
     }
 

@@ -111,8 +111,9 @@ public final class ZkgateCtl {
                 description = "ZooKeeper ensemble (default: $" + ENV_ZK + ", else " + DEFAULT_ZK + ")")
         String zk;
 
-        @Option(names = "--auth", paramLabel = "USER:PASSWORD", scope = ScopeType.INHERIT,
-                description = "ZooKeeper digest identity of an operator (default: $" + ENV_AUTH + ")")
+        @Option(names = {"--auth", "--zk-auth"}, paramLabel = "USER:PASSWORD", scope = ScopeType.INHERIT,
+                description = "ZooKeeper digest identity of an operator; --zk-auth as the gateway and the agent "
+                        + "name it (default: $" + ENV_AUTH + ")")
         String auth;
 
         @Option(names = "--zkgate-root", paramLabel = "PATH", scope = ScopeType.INHERIT,
@@ -163,7 +164,7 @@ public final class ZkgateCtl {
             try {
                 return ZkAuth.parse(text);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(caller.commandLine(), (auth != null ? "--auth" : ENV_AUTH)
+                throw new ParameterException(caller.commandLine(), (auth != null ? "--auth/--zk-auth" : ENV_AUTH)
                         + ": (expected: user:password, both not empty)");
             }
         }

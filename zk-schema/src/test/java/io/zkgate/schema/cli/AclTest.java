@@ -56,6 +56,16 @@ class AclTest extends ZkTestSupport {
     }
 
     @Test
+    void theCliTakesTheOperatorIdentityAsZkAuthLikeTheGatewayAndTheAgent() {
+        write(dir, "orders.yaml", route("orders", "/api/orders", "orders") + "script: auth\nstripPrefix: true\n");
+
+        CtlRun apply = ctl("--zk-auth", OPS, "routes", "apply", dir.toString());
+
+        assertEquals(0, apply.code(), apply.toString());
+        assertTrue(apply.out().contains("~ changed orders"), apply.out());
+    }
+
+    @Test
     void anUnauthenticatedClientCannotCreateChangeOrDeleteARoute() {
         assertThrows(KeeperException.NoAuthException.class,
                 () -> observer.create().forPath(LAYOUT.routePath("evil"), EVIL));
@@ -101,7 +111,7 @@ class AclTest extends ZkTestSupport {
 
         CtlRun apply = ctl("routes", "apply", dir.toString());
         CtlRun delete = ctl("routes", "delete", "orders");
-        CtlRun put = ctl("scripts", "put", "auth", write(dir, "x.lua", "return 1\n").toString());
+        CtlRun put = ctl("scripts", "put", "auth", write(dir, "x.lua", "function on_request(req) end\n").toString());
 
         assertEquals(1, apply.code(), apply.toString());
         assertTrue(apply.err().contains("not authorised to change /zkgate/routes (give an operator's --auth"

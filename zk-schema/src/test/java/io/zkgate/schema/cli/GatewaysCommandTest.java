@@ -60,6 +60,31 @@ class GatewaysCommandTest extends ZkTestSupport {
         assertTrue(run.out().contains("newest route change: zxid " + pzxid), run.out());
     }
 
+    @Test
+    void aGatewayThatRefusedTheNewestEditIsShownRefusedWithTheRouteAndReasonNotBehind() throws Exception {
+        assertEquals(0, ctl("init").code());
+        write(dir, "a.yaml", route("a", "/a", "a"));
+        write(dir, "b.yaml", route("b", "/b", "b"));
+        CtlRun apply = ctl("routes", "apply", dir.toString());
+        Matcher m = Pattern.compile("zxid (\\d+)").matcher(apply.out());
+        assertTrue(m.find(), apply.out());
+        long applied = Long.parseLong(m.group(1));
+        // A hand edit the gateways refuse, as zkCli.sh would write it.
+        String bad = "{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"a\",\"lb\":{\"policy\":\"fastest\"}}";
+        observer.setData().forPath(LAYOUT.routePath("a"), bad.getBytes(StandardCharsets.UTF_8));
+        String reason = "lb.policy: unknown policy 'fastest'";
+        status("gw-refused", "{\"appliedRouteZxid\":" + applied + ",\"refusedRoutes\":{\"a\":\"" + reason + "\"}}");
+        status("gw-lagging", "{\"appliedRouteZxid\":" + applied + ",\"refusedRoutes\":{}}");
+        status("gw-refused-other", "{\"appliedRouteZxid\":" + applied + ",\"refusedRoutes\":{\"b\":\"x\"}}");
+
+        CtlRun run = ctl("gateways", "list");
+
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.out().contains("gw-refused  refused (route a: " + reason + ")  appliedRouteZxid="), run.out());
+        assertTrue(run.out().contains("gw-lagging  behind  appliedRouteZxid=" + applied + "\n"), run.out());
+        assertTrue(run.out().contains("gw-refused-other  behind  "), run.out());
+    }
+
     private static void status(String id, String json) throws Exception {
         observer.create().withMode(CreateMode.EPHEMERAL).forPath(LAYOUT.gatewayPath(id),
                 json.getBytes(StandardCharsets.UTF_8));

@@ -197,15 +197,29 @@ class RoutesApplyCommandTest extends ZkTestSupport {
     }
 
     @Test
-    void applyBeforeInitFailsAndSaysToInit() throws Exception {
+    void applyOnAnEnsembleNoOneInitialisedCreatesTheRoutesRoot() throws Exception {
         observer.delete().deletingChildrenIfNeeded().forPath(LAYOUT.zkgateRoot());
         write(dir, "a.yaml", route("a", "/a", "a"));
 
         CtlRun run = ctl("routes", "apply", dir.toString());
 
-        assertEquals(1, run.code(), run.toString());
-        assertTrue(run.err().contains("/zkgate/routes does not exist in ZooKeeper (run 'zkgate-ctl init' first)"),
-                run.err());
-        assertEquals(null, observer.checkExists().forPath(LAYOUT.routesPath()));
+        assertEquals(0, run.code(), run.toString());
+        assertEquals(Set.of("a"), routesInZk().keySet());
+    }
+
+    @Test
+    void applyWarnsButWritesWhenARouteNamesAServiceWithNoRegisteredInstance() throws Exception {
+        observer.create().creatingParentsIfNeeded().forPath(LAYOUT.servicePath("orders") + "/i1",
+                "{\"address\":\"127.0.0.1\",\"port\":1}".getBytes(StandardCharsets.UTF_8));
+        write(dir, "orders.yaml", route("orders", "/orders", "orders"));
+        write(dir, "users.yaml", route("users", "/users", "usres"));
+
+        CtlRun run = ctl("routes", "apply", dir.toString());
+
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.err().contains("warning: route 'users' (" + dir.resolve("users.yaml") + ":1 (route 'users')): "
+                + "service 'usres' has no registered instance under /services/usres"), run.err());
+        assertFalse(run.err().contains("route 'orders'"), run.err());
+        assertEquals(Set.of("orders", "users"), routesInZk().keySet());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,30 +48,32 @@ class ScriptsCommandTest extends ZkTestSupport {
 
     @Test
     void putOverAnExistingScriptUpdatesItAndAnEqualOneIsLeftAlone() throws Exception {
-        Path file = write(dir, "s.lua", "return 1\n");
+        Path file = write(dir, "s.lua", "function on_request(req) end -- 1\n");
         assertEquals(0, ctl("scripts", "put", "s", file.toString()).code());
-        write(dir, "s.lua", "return 2\n");
+        write(dir, "s.lua", "function on_request(req) end -- 2\n");
 
         CtlRun update = ctl("scripts", "put", "s", file.toString());
         CtlRun same = ctl("scripts", "put", "s", file.toString());
 
-        assertTrue(update.out().contains("updated script 's' (9 bytes, version 0 -> 1)"), update.toString());
+        assertTrue(update.out().contains("updated script 's' (34 bytes, version 0 -> 1)"), update.toString());
         assertTrue(same.out().contains("unchanged script 's' (version 1)"), same.toString());
-        assertEquals("return 2\n", new String(observer.getData().forPath(LAYOUT.scriptPath("s"))));
+        assertEquals("function on_request(req) end -- 2\n",
+                new String(observer.getData().forPath(LAYOUT.scriptPath("s"))));
     }
 
     @Test
     void listShowsScriptsAndTheRoutesUsingThem() {
         assertEquals(0, ctl("scripts", "put", "auth", resource("scripts/auth.lua").toString()).code());
-        assertEquals(0, ctl("scripts", "put", "spare", write(dir, "spare.lua", "return 0\n").toString()).code());
+        assertEquals(0, ctl("scripts", "put", "spare", write(dir, "spare.lua", "on_request = function(req) end\n")
+                .toString()).code());
         write(dir, "routes/r.yaml", route("r", "/r", "r") + "script: auth\n");
         assertEquals(0, ctl("routes", "apply", dir.resolve("routes").toString()).code());
 
         CtlRun list = ctl("scripts", "list");
 
         assertEquals(0, list.code(), list.toString());
-        assertTrue(list.out().matches("(?s)NAME +BYTES +VERSION +MODIFIED +USED BY\\nauth +\\d+ +0 +\\S+ +r\\n"
-                + "spare +9 +0 +\\S+ +-\\n"), list.out());
+        assertTrue(list.out().matches("(?s)NAME +BYTES +VERSION +MODIFIED +USED BY +CHECK\\n"
+                + "auth +\\d+ +0 +\\S+ +r +ok\\nspare +31 +0 +\\S+ +- +ok\\n"), list.out());
     }
 
     @Test
@@ -87,6 +90,39 @@ class ScriptsCommandTest extends ZkTestSupport {
         CtlRun deleted = ctl("scripts", "delete", "auth");
         assertEquals(0, deleted.code(), deleted.toString());
         assertNull(observer.checkExists().forPath(LAYOUT.scriptPath("auth")));
+    }
+
+    @Test
+    void putRefusesAScriptThatDefinesNoOnRequestAsTheGatewayWould() throws Exception {
+        Path file = resource("scripts/no-on-request.lua");
+
+        CtlRun put = ctl("scripts", "put", "typo", file.toString());
+
+        assertEquals(1, put.code(), put.toString());
+        assertTrue(put.err().contains(file + ": (lua): the script defines no function on_request(req)"), put.err());
+        assertNull(observer.checkExists().forPath(LAYOUT.scriptPath("typo")));
+    }
+
+    @Test
+    void listFlagsAStoredScriptTheGatewayWouldRefuse() throws Exception {
+        observer.create().forPath(LAYOUT.scriptPath("raw"), "return 1\n".getBytes(StandardCharsets.UTF_8));
+
+        CtlRun list = ctl("scripts", "list");
+
+        assertEquals(0, list.code(), list.toString());
+        assertTrue(list.out().contains("refused: the script defines no function on_request(req)"), list.out());
+    }
+
+    @Test
+    void putAndListWorkOnAnEnsembleNoOneInitialised() throws Exception {
+        emptyTree();
+
+        CtlRun put = ctl("scripts", "put", "auth", resource("scripts/auth.lua").toString());
+        CtlRun list = ctl("scripts", "list");
+
+        assertEquals(0, put.code(), put.toString());
+        assertEquals(0, list.code(), list.toString());
+        assertTrue(list.out().contains("auth "), list.out());
     }
 
     @Test
