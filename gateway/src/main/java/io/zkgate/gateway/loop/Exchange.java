@@ -104,6 +104,15 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         this.requestChunked = requestChunked;
         this.startNanos = startNanos;
         this.loop = client.loop;
+        engine.exchangeStarted();
+    }
+
+    /** The exchange is over for the gateway (answered, failed, abandoned or tunnelled): counted out once. */
+    private void end() {
+        if (!finished) {
+            finished = true;
+            engine.exchangeEnded();
+        }
     }
 
     @Override
@@ -476,7 +485,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         } else {
             closeClient = true;
         }
-        if (!keepAlive || closeClient) {
+        if (!keepAlive || closeClient || engine.isShutdown()) {
             closeClient = true;
             head.append("Connection: close\r\n");
         } else if (version == HttpVersion.HTTP_1_0) {
@@ -525,7 +534,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         UpstreamConnection u = upstream;
         upstream = null;
         acquired = false; // the tunnel holds the backend as in flight until it closes
-        finished = true;
+        end();
         logAccess();
         ByteTunnel tunnel = client.startTunnel(u, u.input(), forward.endpoint());
         u.becomeTunnel(tunnel);
@@ -623,7 +632,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (finished) {
             return;
         }
-        finished = true;
+        end();
         logAccess();
         client.exchangeDone(!closeClient);
     }
@@ -688,7 +697,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, 502, startNanos);
             return;
         }
-        finished = true;
+        end();
         client.close(); // part of the response went out: the client must see it cut
     }
 
@@ -716,13 +725,13 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, 504, startNanos);
             return;
         }
-        finished = true;
+        end();
         client.close();
     }
 
     /** The client went away: the upstream exchange is abandoned and its connection closed. */
     void clientGone(Throwable cause) {
-        finished = true;
+        end();
         UpstreamConnection u = upstream;
         upstream = null;
         if (acquired) {
@@ -769,7 +778,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** Writes a whole response the gateway made itself; the exchange is then over. */
     private void respond(int code, String headers, byte[] body, boolean close) {
-        finished = true;
+        end();
         statusSent = code;
         bytesSent = body.length;
         logAccess();

@@ -2,12 +2,14 @@ package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.RequestRouter;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.util.component.Graceful;
 
 /**
  * The event-loop data path's settings and the factory of its client connections: HTTP/1.1 parsed and generated
@@ -19,7 +21,7 @@ import org.eclipse.jetty.server.Connector;
  * @param upstreamIdleMs      a pooled upstream connection idle this long is closed
  * @param maxIdlePerBackend   idle upstream connections kept per backend and event loop
  */
-public final class LoopEngine extends AbstractConnectionFactory {
+public final class LoopEngine extends AbstractConnectionFactory implements Graceful {
     final RequestRouter router;
     final int maxHeaderBytes;
     final long upstreamIdleMs;
@@ -30,6 +32,9 @@ public final class LoopEngine extends AbstractConnectionFactory {
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
     private LoopConnector connector;
+    /** Exchanges under way, all loops; a graceful stop waits for none. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile CompletableFuture<Void> drained;
 
     /** @param accessLog where each request is logged, or null */
     public LoopEngine(RequestRouter router, int maxHeaderBytes, long upstreamIdleMs, int maxIdlePerBackend,
@@ -48,6 +53,33 @@ public final class LoopEngine extends AbstractConnectionFactory {
     public Connection newConnection(Connector c, EndPoint endPoint) {
         connector = (LoopConnector) c;
         return configure(new ClientConnection(this, endPoint, c.getExecutor()), c, endPoint);
+    }
+
+    /** Jetty's graceful stop: the connector stops accepting, and this completes once no exchange is under way. */
+    @Override
+    public CompletableFuture<Void> shutdown() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        drained = done;
+        if (inFlight.get() == 0) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return drained != null;
+    }
+
+    void exchangeStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void exchangeEnded() {
+        CompletableFuture<Void> done = drained;
+        if (inFlight.decrementAndGet() == 0 && done != null) {
+            done.complete(null);
+        }
     }
 
     void tunnelOpened() {
