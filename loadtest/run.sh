@@ -21,7 +21,8 @@
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
 # before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
-# round starts (540), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
+# round starts (540), ENGINES=1 (the engines plan: --engine loop and servlet against nginx with small, 4 KiB and 1 MiB
+# responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
 # USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
@@ -106,6 +107,9 @@ BACKEND_PIDS=()
 for i in $(seq 1 "$BACKENDS"); do
     port=$(free_port)
     if [ -n "$NGINX" ]; then
+        mkdir -p "$WORK/backend-$i"
+        head -c 4096 /dev/zero | tr '\0' 'k' > "$WORK/backend-$i/4k.bin"
+        head -c 1048576 /dev/zero | tr '\0' 'm' > "$WORK/backend-$i/1m.bin"
         start_nginx "backend-$i" "$(nginx_backend_conf "$WORK/backend-$i" "$port")" "$WORK/backend-$i"
     else
         mkdir -p "$WORK/backend-$i"
@@ -147,7 +151,25 @@ SCENARIO_LINES=()
 gateway() { GATEWAYS+=("$1|$2|$3|$4|$5"); }
 scenario() { SCENARIO_LINES+=("$1|$2|$3|$4|${5:-}"); }
 
-if [ -z "$VARIANTS" ]; then
+if [ "${ENGINES:-0}" = 1 ]; then
+    # The two data paths against nginx, same rounds: small, 4 KiB and 1 MiB responses with keep-alive, and a
+    # connection per request. Needs nginx (the bodies come from the nginx backends).
+    PLAN=engines
+    [ -n "$NGINX" ] || die "ENGINES=1 needs nginx (apt-get install nginx-light)"
+    gateway zkgate-loop /zkgate "" "" "--engine loop"
+    gateway zkgate-servlet /zkgate "" "" "--engine servlet"
+    for kind in ka 4k 1m; do
+        sub=""; [ "$kind" != ka ] && sub="/$kind"
+        scenario "direct-$kind" direct k "$sub"
+        scenario "nginx-$kind" nginx k "/one$sub"
+        scenario "zkgate-loop-$kind" zkgate-loop k "/one$sub"
+        scenario "zkgate-servlet-$kind" zkgate-servlet k "/one$sub"
+    done
+    scenario direct-close direct close ""
+    scenario nginx-close nginx close /one
+    scenario zkgate-loop-close zkgate-loop close /one
+    scenario zkgate-servlet-close zkgate-servlet close /one
+elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
     gateway zkgate-nometrics /zkgate "" "" "--metrics=false"
@@ -325,6 +347,7 @@ done
 for line in "${SCENARIO_LINES[@]}"; do
     IFS='|' read -r sname target _ path _ <<<"$line"
     [ "$target" = direct ] || [ "$target" = nginx ] && continue
+    path=$(cut -d/ -f1-2 <<<"$path")   # the route's own path answers ok; /one/4k answers 4 KiB
     wait_http "http://127.0.0.1:${TARGET_PORT[$target]}$path/" $'ok' 120 "${TARGET_PIDS[$target]}" \
         "$WORK/$target/gateway.log" || die "route $path on $target does not answer ok (scenario $sname)"
 done

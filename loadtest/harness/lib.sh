@@ -124,7 +124,8 @@ nginx_http_common() {
 EOF
 }
 
-# nginx_backend_conf DIR PORT: one worker answering 200 "ok\n" to everything.
+# nginx_backend_conf DIR PORT: one worker answering 200 "ok\n" to everything, but a path ending in /4k or /1m, which
+# gets a body of that size (DIR/4k.bin, DIR/1m.bin, written by the caller).
 nginx_backend_conf() {
     cat <<EOF
 $(nginx_common "$1")
@@ -135,6 +136,8 @@ $(nginx_http_common "$1")
     server {
         listen 127.0.0.1:$2 backlog=4096;
         location / { default_type text/plain; return 200 "ok\n"; }
+        location ~ /4k/?\$ { default_type application/octet-stream; root $1; try_files /4k.bin =404; }
+        location ~ /1m/?\$ { default_type application/octet-stream; root $1; try_files /1m.bin =404; }
     }
 }
 EOF

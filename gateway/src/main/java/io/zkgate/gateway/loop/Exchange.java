@@ -621,7 +621,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (u == null) {
             return;
         }
-        if (reusable) {
+        if (reusable && !u.out.pending()) { // a write still draining (the answer beat its callback) would collide
             u.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
         } else {
             u.discard();

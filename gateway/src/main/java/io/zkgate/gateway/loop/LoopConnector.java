@@ -154,9 +154,28 @@ public final class LoopConnector extends ServerConnector {
             public Connection newConnection(SelectableChannel channel, EndPoint endPoint, Object attachment)
                     throws IOException {
                 if (attachment instanceof Connecting connecting) {
+                    ((LoopEndPoint) endPoint).upstream = true;
                     return connecting.connected(endPoint, ((LoopEndPoint) endPoint).loop);
                 }
                 return super.newConnection(channel, endPoint, attachment);
+            }
+
+            /**
+             * Upstream endpoints are not the connector's clients: a graceful stop must not shorten their idle timeout
+             * (that would cut a slow response short) nor count them.
+             */
+            @Override
+            protected void endPointOpened(EndPoint endPoint) {
+                if (!((LoopEndPoint) endPoint).upstream) {
+                    super.endPointOpened(endPoint);
+                }
+            }
+
+            @Override
+            protected void endPointClosed(EndPoint endPoint) {
+                if (!((LoopEndPoint) endPoint).upstream) {
+                    super.endPointClosed(endPoint);
+                }
             }
 
             @Override
@@ -173,6 +192,8 @@ public final class LoopConnector extends ServerConnector {
     /** A socket endpoint that knows its event loop. */
     static final class LoopEndPoint extends SocketChannelEndPoint {
         final LoopSelector loop;
+        /** A connection to a backend, not a client's. */
+        boolean upstream;
 
         LoopEndPoint(SocketChannel channel, LoopSelector loop, SelectionKey key, Scheduler scheduler) {
             super(channel, loop, key, scheduler);
