@@ -108,6 +108,7 @@ for i in $(seq 1 "$BACKENDS"); do
     port=$(free_port)
     if [ -n "$NGINX" ]; then
         mkdir -p "$WORK/backend-$i"
+        chmod 755 "$WORK" "$WORK/backend-$i"   # nginx workers may run as another user and must read the bodies
         head -c 4096 /dev/zero | tr '\0' 'k' > "$WORK/backend-$i/4k.bin"
         head -c 1048576 /dev/zero | tr '\0' 'm' > "$WORK/backend-$i/1m.bin"
         start_nginx "backend-$i" "$(nginx_backend_conf "$WORK/backend-$i" "$port")" "$WORK/backend-$i"

@@ -178,7 +178,7 @@ public record GatewaySettings(
                             + "balancers take the gateway out first"),
             new Option("websocket-idle-timeout-ms", OptionType.integer(1000, 86_400_000), "300000",
                     "close a WebSocket tunnel when neither side sent anything for this long"),
-            new Option("engine", OptionType.oneOf("loop", "servlet"), "servlet",
+            new Option("engine", OptionType.oneOf("loop", "servlet"), "loop",
                     "the proxy's data path: loop (event loops on Jetty's I/O layer, no thread hand-offs) or servlet "
                             + "(Jetty's async proxy servlet)"),
             new Option("event-loops", OptionType.integer(1, 256),

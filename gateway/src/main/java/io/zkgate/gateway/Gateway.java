@@ -39,6 +39,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -206,34 +207,18 @@ public final class Gateway implements Closeable {
         server.addConnector(proxyConnector);
         server.addConnector(adminConnector);
 
-        ServletContextHandler proxyContext = new ServletContextHandler("/");
-        proxyContext.setVirtualHosts(List.of("@proxy"));
-        GatewayProxyServlet servlet = new GatewayProxyServlet(router,
-                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
-        snapshots.onPublish(servlet::snapshotPublished);
-        metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
-        ServletHolder holder = new ServletHolder("proxy", servlet);
-        holder.setAsyncSupported(true);
-        holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));
-        holder.setInitParameter("idleTimeout", Integer.toString(settings.upstreamIdleTimeoutMs()));
-        holder.setInitParameter("timeout", Integer.toString(settings.upstreamResponseTimeoutMs()));
-        holder.setInitOrder(0);
-        proxyContext.addServlet(holder, "/*");
-
         admin = new AdminHandler(snapshots, metrics, zkStatus, VERSION, settings.adminToken());
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
-
-        WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
-                router, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs());
-        LoopEngine loop = loopEngine;
-        metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) () -> loop == null
-                ? tunnel.openTunnels() : loop.openTunnels());
-        metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) () -> loop == null
-                ? tunnel.tunnelsOpened() : loop.tunnelsOpened());
-        server.setHandler(new GracefulHandler(new CanonicalPathHandler(tunnel, proxyConnector.getName(),
-                settings.metrics() ? metrics.noRoute() : null)));
+        if (loopEngine != null) {
+            LoopEngine loop = loopEngine; // the proxy port is served by the event loops; handlers serve the admin port
+            metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 0);
+            metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) loop::openTunnels);
+            metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) loop::tunnelsOpened);
+            server.setHandler(new GracefulHandler(adminContext));
+        } else {
+            server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
+        }
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (accessLog != null) {
@@ -261,6 +246,32 @@ public final class Gateway implements Closeable {
                     + (busy ? "the port is in use by another process" : String.valueOf(e.getMessage()))
                     + "; choose another with " + flag);
         }
+    }
+
+    /**
+     * The servlet engine's front door on the proxy port: the canonical path first, then WebSocket handshakes, then
+     * the proxy servlet (Jetty's {@code AsyncProxyServlet}), all over the one router; the admin context beside it.
+     */
+    private Handler servletFrontDoor(RequestRouter router, ContextHandler adminContext) {
+        ServletContextHandler proxyContext = new ServletContextHandler("/");
+        proxyContext.setVirtualHosts(List.of("@proxy"));
+        GatewayProxyServlet servlet = new GatewayProxyServlet(router,
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
+        snapshots.onPublish(servlet::snapshotPublished);
+        metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
+        ServletHolder holder = new ServletHolder("proxy", servlet);
+        holder.setAsyncSupported(true);
+        holder.setInitParameter("maxConnections", Integer.toString(settings.upstreamMaxConnections()));
+        holder.setInitParameter("idleTimeout", Integer.toString(settings.upstreamIdleTimeoutMs()));
+        holder.setInitParameter("timeout", Integer.toString(settings.upstreamResponseTimeoutMs()));
+        holder.setInitOrder(0);
+        proxyContext.addServlet(holder, "/*");
+        WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
+                router, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
+                settings.upstreamConnectTimeoutMs());
+        metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
+        metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
+        return new CanonicalPathHandler(tunnel, proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
     }
 
     /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */

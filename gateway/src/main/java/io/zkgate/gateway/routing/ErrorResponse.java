@@ -20,7 +20,8 @@ public enum ErrorResponse {
     SCRIPT_ERROR(500, "script_error"),
     BODY_TOO_LARGE(413, "body_too_large"),
     UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
-    BAD_PATH(400, "bad_path");
+    BAD_PATH(400, "bad_path"),
+    NOT_READY(503, "not_ready");
 
     private final int status;
     private final String code;

@@ -47,7 +47,12 @@ public final class RequestRouter {
     public Decision route(RequestView request) {
         String method = request.method();
         String path = request.path();
-        RouteEntry route = snapshots.current().routes().match(request.host(), path, method);
+        Snapshot snapshot = snapshots.current();
+        if (!snapshot.synced()) {
+            return new Decision.Refuse(null, ErrorResponse.NOT_READY,
+                    "routes and services not yet read from ZooKeeper; try again shortly");
+        }
+        RouteEntry route = snapshot.routes().match(request.host(), path, method);
         if (route == null) {
             return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
         }

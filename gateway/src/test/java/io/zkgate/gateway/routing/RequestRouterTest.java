@@ -47,6 +47,18 @@ class RequestRouterTest {
     }
 
     @Test
+    void beforeTheFirstFullReadOfZooKeeperEveryRequestIsRefused503NotReadyNot404() {
+        assertEquals(ErrorResponse.NOT_READY, assertInstanceOf(Decision.Refuse.class,
+                router.route(TestRequest.get("/api"))).error(), "the initial snapshot is not synced");
+        entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\"}", "api", 0, null, a);
+        snapshots.publish(new Snapshot(1, RouteTable.of(entries), Map.of(), false, 0));
+        assertEquals(ErrorResponse.NOT_READY, assertInstanceOf(Decision.Refuse.class,
+                router.route(TestRequest.get("/api"))).error(), "routes read, services not yet");
+        publishEntries();
+        assertInstanceOf(Decision.Forward.class, router.route(TestRequest.get("/api")));
+    }
+
+    @Test
     void aRouteWhoseServiceHasNoInstanceIsRefused503() {
         publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\"}", "api", 0, null));
         Decision.Refuse refuse = assertInstanceOf(Decision.Refuse.class, router.route(TestRequest.get("/api/x")));
