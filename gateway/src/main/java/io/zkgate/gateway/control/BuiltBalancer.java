@@ -7,10 +7,11 @@ import io.zkgate.schema.Route;
 import java.util.Objects;
 
 /**
- * A route's balancer with what it was built from. A snapshot rebuild follows every change anywhere in ZooKeeper;
- * a route whose policy and routable endpoints (the same objects, in the same order) did not change keeps its
- * balancer, so a round-robin rotation carries on undisturbed and a consistent-hash ring (about 0.2 ms to build for 20
- * backends, 2 ms for 100) is not rebuilt for every route on every registration elsewhere.
+ * A route's balancer with what it was built from. A route's entry is rebuilt when the route or its service's pool
+ * changes (an ejection, a health change or a grace period ending too); if its policy and routable endpoints (the
+ * same objects, in the same order) did not change it keeps its balancer, so a round-robin rotation carries on
+ * undisturbed and a consistent-hash ring (about 0.2 ms to build for 20 backends, 2 ms for 100) is not rebuilt for
+ * nothing.
  * Immutable; built and compared on the control thread.
  */
 record BuiltBalancer(Route.LoadBalancing lb, Endpoint[] endpoints, Balancer balancer) {

@@ -9,6 +9,7 @@ import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The control path: three {@link CuratorCache}s (routes, services and Lua scripts) feed one control thread, which
  * hands each event to its registry ({@link RouteRegistry}, {@link ServiceRegistry}, {@link ScriptCatalog}), and
- * publishes a new {@link Snapshot} built by the {@link SnapshotAssembler} with one reference swap. Events that arrive
- * while a publish is queued are coalesced into it. While ZooKeeper is unreachable nothing is published, so the last
+ * publishes a new {@link Snapshot} with one reference swap. The {@link SnapshotAssembler} rebuilds only the services
+ * and routes the events touched and shares the rest with the previous snapshot. Events that arrive while a publish is
+ * queued are coalesced into it. While ZooKeeper is unreachable nothing is published, so the last
  * snapshot keeps serving. Thread-safe: the public methods may be called from any thread; all state is confined to
  * the control thread.
  */
@@ -195,17 +197,23 @@ public final class ControlPlane implements Closeable {
     }
 
     private void onScriptEvent(Type type, ChildData oldData, ChildData data) {
+        String path = type == Type.NODE_DELETED ? oldData.getPath() : data.getPath();
         boolean changed = type == Type.NODE_DELETED
-                ? scripts.remove(oldData.getPath())
-                : scripts.put(data.getPath(), data.getData(), data.getStat() == null ? -1 : data.getStat().getVersion());
-        if (changed && scriptsSynced) {
-            queuePublish();
+                ? scripts.remove(path)
+                : scripts.put(path, data.getData(), data.getStat() == null ? -1 : data.getStat().getVersion());
+        String name = ZnodeLayout.childName(layout.scriptsPath(), path);
+        if (changed && name != null) {
+            routes.markNaming(Set.of(name));
+            if (scriptsSynced) {
+                queuePublish();
+            }
         }
     }
 
     private void onScriptsSynced() {
         scriptsSynced = true;
         log.info("scripts synced from {}: {} scripts", layout.scriptsPath(), scripts.states().size());
+        routes.markNaming(scripts.states().keySet());
         queuePublish();
     }
 

@@ -117,6 +117,15 @@ final class RouteRegistry {
         return out;
     }
 
+    /** Marks the served routes that name one of {@code scripts} as changed: their script is bound anew. */
+    void markNaming(Set<String> scripts) {
+        for (RouteState s : routes.values()) {
+            if (s.applied() != null && s.applied().script() != null && scripts.contains(s.applied().script())) {
+                changed.add(s.id());
+            }
+        }
+    }
+
     private void upsert(String id, ChildData data) {
         RouteState prev = routes.get(id);
         int znodeVersion = data.getStat() == null ? -1 : data.getStat().getVersion();

@@ -5,6 +5,7 @@ import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteTable;
+import io.zkgate.gateway.routing.ServiceMap;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.UpstreamPolicy;
@@ -14,11 +15,13 @@ import io.zkgate.gateway.scripting.ScriptStats;
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Turns applied routes and built pools into what the request path runs on: each route's {@link RouteEntry} with its
+ * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each route's {@link RouteEntry} with its
  * balancer (reused while the route's policy and routable endpoints stay the same), its retry budget (one per route
  * id for the gateway's life), its upstream settings with the gateway's defaults filled in and its script bound; binds
  * the backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control thread.
@@ -30,6 +33,11 @@ final class SnapshotAssembler {
     /** Each served route's balancer, kept while its policy and backends stay the same. */
     private final Map<String, BuiltBalancer> balancers = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
+    /** The served routes of each service: the entries to rebuild when its pool changes. */
+    private final Map<String, Set<String>> routesOf = new HashMap<>();
+    /** What the last snapshot served; the next one is made from these. */
+    private RouteTable table = RouteTable.empty();
+    private ServiceMap pools = ServiceMap.empty();
     private long metricsDueNanos = -1;
 
     SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts) {
@@ -49,33 +57,57 @@ final class SnapshotAssembler {
     }
 
     /**
-     * Builds the snapshot of what the registries hold now: every service's pool and every applied route's entry.
+     * Builds the next snapshot from the last one: the pools of the services changed since then are rebuilt, and the
+     * entries of the routes changed since then or whose service changed; everything else is shared with the last
+     * snapshot.
      *
      * @param synced whether routes, services and scripts have all been read in full
      */
     Snapshot assemble(long version, RouteRegistry routes, ServiceRegistry services, boolean synced, long nowNanos) {
-        routes.drainChanged();
-        services.drainChanged();
-        Map<String, ServicePool> pools = new HashMap<>();
-        for (String service : new ArrayList<>(services.names())) {
+        Map<String, ServicePool> changedPools = new HashMap<>();
+        Set<String> emptied = new HashSet<>();
+        Set<String> rebuild = new HashSet<>(routes.drainChanged());
+        for (String service : services.drainChanged()) {
             ServicePool pool = services.build(service, nowNanos);
-            if (pool != null) {
-                pools.put(service, pool);
+            if (pool == null) {
+                emptied.add(service);
+            } else {
+                changedPools.put(service, pool);
+            }
+            rebuild.addAll(routesOf.getOrDefault(service, Set.of()));
+        }
+        pools = pools.with(changedPools, emptied);
+        List<RouteEntry> put = new ArrayList<>();
+        Set<String> removed = new HashSet<>();
+        for (String id : rebuild) {
+            RouteEntry old = table.entry(id);
+            RouteState state = routes.state(id);
+            Route applied = state == null ? null : state.applied();
+            if (old != null && (applied == null || !old.service().equals(applied.service()))) {
+                unlink(old.service(), id);
+            }
+            if (applied == null) {
+                removed.add(id);
+                balancers.remove(id);
+            } else {
+                routesOf.computeIfAbsent(applied.service(), k -> new HashSet<>()).add(id);
+                put.add(entry(state, pools.get(applied.service())));
             }
         }
-        List<RouteEntry> entries = new ArrayList<>();
-        for (RouteState s : routes.states()) {
-            if (s.applied() != null) {
-                entries.add(entry(s, pools.get(s.applied().service())));
-            }
-        }
-        balancers.keySet().removeIf(id -> routes.state(id) == null || routes.state(id).applied() == null);
+        table = table.with(put, removed);
         List<Endpoint> bound = new ArrayList<>();
         for (ServicePool p : pools.values()) {
             bound.addAll(p.all());
         }
         metricsDueNanos = metrics.bind(bound, nowNanos);
-        return new Snapshot(version, RouteTable.of(entries), Map.copyOf(pools), synced, routes.zxid());
+        return new Snapshot(version, table, pools, synced, routes.zxid());
+    }
+
+    private void unlink(String service, String routeId) {
+        Set<String> ids = routesOf.get(service);
+        if (ids != null && ids.remove(routeId) && ids.isEmpty()) {
+            routesOf.remove(service);
+        }
     }
 
     /** After {@link #assemble}: nanoseconds until a departed backend's metrics are due for removal, or -1. */

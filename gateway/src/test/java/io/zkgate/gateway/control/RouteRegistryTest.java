@@ -86,6 +86,18 @@ class RouteRegistryTest {
     }
 
     @Test
+    void aScriptChangeMarksOnlyTheServedRoutesNamingIt() {
+        routes.sync();
+        routes.put("a", route("a", "{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"script\":\"auth\"}",
+                1, 1, 0));
+        routes.put("b", route("b", routeJson("b", "/b", "s"), 2, 2, 0));
+        routes.drainChanged();
+
+        routes.markNaming(Set.of("auth", "other"));
+        assertEquals(Set.of("a"), routes.drainChanged());
+    }
+
+    @Test
     void nothingIsAppliedBeforeTheInitialReadCompletes() {
         routes.put("a", route("a", routeJson("a", "/a", "s"), 1, 1, 0));
         routes.put("gone", route("gone", routeJson("gone", "/g", "s"), 2, 2, 0));

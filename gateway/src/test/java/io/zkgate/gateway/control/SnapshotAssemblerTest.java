@@ -96,6 +96,70 @@ class SnapshotAssemblerTest {
         assertEquals(1, snap.services().get("s").routable().length);
     }
 
+    @Test
+    void anInstanceEventRebuildsOnlyItsServicesPoolAndRoutesAndSharesEverythingElse() {
+        routes.sync();
+        routes.put("a", route("a", routeJson("a", "/a", "one"), 1, 1, 0));
+        routes.put("a2", route("a2", routeJson("a2", "/a2", "one"), 2, 2, 0));
+        routes.put("b", route("b", routeJson("b", "/b", "two"), 3, 3, 0));
+        services.put("/services/one/x", instance("x", 9001, 1));
+        services.put("/services/two/y", instance("y", 9002, 1));
+        Snapshot first = assemble();
+
+        services.put("/services/two/z", instance("z", 9003, 1));
+        Snapshot second = assemble();
+
+        assertSame(first.services().get("one"), second.services().get("one"));
+        assertNotSame(first.services().get("two"), second.services().get("two"));
+        assertSame(entry(first, "a"), entry(second, "a"), "a route of another service is shared as it was");
+        assertSame(entry(first, "a2"), entry(second, "a2"));
+        assertNotSame(entry(first, "b"), entry(second, "b"));
+        assertEquals(1, entry(first, "b").balancer().endpoints().length, "the previous snapshot is left as it was");
+        assertSame(entry(second, "b"), second.routes().match(null, "/b/c", "GET"));
+    }
+
+    @Test
+    void aRouteEventRebuildsOnlyThatRouteAndARouteMovedToAnotherServiceFollowsThatService() {
+        routes.sync();
+        routes.put("a", route("a", routeJson("a", "/a", "one"), 1, 1, 0));
+        routes.put("b", route("b", routeJson("b", "/b", "one"), 2, 2, 0));
+        services.put("/services/one/x", instance("x", 9001, 1));
+        services.put("/services/two/y", instance("y", 9002, 1));
+        Snapshot first = assemble();
+
+        routes.put("a", route("a", routeJson("a", "/a", "two"), 1, 3, 1));
+        Snapshot moved = assemble();
+        assertSame(entry(first, "b"), entry(moved, "b"));
+        assertEquals(9002, entry(moved, "a").balancer().endpoints()[0].port());
+
+        services.put("/services/one/x2", instance("x2", 9003, 1));
+        Snapshot oneChanged = assemble();
+        assertSame(entry(moved, "a"), entry(oneChanged, "a"), "'a' no longer depends on service 'one'");
+        assertEquals(2, entry(oneChanged, "b").balancer().endpoints().length);
+
+        services.put("/services/two/y2", instance("y2", 9004, 1));
+        assertEquals(2, entry(assemble(), "a").balancer().endpoints().length, "'a' follows service 'two'");
+
+        routes.remove("a", Znodes.ROUTES + "/a", 9);
+        Snapshot removed = assemble();
+        assertNull(entry(removed, "a"));
+        assertNull(removed.routes().match(null, "/a", "GET"));
+        assertEquals(1, removed.routes().entries().size());
+    }
+
+    @Test
+    void aServiceThatLostEveryInstanceLeavesTheSnapshotAndItsRoutesGetAnEmptyBalancer() {
+        routes.sync();
+        routes.put("a", route("a", routeJson("a", "/a", "one"), 1, 1, 0));
+        services.put("/services/one/x", instance("x", 9001, 1));
+        assemble();
+        services.remove("/services/one/x", 0);
+        Snapshot gone = assemble();
+
+        assertNull(gone.services().get("one"));
+        assertEquals(0, entry(gone, "a").balancer().endpoints().length);
+    }
+
     private Snapshot assemble() {
         return assembler.assemble(++version, routes, services, true, 0);
     }
