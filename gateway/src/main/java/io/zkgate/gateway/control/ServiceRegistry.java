@@ -3,7 +3,6 @@ package io.zkgate.gateway.control;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.schema.ServiceInstance;
-import io.zkgate.schema.ServiceInstanceCodec;
 import io.zkgate.schema.ValidationException;
 import io.zkgate.schema.ZnodeLayout;
 import java.util.ArrayList;
@@ -17,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The registered instances of every service and the pools built from them: parsing instance znodes, reusing each
- * backend's {@link Endpoint} (and so its in-flight count and health) across rebuilds, the empty-service grace
- * (curator-x-discovery re-registers with delete-then-create after a session loss, so a service that loses its last
- * instance keeps the previous ones for a while) and panic mode. It records which services changed, so that only
+ * The registered instances of every service and the pools built from them: reading instance znodes in any of the
+ * {@link InstanceFormats}, reusing each backend's {@link Endpoint} (and so its in-flight count and health) across
+ * rebuilds, the empty-service grace (curator-x-discovery re-registers with delete-then-create after a session loss,
+ * so a service that loses its last instance keeps the previous ones for a while) and panic mode. It records which services changed, so that only
  * those are rebuilt. Not thread-safe: confined to the control thread.
  */
 final class ServiceRegistry {
@@ -68,7 +67,7 @@ final class ServiceRegistry {
         Service s = services.computeIfAbsent(ref.service(), n -> new Service());
         ServiceInstance inst;
         try {
-            inst = ServiceInstanceCodec.parse(path, ref.service(), ref.instanceId(), data == null ? new byte[0] : data);
+            inst = InstanceFormats.decode(path, ref.service(), ref.instanceId(), data == null ? new byte[0] : data);
         } catch (ValidationException e) {
             log.warn("instance znode refused: {}; {}", e.getMessage(),
                     s.instances.containsKey(ref.instanceId()) ? "keeping its previous data" : "instance not routed");
