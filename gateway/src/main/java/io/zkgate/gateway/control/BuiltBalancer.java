@@ -17,11 +17,16 @@ import java.util.Objects;
 record BuiltBalancer(Route.LoadBalancing lb, Endpoint[] endpoints, Balancer balancer) {
 
     static BuiltBalancer reuseOrBuild(BuiltBalancer previous, Route.LoadBalancing lb, Endpoint[] routable) {
-        if (previous != null && Objects.equals(previous.lb, lb) && sameObjects(previous.endpoints, routable)) {
+        if (previous != null && previous.builtFrom(lb, routable)) {
             return previous;
         }
         Endpoint[] own = routable.clone();
         return new BuiltBalancer(lb, own, Balancers.create(lb, own.clone()));
+    }
+
+    /** Whether this balancer was built for {@code lb} over exactly {@code routable} (the same objects, in order). */
+    boolean builtFrom(Route.LoadBalancing lb, Endpoint[] routable) {
+        return Objects.equals(this.lb, lb) && sameObjects(endpoints, routable);
     }
 
     private static boolean sameObjects(Endpoint[] a, Endpoint[] b) {

@@ -12,6 +12,7 @@ import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.gateway.scripting.ScriptStats;
+import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,7 +51,10 @@ final class SnapshotAssembler {
     private RouteEntry entry(RouteState state, ServicePool pool) {
         Route r = state.applied();
         Endpoint[] routable = pool == null ? new Endpoint[0] : pool.routable();
-        BuiltBalancer built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
+        BuiltBalancer built = sharedRing(r, routable);
+        if (built == null) {
+            built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
+        }
         balancers.put(r.id(), built);
         return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
                 script(r));
@@ -113,6 +117,24 @@ final class SnapshotAssembler {
     /** After {@link #assemble}: nanoseconds until a departed backend's metrics are due for removal, or -1. */
     long metricsDueNanos() {
         return metricsDueNanos;
+    }
+
+    /**
+     * A consistent-hash balancer another route of the same service already has for the same {@code lb} and
+     * endpoints, or null. A ring (about 40 KB for 10 backends) then exists once per service and policy, not once per
+     * route; it picks the same backend for a key whichever route asks, so sharing it changes no route's choices.
+     */
+    private BuiltBalancer sharedRing(Route r, Endpoint[] routable) {
+        if (r.policy() != Policy.CONSISTENT_HASH) {
+            return null;
+        }
+        for (String other : routesOf.getOrDefault(r.service(), Set.of())) {
+            BuiltBalancer b = balancers.get(other);
+            if (b != null && b.builtFrom(r.lb(), routable)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     private UpstreamPolicy upstream(Route r) {

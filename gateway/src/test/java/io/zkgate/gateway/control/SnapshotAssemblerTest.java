@@ -43,6 +43,30 @@ class SnapshotAssemblerTest {
     }
 
     @Test
+    void consistentHashRoutesOfOneServiceWithTheSameLbShareOneRingWhileOtherPoliciesKeepTheirOwn() {
+        routes.sync();
+        String ch = ",\"lb\":{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}}";
+        routes.put("a", route("a", routeJson("a", "/a", "one").replaceFirst("}$", ch), 1, 1, 0));
+        routes.put("b", route("b", routeJson("b", "/b", "one").replaceFirst("}$", ch), 2, 2, 0));
+        routes.put("c", route("c", routeJson("c", "/c", "one").replaceFirst("}$", ch.replace("X-User", "X-Other")),
+                3, 3, 0));
+        routes.put("d", route("d", routeJson("d", "/d", "one"), 4, 4, 0));
+        routes.put("e", route("e", routeJson("e", "/e", "one"), 5, 5, 0));
+        services.put("/services/one/x", instance("x", 9001, 1));
+        Snapshot first = assemble();
+
+        assertSame(entry(first, "a").balancer(), entry(first, "b").balancer());
+        assertNotSame(entry(first, "a").balancer(), entry(first, "c").balancer(), "another hash key");
+        assertNotSame(entry(first, "d").balancer(), entry(first, "e").balancer(), "round-robin rotations are per route");
+
+        services.put("/services/one/y", instance("y", 9002, 1));
+        Snapshot second = assemble();
+        assertSame(entry(second, "a").balancer(), entry(second, "b").balancer());
+        assertEquals(2, entry(second, "b").balancer().endpoints().length);
+        assertNotSame(entry(first, "a").balancer(), entry(second, "a").balancer());
+    }
+
+    @Test
     void upstreamDefaultsAreFilledInAndARouteKeepsItsRetryBudgetAcrossSnapshotsAndRedefinitions() {
         routes.sync();
         routes.put("a", route("a", "{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\","
