@@ -81,12 +81,18 @@ public final class ControlPlane implements Closeable {
 
     /** Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read. */
     public void start(CuratorFramework client) {
-        routesCache = watch(client, layout.routesPath(), this::onRouteEvent, this::onRoutesSynced);
-        servicesCache = watch(client, layout.servicesPath(), this::onServiceEvent, this::onServicesSynced);
+        routesCache = watch(client, layout.routesPath(), this::onRouteEvent, () -> {
+            routes.sync();
+            queuePublish();
+        });
+        servicesCache = watch(client, layout.servicesPath(), this::onServiceEvent, () -> {
+            services.sync();
+            queuePublish();
+        });
         scriptsCache = watch(client, layout.scriptsPath(), this::onScriptEvent, this::onScriptsSynced);
-        routesCache.start();
-        servicesCache.start();
-        scriptsCache.start();
+        for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
+            cache.start();
+        }
     }
 
     private CuratorCache watch(CuratorFramework client, String path, CuratorCacheListener events,
@@ -116,9 +122,7 @@ public final class ControlPlane implements Closeable {
     /** Rebuilds after the active health checker changed a backend's health; any thread. */
     public void healthChanged() {
         control.execute(() -> {
-            for (String service : services.names()) {
-                services.markChanged(service);
-            }
+            services.names().forEach(services::markChanged);
             queuePublish();
         });
     }
@@ -175,11 +179,6 @@ public final class ControlPlane implements Closeable {
         }
     }
 
-    private void onRoutesSynced() {
-        routes.sync();
-        queuePublish();
-    }
-
     private void onServiceEvent(Type type, ChildData oldData, ChildData data) {
         if (type == Type.NODE_DELETED) {
             services.remove(oldData.getPath(), System.nanoTime());
@@ -189,11 +188,6 @@ public final class ControlPlane implements Closeable {
         if (services.synced()) {
             queuePublish();
         }
-    }
-
-    private void onServicesSynced() {
-        services.sync();
-        queuePublish();
     }
 
     private void onScriptEvent(Type type, ChildData oldData, ChildData data) {
@@ -247,10 +241,8 @@ public final class ControlPlane implements Closeable {
         retireMetricsWhenDue(assembler.metricsDueNanos());
         ref.publish(next);
         metrics.snapshotPublished(next.version(), System.nanoTime() - now);
-        if (log.isDebugEnabled()) {
-            log.debug("snapshot {} published: {} routes, {} services", next.version(),
-                    next.routes().entries().size(), next.services().size());
-        }
+        log.debug("snapshot {} published: {} routes, {} services", next.version(), next.routes().entries().size(),
+                next.services().size());
     }
 
     private void retireMetricsWhenDue(long dueNanos) {
