@@ -1,6 +1,6 @@
+import io.zkgate.gateway.control.ControlPlane;
 import io.zkgate.gateway.control.OutlierSettings;
 import io.zkgate.gateway.control.RouteDefaults;
-import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
@@ -73,7 +73,7 @@ public class TuningProbe {
         SnapshotRef snapshots = new SnapshotRef();
         GatewayMetrics metrics = new GatewayMetrics();
         ZooKeeperStatus zkStatus = new ZooKeeperStatus(o.get("zk"));
-        SnapshotBuilder control = new SnapshotBuilder(layout, snapshots, new RouteDefaults(15_000, 1, 20, 10), 500,
+        ControlPlane control = new ControlPlane(layout, snapshots, new RouteDefaults(15_000, 1, 20, 10), 500,
                 metrics, zkStatus, 100_000, OutlierSettings.defaults());
 
         QueuedThreadPool threads = new QueuedThreadPool(Integer.parseInt(o.get("threads")),

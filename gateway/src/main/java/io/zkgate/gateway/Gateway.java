@@ -4,9 +4,9 @@ import com.codahale.metrics.Gauge;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
 import io.zkgate.gateway.admin.InstanceMetadata;
+import io.zkgate.gateway.control.ControlPlane;
 import io.zkgate.gateway.control.OutlierSettings;
 import io.zkgate.gateway.control.RouteDefaults;
-import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.health.ActiveHealthChecker;
@@ -85,7 +85,7 @@ public final class Gateway implements Closeable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private EmbeddedZooKeeper embedded;
     private CuratorFramework curator;
-    private SnapshotBuilder control;
+    private ControlPlane control;
     private Server server;
     private ServerConnector proxyConnector;
     private ServerConnector adminConnector;
@@ -142,7 +142,7 @@ public final class Gateway implements Closeable {
         new ZkRoots(layout).install(curator);
         curator.start();
 
-        control = new SnapshotBuilder(layout, snapshots,
+        control = new ControlPlane(layout, snapshots,
                 new RouteDefaults(settings.upstreamResponseTimeoutMs(), settings.upstreamRetries(),
                         settings.retryBudgetPercent(), settings.retryBudgetMinimum()),
                 settings.emptyServiceGraceMs(), metrics, zkStatus, settings.scriptInstructionLimit(),
@@ -298,7 +298,7 @@ public final class Gateway implements Closeable {
         return snapshots;
     }
 
-    public SnapshotBuilder control() {
+    public ControlPlane control() {
         return control;
     }
 

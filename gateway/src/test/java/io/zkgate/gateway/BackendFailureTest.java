@@ -9,7 +9,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.balancer.Endpoint;
-import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.metrics.MetricNames;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.AdminClient;
@@ -135,7 +134,7 @@ class BackendFailureTest {
 
     @Test
     void noMoreThanTheMaxEjectionPercentAreEjectedAndTheCapIsLoggedOncePerFailureStreak() throws Exception {
-        Logger control = (Logger) LoggerFactory.getLogger(SnapshotBuilder.class);
+        Logger control = (Logger) LoggerFactory.getLogger("io.zkgate.gateway.control");
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
         control.addAppender(logged);

@@ -30,15 +30,24 @@ public final class ServiceInstanceCodec {
      */
     public static ServiceInstance parse(String source, String service, String instanceId, byte[] json)
             throws ValidationException {
-        JsonNode tree;
+        return fromTree(source, service, instanceId, readTree(source, json));
+    }
+
+    /** Reads a registration's JSON, whatever its format; the problem names {@code source} when it is not JSON. */
+    public static JsonNode readTree(String source, byte[] json) throws ValidationException {
         try {
-            tree = RouteCodec.JSON.readTree(json);
+            return RouteCodec.JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new ValidationException(new Problem(source, "(document)",
                     "invalid JSON" + RouteCodec.where(e) + ": " + e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ValidationException(new Problem(source, "(document)", "unreadable: " + e.getMessage()));
         }
+    }
+
+    /** The same as {@link #parse} for JSON already read into a tree. */
+    public static ServiceInstance fromTree(String source, String service, String instanceId, JsonNode tree)
+            throws ValidationException {
         if (tree == null || !tree.isObject()) {
             throw new ValidationException(new Problem(source, "(document)",
                     (tree == null || tree.isMissingNode() ? "empty" : "a " + RouteCodec.kind(tree))

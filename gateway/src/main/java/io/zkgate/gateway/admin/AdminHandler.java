@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.control.ControlPlane;
 import io.zkgate.gateway.control.RouteState;
-import io.zkgate.gateway.control.SnapshotBuilder;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.metrics.GatewayMetrics;
@@ -46,7 +46,7 @@ public final class AdminHandler extends Handler.Abstract {
     private final SnapshotRef snapshots;
     private final GatewayMetrics metrics;
     private final ZooKeeperStatus zk;
-    private volatile SnapshotBuilder control;
+    private volatile ControlPlane control;
     private volatile Fleet fleet;
     private final String version;
     private final byte[] token;
@@ -75,7 +75,7 @@ public final class AdminHandler extends Handler.Abstract {
     }
 
     /** Completes the admin API once the control path and fleet view exist (they start after the server listens). */
-    public void ready(SnapshotBuilder controlPath, Fleet fleetView) {
+    public void ready(ControlPlane controlPath, Fleet fleetView) {
         this.control = controlPath;
         this.fleet = fleetView;
     }

@@ -5,9 +5,11 @@ import io.zkgate.schema.Route;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Builds the balancer a route's {@code lb} block asks for, once per snapshot. Round-robin counters start at a random
- * position (as Envoy's do): every rebuild makes a new balancer, and starting each at the first endpoint would hand the
- * first endpoint in id order an extra request per rebuild, on every gateway at the same moment. Stateless.
+ * Builds the balancer a route's {@code lb} block asks for, when the route's policy or routable endpoints change (an
+ * unchanged route keeps its balancer across snapshots). Round-robin counters start at a random position (as Envoy's
+ * do): a service's routes all get new balancers when its endpoints change, and starting each at the first endpoint
+ * would hand the first endpoint in id order an extra request per change, on every gateway at the same moment.
+ * Stateless.
  */
 public final class Balancers {
     private Balancers() {}

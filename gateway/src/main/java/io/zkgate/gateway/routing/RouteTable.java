@@ -1,8 +1,6 @@
 package io.zkgate.gateway.routing;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,46 +8,101 @@ import java.util.Map;
 
 /**
  * Matches requests to routes: routes for the request's exact host first, then host-less routes; within each, the
- * longest path prefix on a segment boundary; at equal prefixes a route with a method set before one without.
- * Candidates are pre-sorted arrays scanned in order, so a lookup takes no lock and allocates nothing.
- * Immutable.
+ * longest path prefix on a segment boundary; at equal prefixes a route with a method set before one without, then
+ * the smaller id. Each host's routes are a {@link PathTrie}, so a lookup costs the request path's segments whatever
+ * the number of routes, takes no lock and allocates nothing.
+ *
+ * <p>Immutable. {@link #with} makes a new table that shares every part the change does not touch.
  */
 public final class RouteTable {
-    private static final RouteEntry[] NONE = new RouteEntry[0];
-    private static final Comparator<RouteEntry> MOST_SPECIFIC_FIRST =
-            Comparator.comparingInt((RouteEntry e) -> e.prefix().length()).reversed()
-                    .thenComparing(e -> e.hasMethods() ? 0 : 1)
-                    .thenComparing(RouteEntry::id);
+    private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY);
 
-    private final Map<String, RouteEntry[]> byHost;
-    private final RouteEntry[] anyHost;
-    private final List<RouteEntry> all;
+    private final Map<String, PathTrie.Node> byHost;
+    /** Host-less routes, or null when there are none. */
+    private final PathTrie.Node anyHost;
+    private final RouteList all;
 
-    private RouteTable(Map<String, RouteEntry[]> byHost, RouteEntry[] anyHost, List<RouteEntry> all) {
+    private RouteTable(Map<String, PathTrie.Node> byHost, PathTrie.Node anyHost, RouteList all) {
         this.byHost = byHost;
         this.anyHost = anyHost;
         this.all = all;
     }
 
+    /** A table of {@code entries}, whose ids must be distinct. */
     public static RouteTable of(Collection<RouteEntry> entries) {
-        Map<String, List<RouteEntry>> hosts = new HashMap<>();
-        List<RouteEntry> any = new ArrayList<>();
-        for (RouteEntry e : entries) {
-            if (e.host() == null) {
-                any.add(e);
-            } else {
-                hosts.computeIfAbsent(e.host(), h -> new ArrayList<>()).add(e);
-            }
-        }
-        Map<String, RouteEntry[]> byHost = new HashMap<>();
-        hosts.forEach((h, list) -> byHost.put(h, sorted(list)));
-        List<RouteEntry> all = new ArrayList<>(entries);
-        all.sort(Comparator.comparing(RouteEntry::id));
-        return new RouteTable(Map.copyOf(byHost), sorted(any), List.copyOf(all));
+        return EMPTY.with(entries, List.of());
     }
 
     public static RouteTable empty() {
-        return new RouteTable(Map.of(), NONE, List.of());
+        return EMPTY;
+    }
+
+    /**
+     * This table with {@code put} added (each replacing the entry of the same id, if any) and the entries of the
+     * {@code removed} ids taken out; every part the change does not touch is shared with this table. The ids in
+     * {@code put} must be distinct; {@code removed} is best a set.
+     */
+    public RouteTable with(Collection<RouteEntry> put, Collection<String> removed) {
+        Draft draft = new Draft();
+        RouteList list = all;
+        boolean rebuildList = put.size() + removed.size() > Math.max(64, all.size() / 8);
+        for (String id : removed) {
+            RouteEntry old = all.byId(id);
+            if (old != null) {
+                draft.remove(old);
+                list = rebuildList ? list : list.without(id);
+            }
+        }
+        for (RouteEntry e : put) {
+            RouteEntry old = removed.contains(e.id()) ? null : all.byId(e.id());
+            if (old != null) {
+                draft.remove(old);
+            }
+            draft.add(e);
+            list = rebuildList ? list : list.with(e);
+        }
+        if (rebuildList) {
+            Map<String, RouteEntry> byId = new HashMap<>();
+            all.forEach(e -> byId.put(e.id(), e));
+            removed.forEach(byId::remove);
+            put.forEach(e -> byId.put(e.id(), e));
+            list = RouteList.of(byId.values());
+        }
+        return new RouteTable(draft.hosts, draft.any, list);
+    }
+
+    /** The tries of a table being made from this one; the host map is copied on its first change. */
+    private final class Draft {
+        private final PathTrie.Edit edit = new PathTrie.Edit();
+        private Map<String, PathTrie.Node> hosts = byHost;
+        private PathTrie.Node any = anyHost;
+
+        void add(RouteEntry e) {
+            if (e.host() == null) {
+                any = edit.add(any, e);
+            } else {
+                setHost(e.host(), edit.add(hosts.get(e.host()), e));
+            }
+        }
+
+        void remove(RouteEntry e) {
+            if (e.host() == null) {
+                any = edit.remove(any, e);
+            } else {
+                setHost(e.host(), edit.remove(hosts.get(e.host()), e));
+            }
+        }
+
+        private void setHost(String host, PathTrie.Node root) {
+            if (hosts == byHost) {
+                hosts = new HashMap<>(byHost);
+            }
+            if (root == null) {
+                hosts.remove(host);
+            } else {
+                hosts.put(host, root);
+            }
+        }
     }
 
     /**
@@ -60,18 +113,18 @@ public final class RouteTable {
      */
     public RouteEntry match(String host, String path, String method) {
         if (host != null && !byHost.isEmpty()) {
-            RouteEntry[] candidates = byHost.get(host);
-            if (candidates == null) {
-                candidates = byHost.get(host.toLowerCase(Locale.ROOT));
+            PathTrie.Node root = byHost.get(host);
+            if (root == null) {
+                root = byHost.get(host.toLowerCase(Locale.ROOT));
             }
-            if (candidates != null) {
-                RouteEntry e = scan(candidates, path, method);
+            if (root != null) {
+                RouteEntry e = PathTrie.find(root, path, 0, method);
                 if (e != null) {
                     return e;
                 }
             }
         }
-        return scan(anyHost, path, method);
+        return anyHost == null ? null : PathTrie.find(anyHost, path, 0, method);
     }
 
     /** Every route in the table, by id. */
@@ -79,18 +132,8 @@ public final class RouteTable {
         return all;
     }
 
-    private static RouteEntry scan(RouteEntry[] candidates, String path, String method) {
-        for (RouteEntry e : candidates) {
-            if (e.matchesPath(path) && e.matchesMethod(method)) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    private static RouteEntry[] sorted(List<RouteEntry> list) {
-        RouteEntry[] a = list.toArray(NONE);
-        java.util.Arrays.sort(a, MOST_SPECIFIC_FIRST);
-        return a;
+    /** The route with {@code id}, or null. */
+    public RouteEntry entry(String id) {
+        return all.byId(id);
     }
 }

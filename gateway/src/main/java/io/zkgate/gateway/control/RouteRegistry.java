@@ -1,0 +1,211 @@
+package io.zkgate.gateway.control;
+
+import io.zkgate.schema.Route;
+import io.zkgate.schema.RouteCodec;
+import io.zkgate.schema.RouteConflicts;
+import io.zkgate.schema.ValidationException;
+import io.zkgate.schema.ZnodeLayout;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the gateway knows of the route znodes: each route's state (the version served, the refused edit and why),
+ * validation, last-good retention, duplicate-match conflicts (first created wins) and the routes zxid. It records
+ * which routes changed what they serve, so that only those are rebuilt. Knows nothing of ZooKeeper beyond the
+ * {@link ChildData} it is handed. Not thread-safe: confined to the control thread.
+ */
+final class RouteRegistry {
+    private static final Logger log = LoggerFactory.getLogger(RouteRegistry.class);
+
+    private final String routesPath;
+    private final Map<String, RouteState> routes = new HashMap<>();
+    /** Applied routes by host and normalized prefix, the only routes a new one can clash with. */
+    private final Map<String, Set<String>> byMatch = new HashMap<>();
+    private final Map<String, ChildData> beforeSync = new HashMap<>();
+    /** Routes whose served version changed (applied, replaced or gone) since {@link #drainChanged()}. */
+    private Set<String> changed = new LinkedHashSet<>();
+    private boolean synced;
+    /** Highest zxid of a route change (edit, create or delete) applied. */
+    private long zxid;
+
+    RouteRegistry(String routesPath) {
+        this.routesPath = routesPath;
+    }
+
+    /** A route znode was created or changed; before {@link #sync()} it is only remembered. */
+    void put(String id, ChildData data) {
+        if (!synced) {
+            beforeSync.put(id, data);
+            return;
+        }
+        upsert(id, data);
+    }
+
+    /**
+     * A route znode was deleted.
+     *
+     * @param parentPzxid the routes parent's pzxid as the cache now has it (the zxid of the deletion), or 0
+     */
+    void remove(String id, String path, long parentPzxid) {
+        if (!synced) {
+            beforeSync.remove(id);
+            return;
+        }
+        zxid = Math.max(zxid, parentPzxid);
+        RouteState gone = routes.remove(id);
+        log.info("route {} removed (znode {} deleted)", id, path);
+        if (gone != null && gone.applied() != null) {
+            unindex(gone);
+            changed.add(id);
+            recheckRefused();
+        }
+    }
+
+    /** The initial read is complete: applies what was read, in creation order (first created wins a clash). */
+    void sync() {
+        List<Map.Entry<String, ChildData>> initial = new ArrayList<>(beforeSync.entrySet());
+        initial.sort(Comparator.comparingLong(e -> e.getValue().getStat().getCzxid()));
+        synced = true;
+        for (Map.Entry<String, ChildData> e : initial) {
+            upsert(e.getKey(), e.getValue());
+        }
+        beforeSync.clear();
+        log.info("routes synced from {}: {} applied, {} refused", routesPath,
+                routes.values().stream().filter(s -> s.applied() != null).count(),
+                routes.values().stream().filter(s -> s.rejection() != null).count());
+    }
+
+    boolean synced() {
+        return synced;
+    }
+
+    /** Highest zxid of a route edit, creation or deletion that what is served reflects. */
+    long zxid() {
+        return zxid;
+    }
+
+    /** The state of route {@code id}, or null. */
+    RouteState state(String id) {
+        return routes.get(id);
+    }
+
+    /** Every route's state, in no particular order; a live view, not to be kept. */
+    Collection<RouteState> states() {
+        return routes.values();
+    }
+
+    /** Every route's state by id, sorted, as an immutable copy. */
+    Map<String, RouteState> sortedStates() {
+        return Map.copyOf(new TreeMap<>(routes));
+    }
+
+    /** The routes whose served version changed since the last call; the caller owns the returned set. */
+    Set<String> drainChanged() {
+        Set<String> out = changed;
+        changed = new LinkedHashSet<>();
+        return out;
+    }
+
+    /** Marks the served routes that name one of {@code scripts} as changed: their script is bound anew. */
+    void markNaming(Set<String> scripts) {
+        for (RouteState s : routes.values()) {
+            if (s.applied() != null && s.applied().script() != null && scripts.contains(s.applied().script())) {
+                changed.add(s.id());
+            }
+        }
+    }
+
+    private void upsert(String id, ChildData data) {
+        RouteState prev = routes.get(id);
+        int znodeVersion = data.getStat() == null ? -1 : data.getStat().getVersion();
+        byte[] bytes = data.getData() == null ? new byte[0] : data.getData();
+        Route route;
+        try {
+            route = RouteCodec.parse(data.getPath(), bytes, id);
+        } catch (ValidationException e) {
+            refuse(id, prev, data, e.getMessage());
+            return;
+        }
+        for (String otherId : byMatch.getOrDefault(matchKey(route), Set.of())) {
+            Route other = routes.get(otherId).applied();
+            if (!otherId.equals(id) && RouteConflicts.sameMatch(route, other)) {
+                refuse(id, prev, data, data.getPath() + ": match: duplicate match ("
+                        + RouteConflicts.describe(route.match()) + ") of route '" + otherId + "'");
+                return;
+            }
+        }
+        long mzxid = data.getStat() == null ? 0 : data.getStat().getMzxid();
+        zxid = Math.max(zxid, mzxid);
+        store(prev, new RouteState(id, route, znodeVersion, mzxid, data, null));
+        if (prev == null || prev.applied() == null || prev.appliedVersion() != znodeVersion) {
+            log.info("route {} applied: znode {} version {} ({} -> service {}, {})", id, data.getPath(), znodeVersion,
+                    RouteConflicts.describe(route.match()), route.service(), route.policy().wireName());
+        }
+    }
+
+    private void refuse(String id, RouteState prev, ChildData data, String reason) {
+        Route kept = prev == null ? null : prev.applied();
+        int keptVersion = prev == null ? -1 : prev.appliedVersion();
+        store(prev, new RouteState(id, kept, keptVersion, prev == null ? 0 : prev.appliedZxid(), data, reason));
+        log.warn("route znode {} version {} refused: {}; {}", data.getPath(),
+                data.getStat() == null ? -1 : data.getStat().getVersion(), reason,
+                kept == null ? "route not served" : "still serving version " + keptVersion);
+    }
+
+    private void store(RouteState prev, RouteState next) {
+        routes.put(next.id(), next);
+        Route before = prev == null ? null : prev.applied();
+        if (before == next.applied()) {
+            return;
+        }
+        if (before != null) {
+            unindex(prev);
+        }
+        if (next.applied() != null) {
+            byMatch.computeIfAbsent(matchKey(next.applied()), k -> new HashSet<>()).add(next.id());
+        }
+        changed.add(next.id());
+    }
+
+    private void unindex(RouteState s) {
+        String key = matchKey(s.applied());
+        Set<String> ids = byMatch.get(key);
+        if (ids != null && ids.remove(s.id()) && ids.isEmpty()) {
+            byMatch.remove(key);
+        }
+    }
+
+    /** After a route went away, a route refused for clashing with it may now be valid. */
+    private void recheckRefused() {
+        List<RouteState> refused = new ArrayList<>();
+        for (RouteState s : routes.values()) {
+            if (s.rejection() != null) {
+                refused.add(s);
+            }
+        }
+        refused.sort(Comparator.comparingLong(RouteState::czxid));
+        for (RouteState s : refused) {
+            upsert(s.id(), s.latest());
+        }
+    }
+
+    private static String matchKey(Route r) {
+        return r.match().host() + "\n" + r.match().normalizedPrefix();
+    }
+
+    /** The route id a znode path names, or null when it is not a direct child of the routes path. */
+    String idOf(String path) {
+        return ZnodeLayout.childName(routesPath, path);
+    }
+}

@@ -1,0 +1,160 @@
+package io.zkgate.gateway.control;
+
+import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.routing.RetryBudget;
+import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteTable;
+import io.zkgate.gateway.routing.ServiceMap;
+import io.zkgate.gateway.routing.ServicePool;
+import io.zkgate.gateway.routing.Snapshot;
+import io.zkgate.gateway.routing.UpstreamPolicy;
+import io.zkgate.gateway.scripting.RouteScript;
+import io.zkgate.gateway.scripting.ScriptCatalog;
+import io.zkgate.gateway.scripting.ScriptStats;
+import io.zkgate.schema.Policy;
+import io.zkgate.schema.Route;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each route's {@link RouteEntry} with its
+ * balancer (reused while the route's policy and routable endpoints stay the same), its retry budget (one per route
+ * id for the gateway's life), its upstream settings with the gateway's defaults filled in and its script bound; binds
+ * the backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control thread.
+ */
+final class SnapshotAssembler {
+    private final RouteDefaults defaults;
+    private final GatewayMetrics metrics;
+    private final ScriptCatalog scripts;
+    /** Each served route's balancer, kept while its policy and backends stay the same. */
+    private final Map<String, BuiltBalancer> balancers = new HashMap<>();
+    private final Map<String, RetryBudget> budgets = new HashMap<>();
+    /** The served routes of each service: the entries to rebuild when its pool changes. */
+    private final Map<String, Set<String>> routesOf = new HashMap<>();
+    /** What the last snapshot served; the next one is made from these. */
+    private RouteTable table = RouteTable.empty();
+    private ServiceMap pools = ServiceMap.empty();
+    private long metricsDueNanos = -1;
+
+    SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts) {
+        this.defaults = defaults;
+        this.metrics = metrics;
+        this.scripts = scripts;
+    }
+
+    /** The entry of an applied route over {@code pool}, its service's pool (null when the service has none). */
+    private RouteEntry entry(RouteState state, ServicePool pool) {
+        Route r = state.applied();
+        Endpoint[] routable = pool == null ? new Endpoint[0] : pool.routable();
+        BuiltBalancer built = sharedRing(r, routable);
+        if (built == null) {
+            built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
+        }
+        balancers.put(r.id(), built);
+        return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
+                script(r));
+    }
+
+    /**
+     * Builds the next snapshot from the last one: the pools of the services changed since then are rebuilt, and the
+     * entries of the routes changed since then or whose service changed; everything else is shared with the last
+     * snapshot.
+     *
+     * @param synced whether routes, services and scripts have all been read in full
+     */
+    Snapshot assemble(long version, RouteRegistry routes, ServiceRegistry services, boolean synced, long nowNanos) {
+        Map<String, ServicePool> changedPools = new HashMap<>();
+        Set<String> emptied = new HashSet<>();
+        Set<String> rebuild = new HashSet<>(routes.drainChanged());
+        for (String service : services.drainChanged()) {
+            ServicePool pool = services.build(service, nowNanos);
+            if (pool == null) {
+                emptied.add(service);
+            } else {
+                changedPools.put(service, pool);
+            }
+            rebuild.addAll(routesOf.getOrDefault(service, Set.of()));
+        }
+        pools = pools.with(changedPools, emptied);
+        List<RouteEntry> put = new ArrayList<>();
+        Set<String> removed = new HashSet<>();
+        for (String id : rebuild) {
+            RouteEntry old = table.entry(id);
+            RouteState state = routes.state(id);
+            Route applied = state == null ? null : state.applied();
+            if (old != null && (applied == null || !old.service().equals(applied.service()))) {
+                unlink(old.service(), id);
+            }
+            if (applied == null) {
+                removed.add(id);
+                balancers.remove(id);
+            } else {
+                routesOf.computeIfAbsent(applied.service(), k -> new HashSet<>()).add(id);
+                put.add(entry(state, pools.get(applied.service())));
+            }
+        }
+        table = table.with(put, removed);
+        List<Endpoint> bound = new ArrayList<>();
+        for (ServicePool p : pools.values()) {
+            bound.addAll(p.all());
+        }
+        metricsDueNanos = metrics.bind(bound, nowNanos);
+        return new Snapshot(version, table, pools, synced, routes.zxid());
+    }
+
+    private void unlink(String service, String routeId) {
+        Set<String> ids = routesOf.get(service);
+        if (ids != null && ids.remove(routeId) && ids.isEmpty()) {
+            routesOf.remove(service);
+        }
+    }
+
+    /** After {@link #assemble}: nanoseconds until a departed backend's metrics are due for removal, or -1. */
+    long metricsDueNanos() {
+        return metricsDueNanos;
+    }
+
+    /**
+     * A consistent-hash balancer another route of the same service already has for the same {@code lb} and
+     * endpoints, or null. A ring (about 40 KB for 10 backends) then exists once per service and policy, not once per
+     * route; it picks the same backend for a key whichever route asks, so sharing it changes no route's choices.
+     */
+    private BuiltBalancer sharedRing(Route r, Endpoint[] routable) {
+        if (r.policy() != Policy.CONSISTENT_HASH) {
+            return null;
+        }
+        for (String other : routesOf.getOrDefault(r.service(), Set.of())) {
+            BuiltBalancer b = balancers.get(other);
+            if (b != null && b.builtFrom(r.lb(), routable)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private UpstreamPolicy upstream(Route r) {
+        Route.Timeouts t = r.timeouts();
+        long response = t != null && t.responseMs() != null ? t.responseMs() : defaults.responseTimeoutMs();
+        long connect = t != null && t.connectMs() != null ? t.connectMs() : -1;
+        int attempts = r.retries() != null && r.retries().attempts() != null
+                ? r.retries().attempts() : defaults.retryAttempts();
+        RetryBudget budget = budgets.computeIfAbsent(r.id(),
+                id -> new RetryBudget(defaults.retryBudgetPercent() / 100.0, defaults.retryBudgetMinimum()));
+        return new UpstreamPolicy(connect, response, attempts, budget);
+    }
+
+    /** The route's script frozen for this snapshot, or null when the route names none. */
+    private RouteScript script(Route r) {
+        if (r.script() == null) {
+            return null;
+        }
+        ScriptStats stats = scripts.stats(r.script());
+        metrics.scriptFailures(r.script(), stats::failures, stats::limitsExceeded);
+        return scripts.bind(r.script(), r.id(), r.service());
+    }
+}

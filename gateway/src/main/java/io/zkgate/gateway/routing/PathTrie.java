@@ -1,0 +1,222 @@
+package io.zkgate.gateway.routing;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * The routes of one host (or of any host) as a trie on path segments: the node for {@code /api/orders} is the child
+ * {@code orders} of the child {@code api} of the root, and holds the routes with that prefix, method-specific ones
+ * first, then by id. A lookup walks the request path's segments as far as the trie goes and takes the deepest node
+ * with a route for the method, so it costs the number of segments, not the number of routes, and allocates nothing:
+ * children sit in an open-addressing table probed with the segment's characters in place.
+ *
+ * <p>Persistent: an {@link Edit} copies only the nodes on the paths it changes (each at most once), and every other
+ * node is shared with the trie it started from. Nodes are immutable once the edit that made them is over; they
+ * reach request threads only through the snapshot's volatile publication.
+ */
+final class PathTrie {
+    static final RouteEntry[] NONE = new RouteEntry[0];
+    private static final String[] NO_KEYS = new String[0];
+    private static final int[] NO_HASHES = new int[0];
+    private static final Node[] NO_CHILDREN = new Node[0];
+    /** At one prefix: a route with a method set before one without, then by id. */
+    static final Comparator<RouteEntry> AT_SAME_PREFIX =
+            Comparator.comparing((RouteEntry e) -> e.hasMethods() ? 0 : 1).thenComparing(RouteEntry::id);
+
+    private PathTrie() {}
+
+    /** One node: the routes whose prefix ends here, and the children by next segment. */
+    static final class Node {
+        RouteEntry[] here = NONE;
+        /** Open addressing, linear probing, at most half full; {@code hashes[i]} is {@code keys[i].hashCode()}. */
+        String[] keys = NO_KEYS;
+        int[] hashes = NO_HASHES;
+        Node[] children = NO_CHILDREN;
+        int size;
+
+        private Node copy() {
+            Node c = new Node();
+            c.here = here;
+            c.keys = keys.clone();
+            c.hashes = hashes.clone();
+            c.children = children.clone();
+            c.size = size;
+            return c;
+        }
+
+        boolean isEmpty() {
+            return here.length == 0 && size == 0;
+        }
+
+        /** The child for segment {@code path[from, to)}, whose {@link String#hashCode()} is {@code h}; or null. */
+        Node child(int h, String path, int from, int to) {
+            int mask = keys.length - 1;
+            int len = to - from;
+            for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+                String k = keys[i];
+                if (k == null) {
+                    return null;
+                }
+                if (hashes[i] == h && k.length() == len && path.regionMatches(from, k, 0, len)) {
+                    return children[i];
+                }
+            }
+        }
+
+        /** The first route here that takes {@code method}, or null. */
+        RouteEntry pick(String method) {
+            for (RouteEntry e : here) {
+                if (e.matchesMethod(method)) {
+                    return e;
+                }
+            }
+            return null;
+        }
+
+        private void put(String key, Node child) {
+            if (keys.length == 0 || (size + 1) * 2 > keys.length) {
+                rehash(Math.max(4, keys.length * 2));
+            }
+            int mask = keys.length - 1;
+            for (int i = spread(key.hashCode()) & mask; ; i = (i + 1) & mask) {
+                if (keys[i] == null) {
+                    keys[i] = key;
+                    hashes[i] = key.hashCode();
+                    children[i] = child;
+                    size++;
+                    return;
+                }
+                if (keys[i].equals(key)) {
+                    children[i] = child;
+                    return;
+                }
+            }
+        }
+
+        private void remove(String key) {
+            String[] oldKeys = keys;
+            Node[] oldChildren = children;
+            keys = new String[oldKeys.length];
+            hashes = new int[oldKeys.length];
+            children = new Node[oldKeys.length];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != null && !oldKeys[i].equals(key)) {
+                    put(oldKeys[i], oldChildren[i]);
+                }
+            }
+        }
+
+        private void rehash(int capacity) {
+            String[] oldKeys = keys;
+            Node[] oldChildren = children;
+            keys = new String[capacity];
+            hashes = new int[capacity];
+            children = new Node[capacity];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != null) {
+                    put(oldKeys[i], oldChildren[i]);
+                }
+            }
+        }
+
+        private Node child(String key) {
+            return size == 0 ? null : child(key.hashCode(), key, 0, key.length());
+        }
+    }
+
+    /**
+     * The deepest route for {@code method} along {@code path} below {@code node}, whose prefix ends just before
+     * {@code pos}; null when there is none.
+     */
+    static RouteEntry find(Node node, String path, int pos, String method) {
+        int len = path.length();
+        if (node.size > 0 && pos < len && path.charAt(pos) == '/') {
+            int h = 0;
+            int end = pos + 1;
+            for (char c; end < len && (c = path.charAt(end)) != '/'; end++) {
+                h = 31 * h + c;
+            }
+            Node child = node.child(h, path, pos + 1, end);
+            if (child != null) {
+                RouteEntry e = find(child, path, end, method);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        return node.pick(method);
+    }
+
+    /** The segments of a normalized prefix: none for the root prefix (""), {"api", "orders"} for /api/orders. */
+    static String[] segments(String prefix) {
+        return prefix.isEmpty() ? NO_KEYS : prefix.substring(1).split("/", -1);
+    }
+
+    private static int spread(int h) {
+        return h ^ (h >>> 16);
+    }
+
+    /** One batch of changes: every node it copies is its own until it ends, so none is copied twice. */
+    static final class Edit {
+        private final Set<Node> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        private Node own(Node n) {
+            if (n != null && owned.contains(n)) {
+                return n;
+            }
+            Node c = n == null ? new Node() : n.copy();
+            owned.add(c);
+            return c;
+        }
+
+        /** The trie {@code root} (null: empty) with {@code e} added at its prefix. */
+        Node add(Node root, RouteEntry e) {
+            return add(root, segments(e.prefix()), 0, e);
+        }
+
+        private Node add(Node n, String[] segs, int i, RouteEntry e) {
+            Node m = own(n);
+            if (i == segs.length) {
+                RouteEntry[] here = Arrays.copyOf(m.here, m.here.length + 1);
+                here[here.length - 1] = e;
+                Arrays.sort(here, AT_SAME_PREFIX);
+                m.here = here;
+                return m;
+            }
+            Node child = m.child(segs[i]);
+            Node next = add(child, segs, i + 1, e);
+            if (next != child) {
+                m.put(segs[i], next);
+            }
+            return m;
+        }
+
+        /** The trie {@code root} without {@code e}; null when nothing is left. */
+        Node remove(Node root, RouteEntry e) {
+            return root == null ? null : remove(root, segments(e.prefix()), 0, e);
+        }
+
+        private Node remove(Node n, String[] segs, int i, RouteEntry e) {
+            Node m = own(n);
+            if (i == segs.length) {
+                m.here = Arrays.stream(m.here).filter(x -> x != e).toArray(RouteEntry[]::new);
+            } else {
+                Node child = m.child(segs[i]);
+                if (child != null) {
+                    Node next = remove(child, segs, i + 1, e);
+                    if (next == null) {
+                        m.remove(segs[i]);
+                    } else if (next != child) {
+                        m.put(segs[i], next);
+                    }
+                }
+            }
+            return m.isEmpty() ? null : m;
+        }
+    }
+}

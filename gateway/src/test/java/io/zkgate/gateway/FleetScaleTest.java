@@ -1,0 +1,192 @@
+package io.zkgate.gateway;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zkgate.gateway.support.AdminClient;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.TestBackend;
+import io.zkgate.gateway.support.ZkWriter;
+import io.zkgate.schema.ServiceInstance;
+import io.zkgate.schema.ServiceInstanceCodec;
+import io.zkgate.schema.ZnodeLayout;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet-sized table on a real ZooKeeper: 10,000 routes and 20,000 instances over 2,000 services are written first,
+ * then the gateway jar is started with the shipped launcher ({@code bin/zkgate-gateway}) and followed: how long it
+ * takes to serve the whole table, its RSS, how soon each of 30 new registrations is routable (znode create to the
+ * first 200 through the gateway; the service znode exists, its route answers 503 until then) and how long one instance event's publish takes. The figures are printed (lines
+ * starting {@code FLEET}) for loadtest/README.md, not asserted beyond generous bounds. Takes minutes, so it runs only
+ * with {@code -Dzkgate.scale=true} and after {@code mvn package} (it needs the gateway jar).
+ */
+@EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
+class FleetScaleTest {
+    private static final int SERVICES = 2_000;
+    private static final int INSTANCES_PER_SERVICE = 10;
+    private static final int ROUTES = 10_000;
+    private static final int TRIALS = 30;
+    private static final int EVENTS = 300;
+    private static final String[] POLICIES = {"\"round_robin\"", "\"least_request\"",
+        "\"consistent_hash\",\"hashKey\":\"header:X-User\"", "\"weighted_round_robin\""};
+
+    @Test
+    void aFleetSizedTableIsServedAndEachNewRegistrationIsFollowedQuickly(@TempDir Path dir) throws Exception {
+        ZnodeLayout layout = ZnodeLayout.defaults();
+        try (TestingServer zk = new TestingServer();
+                CuratorFramework operator = CuratorFrameworkFactory.newClient(zk.getConnectString(),
+                        new RetryOneTime(200));
+                TestBackend real = TestBackend.start("real")) {
+            operator.start();
+            long writing = System.nanoTime();
+            List<CuratorOp> ops = new ArrayList<>();
+            for (int s = 0; s < SERVICES; s++) {
+                ops.add(operator.transactionOp().create().forPath(layout.servicePath("s" + s)));
+            }
+            for (int s = 0; s < SERVICES; s++) {
+                for (int i = 0; i < INSTANCES_PER_SERVICE; i++) {
+                    ops.add(operator.transactionOp().create().withMode(CreateMode.EPHEMERAL)
+                            .forPath(layout.instancePath("s" + s, "i" + i), instance("s" + s, "i" + i,
+                                    10_000 + (s * INSTANCES_PER_SERVICE + i) % 50_000)));
+                }
+            }
+            operator.create().creatingParentsIfNeeded().forPath(layout.routesPath());
+            operator.create().creatingParentsIfNeeded().forPath(layout.servicesPath());
+            for (int r = 0; r < ROUTES; r++) {
+                ops.add(operator.transactionOp().create().forPath(layout.routePath("r" + r), bytes("{\"id\":\"r"
+                        + r + "\",\"match\":{\"pathPrefix\":\"/t" + r % 100 + "/r" + r + "\"},\"service\":\"s"
+                        + r % SERVICES + "\",\"lb\":{\"policy\":" + POLICIES[r % POLICIES.length] + "}}")));
+            }
+            for (int t = 0; t < TRIALS; t++) {
+                ops.add(operator.transactionOp().create().forPath(layout.routePath("trial" + t),
+                        bytes(ZkWriter.route("trial" + t, "/trial" + t, "trial" + t))));
+                ops.add(operator.transactionOp().create().forPath(layout.servicePath("trial" + t)));
+            }
+            ops.add(operator.transactionOp().create().forPath(layout.routePath("real"),
+                    bytes(ZkWriter.route("real", "/real", "real"))));
+            ops.add(operator.transactionOp().create().forPath(layout.servicePath("real")));
+            ops.add(operator.transactionOp().create().withMode(CreateMode.EPHEMERAL)
+                    .forPath(layout.instancePath("real", "1"), instance("real", "1", real.port())));
+            for (int from = 0; from < ops.size(); from += 1_000) {
+                operator.transaction().forOperations(ops.subList(from, Math.min(ops.size(), from + 1_000)));
+            }
+            long writtenMs = ms(writing);
+
+            int port = freePort();
+            int admin = freePort();
+            long launched = System.nanoTime();
+            Process gateway = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
+                    "--zk", zk.getConnectString(), "--port", Integer.toString(port), "--admin-port",
+                    Integer.toString(admin), "--admin-host", "127.0.0.1")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                        .until(() -> {
+                            JsonNode snap = AdminClient.json(admin, "/admin/status").path("snapshot");
+                            return snap.path("synced").asBoolean() && snap.path("routes").asInt() == ROUTES + TRIALS + 1
+                                    && snap.path("services").asInt() == SERVICES + 1;
+                        });
+                assertEquals(200, Http.get(port, "/real/").statusCode());
+                long servedMs = ms(launched);
+                long rssLoaded = rssKb(gateway.pid());
+
+                long[] trials = new long[TRIALS];
+                for (int t = 0; t < TRIALS; t++) {
+                    String path = "/trial" + t + "/";
+                    long created = System.nanoTime();
+                    operator.create().withMode(CreateMode.EPHEMERAL)
+                            .forPath(layout.instancePath("trial" + t, "1"), instance("trial" + t, "1", real.port()));
+                    while (Http.get(port, path).statusCode() != 200) {
+                        assertTrue(System.nanoTime() - created < TimeUnit.SECONDS.toNanos(30), "routable in 30 s");
+                    }
+                    trials[t] = System.nanoTime() - created;
+                    Thread.sleep(50);
+                }
+                for (int e = 0; e < EVENTS; e++) {
+                    operator.create().withMode(CreateMode.EPHEMERAL)
+                            .forPath(layout.instancePath("s" + e % SERVICES, "extra"), instance("s" + e % SERVICES, "extra", 60_000));
+                    Thread.sleep(5);
+                    operator.delete().forPath(layout.instancePath("s" + e % SERVICES, "extra"));
+                    Thread.sleep(5);
+                }
+                Thread.sleep(500);
+                String metrics = AdminClient.get(admin, "/metrics", null).body();
+                long rssAfter = rssKb(gateway.pid());
+                Arrays.sort(trials);
+                System.out.printf("FLEET %d routes, %d instances over %d services: written in %d ms; gateway launched"
+                        + " to serving the whole table in %d ms; RSS %d MB loaded, %d MB after %d events%n",
+                        ROUTES + TRIALS + 1, SERVICES * INSTANCES_PER_SERVICE + 1, SERVICES + 1, writtenMs, servedMs,
+                        rssLoaded / 1024, rssAfter / 1024, TRIALS + 2 * EVENTS);
+                System.out.printf("FLEET one new registration routable (create to first 200): p50 %.1f ms, p99 %.1f"
+                        + " ms, max %.1f ms over %d trials%n", trials[TRIALS / 2] / 1e6,
+                        trials[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6, trials[TRIALS - 1] / 1e6, TRIALS);
+                System.out.printf("FLEET publish per instance event (last 256): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f"
+                        + " ms%n",
+                        1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
+                        1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
+                        1000 * AdminClient.sample(metrics,
+                                "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.999\"}"));
+            } finally {
+                gateway.destroy();
+                gateway.waitFor(30, TimeUnit.SECONDS);
+                System.out.println("FLEET gateway log, milestones:\n" + milestones(dir.resolve("gateway.log")));
+            }
+        }
+    }
+
+    private static byte[] instance(String service, String id, int port) {
+        return ServiceInstanceCodec.toJson(new ServiceInstance(service, id, "127.0.0.1", port, 1, true,
+                System.currentTimeMillis(), Map.of()));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long ms(long since) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    /** The gateway's log lines that mark its start-up, and any error. */
+    private static String milestones(Path log) throws IOException {
+        List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+        return String.join("\n", lines.stream().filter(l -> l.contains("synced from") || l.contains("listening on")
+                || l.contains("connecting to") || l.contains("ERROR") || l.contains("OutOfMemory")).toList());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
