@@ -82,11 +82,15 @@ class GatewayStartupIT {
         int zkPort = freePort();
         String connect = "127.0.0.1:" + zkPort;
         int admin = freePort();
-        try (JarProcess gw = start("unreachable", "--host", "127.0.0.1", "--port", Integer.toString(freePort()),
+        int port = freePort();
+        try (JarProcess gw = start("unreachable", "--host", "127.0.0.1", "--port", Integer.toString(port),
                 "--admin-port", Integer.toString(admin), "--zk", connect, "--zk-connection-timeout-ms", "1000")) {
             await().atMost(READY).until(() -> gw.output().contains("ZooKeeper UNREACHABLE at " + connect + " for "));
             Thread.sleep(5_000); // the client retries about once a second: room for the noise this test forbids
             assertEquals(503, Http.get(admin, "/ready").statusCode());
+            var traffic = Http.get(port, "/anything");
+            assertEquals(503, traffic.statusCode(), "traffic is told the gateway is not ready, not 404 no_route");
+            assertTrue(traffic.body().contains("\"error\":\"not_ready\""), traffic.body());
             String quiet = gw.output();
             assertFalse(quiet.contains("\tat ") || quiet.contains("Exception"), quiet);
             assertEquals(1, count(quiet, "UNREACHABLE"), quiet);

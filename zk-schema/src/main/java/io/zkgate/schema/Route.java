@@ -18,6 +18,7 @@ import java.util.Set;
  * @param script      name of the Lua filter under the scripts root, or null
  * @param limits      request limits, null for the gateway's defaults
  * @param healthCheck active health check of the route's service, or null for none
+ * @param preserveHost whether the client's Host header is forwarded (default, null: the backend's address)
  */
 public record Route(
         String id,
@@ -29,7 +30,8 @@ public record Route(
         Retries retries,
         String script,
         Limits limits,
-        HealthCheck healthCheck) {
+        HealthCheck healthCheck,
+        Boolean preserveHost) {
 
     public Route {
         requireNonNull(id, "id");
@@ -40,7 +42,12 @@ public record Route(
     /** A route without limits of its own. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null);
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null);
+    }
+
+    /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */
+    public boolean preservesHost() {
+        return Boolean.TRUE.equals(preserveHost);
     }
 
     public Policy policy() {

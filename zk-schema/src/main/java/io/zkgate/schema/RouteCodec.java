@@ -37,7 +37,7 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck");
+                    "healthCheck", "preserveHost");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
@@ -161,6 +161,15 @@ public final class RouteCodec {
                 r.problem("stripPrefix", "a " + kind(strip) + " " + strip + " (expected: true or false)");
             }
         }
+        Boolean preserveHost = null;
+        JsonNode preserve = tree.get("preserveHost");
+        if (preserve != null && !preserve.isNull()) {
+            if (preserve.isBoolean()) {
+                preserveHost = preserve.asBoolean();
+            } else {
+                r.problem("preserveHost", "a " + kind(preserve) + " " + preserve + " (expected: true or false)");
+            }
+        }
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -268,7 +277,8 @@ public final class RouteCodec {
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
-        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck);
+        return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
+                preserveHost);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -287,6 +297,9 @@ public final class RouteCodec {
         root.put("service", route.service());
         if (route.stripPrefix()) {
             root.put("stripPrefix", true);
+        }
+        if (route.preserveHost() != null) {
+            root.put("preserveHost", route.preserveHost());
         }
         Route.LoadBalancing lb = route.lb();
         if (lb != null) {

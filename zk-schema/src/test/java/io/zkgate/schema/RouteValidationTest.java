@@ -128,4 +128,17 @@ class RouteValidationTest {
                 .match().normalizedPrefix());
     }
 
+
+    @Test
+    void preserveHostIsABooleanWrittenBackOnlyWhenGiven() throws Exception {
+        Route keep = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"preserveHost\":true}");
+        assertTrue(keep.preservesHost());
+        assertEquals(keep, RouteCodec.parse(SRC, RouteCodec.toJson(keep), "orders"), "round trip");
+        Route plain = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\"}");
+        assertTrue(!plain.preservesHost()
+                && !new String(RouteCodec.toJson(plain), StandardCharsets.UTF_8).contains("preserveHost"));
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"preserveHost\":\"yes\"}")
+                .contains(SRC + ": preserveHost: a string \"yes\" (expected: true or false)"));
+    }
+
 }

@@ -43,6 +43,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     private boolean parsing;
     private boolean closing;
     private Exchange exchange;
+    private String clientAddress;
     /** Set once the connection became a WebSocket tunnel: no more HTTP on it. */
     private ByteTunnel tunnel;
 
@@ -154,6 +155,9 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
             closeAfterWrites();
         } else if (out.pending()) {
             waiting = true; // the next request is read once this response has drained
+        } else if (!input.hasRemaining() && !parsing) {
+            waiting = false; // nothing pipelined: wait for the next request without a read that would find none
+            fillInterested();
         } else {
             resume();
         }
@@ -302,8 +306,15 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
         closeAfterWrites();
     }
 
+    /** The peer's address, formatted once per connection. */
     String clientAddress() {
-        Object remote = getEndPoint().getRemoteSocketAddress();
-        return remote instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(remote);
+        String address = clientAddress;
+        if (address == null) {
+            Object remote = getEndPoint().getRemoteSocketAddress();
+            address = remote instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress()
+                    : String.valueOf(remote);
+            clientAddress = address;
+        }
+        return address;
     }
 }

@@ -150,7 +150,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 requestHeaders));
         routeId = decision.routeId();
         if (decision instanceof Decision.Refuse refuse) {
-            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message());
+            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message(),
+                    refuse.allow() == null ? "" : "Allow: " + refuse.allow() + "\r\n");
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             answerFromScript(answer);
@@ -335,12 +336,15 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             head.append('?').append(query);
         }
         head.append(" HTTP/1.1\r\nHost: ");
-        if (endpoint.host().indexOf(':') >= 0) {
-            head.append('[').append(endpoint.host()).append(']');
+        String clientHost = requestHeaders.get(HttpHeader.HOST);
+        if (clientHost != null && forward.route().route().preservesHost()) {
+            head.append(clientHost);
+        } else if (endpoint.host().indexOf(':') >= 0) {
+            head.append('[').append(endpoint.host()).append("]:").append(endpoint.port());
         } else {
-            head.append(endpoint.host());
+            head.append(endpoint.host()).append(':').append(endpoint.port());
         }
-        head.append(':').append(endpoint.port()).append("\r\n");
+        head.append("\r\n");
         Set<String> named = connectionTokens(requestHeaders);
         String priorFor = requestHeaders.get(HttpHeader.X_FORWARDED_FOR);
         String remote = client.clientAddress();
@@ -764,8 +768,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     // ---- answers the gateway gives itself -------------------------------------------------------------------------
 
     private void refuse(String routeId, ErrorResponse error, String message) {
+        refuse(routeId, error, message, "");
+    }
+
+    private void refuse(String routeId, ErrorResponse error, String message, String extraHeaders) {
         boolean closeAfter = error == ErrorResponse.BODY_TOO_LARGE || requestHasBody && !requestDone;
-        respond(error.status(), "Content-Type: application/json\r\n", error.body(routeId, message)
+        respond(error.status(), "Content-Type: application/json\r\n" + extraHeaders, error.body(routeId, message)
                 .getBytes(StandardCharsets.UTF_8), closeAfter);
     }
 

@@ -180,6 +180,10 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
                     parser.setHeadResponse(headRequest);
                 } else if (current != null) {
                     current.responseComplete(); // releases or re-attaches this connection
+                    if (!input.hasRemaining() && !waiting && getEndPoint().isOpen()) {
+                        fillInterested(); // no read that would find nothing: the selector says when there is more
+                        return;
+                    }
                 }
                 continue;
             }

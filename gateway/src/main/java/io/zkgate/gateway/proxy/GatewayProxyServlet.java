@@ -375,6 +375,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
                     response.setHeader("Connection", "close");
                 }
+                if (refuse.allow() != null) {
+                    response.setHeader("Allow", refuse.allow());
+                }
                 refuse.error().write(response, refuse.routeId(), refuse.message());
             }
         } catch (IOException e) {
@@ -388,7 +391,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         String remote = clientRequest.getRemoteAddr();
         String priorFor = clientRequest.getHeader("X-Forwarded-For");
         String host = clientRequest.getHeader("Host");
+        ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
+        boolean preserveHost = host != null && exchange != null && exchange.route() != null
+                && exchange.route().route().preservesHost();
         proxyRequest.headers(headers -> {
+            if (preserveHost) {
+                headers.put(HttpHeader.HOST, host);
+            }
             headers.put(HttpHeader.X_FORWARDED_FOR, priorFor == null ? remote : priorFor + ", " + remote);
             headers.put(HttpHeader.X_FORWARDED_PROTO, clientRequest.getScheme());
             if (host != null) {

@@ -81,6 +81,9 @@ public final class WebSocketTunnel extends ConnectHandler {
             router.record(answer.route(), "GET", answer.script().respondedStatus(), start);
             answer.script().writeResponse(response, callback);
         } else if (decision instanceof Decision.Refuse refuse) {
+            if (refuse.allow() != null) {
+                response.getHeaders().put(HttpHeader.ALLOW, refuse.allow());
+            }
             writeError(response, callback, refuse.error(), refuse.route(), refuse.message(), start);
         }
         return true;
@@ -126,8 +129,13 @@ public final class WebSocketTunnel extends ConnectHandler {
             head.append('?').append(query);
         }
         head.append(" HTTP/1.1\r\n");
-        head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host())
-                .append(':').append(endpoint.port()).append("\r\n");
+        String clientHost = request.getHeaders().get(HttpHeader.HOST);
+        if (clientHost != null && forward.route().route().preservesHost()) {
+            head.append("Host: ").append(clientHost).append("\r\n");
+        } else {
+            head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]"
+                    : endpoint.host()).append(':').append(endpoint.port()).append("\r\n");
+        }
         HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
         if (script != null && script.hasHeaderEdits()) {
             script.applyHeaderEdits(headers);

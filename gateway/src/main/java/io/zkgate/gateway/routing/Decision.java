@@ -16,8 +16,16 @@ public sealed interface Decision {
         return route() == null ? null : route().id();
     }
 
-    /** Answer with the contract's JSON error; no backend is contacted. */
-    record Refuse(RouteEntry route, ErrorResponse error, String message) implements Decision {}
+    /**
+     * Answer with the contract's JSON error; no backend is contacted.
+     *
+     * @param allow for 405, the methods the path is served for (the {@code Allow} header), else null
+     */
+    record Refuse(RouteEntry route, ErrorResponse error, String message, String allow) implements Decision {
+        public Refuse(RouteEntry route, ErrorResponse error, String message) {
+            this(route, error, message, null);
+        }
+    }
 
     /** The route's script answered with {@code req.respond}; no backend is contacted. */
     record Answer(RouteEntry route, ScriptExchange script) implements Decision {}

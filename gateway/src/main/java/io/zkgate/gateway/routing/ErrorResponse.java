@@ -21,7 +21,8 @@ public enum ErrorResponse {
     BODY_TOO_LARGE(413, "body_too_large"),
     UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
     BAD_PATH(400, "bad_path"),
-    NOT_READY(503, "not_ready");
+    NOT_READY(503, "not_ready"),
+    METHOD_NOT_ALLOWED(405, "method_not_allowed");
 
     private final int status;
     private final String code;

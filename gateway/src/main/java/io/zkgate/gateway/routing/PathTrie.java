@@ -134,14 +134,9 @@ final class PathTrie {
      * {@code pos}; null when there is none.
      */
     static RouteEntry find(Node node, String path, int pos, String method) {
-        int len = path.length();
-        if (node.size > 0 && pos < len && path.charAt(pos) == '/') {
-            int h = 0;
-            int end = pos + 1;
-            for (char c; end < len && (c = path.charAt(end)) != '/'; end++) {
-                h = 31 * h + c;
-            }
-            Node child = node.child(h, path, pos + 1, end);
+        if (node.size > 0 && pos < path.length() && path.charAt(pos) == '/') {
+            int end = segmentEnd(path, pos);
+            Node child = childAt(node, path, pos, end);
             if (child != null) {
                 RouteEntry e = find(child, path, end, method);
                 if (e != null) {
@@ -150,6 +145,35 @@ final class PathTrie {
             }
         }
         return node.pick(method);
+    }
+
+    /** Where the segment that starts after the '/' at {@code pos} ends. */
+    private static int segmentEnd(String path, int pos) {
+        int end = path.indexOf('/', pos + 1);
+        return end < 0 ? path.length() : end;
+    }
+
+    /** The child of {@code node} for the segment {@code path(pos, end)}, or null. */
+    private static Node childAt(Node node, String path, int pos, int end) {
+        int h = 0;
+        for (int i = pos + 1; i < end; i++) {
+            h = 31 * h + path.charAt(i);
+        }
+        return node.child(h, path, pos + 1, end);
+    }
+
+    /** Adds the methods of every route along {@code path} below {@code node} to {@code into} (for 405's Allow). */
+    static void methodsAlong(Node node, String path, int pos, Set<String> into) {
+        for (RouteEntry e : node.here) {
+            into.addAll(e.methods());
+        }
+        if (node.size > 0 && pos < path.length() && path.charAt(pos) == '/') {
+            int end = segmentEnd(path, pos);
+            Node child = childAt(node, path, pos, end);
+            if (child != null) {
+                methodsAlong(child, path, end, into);
+            }
+        }
     }
 
     /** The segments of a normalized prefix: none for the root prefix (""), {"api", "orders"} for /api/orders. */

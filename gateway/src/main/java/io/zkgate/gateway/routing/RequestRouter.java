@@ -54,6 +54,12 @@ public final class RequestRouter {
         }
         RouteEntry route = snapshot.routes().match(request.host(), path, method);
         if (route == null) {
+            Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path);
+            if (!allowed.isEmpty()) {
+                String allow = String.join(", ", allowed);
+                return new Decision.Refuse(null, ErrorResponse.METHOD_NOT_ALLOWED,
+                        method + " is not allowed on " + path + " (allowed: " + allow + ")", allow);
+            }
             return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
         }
         if (!"GET".equals(method) && asksForWebSocket(request.header("Upgrade"))) {

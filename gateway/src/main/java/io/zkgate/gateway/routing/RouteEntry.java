@@ -4,6 +4,7 @@ import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.schema.Route;
+import java.util.Set;
 
 /**
  * A route compiled for the request path: the match in the form the matcher compares, the balancer over its
@@ -98,6 +99,11 @@ public final class RouteEntry {
 
     String host() {
         return host;
+    }
+
+    /** The methods the route takes; empty for any. */
+    public Set<String> methods() {
+        return route.match().methods();
     }
 
     boolean hasMethods() {

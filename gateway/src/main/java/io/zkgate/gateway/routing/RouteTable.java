@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 
 /**
@@ -125,6 +127,27 @@ public final class RouteTable {
             }
         }
         return anyHost == null ? null : PathTrie.find(anyHost, path, 0, method);
+    }
+
+    /**
+     * The methods the routes whose prefix takes {@code path} allow, for a request no route matched: not empty means
+     * the path is served, but not for that method (405 with this Allow list rather than 404).
+     */
+    public Set<String> allowedMethods(String host, String path) {
+        Set<String> allowed = new TreeSet<>();
+        if (host != null && !byHost.isEmpty()) {
+            PathTrie.Node root = byHost.get(host);
+            if (root == null) {
+                root = byHost.get(host.toLowerCase(Locale.ROOT));
+            }
+            if (root != null) {
+                PathTrie.methodsAlong(root, path, 0, allowed);
+            }
+        }
+        if (anyHost != null) {
+            PathTrie.methodsAlong(anyHost, path, 0, allowed);
+        }
+        return allowed;
     }
 
     /** Every route in the table, by id. */

@@ -59,6 +59,24 @@ class RequestRouterTest {
     }
 
     @Test
+    void aPathServedOnlyForOtherMethodsIsRefused405WithAllowWhileACatchAllStillTakesIt() {
+        entry("{\"match\":{\"pathPrefix\":\"/api\",\"methods\":[\"GET\",\"HEAD\"]},\"service\":\"svc\"}", "read", 0,
+                null, a);
+        entry("{\"match\":{\"pathPrefix\":\"/api/orders\",\"methods\":[\"POST\"]},\"service\":\"svc\"}", "write",
+                0, null, a);
+        publishEntries();
+        Decision.Refuse refuse = assertInstanceOf(Decision.Refuse.class,
+                router.route(TestRequest.get("/api/orders/7").withMethod("DELETE")));
+        assertEquals(ErrorResponse.METHOD_NOT_ALLOWED, refuse.error());
+        assertEquals("GET, HEAD, POST", refuse.allow());
+        assertEquals(ErrorResponse.NO_ROUTE, ((Decision.Refuse) router.route(TestRequest.get("/other"))).error());
+        entry("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"svc\"}", "all", 0, null, b);
+        publishEntries();
+        assertEquals("all", forward(TestRequest.get("/api/orders/7").withMethod("DELETE")).route().id(),
+                "a route for any method still serves what the others refuse");
+    }
+
+    @Test
     void aRouteWhoseServiceHasNoInstanceIsRefused503() {
         publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\"}", "api", 0, null));
         Decision.Refuse refuse = assertInstanceOf(Decision.Refuse.class, router.route(TestRequest.get("/api/x")));
