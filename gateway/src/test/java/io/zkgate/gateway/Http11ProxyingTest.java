@@ -189,6 +189,13 @@ class Http11ProxyingTest {
     }
 
     @Test
+    void anAbsoluteFormTargetIsRoutedOnItsPathAndForwardedInOriginForm() throws Exception {
+        String r = RawHttp.exchange(f.port(), "GET http://gw/b/absolute?x=1 HTTP/1.1\r\nHost: gw\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200") && r.endsWith("ok /b/absolute"), r);
+        assertEquals("GET /b/absolute?x=1 HTTP/1.1", last().requestLine());
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         try (Socket s = socket()) {
             send(s, get("/b/p1") + "POST /b/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nxyz" + get("/b/p3"));

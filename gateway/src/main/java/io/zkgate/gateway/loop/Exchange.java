@@ -18,6 +18,7 @@ import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -124,13 +125,24 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** Routes the request: answers it here, or starts sending it upstream. */
     void begin() {
-        if (target.isEmpty() || target.charAt(0) != '/') {
+        String originForm = target;
+        String authority = null;
+        if (!target.isEmpty() && target.charAt(0) != '/' && (target.regionMatches(true, 0, "http://", 0, 7)
+                || target.regionMatches(true, 0, "https://", 0, 8))) {
+            HttpURI uri = HttpURI.from(target); // absolute-form (RFC 9112, 3.2.2): its authority is the host
+            authority = uri.getHost();
+            originForm = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
+            if (uri.getQuery() != null) {
+                originForm = originForm + "?" + uri.getQuery();
+            }
+        }
+        if (originForm.isEmpty() || originForm.charAt(0) != '/') {
             refuse(null, ErrorResponse.BAD_PATH, "request target '" + target + "' is not a path");
             return;
         }
-        int q = target.indexOf('?');
-        String rawPath = q < 0 ? target : target.substring(0, q);
-        query = q < 0 ? null : target.substring(q + 1);
+        int q = originForm.indexOf('?');
+        String rawPath = q < 0 ? originForm : originForm.substring(0, q);
+        query = q < 0 ? null : originForm.substring(q + 1);
         String path;
         try {
             path = CanonicalPath.of(rawPath);
@@ -138,8 +150,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             refuse(null, ErrorResponse.BAD_PATH, "path '" + rawPath + "' refused: it holds " + e.getMessage());
             return;
         }
-        String host = requestHeaders.get(HttpHeader.HOST);
-        if (host != null) {
+        String host = authority != null ? authority : requestHeaders.get(HttpHeader.HOST);
+        if (host != null && authority == null) {
             int colon = host.lastIndexOf(':');
             if (colon > 0 && host.indexOf(']') < colon) {
                 host = host.substring(0, colon);
