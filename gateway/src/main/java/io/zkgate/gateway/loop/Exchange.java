@@ -414,8 +414,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** Header names the Connection header lists (they are hop-by-hop too), lower case; null when none. */
     private static Set<String> connectionTokens(HttpFields headers) {
         String connection = headers.get(HttpHeader.CONNECTION);
-        if (connection == null) {
-            return null;
+        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+            return null; // the usual values name no other header: no set to build
         }
         java.util.HashSet<String> names = new java.util.HashSet<>();
         for (String token : connection.split(",")) {
