@@ -46,7 +46,7 @@ public final class CanonicalPath {
 
     /** Why a path was refused; {@link #description()} is what the client's error message says. */
     public enum Problem {
-        NOT_ABSOLUTE("the path does not start with '/'"),
+        NOT_ABSOLUTE("no leading '/'"),
         ENCODED_SLASH("an encoded '/' (%2F) is ambiguous: backends disagree on whether it separates segments"),
         ENCODED_BACKSLASH("an encoded '\\' (%5C) is ambiguous: some backends take it for '/'"),
         ENCODED_PERCENT("an encoded '%' (%25) would decode to another percent-encoding"),
@@ -55,7 +55,7 @@ public final class CanonicalPath {
         CONTROL("a control character"),
         BAD_ENCODING("a '%' not followed by two hex digits"),
         PARAMETER("a path parameter (';' in a segment): backends disagree on what it means; send ';' as %3B"),
-        ABOVE_ROOT("a '..' segment climbs above the root");
+        ABOVE_ROOT("a '..' segment that climbs above the root");
 
         private final String description;
 
