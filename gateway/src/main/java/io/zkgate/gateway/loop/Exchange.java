@@ -689,8 +689,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             forward.endpoint().release();
         }
         boolean nothingBack = !u.responseStarted();
-        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried) {
-            staleRetried = true; // a pooled connection the backend had closed: try a fresh one, same backend
+        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && RequestRouter.idempotent(method)) {
+            staleRetried = true; // a pooled connection the backend had closed: an idempotent request tries a fresh one
             requestSent = false;
             engine.connector().connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
                     connectTimeoutMs(), this);

@@ -114,7 +114,7 @@ public final class RequestRouter {
     public Decision.Forward retry(Decision.Forward failed, String method, boolean neverSent, boolean bodyReplayable) {
         UpstreamPolicy policy = failed.route().upstream();
         if (failed.attempt() >= policy.retryAttempts() || !bodyReplayable
-                || !(neverSent || IDEMPOTENT.contains(method))) {
+                || !(neverSent || idempotent(method))) {
             return null;
         }
         Endpoint next = failed.route().balancer().pickOther(failed.hashKey(), failed::tried);
@@ -160,6 +160,11 @@ public final class RequestRouter {
     public long maxBodyBytes(RouteEntry route) {
         Route.Limits limits = route.route().limits();
         return limits == null || limits.maxBodyBytes() == null ? defaultMaxBodyBytes : limits.maxBodyBytes();
+    }
+
+    /** Whether {@code method} may be sent twice (RFC 9110, 9.2.2). */
+    public static boolean idempotent(String method) {
+        return IDEMPOTENT.contains(method);
     }
 
     /** Whether an Upgrade header value (null when absent) names the websocket protocol. */
