@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Metrics of one backend of one service: picks, upstream latency (histogram and, for one more release, summary) and
  * failures, and in-flight requests read from the
- * backend's current endpoint. Thread-safe: Dropwizard metrics are; the endpoint reference is volatile.
+ * backend's current endpoint. Thread-safe: Dropwizard metrics are; the endpoint reference is volatile; the binding
+ * bookkeeping fields are confined to the control thread.
  */
 public final class BackendMetrics {
     static final BackendMetrics DETACHED = new BackendMetrics(new MetricRegistry(),
@@ -30,6 +31,10 @@ public final class BackendMetrics {
     private final String service;
     private final String backend;
     private volatile Endpoint endpoint;
+    /** Endpoints of the served snapshot that stand for this backend; control thread only. */
+    int bound;
+    /** When the last of them left the served snapshot; {@code Long.MIN_VALUE} while one is served. Control thread. */
+    long goneSinceNanos = Long.MIN_VALUE;
 
     BackendMetrics(MetricRegistry registry, Histogram latencies, String service, String backend) {
         this.latencies = latencies;
