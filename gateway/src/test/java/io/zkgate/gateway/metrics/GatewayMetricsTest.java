@@ -38,6 +38,7 @@ class GatewayMetricsTest {
     @Test
     void aDepartedBackendsSeriesStayForTheRetentionThenGo() throws IOException {
         metrics.bind(List.of(a), List.of(), 0);
+        metrics.backend(a).picked();
         assertEquals(1000 * MS, metrics.bind(List.of(), List.of(a), 5 * MS), "due a retention after it left");
         assertEquals(1 * MS, metrics.bind(List.of(), List.of(), 1004 * MS));
         assertTrue(exposition().contains(SERIES));
@@ -73,6 +74,46 @@ class GatewayMetricsTest {
         assertTrue(exposition().contains(SERIES));
         metrics.bind(List.of(), List.of(), 2500 * MS);
         assertFalse(exposition().contains(SERIES));
+    }
+
+    @Test
+    void aBackendHasNoSeriesUntilItsFirstPickThenAllOfThem() throws IOException {
+        metrics.bind(List.of(a), List.of(), 0);
+        assertFalse(exposition().contains(SERIES));
+        assertEquals(0, metrics.backend(a).picks());
+
+        metrics.backend(a).picked();
+        String text = exposition();
+        for (String family : List.of("zkgate_backend_picks_total", "zkgate_backend_in_flight",
+                "zkgate_backend_ejected", "zkgate_backend_ejections_total", "zkgate_upstream_failures_total",
+                "zkgate_upstream_duration_seconds_count", "zkgate_upstream_latency_seconds_count")) {
+            assertTrue(text.contains(family + "{service=\"orders\"," + SERIES), family + " in\n" + text);
+        }
+    }
+
+    @Test
+    void aBackendFirstUsedAfterItsSeriesWereRemovedRecordsNowhere() throws IOException {
+        metrics.bind(List.of(a), List.of(), 0);
+        BackendMetrics late = metrics.backend(a);
+        metrics.bind(List.of(), List.of(a), 0);
+        metrics.bind(List.of(), List.of(), 2000 * MS);
+
+        late.picked();
+        late.responded(1_000_000);
+        assertFalse(exposition().contains(SERIES), "a retired backend's series do not come back through a late pick");
+    }
+
+    @Test
+    void aRouteHasNoDurationSeriesUntilItsFirstRequestThenBoth() throws IOException {
+        RouteMetrics route = metrics.route("orders");
+        assertFalse(exposition().contains("route=\"orders\""));
+
+        route.record("GET", 200, 2_000_000);
+        String text = exposition();
+        assertTrue(text.contains("zkgate_requests_total{route=\"orders\",method=\"GET\",status=\"2xx\",} 1.0"), text);
+        assertTrue(text.contains("zkgate_request_duration_seconds_count{route=\"orders\",} 1.0"), text);
+        assertTrue(text.contains("zkgate_request_latency_seconds_count{route=\"orders\",} 1.0"), text);
+        assertEquals(1, route.requests());
     }
 
     @Test
