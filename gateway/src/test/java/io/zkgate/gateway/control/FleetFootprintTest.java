@@ -1,14 +1,11 @@
 package io.zkgate.gateway.control;
 
-import static io.zkgate.gateway.control.Znodes.route;
-
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,8 +20,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetFootprintTest {
-    private static final String[] POLICIES = {"\"round_robin\"", "\"least_request\"",
-        "\"consistent_hash\",\"hashKey\":\"header:X-User\"", "\"weighted_round_robin\""};
 
     @Test
     void heapPerRouteAndPerInstanceIsMeasuredByDoublingEach() {
@@ -61,21 +56,7 @@ class FleetFootprintTest {
                 new OutlierEjector(OutlierSettings.defaults()), (delayMs, service) -> {});
         held.add(routes);
         held.add(services);
-        routes.sync();
-        for (int r = 0; r < routeCount; r++) {
-            String json = "{\"id\":\"r" + r + "\",\"match\":{\"pathPrefix\":\"/t" + r % 100 + "/r" + r + "\"},"
-                    + "\"service\":\"s" + r % serviceCount + "\",\"lb\":{\"policy\":" + POLICIES[r % POLICIES.length]
-                    + "}}";
-            routes.put("r" + r, route("r" + r, json, r + 1, r + 1, 0));
-        }
-        for (int s = 0; s < serviceCount; s++) {
-            for (int i = 0; i < perService; i++) {
-                services.put("/services/s" + s + "/i" + i, ("{\"name\":\"s" + s + "\",\"id\":\"i" + i
-                        + "\",\"address\":\"10.1." + s / 250 + "." + s % 250 + "\",\"port\":" + (10_000 + i)
-                        + ",\"payload\":{\"@class\":\"x\",\"weight\":1}}").getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        services.sync();
+        Znodes.fleet(routes, services, routeCount, serviceCount, perService);
         long registries = usedAfterGc() - empty;
         GatewayMetrics metrics = new GatewayMetrics();
         SnapshotAssembler assembler = new SnapshotAssembler(new RouteDefaults(15_000, 1, 20, 10), metrics,

@@ -1,13 +1,10 @@
 package io.zkgate.gateway.control;
 
-import static io.zkgate.gateway.control.Znodes.route;
-
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -21,8 +18,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class PublishCostTest {
-    private static final String[] POLICIES = {"\"round_robin\"", "\"least_request\"",
-        "\"consistent_hash\",\"hashKey\":\"header:X-User\"", "\"weighted_round_robin\""};
     private static final int ROUTES = 10_000;
     private static final int SERVICES = 2_000;
     private static final int EVENTS = 2_000;
@@ -32,19 +27,7 @@ class PublishCostTest {
         RouteRegistry routes = new RouteRegistry(Znodes.ROUTES);
         ServiceRegistry services = new ServiceRegistry(ZnodeLayout.defaults(), 0,
                 new OutlierEjector(OutlierSettings.defaults()), (delayMs, service) -> {});
-        routes.sync();
-        for (int r = 0; r < ROUTES; r++) {
-            String json = "{\"id\":\"r" + r + "\",\"match\":{\"pathPrefix\":\"/t" + r % 100 + "/r" + r + "\"},"
-                    + "\"service\":\"s" + r % SERVICES + "\",\"lb\":{\"policy\":" + POLICIES[r % POLICIES.length]
-                    + "}}";
-            routes.put("r" + r, route("r" + r, json, r + 1, r + 1, 0));
-        }
-        for (int s = 0; s < SERVICES; s++) {
-            for (int i = 0; i < 10; i++) {
-                services.put("/services/s" + s + "/i" + i, instance(s, i));
-            }
-        }
-        services.sync();
+        Znodes.fleet(routes, services, ROUTES, SERVICES, 10);
         SnapshotAssembler assembler = new SnapshotAssembler(new RouteDefaults(15_000, 1, 20, 10),
                 new GatewayMetrics(), new ScriptCatalog("/zkgate/scripts", 100_000));
         assembler.assemble(1, routes, services, true, System.nanoTime());
@@ -55,7 +38,7 @@ class PublishCostTest {
         for (int n = 0; n < EVENTS; n++) {
             int s = service(n - n % 2); // an instance added to a service, then removed by the next event
             if (n % 2 == 0) {
-                services.put("/services/s" + s + "/extra", instance(s, 10));
+                services.put("/services/s" + s + "/extra", Znodes.fleetInstance(s, 10));
             } else {
                 services.remove("/services/s" + s + "/extra", System.nanoTime());
             }
@@ -80,17 +63,11 @@ class PublishCostTest {
 
     /** Whether event {@code n} touched a service whose routes hash (a service's routes all share one policy). */
     private static boolean hashed(int n) {
-        return service(n - n % 2) % POLICIES.length == 2;
+        return service(n - n % 2) % Znodes.FLEET_POLICIES.length == 2;
     }
 
     private static int service(int n) {
         return (n * 7919) % SERVICES;
-    }
-
-    private static byte[] instance(int s, int i) {
-        return ("{\"name\":\"s" + s + "\",\"id\":\"i" + i + "\",\"address\":\"10.1." + s / 250 + "." + s % 250
-                + "\",\"port\":" + (10_000 + i) + ",\"payload\":{\"@class\":\"x\",\"weight\":1}}")
-                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static double pct(long[] nanos, double q) {
