@@ -156,7 +156,7 @@ public final class Gateway implements Closeable {
         String gatewayId = settings.gatewayId().isEmpty()
                 ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
         fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
-        fleet.refusals(() -> Fleet.refused(control.routeStates()));
+        fleet.refusals(() -> Fleet.refused(control.refusedRouteStates()));
         snapshots.onPublish(fleet::applied);
         health = new ActiveHealthChecker(control::healthChanged);
         snapshots.onPublish(health::onSnapshot);

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A backend as the request path sees it: address, weight and a live in-flight count. Endpoints are frozen into
  * snapshots; a rebuilt snapshot reuses the in-flight counter of the same backend, so counts survive rebuilds.
- * Thread-safe: fields are final, the counter is atomic.
+ * Equality is identity: the backend metrics are keyed on the endpoint objects a snapshot holds. Thread-safe: fields
+ * are final, the counter is atomic.
  */
 public final class Endpoint implements Comparable<Endpoint> {
     private final String service;

@@ -132,6 +132,11 @@ public final class ControlPlane implements Closeable {
         return onControlThread(routes::sortedStates);
     }
 
+    /** The state of each route znode that was refused, by id; for the fleet status after each publish. Any thread. */
+    public Map<String, RouteState> refusedRouteStates() {
+        return onControlThread(routes::rejectedStates);
+    }
+
     /** The state of every script znode, by name; for the admin API and tests. Safe to call from any thread. */
     public Map<String, ScriptCatalog.ScriptState> scriptStates() {
         return onControlThread(scripts::states);

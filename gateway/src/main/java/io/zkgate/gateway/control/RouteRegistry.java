@@ -7,6 +7,7 @@ import io.zkgate.schema.ValidationException;
 import io.zkgate.schema.ZnodeLayout;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -108,6 +109,17 @@ final class RouteRegistry {
     /** Every route's state by id, sorted, as an immutable copy. */
     Map<String, RouteState> sortedStates() {
         return Map.copyOf(new TreeMap<>(routes));
+    }
+
+    /** The states of the routes whose latest znode was refused, by id: one walk, the others neither sorted nor copied. */
+    Map<String, RouteState> rejectedStates() {
+        Map<String, RouteState> out = new TreeMap<>();
+        for (RouteState s : routes.values()) {
+            if (s.rejection() != null) {
+                out.put(s.id(), s);
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** The routes whose served version changed since the last call; the caller owns the returned set. */

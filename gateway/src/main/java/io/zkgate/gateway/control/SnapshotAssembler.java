@@ -15,8 +15,10 @@ import io.zkgate.gateway.scripting.ScriptStats;
 import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,7 +27,7 @@ import java.util.Set;
  * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each route's {@link RouteEntry} with its
  * balancer (reused while the route's policy and routable endpoints stay the same), its retry budget (one per route
  * id for the gateway's life), its upstream settings with the gateway's defaults filled in and its script bound; binds
- * the backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control thread.
+ * the endpoints each publish adds or drops to their backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control thread.
  */
 final class SnapshotAssembler {
     private final RouteDefaults defaults;
@@ -71,8 +73,11 @@ final class SnapshotAssembler {
         Map<String, ServicePool> changedPools = new HashMap<>();
         Set<String> emptied = new HashSet<>();
         Set<String> rebuild = new HashSet<>(routes.drainChanged());
+        List<Endpoint> added = new ArrayList<>();
+        List<Endpoint> left = new ArrayList<>();
         for (String service : services.drainChanged()) {
             ServicePool pool = services.build(service, nowNanos);
+            diff(pools.get(service), pool, added, left);
             if (pool == null) {
                 emptied.add(service);
             } else {
@@ -99,12 +104,30 @@ final class SnapshotAssembler {
             }
         }
         table = table.with(put, removed);
-        List<Endpoint> bound = new ArrayList<>();
-        for (ServicePool p : pools.values()) {
-            bound.addAll(p.all());
-        }
-        metricsDueNanos = metrics.bind(bound, nowNanos);
+        metricsDueNanos = metrics.bind(added, left, nowNanos);
         return new Snapshot(version, table, pools, synced, routes.zxid());
+    }
+
+    /**
+     * Adds to {@code added} the endpoints (by identity) {@code next} holds and {@code last} did not, and to
+     * {@code left} the reverse; either pool may be null.
+     */
+    private static void diff(ServicePool last, ServicePool next, List<Endpoint> added, List<Endpoint> left) {
+        if (last == next) {
+            return;
+        }
+        Set<Endpoint> before = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (last != null) {
+            before.addAll(last.all());
+        }
+        if (next != null) {
+            for (Endpoint e : next.all()) {
+                if (!before.remove(e)) {
+                    added.add(e);
+                }
+            }
+        }
+        left.addAll(before);
     }
 
     private void unlink(String service, String routeId) {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * with {@code GET path}; after {@code unhealthyThreshold} failures in a row it leaves routing, after
  * {@code healthyThreshold} passes it returns. A transition asks the control path for a new snapshot; the request
  * path never waits on a check. When several routes of one service ask for checks, the route with the smallest id
- * decides. Thread-safe: plans and streaks are confined to the checker's own thread.
+ * decides. Thread-safe: plans and streaks are confined to the checker's own thread, what was last handed over to
+ * the publishing thread.
  */
 public final class ActiveHealthChecker implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ActiveHealthChecker.class);
@@ -39,6 +40,10 @@ public final class ActiveHealthChecker implements Closeable {
         return t;
     });
     private final HttpClient client;
+
+    // Confined to the control thread (the snapshot publisher): what was last handed over.
+    private Map<String, Route.HealthCheck> lastWanted;
+    private Map<String, ServicePool> lastPools = Map.of();
 
     // Confined to the scheduler thread.
     private final Map<String, Plan> plans = new HashMap<>();
@@ -70,29 +75,49 @@ public final class ActiveHealthChecker implements Closeable {
         client.start();
     }
 
-    /** Takes the checks a snapshot asks for; called on the control thread after each publish, returns at once. */
+    /**
+     * Takes the checks a snapshot asks for; called on the control thread after each publish, returns at once. Looks
+     * only at the routes that ask for checks and their services' pools, and hands nothing over when neither changed
+     * since the last snapshot (an event elsewhere in a large table costs a comparison).
+     */
     public void onSnapshot(Snapshot snapshot) {
         Map<String, Route.HealthCheck> wanted = new HashMap<>();
-        for (RouteEntry e : snapshot.routes().entries()) {
-            Route.HealthCheck hc = e.route().healthCheck();
-            if (hc != null) {
-                wanted.putIfAbsent(e.service(), hc);
-            }
+        for (String id : snapshot.routes().healthCheckedIds()) {
+            RouteEntry e = snapshot.routes().entry(id);
+            wanted.putIfAbsent(e.service(), e.route().healthCheck());
         }
-        Map<String, List<Endpoint>> targets = new HashMap<>();
+        Map<String, ServicePool> pools = new HashMap<>();
         for (String service : wanted.keySet()) {
-            ServicePool pool = snapshot.services().get(service);
+            pools.put(service, snapshot.services().get(service));
+        }
+        if (wanted.equals(lastWanted) && samePools(pools)) {
+            return;
+        }
+        lastWanted = wanted;
+        lastPools = pools;
+        Map<String, List<Endpoint>> targets = new HashMap<>();
+        for (Map.Entry<String, ServicePool> p : pools.entrySet()) {
             List<Endpoint> list = new ArrayList<>();
-            if (pool != null) {
-                for (Endpoint e : pool.all()) {
+            if (p.getValue() != null) {
+                for (Endpoint e : p.getValue().all()) {
                     if (e.weight() > 0) {
                         list.add(e);
                     }
                 }
             }
-            targets.put(service, list);
+            targets.put(p.getKey(), list);
         }
         scheduler.execute(() -> replan(wanted, targets));
+    }
+
+    /** Whether each service's pool is the very one of the last snapshot handed over. */
+    private boolean samePools(Map<String, ServicePool> pools) {
+        for (Map.Entry<String, ServicePool> p : pools.entrySet()) {
+            if (lastPools.get(p.getKey()) != p.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void replan(Map<String, Route.HealthCheck> wanted, Map<String, List<Endpoint>> targets) {

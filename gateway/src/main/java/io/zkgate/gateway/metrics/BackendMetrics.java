@@ -12,54 +12,113 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Metrics of one backend of one service: picks, upstream latency (histogram and, for one more release, summary) and
- * failures, and in-flight requests read from the
- * backend's current endpoint. Thread-safe: Dropwizard metrics are; the endpoint reference is volatile.
+ * failures, and in-flight requests read from the backend's current endpoint. The series are registered when the
+ * backend is first picked: a large table holds tens of thousands of backends, most of them idle on any one gateway,
+ * and an idle backend then costs a hundred bytes instead of a few kilobytes (it has no series until then; a picked one
+ * exports exactly what it always did). Thread-safe: Dropwizard and simpleclient metrics are; the series are published
+ * once through final fields, created and removed under this object's lock (taken on first use and on removal only);
+ * the binding bookkeeping fields are confined to the control thread.
  */
 public final class BackendMetrics {
-    static final BackendMetrics DETACHED = new BackendMetrics(new MetricRegistry(),
-            new DurationHistograms(new CollectorRegistry()).upstream, "(detached)", "(detached)");
+    static final BackendMetrics DETACHED = detached();
 
-    private final List<String> names;
-    private final Counter picks;
-    private final Timer upstream;
-    private final Counter timeouts;
-    private final Counter errors;
-    private final Counter ejections;
+    private final MetricRegistry registry;
     private final Histogram latencies;
-    private final Histogram.Child latency;
     private final String service;
     private final String backend;
     private volatile Endpoint endpoint;
+    /**
+     * Null until the first pick. Read without a lock on the request path: a reader that sees null takes the lock
+     * and finds or creates the series; one that sees it sees its final fields whole.
+     */
+    private Series series;
+    /** Set under the lock when the series were removed: a late first use then records into the detached ones. */
+    private boolean removed;
+    /** Endpoints of the served snapshot that stand for this backend; control thread only. */
+    int bound;
+    /** When the last of them left the served snapshot; {@code Long.MIN_VALUE} while one is served. Control thread. */
+    long goneSinceNanos = Long.MIN_VALUE;
 
     BackendMetrics(MetricRegistry registry, Histogram latencies, String service, String backend) {
+        this.registry = registry;
         this.latencies = latencies;
-        this.latency = latencies.labels(service, backend);
         this.service = service;
         this.backend = backend;
-        String inFlight = MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend);
-        String ejected = MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend);
-        String pickCount = MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend);
-        String duration = MetricNames.tagged("zkgate_upstream_duration_seconds", "service", service, "backend", backend);
-        String timeoutCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
-                "backend", backend, "kind", "timeout");
-        String errorCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
-                "backend", backend, "kind", "error");
-        String ejectionCount = MetricNames.tagged("zkgate_backend_ejections_total", "service", service,
-                "backend", backend);
-        names = List.of(inFlight, ejected, pickCount, duration, timeoutCount, errorCount, ejectionCount);
-        registry.gauge(inFlight, () -> (Gauge<Integer>) () -> endpoint == null ? 0 : endpoint.inFlight());
-        registry.gauge(ejected,
-                () -> (Gauge<Integer>) () -> endpoint != null && endpoint.health().ejected(System.nanoTime()) ? 1 : 0);
-        picks = registry.counter(pickCount);
-        upstream = registry.timer(duration, () -> new Timer(new SlidingWindowReservoir(1024)));
-        timeouts = registry.counter(timeoutCount);
-        errors = registry.counter(errorCount);
-        ejections = registry.counter(ejectionCount);
+    }
+
+    private static BackendMetrics detached() {
+        BackendMetrics m = new BackendMetrics(new MetricRegistry(),
+                new DurationHistograms(new CollectorRegistry()).upstream, "(detached)", "(detached)");
+        m.series();
+        return m;
+    }
+
+    /** The registered series of one backend. Immutable references to thread-safe metrics. */
+    private static final class Series {
+        final List<String> names;
+        final Counter picks;
+        final Timer upstream;
+        final Counter timeouts;
+        final Counter errors;
+        final Counter ejections;
+        final Histogram.Child latency;
+
+        Series(BackendMetrics m) {
+            String service = m.service;
+            String backend = m.backend;
+            MetricRegistry registry = m.registry;
+            String inFlight = MetricNames.tagged("zkgate_backend_in_flight", "service", service, "backend", backend);
+            String ejected = MetricNames.tagged("zkgate_backend_ejected", "service", service, "backend", backend);
+            String pickCount = MetricNames.tagged("zkgate_backend_picks_total", "service", service, "backend", backend);
+            String duration = MetricNames.tagged("zkgate_upstream_duration_seconds", "service", service,
+                    "backend", backend);
+            String timeoutCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
+                    "backend", backend, "kind", "timeout");
+            String errorCount = MetricNames.tagged("zkgate_upstream_failures_total", "service", service,
+                    "backend", backend, "kind", "error");
+            String ejectionCount = MetricNames.tagged("zkgate_backend_ejections_total", "service", service,
+                    "backend", backend);
+            names = List.of(inFlight, ejected, pickCount, duration, timeoutCount, errorCount, ejectionCount);
+            registry.gauge(inFlight, () -> (Gauge<Integer>) () -> {
+                Endpoint e = m.endpoint;
+                return e == null ? 0 : e.inFlight();
+            });
+            registry.gauge(ejected, () -> (Gauge<Integer>) () -> {
+                Endpoint e = m.endpoint;
+                return e != null && e.health().ejected(System.nanoTime()) ? 1 : 0;
+            });
+            picks = registry.counter(pickCount);
+            upstream = registry.timer(duration, () -> new Timer(new SlidingWindowReservoir(1024)));
+            timeouts = registry.counter(timeoutCount);
+            errors = registry.counter(errorCount);
+            ejections = registry.counter(ejectionCount);
+            latency = m.latencies.labels(service, backend);
+        }
+    }
+
+    /** The series, registered on first use; the detached ones once this backend's were removed. */
+    private Series series() {
+        Series s = series;
+        return s != null ? s : open();
+    }
+
+    private synchronized Series open() {
+        if (series == null) {
+            if (removed) {
+                return DETACHED.series;
+            }
+            series = new Series(this);
+        }
+        return series;
     }
 
     /** Removes this backend's series from the registry: it is gone and its series would only pile up. */
-    void unregister(MetricRegistry registry) {
-        for (String name : names) {
+    synchronized void unregister(MetricRegistry registry) {
+        removed = true;
+        if (series == null) {
+            return;
+        }
+        for (String name : series.names) {
             registry.remove(name);
         }
         latencies.remove(service, backend);
@@ -70,27 +129,31 @@ public final class BackendMetrics {
     }
 
     public void picked() {
-        picks.inc();
+        series().picks.inc();
     }
 
     public void responded(long nanos) {
-        upstream.update(nanos, TimeUnit.NANOSECONDS);
-        latency.observe(nanos / RouteMetrics.NANOS_PER_SECOND);
+        Series s = series();
+        s.upstream.update(nanos, TimeUnit.NANOSECONDS);
+        s.latency.observe(nanos / RouteMetrics.NANOS_PER_SECOND);
     }
 
     public void failed(boolean timeout) {
-        (timeout ? timeouts : errors).inc();
+        Series s = series();
+        (timeout ? s.timeouts : s.errors).inc();
     }
 
     void ejected() {
-        ejections.inc();
+        series().ejections.inc();
     }
 
     public long picks() {
-        return picks.getCount();
+        Series s = series;
+        return s == null ? 0 : s.picks.getCount();
     }
 
     public long failures() {
-        return timeouts.getCount() + errors.getCount();
+        Series s = series;
+        return s == null ? 0 : s.timeouts.getCount() + s.errors.getCount();
     }
 }

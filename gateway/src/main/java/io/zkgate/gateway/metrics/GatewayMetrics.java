@@ -10,15 +10,11 @@ import io.prometheus.client.hotspot.DefaultExports;
 import io.zkgate.gateway.balancer.Endpoint;
 import java.io.IOException;
 import java.io.Writer;
+import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayMetrics {
     private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
+    private static final long NOT_GONE = Long.MIN_VALUE;
     /** Route label for requests no route matched. Route ids cannot contain parentheses. */
     public static final String NO_ROUTE = "(none)";
 
@@ -43,11 +40,18 @@ public final class GatewayMetrics {
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
     private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
     private final Map<String, Timer> scriptTimers = new ConcurrentHashMap<>();
-    /** Backends (service and address) no snapshot holds any more, with the time they left; control thread only. */
-    private final Map<String, Long> goneSince = new HashMap<>();
+    /**
+     * Backends that left the served snapshot, oldest first (publish times only grow); an entry whose backend came back
+     * is skipped when reached. Control thread only.
+     */
+    private final Deque<Departure> departures = new ArrayDeque<>();
     private final long backendRetentionNanos;
-    /** Endpoint identity to its metrics; replaced whole on the control thread before each snapshot is published. */
-    private volatile Map<Endpoint, BackendMetrics> byEndpoint = Map.of();
+    /**
+     * Endpoint to its metrics ({@link Endpoint} keeps identity equality): the control thread adds a snapshot's new
+     * endpoints before publishing it and removes the ones it dropped; the request path reads without lock or
+     * allocation.
+     */
+    private final Map<Endpoint, BackendMetrics> byEndpoint = new ConcurrentHashMap<>();
     private final AtomicInteger zkConnected = new AtomicInteger();
     private final AtomicLong snapshotVersion = new AtomicLong();
     private final Counter rebuilds;
@@ -98,44 +102,56 @@ public final class GatewayMetrics {
     }
 
     /**
-     * Binds the endpoints of a snapshot about to be published to their backends' metrics, and removes the series of
-     * backends gone longer than the retention; control thread.
+     * Binds the endpoints a snapshot about to be published adds to their backends' metrics, unbinds those it no
+     * longer holds, and removes the series of backends gone longer than the retention; control thread. The cost
+     * follows the change, not the number of endpoints served.
      *
+     * @param added   endpoints (by identity) the new snapshot holds and the last one did not
+     * @param removed endpoints (by identity) the last snapshot held and the new one does not
      * @return nanoseconds until the next departed backend's series are due for removal, or -1 if none is waiting
      */
-    public long bind(Collection<Endpoint> endpoints, long nowNanos) {
-        Map<Endpoint, BackendMetrics> next = new IdentityHashMap<>();
-        Set<String> live = new HashSet<>();
-        for (Endpoint e : endpoints) {
+    public long bind(Collection<Endpoint> added, Collection<Endpoint> removed, long nowNanos) {
+        for (Endpoint e : added) {
             String key = key(e);
             BackendMetrics m = backends.computeIfAbsent(key,
                     k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.host() + ":" + e.port()));
             m.bindTo(e);
-            next.put(e, m);
-            live.add(key);
-            goneSince.remove(key);
+            if (byEndpoint.putIfAbsent(e, m) == null && m.bound++ == 0) {
+                m.goneSinceNanos = NOT_GONE;
+            }
         }
-        byEndpoint = Collections.unmodifiableMap(next);
-        long nextDue = -1;
-        for (Iterator<Map.Entry<String, BackendMetrics>> it = backends.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, BackendMetrics> b = it.next();
-            if (live.contains(b.getKey())) {
+        for (Endpoint e : removed) {
+            BackendMetrics m = byEndpoint.remove(e);
+            if (m != null && --m.bound == 0) {
+                m.goneSinceNanos = nowNanos;
+                departures.add(new Departure(key(e), m, nowNanos));
+            }
+        }
+        return retireDue(nowNanos);
+    }
+
+    /** Removes the series of backends gone for the retention; returns nanoseconds until the next is due, or -1. */
+    private long retireDue(long nowNanos) {
+        for (Departure d = departures.peek(); d != null; d = departures.peek()) {
+            if (d.metrics().goneSinceNanos != d.leftNanos() || backends.get(d.key()) != d.metrics()) {
+                departures.poll(); // it came back since (and may have left again: a later departure stands for that)
                 continue;
             }
-            long left = goneSince.computeIfAbsent(b.getKey(), k -> nowNanos);
-            long due = left + backendRetentionNanos - nowNanos;
-            if (due <= 0) {
-                b.getValue().unregister(registry);
-                it.remove();
-                goneSince.remove(b.getKey());
-                log.info("metrics of backend {} removed: gone for {} ms", b.getKey(),
-                        TimeUnit.NANOSECONDS.toMillis(nowNanos - left));
-            } else if (nextDue < 0 || due < nextDue) {
-                nextDue = due;
+            long due = d.leftNanos() + backendRetentionNanos - nowNanos;
+            if (due > 0) {
+                return due;
             }
+            departures.poll();
+            backends.remove(d.key());
+            d.metrics().unregister(registry);
+            log.info("metrics of backend {} removed: gone for {} ms", d.key(),
+                    TimeUnit.NANOSECONDS.toMillis(nowNanos - d.leftNanos()));
         }
-        return nextDue;
+        return -1;
     }
+
+    /** A backend that no snapshot holds any more, and since when. */
+    private record Departure(String key, BackendMetrics metrics, long leftNanos) {}
 
     /** Time spent in a script's filter calls; the timer is created once per script name. */
     public Timer scriptDuration(String script) {

@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
  * {@code zkgate_request_latency_seconds{route}} and, for one more release, the summary
  * {@code zkgate_request_duration_seconds{route}}. Counters are created on first use and cached in an array indexed
  * by method and status class, so recording is two array reads, one adder increment, one timer update and one
- * histogram observation.
+ * histogram observation. The duration series are likewise registered on the route's first request, so a route that
+ * never saw one (most of a large table, on any one gateway) costs a few hundred bytes, not kilobytes.
  * Thread-safe: racing first uses get the same counter from the registry; counters are safely published through
- * their final fields.
+ * their final fields; the duration series are created once under this object's lock and published through final
+ * fields.
  */
 public final class RouteMetrics {
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
@@ -23,15 +25,28 @@ public final class RouteMetrics {
     private final String route;
     private final MetricRegistry registry;
     private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
-    private final Timer duration;
-    private final Histogram.Child latency;
+    private final Histogram latencies;
+    /**
+     * Null until the first request. Read without a lock: a reader that sees null takes the lock and finds or creates
+     * the series; one that sees it sees its final fields whole.
+     */
+    private Durations durations;
 
     RouteMetrics(String route, MetricRegistry registry, Histogram latencies) {
         this.route = route;
         this.registry = registry;
-        this.duration = registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route", route),
-                () -> new Timer(new SlidingWindowReservoir(1024)));
-        this.latency = latencies.labels(route);
+        this.latencies = latencies;
+    }
+
+    /** The summary and the histogram of one route. Immutable references to thread-safe metrics. */
+    private record Durations(Timer summary, Histogram.Child histogram) {}
+
+    private synchronized Durations openDurations() {
+        if (durations == null) {
+            durations = new Durations(registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route",
+                    route), () -> new Timer(new SlidingWindowReservoir(1024))), latencies.labels(route));
+        }
+        return durations;
     }
 
     public void record(String method, int status, long nanos) {
@@ -43,8 +58,12 @@ public final class RouteMetrics {
             requests[i] = c;
         }
         c.inc();
-        duration.update(nanos, TimeUnit.NANOSECONDS);
-        latency.observe(nanos / NANOS_PER_SECOND);
+        Durations d = durations;
+        if (d == null) {
+            d = openDurations();
+        }
+        d.summary().update(nanos, TimeUnit.NANOSECONDS);
+        d.histogram().observe(nanos / NANOS_PER_SECOND);
     }
 
     /** Requests answered so far, all statuses. */
@@ -64,10 +83,6 @@ public final class RouteMetrics {
             n += c == null ? 0 : c.getCount();
         }
         return n;
-    }
-
-    public Timer duration() {
-        return duration;
     }
 
     static int methodIndex(String method) {

@@ -3,17 +3,32 @@ package io.zkgate.gateway.metrics;
 import com.codahale.metrics.Reservoir;
 import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.UniformSnapshot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The last {@code size} values, for quantiles of recent traffic. Dropwizard's own sliding window reservoir is
  * synchronized and the exponentially decaying ones allocate per update; this one records with one atomic
- * increment and one array store. Thread-safe and lock-free; a snapshot taken during updates may mix a few values of
- * two windows, which quantiles tolerate.
+ * increment and one array store. The window ({@code 8 * size} bytes) is allocated on the first update, so a series
+ * that never sees traffic (most backends and routes of a large table) costs a few dozen bytes; its snapshot is empty
+ * either way. Thread-safe and lock-free; a snapshot taken during updates may mix a few values of two windows, which
+ * quantiles tolerate.
  */
 final class SlidingWindowReservoir implements Reservoir {
-    private final AtomicLongArray values;
+    private static final VarHandle VALUES;
+
+    static {
+        try {
+            VALUES = MethodHandles.lookup().findVarHandle(SlidingWindowReservoir.class, "values", AtomicLongArray.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Null until the first update; set once, by compare-and-set, and never changed after. */
+    private volatile AtomicLongArray values;
     private final AtomicLong count = new AtomicLong();
     private final int mask;
 
@@ -22,26 +37,41 @@ final class SlidingWindowReservoir implements Reservoir {
         if (Integer.bitCount(size) != 1) {
             throw new IllegalArgumentException("size: " + size + " (expected: a power of two)");
         }
-        this.values = new AtomicLongArray(size);
         this.mask = size - 1;
     }
 
     @Override
     public int size() {
-        return (int) Math.min(count.get(), values.length());
+        return (int) Math.min(count.get(), mask + 1L);
     }
 
     @Override
     public void update(long value) {
-        values.set((int) (count.getAndIncrement() & mask), value);
+        AtomicLongArray v = values;
+        if (v == null) {
+            v = allocate();
+        }
+        v.set((int) (count.getAndIncrement() & mask), value);
+    }
+
+    /** The window, allocated by the first updater; a racing one that lost uses the winner's. */
+    private AtomicLongArray allocate() {
+        AtomicLongArray fresh = new AtomicLongArray(mask + 1);
+        return VALUES.compareAndSet(this, null, fresh) ? fresh : values;
+    }
+
+    /** Whether the window has been allocated (the series has seen an update). */
+    boolean allocated() {
+        return values != null;
     }
 
     @Override
     public Snapshot getSnapshot() {
         int n = size();
-        long[] copy = new long[n];
-        for (int i = 0; i < n; i++) {
-            copy[i] = values.get(i);
+        AtomicLongArray v = values;
+        long[] copy = new long[v == null ? 0 : n];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = v.get(i);
         }
         return new UniformSnapshot(copy);
     }

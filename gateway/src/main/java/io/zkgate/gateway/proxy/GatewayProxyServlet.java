@@ -4,7 +4,6 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.RequestRouter;
-import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import jakarta.servlet.ReadListener;
@@ -16,8 +15,6 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
@@ -102,11 +99,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * publish.
      */
     public void snapshotPublished(Snapshot snapshot) {
-        Set<Long> inUse = new HashSet<>();
-        for (RouteEntry e : snapshot.routes().entries()) {
-            inUse.add(e.upstream().connectTimeoutMs());
-        }
-        routeClients.retainOnly(inUse);
+        routeClients.retainOnly(snapshot.routes().connectTimeouts());
     }
 
     /** Upstream clients besides the default one, for routes with their own connect timeout. */

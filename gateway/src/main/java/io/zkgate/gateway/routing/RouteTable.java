@@ -1,12 +1,16 @@
 package io.zkgate.gateway.routing;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Matches requests to routes: routes for the request's exact host first, then host-less routes; within each, the
@@ -14,20 +18,31 @@ import java.util.Map;
  * the smaller id. Each host's routes are a {@link PathTrie}, so a lookup costs the request path's segments whatever
  * the number of routes, takes no lock and allocates nothing.
  *
+ * <p>Two small indexes ride along, so that snapshot listeners need not walk every route on every publish: the
+ * connect timeouts in use (counted per route) and the ids of the routes that ask for active health checks.
+ *
  * <p>Immutable. {@link #with} makes a new table that shares every part the change does not touch.
  */
 public final class RouteTable {
-    private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY);
+    private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY, Map.of(),
+            Collections.emptyNavigableSet());
 
     private final Map<String, PathTrie.Node> byHost;
     /** Host-less routes, or null when there are none. */
     private final PathTrie.Node anyHost;
     private final RouteList all;
+    /** Routes per connect timeout in use (-1: the gateway's default); unmodifiable. */
+    private final Map<Long, Integer> connectTimeouts;
+    /** Ids of the routes with a health check block, sorted; unmodifiable. */
+    private final NavigableSet<String> healthChecked;
 
-    private RouteTable(Map<String, PathTrie.Node> byHost, PathTrie.Node anyHost, RouteList all) {
+    private RouteTable(Map<String, PathTrie.Node> byHost, PathTrie.Node anyHost, RouteList all,
+            Map<Long, Integer> connectTimeouts, NavigableSet<String> healthChecked) {
         this.byHost = byHost;
         this.anyHost = anyHost;
         this.all = all;
+        this.connectTimeouts = connectTimeouts;
+        this.healthChecked = healthChecked;
     }
 
     /** A table of {@code entries}, whose ids must be distinct. */
@@ -70,7 +85,7 @@ public final class RouteTable {
             put.forEach(e -> byId.put(e.id(), e));
             list = RouteList.of(byId.values());
         }
-        return new RouteTable(draft.hosts, draft.any, list);
+        return new RouteTable(draft.hosts, draft.any, list, draft.connectTimeouts(), draft.healthChecked);
     }
 
     /** The tries of a table being made from this one; the host map is copied on its first change. */
@@ -78,8 +93,15 @@ public final class RouteTable {
         private final PathTrie.Edit edit = new PathTrie.Edit();
         private Map<String, PathTrie.Node> hosts = byHost;
         private PathTrie.Node any = anyHost;
+        private final Map<Long, Integer> timeoutDeltas = new HashMap<>(4);
+        private NavigableSet<String> healthChecked = RouteTable.this.healthChecked;
 
         void add(RouteEntry e) {
+            timeoutDeltas.merge(connectTimeout(e), 1, Integer::sum);
+            if (e.route().healthCheck() != null && !healthChecked.contains(e.id())) {
+                healthChecked = copyHealthChecked();
+                healthChecked.add(e.id());
+            }
             if (e.host() == null) {
                 any = edit.add(any, e);
             } else {
@@ -88,11 +110,45 @@ public final class RouteTable {
         }
 
         void remove(RouteEntry e) {
+            timeoutDeltas.merge(connectTimeout(e), -1, Integer::sum);
+            if (e.route().healthCheck() != null && healthChecked.contains(e.id())) {
+                healthChecked = copyHealthChecked();
+                healthChecked.remove(e.id());
+            }
             if (e.host() == null) {
                 any = edit.remove(any, e);
             } else {
                 setHost(e.host(), edit.remove(hosts.get(e.host()), e));
             }
+        }
+
+        private static long connectTimeout(RouteEntry e) {
+            return e.upstream() == null ? -1 : e.upstream().connectTimeoutMs();
+        }
+
+        /** A modifiable copy on the first change; later changes of this draft edit that copy. */
+        private NavigableSet<String> copyHealthChecked() {
+            return healthChecked == RouteTable.this.healthChecked ? new TreeSet<>(healthChecked) : healthChecked;
+        }
+
+        /** The counts after this draft: shared with the table it came from when no count changed. */
+        Map<Long, Integer> connectTimeouts() {
+            Map<Long, Integer> next = null;
+            for (Map.Entry<Long, Integer> d : timeoutDeltas.entrySet()) {
+                if (d.getValue() == 0) {
+                    continue;
+                }
+                if (next == null) {
+                    next = new HashMap<>(RouteTable.this.connectTimeouts);
+                }
+                int n = next.getOrDefault(d.getKey(), 0) + d.getValue();
+                if (n > 0) {
+                    next.put(d.getKey(), n);
+                } else {
+                    next.remove(d.getKey());
+                }
+            }
+            return next == null ? RouteTable.this.connectTimeouts : Map.copyOf(next);
         }
 
         private void setHost(String host, PathTrie.Node root) {
@@ -153,6 +209,16 @@ public final class RouteTable {
     /** Every route in the table, by id. */
     public List<RouteEntry> entries() {
         return all;
+    }
+
+    /** The connect timeouts (ms; -1 for the gateway's default) at least one route uses. */
+    public Set<Long> connectTimeouts() {
+        return connectTimeouts.keySet();
+    }
+
+    /** The ids of the routes that ask for active health checks, sorted. */
+    public NavigableSet<String> healthCheckedIds() {
+        return Collections.unmodifiableNavigableSet(healthChecked);
     }
 
     /** The route with {@code id}, or null. */

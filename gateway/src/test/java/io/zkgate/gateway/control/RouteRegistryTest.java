@@ -28,6 +28,20 @@ class RouteRegistryTest {
     }
 
     @Test
+    void theRefusedStatesAreExactlyTheRoutesWhoseLatestEditWasRefused() {
+        routes.sync();
+        routes.put("a", route("a", routeJson("a", "/a", "svc"), 10, 10, 0));
+        routes.put("b", route("b", "{not json", 11, 11, 0));
+        routes.put("c", route("c", routeJson("c", "/c", "svc"), 12, 12, 0));
+        routes.put("c", route("c", "{\"id\":\"c\",\"match\":{\"pathPrefix\":\"x\"},\"service\":\"svc\"}",
+                12, 13, 1));
+
+        assertEquals(Set.of("b", "c"), routes.rejectedStates().keySet());
+        routes.put("c", route("c", routeJson("c", "/c2", "svc"), 12, 14, 2));
+        assertEquals(Set.of("b"), routes.rejectedStates().keySet());
+    }
+
+    @Test
     void aRouteNeverValidIsKnownButNotServed() {
         routes.sync();
         routes.put("bad", route("bad", "{not json", 5, 5, 0));

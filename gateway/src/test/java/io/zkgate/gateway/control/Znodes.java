@@ -34,4 +34,36 @@ final class Znodes {
         return ("{\"name\":\"svc\",\"id\":\"" + id + "\",\"address\":\"127.0.0.1\",\"port\":" + port
                 + ",\"payload\":{\"@class\":\"x\",\"weight\":" + weight + "}}").getBytes(StandardCharsets.UTF_8);
     }
+
+    /** The policies of a fleet-shaped table, one per route in turn (so all routes of one service share one). */
+    static final String[] FLEET_POLICIES = {"\"round_robin\"", "\"least_request\"",
+        "\"consistent_hash\",\"hashKey\":\"header:X-User\"", "\"weighted_round_robin\""};
+
+    /**
+     * Fills both registries (and marks them read in full) with a table shaped like the fleet test's: route {@code r}
+     * on service {@code r % services} with the {@code r % 4}th policy, {@code perService} instances per service.
+     */
+    static void fleet(RouteRegistry routes, ServiceRegistry services, int routeCount, int serviceCount,
+            int perService) {
+        routes.sync();
+        for (int r = 0; r < routeCount; r++) {
+            String json = "{\"id\":\"r" + r + "\",\"match\":{\"pathPrefix\":\"/t" + r % 100 + "/r" + r + "\"},"
+                    + "\"service\":\"s" + r % serviceCount + "\",\"lb\":{\"policy\":"
+                    + FLEET_POLICIES[r % FLEET_POLICIES.length] + "}}";
+            routes.put("r" + r, route("r" + r, json, r + 1, r + 1, 0));
+        }
+        for (int s = 0; s < serviceCount; s++) {
+            for (int i = 0; i < perService; i++) {
+                services.put("/services/s" + s + "/i" + i, fleetInstance(s, i));
+            }
+        }
+        services.sync();
+    }
+
+    /** Instance {@code i} of fleet service {@code s}: curator-x-discovery JSON, one address per service. */
+    static byte[] fleetInstance(int s, int i) {
+        return ("{\"name\":\"s" + s + "\",\"id\":\"i" + i + "\",\"address\":\"10.1." + s / 250 + "." + s % 250
+                + "\",\"port\":" + (10_000 + i) + ",\"payload\":{\"@class\":\"x\",\"weight\":1}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
 }
