@@ -45,6 +45,12 @@ public record Route(
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null);
     }
 
+    /** A route that leaves {@code preserveHost} out. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
+    }
+
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */
     public boolean preservesHost() {
         return Boolean.TRUE.equals(preserveHost);
