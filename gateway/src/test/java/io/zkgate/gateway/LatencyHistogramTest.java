@@ -35,6 +35,15 @@ class LatencyHistogramTest {
                 assertEquals(200, Http.get(f.port(), "/q/x").statusCode());
             }
 
+            // A request is recorded once its answer is on its way: the last one may land a moment after the client
+            // has it, and the summary and histogram are two updates. Wait for both, then read one scrape.
+            String count = "zkgate_request_latency_seconds_count{route=\"q\"}";
+            String summaryCount = "zkgate_request_duration_seconds_count{route=\"q\"}";
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                String scrape = AdminClient.get(f.adminPort(), "/metrics", null).body();
+                return sample(scrape, count) - sample(before, count) == 5.0
+                        && sample(scrape, summaryCount).equals(sample(scrape, count));
+            });
             String m = AdminClient.get(f.adminPort(), "/metrics", null).body();
 
             assertTrue(m.contains("# TYPE zkgate_request_latency_seconds histogram"), m);
@@ -42,11 +51,9 @@ class LatencyHistogramTest {
             Map<Double, Double> buckets = buckets(m);
             assertEquals(List.of(0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                     5.0, 10.0, 30.0, 60.0, Double.POSITIVE_INFINITY), List.copyOf(buckets.keySet()));
-            String count = "zkgate_request_latency_seconds_count{route=\"q\"}";
             assertEquals(5.0, sample(m, count) - sample(before, count));
             assertEquals(sample(m, count), buckets.get(Double.POSITIVE_INFINITY));
-            assertEquals(sample(m, count), sample(m, "zkgate_request_duration_seconds_count{route=\"q\"}"),
-                    "the old summary is kept beside it");
+            assertEquals(sample(m, count), sample(m, summaryCount), "the old summary is kept beside it");
             assertNotNull(sample(m, "zkgate_request_duration_seconds{route=\"q\",quantile=\"0.99\"}"));
             for (String line : m.split("\n")) {
                 if (line.startsWith("# HELP zkgate_")) {
@@ -70,6 +77,11 @@ class LatencyHistogramTest {
                 assertEquals(200, Http.get(slow.port(), "/q/x").statusCode());
             }
 
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> // the last requests' records may trail their answers
+                    buckets(fast).get(Double.POSITIVE_INFINITY) - fastBefore.getOrDefault(Double.POSITIVE_INFINITY, 0.0)
+                            == 90.0
+                    && buckets(slow).get(Double.POSITIVE_INFINITY)
+                            - slowBefore.getOrDefault(Double.POSITIVE_INFINITY, 0.0) == 10.0);
             // sum by (le) (increase(zkgate_request_latency_seconds_bucket[...])) over the two gateways
             Map<Double, Double> sum = new TreeMap<>();
             buckets(fast).forEach((le, n) -> sum.merge(le, n - fastBefore.getOrDefault(le, 0.0), Double::sum));
