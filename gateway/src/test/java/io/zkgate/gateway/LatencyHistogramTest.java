@@ -77,7 +77,8 @@ class LatencyHistogramTest {
                 assertEquals(200, Http.get(slow.port(), "/q/x").statusCode());
             }
 
-            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> // the last requests' records may trail their answers
+            // the last requests' records may trail their answers
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
                     buckets(fast).get(Double.POSITIVE_INFINITY) - fastBefore.getOrDefault(Double.POSITIVE_INFINITY, 0.0)
                             == 90.0
                     && buckets(slow).get(Double.POSITIVE_INFINITY)
