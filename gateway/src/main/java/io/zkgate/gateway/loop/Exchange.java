@@ -196,7 +196,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     @Override
     public Connection newConnection(EndPoint endPoint, LoopSelector loop) {
         UpstreamConnection c = new UpstreamConnection(endPoint, client.executor(), loop, address(forward.endpoint()));
-        attach(c);
+        if (finished) { // the exchange ended while this was connecting (client gone): the connection goes to the pool
+            c.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
+        } else {
+            attach(c);
+        }
         return c;
     }
 
