@@ -1,10 +1,8 @@
 package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.balancer.Endpoint;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.io.AbstractConnection;
-import org.eclipse.jetty.io.EndPoint;
 
 /**
  * A client connection and its upstream connection after the backend answered 101 (a WebSocket): bytes flow both
@@ -65,22 +63,13 @@ final class ByteTunnel {
 
         /** Moves what can be moved now: bytes already buffered first, then whatever the socket has. */
         void pump() {
-            EndPoint in = from.getEndPoint();
             while (!waiting && !closed) {
                 if (!buffer.hasRemaining()) {
-                    int filled;
-                    try {
-                        filled = in.fill(buffer);
-                    } catch (IOException e) {
+                    int filled = Reads.fill(from, buffer, failure -> close());
+                    if (filled == Reads.EOF) {
                         close();
-                        return;
                     }
-                    if (filled < 0) {
-                        close();
-                        return;
-                    }
-                    if (filled == 0) {
-                        from.fillInterested();
+                    if (filled <= 0) {
                         return;
                     }
                 }

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.loop;
 
+import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
@@ -33,6 +34,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     private static final int INPUT_BYTES = 16 * 1024;
 
     final LoopEngine engine;
+    /** Where this connection's exchanges open their upstream connections. */
+    final LoopConnector connector;
     final LoopSelector loop;
     final Writes out;
     private final HttpParser parser;
@@ -53,9 +56,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     private HttpFields.Mutable headers;
     private long startNanos;
 
-    ClientConnection(LoopEngine engine, EndPoint endPoint, Executor executor) {
+    ClientConnection(LoopEngine engine, LoopConnector connector, EndPoint endPoint, Executor executor) {
         super(endPoint, executor);
         this.engine = engine;
+        this.connector = connector;
         this.loop = ((LoopEndPoint) endPoint).loop;
         this.parser = new HttpParser(this, engine.maxHeaderBytes, HttpCompliance.RFC9110);
         this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> abort(failure)));
@@ -77,7 +81,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     }
 
     /** After a 101: the exchange is over, the bytes left in the input buffer and all that follow go upstream. */
-    ByteTunnel startTunnel(UpstreamConnection upstream, ByteBuffer upstreamInput, io.zkgate.gateway.balancer.Endpoint endpoint) {
+    ByteTunnel startTunnel(UpstreamConnection upstream, ByteBuffer upstreamInput, Endpoint endpoint) {
         exchange = null;
         waiting = true;
         tunnel = new ByteTunnel(engine, endpoint, this, input, upstream, upstreamInput);
@@ -88,23 +92,15 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     private void process() {
         while (!waiting && !closing) {
             if (!input.hasRemaining()) {
-                int filled;
-                try {
-                    filled = getEndPoint().fill(input);
-                } catch (IOException e) {
-                    abort(e);
-                    return;
-                }
-                if (filled < 0) {
+                int filled = Reads.fill(this, input, this::abort);
+                if (filled == Reads.EOF) {
                     parser.atEOF();
                     parser.parseNext(input);
                     if (exchange == null) {
                         close();
                     }
-                    return;
                 }
-                if (filled == 0) {
-                    fillInterested();
+                if (filled <= 0) {
                     return;
                 }
             }
@@ -176,7 +172,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
         close();
     }
 
-    java.util.concurrent.Executor executor() {
+    Executor executor() {
         return getExecutor();
     }
 

@@ -180,7 +180,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             attach(pooled);
             return;
         }
-        engine.connector().connectUpstream(endpoint.host(), endpoint.port(), connectTimeoutMs(), this);
+        client.connector.connectUpstream(endpoint.host(), endpoint.port(), connectTimeoutMs(), this);
     }
 
     /** The route's {@code timeouts.connectMs}, or the gateway's default. */
@@ -696,7 +696,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && RequestRouter.idempotent(method)) {
             staleRetried = true; // a pooled connection the backend had closed: an idempotent request tries a fresh one
             requestSent = false;
-            engine.connector().connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
+            client.connector.connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
                     connectTimeoutMs(), this);
             return;
         }
@@ -806,12 +806,9 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         statusSent = code;
         bytesSent = body.length;
         logAccess();
-        writeLocal(client, code, headers, body, !close && keepAlive, version);
-        if (!close && keepAlive && !requestHasBody) {
-            client.exchangeDone(true);
-        } else {
-            client.exchangeDone(false);
-        }
+        boolean keep = !close && keepAlive; // the Connection header sent and what the connection does agree
+        writeLocal(client, code, headers, body, keep, version);
+        client.exchangeDone(keep);
     }
 
     /** A JSON error the parser found, on a connection that then closes. */

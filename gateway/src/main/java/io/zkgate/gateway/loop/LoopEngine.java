@@ -31,7 +31,6 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     final long connectTimeoutMs;
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
-    private LoopConnector connector;
     /** Exchanges under way, all loops; a graceful stop waits for none. */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile CompletableFuture<Void> drained;
@@ -51,8 +50,7 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
 
     @Override
     public Connection newConnection(Connector c, EndPoint endPoint) {
-        connector = (LoopConnector) c;
-        return configure(new ClientConnection(this, endPoint, c.getExecutor()), c, endPoint);
+        return configure(new ClientConnection(this, (LoopConnector) c, endPoint, c.getExecutor()), c, endPoint);
     }
 
     /** Jetty's graceful stop: the connector stops accepting, and this completes once no exchange is under way. */
@@ -101,7 +99,4 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
         return tunnelsOpened.get();
     }
 
-    LoopConnector connector() {
-        return connector;
-    }
 }

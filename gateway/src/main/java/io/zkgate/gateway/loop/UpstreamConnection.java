@@ -140,14 +140,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     private void process() {
         while (!waiting) {
             if (!input.hasRemaining()) {
-                int filled;
-                try {
-                    filled = getEndPoint().fill(input);
-                } catch (IOException e) {
-                    fail(e);
-                    return;
-                }
-                if (filled < 0) {
+                int filled = Reads.fill(this, input, this::fail);
+                if (filled == Reads.EOF) {
                     parser.atEOF();
                     if (exchange != null) {
                         parser.parseNext(input); // a body that runs to the close ends here
@@ -157,10 +151,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
                         }
                     }
                     fail(new IOException("the backend closed the connection"));
-                    return;
                 }
-                if (filled == 0) {
-                    fillInterested();
+                if (filled <= 0) {
                     return;
                 }
             }
