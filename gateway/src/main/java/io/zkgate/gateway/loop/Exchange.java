@@ -694,8 +694,16 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         boolean nothingBack = !u.responseStarted();
         if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && RequestRouter.idempotent(method)) {
-            staleRetried = true; // a pooled connection the backend had closed: an idempotent request tries a fresh one
+            // A pooled connection that turned out closed, most often the backend ending an idle one, though a backend
+            // going down looks the same: another backend when the route retries (as the servlet engine does), else a
+            // fresh connection to this one. Neither counts toward ejection.
+            staleRetried = true;
             requestSent = false;
+            Decision.Forward other = router.retry(forward, method, false, true);
+            if (other != null) {
+                send(other);
+                return;
+            }
             client.connector.connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
                     connectTimeoutMs(), this);
             return;
