@@ -693,13 +693,15 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             forward.endpoint().release();
         }
         boolean nothingBack = !u.responseStarted();
-        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && RequestRouter.idempotent(method)) {
+        boolean neverSent = !requestSent; // the head's write itself failed: the backend cannot have taken the request
+        boolean resendable = RequestRouter.idempotent(method) || neverSent;
+        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && resendable) {
             // A pooled connection that turned out closed, most often the backend ending an idle one, though a backend
             // going down looks the same: another backend when the route retries (as the servlet engine does), else a
             // fresh connection to this one. Neither counts toward ejection.
             staleRetried = true;
             requestSent = false;
-            Decision.Forward other = router.retry(forward, method, false, true);
+            Decision.Forward other = router.retry(forward, method, neverSent, true);
             if (other != null) {
                 send(other);
                 return;
@@ -714,7 +716,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         if (!responseToClient || pendingHead != null) {
             pendingHead = null;
-            Decision.Forward next = nothingBack ? router.retry(forward, method, false, !requestBodyStarted) : null;
+            Decision.Forward next = nothingBack ? router.retry(forward, method, neverSent, !requestBodyStarted) : null;
             if (next != null) {
                 responseToClient = false;
                 send(next);
