@@ -6,6 +6,7 @@ import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.scripting.ScriptExchange;
@@ -163,10 +164,13 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         routeId = decision.routeId();
         if (decision instanceof Decision.Refuse refuse) {
             refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message(),
-                    refuse.allow() == null ? "" : "Allow: " + refuse.allow() + "\r\n");
+                    responseLines(refuse.headers()));
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             answerFromScript(answer);
+        } else if (decision instanceof Decision.Reply reply) {
+            router.record(reply.route(), method, reply.status(), startNanos);
+            respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
         } else {
             send((Decision.Forward) decision);
         }
@@ -367,7 +371,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         String forwardedFor = priorFor == null ? remote : priorFor + ", " + remote;
         String host = requestHeaders.get(HttpHeader.HOST);
         ScriptExchange script = forward.script();
-        if (script != null && script.hasHeaderEdits()) {
+        HeaderEdits edits = forward.headers();
+        if (script != null && script.hasHeaderEdits() || edits.hasUpstream()) {
             HttpFields.Mutable fields = HttpFields.build(requestHeaders.size() + 4);
             for (HttpField field : requestHeaders) {
                 if (forwarded(field, named)) {
@@ -379,7 +384,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             if (host != null) {
                 fields.put(HttpHeader.X_FORWARDED_HOST, host);
             }
-            script.applyHeaderEdits(fields); // after the gateway's own, so a script may override them
+            edits.applyUpstream(fields);
+            if (script != null && script.hasHeaderEdits()) {
+                script.applyHeaderEdits(fields); // after the gateway's own, so a script may override them
+            }
             for (HttpField field : fields) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
@@ -486,11 +494,17 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         StringBuilder head = new StringBuilder(256 + responseHeaders.size() * 32);
         head.append("HTTP/1.1 ").append(status).append(' ').append(reason == null ? "" : reason).append("\r\n");
         Set<String> named = connectionTokens(responseHeaders);
+        HeaderEdits edits = forward.headers();
+        boolean edited = edits.hasResponse();
         for (HttpField field : responseHeaders) {
             String name = field.getLowerCaseName();
-            if (!RESPONSE_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))) {
+            if (!RESPONSE_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))
+                    && !(edited && edits.setsResponse(name))) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
+        }
+        if (edited) {
+            edits.appendResponseLines(head);
         }
         if (noBody) {
             String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
@@ -803,9 +817,19 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 .getBytes(StandardCharsets.UTF_8), closeAfter);
     }
 
+    private static String responseLines(HeaderEdits edits) {
+        if (!edits.hasResponse()) {
+            return "";
+        }
+        StringBuilder lines = new StringBuilder(64);
+        edits.appendResponseLines(lines);
+        return lines.toString();
+    }
+
     private void answerFromScript(Decision.Answer answer) {
         router.record(answer.route(), method, answer.script().respondedStatus(), startNanos);
         StringBuilder headers = new StringBuilder();
+        answer.headers().appendResponseLines(headers);
         byte[] body = answer.script().respondedBody(headers);
         respond(answer.script().respondedStatus(), headers.toString(), body, requestHasBody && !requestDone);
     }

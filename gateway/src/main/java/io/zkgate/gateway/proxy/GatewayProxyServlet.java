@@ -313,6 +313,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Response serverResponse) {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange != null && exchange.decision.headers().hasResponse()) {
+            exchange.decision.headers().applyResponse(proxyResponse);
+        }
         ScriptExchange script = exchange == null ? null : exchange.script();
         if (script != null && script.hasOnResponse() && !script.onResponse(new ServletResponseView(proxyResponse), serverResponse.getStatus())) {
             serverResponse.abort(new ScriptFailure(script.failure()));
@@ -362,16 +365,17 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
         try {
+            exchange.decision.headers().applyResponse(response);
             if (exchange.decision instanceof Decision.Answer answer) {
                 answer.script().writeResponse(response);
             } else if (exchange.decision instanceof Decision.Refuse refuse) {
                 if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
                     response.setHeader("Connection", "close");
                 }
-                if (refuse.allow() != null) {
-                    response.setHeader("Allow", refuse.allow());
-                }
                 refuse.error().write(response, refuse.routeId(), refuse.message());
+            } else if (exchange.decision instanceof Decision.Reply reply) {
+                response.setStatus(reply.status());
+                response.setContentLength(0);
             }
         } catch (IOException e) {
             _log.debug("writing error response failed", e);
@@ -395,6 +399,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             headers.put(HttpHeader.X_FORWARDED_PROTO, clientRequest.getScheme());
             if (host != null) {
                 headers.put(HttpHeader.X_FORWARDED_HOST, host);
+            }
+            if (exchange != null && exchange.decision.headers().hasUpstream()) {
+                exchange.decision.headers().applyUpstream(headers);
             }
         });
         applyScriptHeaders(clientRequest, proxyRequest);

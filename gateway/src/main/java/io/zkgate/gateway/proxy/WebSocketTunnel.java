@@ -77,14 +77,17 @@ public final class WebSocketTunnel extends ConnectHandler {
             return true;
         }
         request.setAttribute(AccessLog.ENTRY, new Refused(decision.routeId()));
+        decision.headers().applyResponse(response.getHeaders());
         if (decision instanceof Decision.Answer answer) {
             router.record(answer.route(), "GET", answer.script().respondedStatus(), start);
             answer.script().writeResponse(response, callback);
         } else if (decision instanceof Decision.Refuse refuse) {
-            if (refuse.allow() != null) {
-                response.getHeaders().put(HttpHeader.ALLOW, refuse.allow());
-            }
             writeError(response, callback, refuse.error(), refuse.route(), refuse.message(), start);
+        } else if (decision instanceof Decision.Reply reply) {
+            router.record(reply.route(), "GET", reply.status(), start);
+            response.setStatus(reply.status());
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+            callback.succeeded();
         }
         return true;
     }
@@ -137,6 +140,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                     : endpoint.host()).append(':').append(endpoint.port()).append("\r\n");
         }
         HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
+        forward.headers().applyUpstream(headers);
         if (script != null && script.hasHeaderEdits()) {
             script.applyHeaderEdits(headers);
         }

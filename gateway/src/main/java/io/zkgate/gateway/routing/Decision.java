@@ -16,19 +16,29 @@ public sealed interface Decision {
         return route() == null ? null : route().id();
     }
 
+    /** Header edits the route's policies asked for; {@link HeaderEdits#NONE} when none. */
+    HeaderEdits headers();
+
     /**
      * Answer with the contract's JSON error; no backend is contacted.
      *
-     * @param allow for 405, the methods the path is served for (the {@code Allow} header), else null
+     * @param headers response headers to send with it (for 405 the {@code Allow} header, for 429 the rate-limit
+     *                state, for 401 {@code WWW-Authenticate})
      */
-    record Refuse(RouteEntry route, ErrorResponse error, String message, String allow) implements Decision {
+    record Refuse(RouteEntry route, ErrorResponse error, String message, HeaderEdits headers) implements Decision {
         public Refuse(RouteEntry route, ErrorResponse error, String message) {
-            this(route, error, message, null);
+            this(route, error, message, HeaderEdits.NONE);
         }
     }
 
     /** The route's script answered with {@code req.respond}; no backend is contacted. */
-    record Answer(RouteEntry route, ScriptExchange script) implements Decision {}
+    record Answer(RouteEntry route, ScriptExchange script, HeaderEdits headers) implements Decision {}
+
+    /**
+     * The gateway answers itself with {@code status}, these headers and no body; no backend is contacted (a CORS
+     * preflight, a redirect).
+     */
+    record Reply(RouteEntry route, int status, HeaderEdits headers) implements Decision {}
 
     /**
      * Send the request to {@code endpoint} as {@code upstreamPath} (the canonical path after the route's prefix
@@ -37,9 +47,10 @@ public sealed interface Decision {
      * @param hashKey  the key the balancer picked with, or null; a retry picks with it again
      * @param attempt  0 for the first attempt
      * @param previous the attempt before this one, or null
+     * @param headers  edits to the upstream request (before the script's) and to the client's response
      */
     record Forward(RouteEntry route, Endpoint endpoint, ScriptExchange script, String hashKey, String upstreamPath,
-            int attempt, Forward previous) implements Decision {
+            int attempt, Forward previous, HeaderEdits headers) implements Decision {
 
         /** The absolute upstream URI: the backend's base, the upstream path, and the client's query as sent. */
         public String target(String query) {
@@ -65,7 +76,7 @@ public sealed interface Decision {
 
         /** The same request's next attempt, to {@code next}. */
         Forward retryTo(Endpoint next) {
-            return new Forward(route, next, script, hashKey, upstreamPath, attempt + 1, this);
+            return new Forward(route, next, script, hashKey, upstreamPath, attempt + 1, this, headers);
         }
     }
 }

@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * The one routing decision for every front door (the servlet proxy, WebSocket handshakes, later the event loop):
- * match the route on the request's canonical path, apply its guards (method of an upgrade, declared body size, Lua
- * {@code on_request}), read the hash key, pick a backend, and count the request toward the retry budget. Also the
+ * match the route on the request's canonical path, apply its guards (method of an upgrade, declared body size, the
+ * route's declarative policies as {@link RouteGuard}s, Lua {@code on_request}), read the hash key, pick a backend, and count the request toward the retry budget. Also the
  * one place that decides a retry (attempts, idempotence, another backend, budget), counts a backend's failures
  * toward its ejection, and records request metrics, so front doors only move bytes.
  * No Jetty types and no callbacks: a front door hands in a {@link RequestView} and acts on the {@link Decision}.
@@ -58,7 +58,8 @@ public final class RequestRouter {
             if (!allowed.isEmpty()) {
                 String allow = String.join(", ", allowed);
                 return new Decision.Refuse(null, ErrorResponse.METHOD_NOT_ALLOWED,
-                        method + " is not allowed on " + path + " (allowed: " + allow + ")", allow);
+                        method + " is not allowed on " + path + " (allowed: " + allow + ")",
+                        new HeaderEdits().setResponse("Allow", allow));
             }
             return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
         }
@@ -70,6 +71,16 @@ public final class RequestRouter {
         if (length > 0 && length > maxBodyBytes(route)) {
             return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
                     + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes");
+        }
+        HeaderEdits headers = HeaderEdits.NONE;
+        if (route.guards().length > 0) {
+            headers = new HeaderEdits();
+            for (RouteGuard guard : route.guards()) {
+                Decision ended = guard.check(request, route, headers);
+                if (ended != null) {
+                    return ended;
+                }
+            }
         }
         ScriptExchange script = null;
         if (route.script() != null) {
@@ -83,7 +94,7 @@ public final class RequestRouter {
                 return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure());
             }
             if (script.responded()) {
-                return new Decision.Answer(route, script);
+                return new Decision.Answer(route, script, headers);
             }
         }
         String key = script == null ? null : script.hashKey();
@@ -98,7 +109,7 @@ public final class RequestRouter {
         if (route.upstream().retryAttempts() > 0) {
             route.upstream().budget().request();
         }
-        return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null);
+        return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.schema.Route;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -22,6 +23,7 @@ public final class RouteEntry {
     private final long version;
     private final RouteMetrics metrics;
     private final RouteScript script;
+    private final RouteGuard[] guards;
 
     /**
      * @param route             the validated route
@@ -33,7 +35,14 @@ public final class RouteEntry {
      */
     public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
             RouteScript script) {
+        this(route, znodeVersion, balancer, upstream, metrics, script, List.of());
+    }
+
+    /** @param guards the route's declarative policies, in the order {@link RouteGuard} gives */
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
+            RouteScript script, List<RouteGuard> guards) {
         this.route = route;
+        this.guards = guards.toArray(new RouteGuard[0]);
         this.script = script;
         this.host = route.match().host();
         String p = route.match().normalizedPrefix();
@@ -81,6 +90,11 @@ public final class RouteEntry {
 
     public long znodeVersion() {
         return version;
+    }
+
+    /** The route's policies in the order they run; empty for none. Callers must not write the array. */
+    RouteGuard[] guards() {
+        return guards;
     }
 
     /** The route's Lua filter, or null when the route names no script. */

@@ -68,7 +68,7 @@ class RequestRouterTest {
         Decision.Refuse refuse = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/api/orders/7").withMethod("DELETE")));
         assertEquals(ErrorResponse.METHOD_NOT_ALLOWED, refuse.error());
-        assertEquals("GET, HEAD, POST", refuse.allow());
+        assertEquals("GET, HEAD, POST", refuse.headers().responseValue("Allow"));
         assertEquals(ErrorResponse.NO_ROUTE, ((Decision.Refuse) router.route(TestRequest.get("/other"))).error());
         entry("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"svc\"}", "all", 0, null, b);
         publishEntries();

@@ -1,0 +1,152 @@
+package io.zkgate.gateway.routing;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.eclipse.jetty.http.HttpFields;
+
+/**
+ * Header changes a route's policies ask of the front door for one request: headers set on or removed from the
+ * request sent upstream (a verified identity, a request id; a credential removed), and headers added to the
+ * response the client gets, whether the backend's or the gateway's own (CORS, rate-limit state, {@code Allow}).
+ * The router's steps write it while deciding; once the {@link Decision} is returned the front door only reads it.
+ * Every front door applies it the same way: upstream edits after the gateway's own forwarding headers and before
+ * the route's Lua edits, response headers after the backend's (so a policy's header wins over a backend's of the
+ * same name, except where {@link #addResponse} adds beside it, as {@code Vary} needs).
+ * Confined to its request.
+ */
+public final class HeaderEdits {
+    /** No edits; shared, never written. */
+    public static final HeaderEdits NONE = new HeaderEdits(true);
+
+    private record Edit(String name, String value, boolean add) {}
+
+    private final boolean frozen;
+    private List<Edit> upstream;
+    private List<Edit> response;
+
+    public HeaderEdits() {
+        this(false);
+    }
+
+    private HeaderEdits(boolean frozen) {
+        this.frozen = frozen;
+    }
+
+    /** Sets header {@code name} on the request sent upstream, replacing what the client sent. */
+    public HeaderEdits setUpstream(String name, String value) {
+        upstream = add(upstream, new Edit(name, value, false));
+        return this;
+    }
+
+    /** Removes header {@code name} from the request sent upstream. */
+    public HeaderEdits removeUpstream(String name) {
+        upstream = add(upstream, new Edit(name, null, false));
+        return this;
+    }
+
+    /** Sets header {@code name} on the client's response, replacing the backend's. */
+    public HeaderEdits setResponse(String name, String value) {
+        response = add(response, new Edit(name, value, false));
+        return this;
+    }
+
+    /** Adds header {@code name} to the client's response beside any the backend sent (e.g. {@code Vary}). */
+    public HeaderEdits addResponse(String name, String value) {
+        response = add(response, new Edit(name, value, true));
+        return this;
+    }
+
+    private List<Edit> add(List<Edit> edits, Edit edit) {
+        if (frozen) {
+            throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
+        }
+        List<Edit> list = edits == null ? new ArrayList<>(4) : edits;
+        list.add(edit);
+        return list;
+    }
+
+    public boolean hasUpstream() {
+        return upstream != null;
+    }
+
+    public boolean hasResponse() {
+        return response != null;
+    }
+
+    /** Applies the upstream edits, in the order they were asked, to the request's fields. */
+    public void applyUpstream(HttpFields.Mutable fields) {
+        if (upstream != null) {
+            for (Edit e : upstream) {
+                if (e.value == null) {
+                    fields.remove(e.name);
+                } else {
+                    fields.put(e.name, e.value);
+                }
+            }
+        }
+    }
+
+    /** Applies the response edits, in the order they were asked, to a core response's fields. */
+    public void applyResponse(HttpFields.Mutable fields) {
+        applyResponse(fields::put, fields::add);
+    }
+
+    /** Applies the response edits, in the order they were asked, to a servlet response. */
+    public void applyResponse(HttpServletResponse servletResponse) {
+        applyResponse(servletResponse::setHeader, servletResponse::addHeader);
+    }
+
+    private void applyResponse(BiConsumer<String, String> set, BiConsumer<String, String> add) {
+        if (response != null) {
+            for (Edit e : response) {
+                (e.add ? add : set).accept(e.name, e.value);
+            }
+        }
+    }
+
+    /** Whether the upstream edits set or remove {@code name} (any case), so a front door leaves it to them. */
+    public boolean editsUpstream(String name) {
+        return find(upstream, name) != null;
+    }
+
+    /** Whether a response edit replaces header {@code name} (any case), so the backend's field of that name is not sent. */
+    public boolean setsResponse(String name) {
+        if (response != null) {
+            for (Edit e : response) {
+                if (!e.add && e.name.equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The last value set or added for response header {@code name} (any case), or null. */
+    public String responseValue(String name) {
+        Edit e = find(response, name);
+        return e == null ? null : e.value;
+    }
+
+    private static Edit find(List<Edit> edits, String name) {
+        if (edits == null) {
+            return null;
+        }
+        for (int i = edits.size() - 1; i >= 0; i--) {
+            if (edits.get(i).name.equalsIgnoreCase(name)) {
+                return edits.get(i);
+            }
+        }
+        return null;
+    }
+
+    /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */
+    public void appendResponseLines(StringBuilder head) {
+        if (response != null) {
+            for (Edit e : response) {
+                head.append(e.name).append(": ").append(e.value).append("\r\n");
+            }
+        }
+    }
+}
