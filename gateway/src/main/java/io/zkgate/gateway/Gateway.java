@@ -95,7 +95,6 @@ public final class Gateway implements Closeable {
     /** The event-loop engine, or null when the servlet engine serves the proxy port. */
     private LoopEngine loopEngine;
     private ZkConnectionLog connectionLog;
-    private InstanceMetadata instanceMetadata;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
     private volatile boolean started;
 
@@ -162,10 +161,8 @@ public final class Gateway implements Closeable {
         snapshots.onPublish(health::onSnapshot);
         fleet.start(curator);
         admin.ready(control, fleet);
-        instanceMetadata = new InstanceMetadata(layout);
-        instanceMetadata.start(curator);
-        admin.instanceMetadata(instanceMetadata);
-        control.start(curator);
+        admin.instanceMetadata(new InstanceMetadata(layout, control::instanceData));
+        control.start(curator, settings.zkConnectionTimeoutMs());
         log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
                 settings.adminHost(), adminPort());
 
@@ -353,9 +350,6 @@ public final class Gateway implements Closeable {
         }
         if (control != null) {
             control.close();
-        }
-        if (instanceMetadata != null) {
-            instanceMetadata.close();
         }
         leaveZooKeeper(loud);
         if (connectionLog != null) {

@@ -3,52 +3,34 @@ package io.zkgate.gateway.admin;
 import io.zkgate.schema.ServiceInstanceCodec;
 import io.zkgate.schema.ValidationException;
 import io.zkgate.schema.ZnodeLayout;
-import java.io.Closeable;
 import java.util.Map;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Registered instances' string metadata ({@code payload.metadata}: zone, version, what the agent's
- * {@code --metadata} wrote) for {@code /admin/services}, read from a cache of the services tree and parsed when
- * asked, off the request path. Thread-safe: {@link CuratorCache} is, and the cache reference is volatile.
+ * {@code --metadata} wrote) for {@code /admin/services}, parsed when asked, off the request path, from the control
+ * plane's cache of the services tree (one cache of that tree per gateway, not two). Thread-safe: the source is.
  */
-public final class InstanceMetadata implements Closeable {
+public final class InstanceMetadata {
     private final ZnodeLayout layout;
-    private volatile CuratorCache cache;
+    private final Function<String, Optional<byte[]>> instanceData;
 
-    public InstanceMetadata(ZnodeLayout layout) {
+    /** @param instanceData the data of an instance znode by path, empty when unknown */
+    public InstanceMetadata(ZnodeLayout layout, Function<String, Optional<byte[]>> instanceData) {
         this.layout = layout;
-    }
-
-    public void start(CuratorFramework client) {
-        CuratorCache c = CuratorCache.build(client, layout.servicesPath());
-        c.start();
-        cache = c;
+        this.instanceData = instanceData;
     }
 
     /** The metadata of instance {@code id} of {@code service}; empty when unknown or unreadable. */
     public Map<String, String> of(String service, String id) {
-        CuratorCache c = cache;
-        if (c == null) {
-            return Map.of();
-        }
         String path = layout.instancePath(service, id);
-        return c.get(path).map(ChildData::getData).map(data -> {
+        return instanceData.apply(path).map(data -> {
             try {
                 return ServiceInstanceCodec.parse(path, service, id, data).metadata();
             } catch (ValidationException e) {
                 return Map.<String, String>of();
             }
         }).orElse(Map.of());
-    }
-
-    @Override
-    public void close() {
-        CuratorCache c = cache;
-        if (c != null) {
-            c.close();
-        }
     }
 }

@@ -8,7 +8,9 @@ import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -52,9 +54,10 @@ public final class ControlPlane implements Closeable {
     private boolean metricsRetireQueued;
     private long version;
 
-    private CuratorCache routesCache;
-    private CuratorCache servicesCache;
-    private CuratorCache scriptsCache;
+    private volatile boolean closed;
+    private volatile CuratorCache routesCache;
+    private volatile CuratorCache servicesCache;
+    private volatile CuratorCache scriptsCache;
 
     /**
      * @param emptyServiceGraceMs    how long a service that lost its last instance keeps its previous ones
@@ -79,20 +82,89 @@ public final class ControlPlane implements Closeable {
         this.assembler = new SnapshotAssembler(defaults, metrics, scripts);
     }
 
-    /** Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read. */
-    public void start(CuratorFramework client) {
+    /**
+     * Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read.
+     * The trees are first read in batches ({@link ZnodeTreeReader}), which serves a large table in a fraction of
+     * the time the caches' own initial reads take; the caches then start, their reads of unchanged znodes are
+     * no-ops, and once they are initialized anything deleted in between is removed. Should the batched read fail
+     * (ZooKeeper older than 3.6, unreachable for {@code connectWaitMs}), the caches' reads alone sync the trees.
+     */
+    public void start(CuratorFramework client, long connectWaitMs) {
+        control.execute(() -> {
+            boolean read = readInBatches(client, connectWaitMs);
+            if (!closed) {
+                startCaches(client, read);
+            }
+        });
+    }
+
+    private boolean readInBatches(CuratorFramework client, long connectWaitMs) {
+        long start = System.nanoTime();
+        List<ChildData> scriptNodes;
+        List<ChildData> routeNodes;
+        List<ChildData> instanceNodes;
+        try {
+            scriptNodes = ZnodeTreeReader.read(client, layout.scriptsPath(), 1, connectWaitMs);
+            routeNodes = ZnodeTreeReader.read(client, layout.routesPath(), 1, connectWaitMs);
+            instanceNodes = ZnodeTreeReader.read(client, layout.servicesPath(), 2, connectWaitMs);
+        } catch (Exception e) {
+            log.info("batched read of the routes, services and scripts not possible ({}); reading znode by znode",
+                    e.toString());
+            return false;
+        }
+        scriptNodes.forEach(d -> onScriptEvent(Type.NODE_CREATED, null, d));
+        onScriptsSynced();
+        routeNodes.forEach(d -> onRouteEvent(Type.NODE_CREATED, null, d));
+        routes.sync();
+        instanceNodes.forEach(d -> services.put(d.getPath(), d.getData()));
+        services.sync();
+        queuePublish();
+        log.info("read {} routes, {} instance znodes and {} scripts in batches in {} ms", routeNodes.size(),
+                instanceNodes.size(), scriptNodes.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return true;
+    }
+
+    private void startCaches(CuratorFramework client, boolean readInBatches) {
         routesCache = watch(client, layout.routesPath(), this::onRouteEvent, () -> {
-            routes.sync();
+            if (readInBatches) {
+                routes.retainOnly(path -> routesCache.get(path).isPresent(), routesPzxid());
+            } else {
+                routes.sync();
+            }
             queuePublish();
         });
         servicesCache = watch(client, layout.servicesPath(), this::onServiceEvent, () -> {
-            services.sync();
+            if (readInBatches) {
+                services.retainOnly(path -> servicesCache.get(path).isPresent(), System.nanoTime());
+            } else {
+                services.sync();
+            }
             queuePublish();
         });
-        scriptsCache = watch(client, layout.scriptsPath(), this::onScriptEvent, this::onScriptsSynced);
+        scriptsCache = watch(client, layout.scriptsPath(), this::onScriptEvent, () -> {
+            if (readInBatches) {
+                for (String name : Set.copyOf(scripts.states().keySet())) {
+                    String path = layout.scriptsPath() + "/" + name;
+                    if (scriptsCache.get(path).isEmpty()) {
+                        onScriptEvent(Type.NODE_DELETED, new ChildData(path, null, null), null);
+                    }
+                }
+            } else {
+                onScriptsSynced();
+            }
+        });
         for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
             cache.start();
         }
+    }
+
+    /**
+     * The data of the instance znode at {@code path} as the services watch has it, or empty; any thread. For the
+     * admin API's instance metadata, so the services tree is cached once.
+     */
+    public Optional<byte[]> instanceData(String path) {
+        CuratorCache cache = servicesCache;
+        return cache == null ? Optional.empty() : cache.get(path).map(ChildData::getData);
     }
 
     private CuratorCache watch(CuratorFramework client, String path, CuratorCacheListener events,
@@ -149,6 +221,7 @@ public final class ControlPlane implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
             if (cache != null) {
                 cache.close();
@@ -174,14 +247,17 @@ public final class ControlPlane implements Closeable {
             return;
         }
         if (type == Type.NODE_DELETED) {
-            long pzxid = routesCache.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
-            routes.remove(id, node.getPath(), pzxid);
+            routes.remove(id, node.getPath(), routesPzxid());
         } else {
             routes.put(id, data);
         }
         if (routes.synced()) {
             queuePublish();
         }
+    }
+
+    private long routesPzxid() {
+        return routesCache.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
     }
 
     private void onServiceEvent(Type type, ChildData oldData, ChildData data) {

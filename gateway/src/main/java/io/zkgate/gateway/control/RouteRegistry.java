@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,11 @@ final class RouteRegistry {
             beforeSync.put(id, data);
             return;
         }
+        RouteState prev = routes.get(id);
+        if (prev != null && data.getStat() != null && prev.latest().getStat() != null
+                && prev.latest().getStat().getMzxid() == data.getStat().getMzxid()) {
+            return; // this very write was handled: the watch reading what a batched read already applied
+        }
         upsert(id, data);
     }
 
@@ -71,6 +77,21 @@ final class RouteRegistry {
             changed.add(id);
             recheckRefused();
         }
+    }
+
+    /**
+     * Removes every route whose znode is not {@code present} (see {@link ServiceRegistry#retainOnly}).
+     *
+     * @param parentPzxid the routes parent's pzxid as the watch read it
+     */
+    void retainOnly(Predicate<String> present, long parentPzxid) {
+        List<String> gone = new ArrayList<>();
+        for (String id : routes.keySet()) {
+            if (!present.test(routesPath + "/" + id)) {
+                gone.add(id);
+            }
+        }
+        gone.forEach(id -> remove(id, routesPath + "/" + id, parentPzxid));
     }
 
     /** The initial read is complete: applies what was read, in creation order (first created wins a clash). */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,21 @@ final class ServiceRegistry {
         log.info("service {} lost its last instance; keeping the previous {} for {} ms", ref.service(),
                 s.built.routable().length, graceMs);
         wakeup.after(graceMs + 1, ref.service());
+    }
+
+    /**
+     * Removes every instance whose znode is not {@code present}: after a batched initial read, the watch's own read
+     * names what still exists, and an instance deleted in between leaves no delete event to apply.
+     */
+    void retainOnly(Predicate<String> present, long nowNanos) {
+        List<String> gone = new ArrayList<>();
+        services.forEach((name, s) -> s.instances.keySet().forEach(id -> {
+            String path = layout.instancePath(name, id);
+            if (!present.test(path)) {
+                gone.add(path);
+            }
+        }));
+        gone.forEach(path -> remove(path, nowNanos));
     }
 
     /** The initial read is complete. */

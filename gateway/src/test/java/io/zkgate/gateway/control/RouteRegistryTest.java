@@ -42,6 +42,36 @@ class RouteRegistryTest {
     }
 
     @Test
+    void theWatchReadingAWriteABatchedReadAppliedChangesNothing() {
+        routes.put("a", route("a", routeJson("a", "/a", "svc"), 10, 10, 0));
+        routes.sync();
+        RouteState applied = routes.state("a");
+        routes.drainChanged();
+
+        routes.put("a", route("a", routeJson("a", "/a", "svc"), 10, 10, 0));
+
+        assertTrue(routes.drainChanged().isEmpty(), "the same write again is not rebuilt");
+        assertTrue(applied == routes.state("a"), "the state is kept as it was");
+        routes.put("a", route("a", routeJson("a", "/a2", "svc"), 10, 11, 1));
+        assertEquals(Set.of("a"), routes.drainChanged());
+    }
+
+    @Test
+    void routesTheWatchNoLongerSeesAreRemovedAfterABatchedRead() {
+        routes.put("a", route("a", routeJson("a", "/a", "svc"), 10, 10, 0));
+        routes.put("b", route("b", routeJson("b", "/b", "svc"), 11, 11, 0));
+        routes.sync();
+        routes.drainChanged();
+
+        routes.retainOnly(path -> path.equals(Znodes.ROUTES + "/a"), 12);
+
+        assertEquals(Set.of("b"), routes.drainChanged());
+        assertNull(routes.state("b"));
+        assertEquals("/a", routes.state("a").applied().match().pathPrefix());
+        assertEquals(12, routes.zxid(), "the deletion's zxid is what is served");
+    }
+
+    @Test
     void aRouteNeverValidIsKnownButNotServed() {
         routes.sync();
         routes.put("bad", route("bad", "{not json", 5, 5, 0));

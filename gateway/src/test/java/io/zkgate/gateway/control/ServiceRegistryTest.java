@@ -108,6 +108,22 @@ class ServiceRegistryTest {
     }
 
     @Test
+    void instancesTheWatchNoLongerSeesAreRemovedAfterABatchedReadAndTheOthersStay() {
+        services.put("/services/one/a", instance("a", 9001, 1));
+        services.put("/services/one/b", instance("b", 9002, 1));
+        services.put("/services/two/a", instance("a", 9003, 1));
+        services.build("one", 0);
+        services.build("two", 0);
+        services.drainChanged();
+
+        services.retainOnly(path -> !path.equals("/services/one/b"), 0);
+
+        assertEquals(Set.of("one"), services.drainChanged());
+        assertEquals(List.of("a"), ids(services.build("one", 0).routable()));
+        assertEquals(List.of("a"), ids(services.build("two", 0).routable()));
+    }
+
+    @Test
     void whenTooFewBackendsAreHealthyThePoolSpreadsOverEveryEligibleOneUntilEnoughRecover() {
         for (String id : List.of("a", "b", "c")) {
             services.put("/services/svc/" + id, instance(id, 9000 + id.charAt(0), 1));
