@@ -54,6 +54,9 @@ class TableReadAtStartTest {
                     assertEquals("eu-1", services.findValue("zone").asText(), services.toString());
                 });
 
+                await().atMost(Duration.ofSeconds(10)).until(() -> !AdminClient.json(gateway.adminPort(),
+                        "/admin/status").path("zookeeper").path("watchingSince").isNull());
+
                 writer.deleteRoute("two");
                 writer.deregister("one", "a");
                 writer.register("one", "c", c.port(), 1);

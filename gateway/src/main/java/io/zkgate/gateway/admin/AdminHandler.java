@@ -234,6 +234,7 @@ public final class AdminHandler extends Handler.Abstract {
         z.put("stale", zk.stale());
         z.put("firstSync", zk.firstSync() == null ? null : zk.firstSync().toString());
         z.put("lastUpdate", zk.lastUpdate() == null ? null : zk.lastUpdate().toString());
+        z.put("watchingSince", zk.watchingSince() == null ? null : zk.watchingSince().toString());
         if (zk.stale()) {
             z.put("staleSince", zk.stateSince().toString());
         }

@@ -16,16 +16,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control path: three {@link CuratorCache}s (routes, services and Lua scripts) feed one control thread, which
+ * The control path: three {@link WatchedTree}s (routes, services and Lua scripts) feed one control thread, which
  * hands each event to its registry ({@link RouteRegistry}, {@link ServiceRegistry}, {@link ScriptCatalog}), and
  * publishes a new {@link Snapshot} with one reference swap. The {@link SnapshotAssembler} rebuilds only the services
  * and routes the events touched and shares the rest with the previous snapshot. Events that arrive while a publish is
@@ -55,9 +54,10 @@ public final class ControlPlane implements Closeable {
     private long version;
 
     private volatile boolean closed;
-    private volatile CuratorCache routesCache;
-    private volatile CuratorCache servicesCache;
-    private volatile CuratorCache scriptsCache;
+    private final WatchedTree routesTree;
+    private final WatchedTree servicesTree;
+    /** Scripts first, so that routes bind their scripts as they are applied. */
+    private final WatchedTree[] trees;
 
     /**
      * @param emptyServiceGraceMs    how long a service that lost its last instance keeps its previous ones
@@ -80,82 +80,32 @@ public final class ControlPlane implements Closeable {
         this.services = new ServiceRegistry(layout, emptyServiceGraceMs, ejector, (delayMs, service) ->
                 control.schedule(() -> changed(service), delayMs, TimeUnit.MILLISECONDS));
         this.assembler = new SnapshotAssembler(defaults, metrics, scripts);
+        this.routesTree = new WatchedTree(layout.routesPath(), 1, control, this::onRouteEvent, () -> {
+            routes.sync();
+            queuePublish();
+        }, present -> {
+            routes.retainOnly(present, routesPzxid());
+            queuePublish();
+        });
+        this.servicesTree = new WatchedTree(layout.servicesPath(), 2, control, this::onServiceEvent, () -> {
+            services.sync();
+            queuePublish();
+        }, present -> {
+            services.retainOnly(present, System.nanoTime());
+            queuePublish();
+        });
+        this.trees = new WatchedTree[] {new WatchedTree(layout.scriptsPath(), 1, control, this::onScriptEvent,
+                this::onScriptsSynced, this::retainScripts), routesTree, servicesTree};
     }
 
     /**
-     * Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read.
-     * The trees are first read in batches ({@link ZnodeTreeReader}), which serves a large table in a fraction of
-     * the time the caches' own initial reads take; the caches then start, their reads of unchanged znodes are
-     * no-ops, and once they are initialized anything deleted in between is removed. Should the batched read fail
-     * (ZooKeeper older than 3.6, unreachable for {@code connectWaitMs}), the caches' reads alone sync the trees.
+     * Starts reading and watching the three trees ({@link WatchedTree}); the first snapshot with {@link
+     * Snapshot#synced()} follows once all three were read. Should the batched read fail (ZooKeeper older than 3.6,
+     * or unreachable for {@code connectWaitMs}), the watches' own reads sync the trees.
      */
     public void start(CuratorFramework client, long connectWaitMs) {
-        control.execute(() -> {
-            boolean read = readInBatches(client, connectWaitMs);
-            if (!closed) {
-                startCaches(client, read);
-            }
-        });
-    }
-
-    private boolean readInBatches(CuratorFramework client, long connectWaitMs) {
-        long start = System.nanoTime();
-        List<ChildData> scriptNodes;
-        List<ChildData> routeNodes;
-        List<ChildData> instanceNodes;
-        try {
-            scriptNodes = ZnodeTreeReader.read(client, layout.scriptsPath(), 1, connectWaitMs);
-            routeNodes = ZnodeTreeReader.read(client, layout.routesPath(), 1, connectWaitMs);
-            instanceNodes = ZnodeTreeReader.read(client, layout.servicesPath(), 2, connectWaitMs);
-        } catch (Exception e) {
-            log.info("batched read of the routes, services and scripts not possible ({}); reading znode by znode",
-                    e.toString());
-            return false;
-        }
-        scriptNodes.forEach(d -> onScriptEvent(Type.NODE_CREATED, null, d));
-        onScriptsSynced();
-        routeNodes.forEach(d -> onRouteEvent(Type.NODE_CREATED, null, d));
-        routes.sync();
-        instanceNodes.forEach(d -> services.put(d.getPath(), d.getData()));
-        services.sync();
-        queuePublish();
-        log.info("read {} routes, {} instance znodes and {} scripts in batches in {} ms", routeNodes.size(),
-                instanceNodes.size(), scriptNodes.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        return true;
-    }
-
-    private void startCaches(CuratorFramework client, boolean readInBatches) {
-        routesCache = watch(client, layout.routesPath(), this::onRouteEvent, () -> {
-            if (readInBatches) {
-                routes.retainOnly(path -> routesCache.get(path).isPresent(), routesPzxid());
-            } else {
-                routes.sync();
-            }
-            queuePublish();
-        });
-        servicesCache = watch(client, layout.servicesPath(), this::onServiceEvent, () -> {
-            if (readInBatches) {
-                services.retainOnly(path -> servicesCache.get(path).isPresent(), System.nanoTime());
-            } else {
-                services.sync();
-            }
-            queuePublish();
-        });
-        scriptsCache = watch(client, layout.scriptsPath(), this::onScriptEvent, () -> {
-            if (readInBatches) {
-                for (String name : Set.copyOf(scripts.states().keySet())) {
-                    String path = layout.scriptsPath() + "/" + name;
-                    if (scriptsCache.get(path).isEmpty()) {
-                        onScriptEvent(Type.NODE_DELETED, new ChildData(path, null, null), null);
-                    }
-                }
-            } else {
-                onScriptsSynced();
-            }
-        });
-        for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
-            cache.start();
-        }
+        control.execute(() -> WatchedTree.readAndWatch(trees, client, connectWaitMs, () -> closed,
+                zkStatus::nowWatching));
     }
 
     /**
@@ -163,16 +113,7 @@ public final class ControlPlane implements Closeable {
      * admin API's instance metadata, so the services tree is cached once.
      */
     public Optional<byte[]> instanceData(String path) {
-        CuratorCache cache = servicesCache;
-        return cache == null ? Optional.empty() : cache.get(path).map(ChildData::getData);
-    }
-
-    private CuratorCache watch(CuratorFramework client, String path, CuratorCacheListener events,
-            Runnable synced) {
-        CuratorCache cache = CuratorCache.build(client, path);
-        cache.listenable().addListener(
-                CuratorCacheListener.builder().forAll(events).forInitialized(synced).build(), control);
-        return cache;
+        return servicesTree.get(path).map(ChildData::getData);
     }
 
     /**
@@ -222,10 +163,8 @@ public final class ControlPlane implements Closeable {
     @Override
     public void close() {
         closed = true;
-        for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
-            if (cache != null) {
-                cache.close();
-            }
+        for (WatchedTree tree : trees) {
+            tree.close();
         }
         control.shutdownNow();
     }
@@ -257,7 +196,7 @@ public final class ControlPlane implements Closeable {
     }
 
     private long routesPzxid() {
-        return routesCache.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
+        return routesTree.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
     }
 
     private void onServiceEvent(Type type, ChildData oldData, ChildData data) {
@@ -290,6 +229,15 @@ public final class ControlPlane implements Closeable {
         log.info("scripts synced from {}: {} scripts", layout.scriptsPath(), scripts.states().size());
         routes.markNaming(scripts.states().keySet());
         queuePublish();
+    }
+
+    private void retainScripts(Predicate<String> present) {
+        for (String name : Set.copyOf(scripts.states().keySet())) {
+            String path = layout.scriptsPath() + "/" + name;
+            if (!present.test(path)) {
+                onScriptEvent(Type.NODE_DELETED, new ChildData(path, null, null), null);
+            }
+        }
     }
 
     private void changed(String service) {

@@ -13,6 +13,7 @@ public final class ZooKeeperStatus {
     private volatile Instant stateSince = Instant.now();
     private volatile Instant firstSync;
     private volatile Instant lastUpdate;
+    private volatile Instant watching;
 
     public ZooKeeperStatus(String connectString) {
         this.connectString = connectString;
@@ -28,6 +29,10 @@ public final class ZooKeeperStatus {
         if (firstSync == null) {
             firstSync = Instant.now();
         }
+    }
+
+    void nowWatching() {
+        watching = Instant.now();
     }
 
     void updated() {
@@ -53,6 +58,14 @@ public final class ZooKeeperStatus {
     /** When routes and services were first read in full, or null. */
     public Instant firstSync() {
         return firstSync;
+    }
+
+    /**
+     * Since when every tree is watched, or null: after a batched first read, routing serves the table before its
+     * watches have read it too, and a change made in that window is applied once they have.
+     */
+    public Instant watchingSince() {
+        return watching;
     }
 
     /** When the last change from ZooKeeper was applied, or null. */
