@@ -51,6 +51,8 @@ import java.util.Map;
  * @param engine                      the proxy's data path: {@code loop} (event loops on Jetty's I/O layer) or
  *                                    {@code servlet} (Jetty's async proxy servlet)
  * @param eventLoops                  event loops of the {@code loop} engine, one thread each
+ * @param trustedProxies              CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed
+ * @param requestIds                  whether requests get an X-Request-Id and a W3C trace context hop
  */
 public record GatewaySettings(
         String host,
@@ -95,7 +97,9 @@ public record GatewaySettings(
         int shutdownDelayMs,
         int websocketIdleTimeoutMs,
         String engine,
-        int eventLoops) {
+        int eventLoops,
+        List<String> trustedProxies,
+        boolean requestIds) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -183,7 +187,13 @@ public record GatewaySettings(
                             + "(Jetty's async proxy servlet)"),
             new Option("event-loops", OptionType.integer(1, 256),
                     Integer.toString(Runtime.getRuntime().availableProcessors()),
-                    "event loops (threads) of the loop engine; each serves its clients and their upstreams"));
+                    "event loops (threads) of the loop engine; each serves its clients and their upstreams"),
+            new Option("trusted-proxies", OptionType.cidrs(), "",
+                    "CIDRs of proxies in front of the gateway: only from these is X-Forwarded-For believed, the client "
+                            + "being its right-most hop outside them (default: none, the peer is the client)"),
+            new Option("request-ids", OptionType.flag(), "true",
+                    "give every request an X-Request-Id (a well-formed client one is kept) and a W3C traceparent hop, "
+                            + "upstream, in the response, error bodies and the access log (--request-ids=false: off)"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -238,7 +248,9 @@ public record GatewaySettings(
                 s.integer("shutdown-delay-ms"),
                 s.integer("websocket-idle-timeout-ms"),
                 s.string("engine"),
-                s.integer("event-loops")));
+                s.integer("event-loops"),
+                s.cidrs("trusted-proxies"),
+                s.flag("request-ids")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

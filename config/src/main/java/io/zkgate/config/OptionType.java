@@ -6,7 +6,9 @@ import java.nio.file.InvalidPathException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,8 +26,11 @@ public record OptionType(String expected, Function<String, Object> parser) {
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\[\\]:-]+:\\d{1,5}");
     private static final Pattern ZNODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
     /** The form of {@link #keyValues()}; options of this type may be given more than once. */
+    private static final String CIDRS = "comma-separated CIDRs";
     private static final String KEY_VALUES = "key=value[,key=value...] (the flag may repeat)";
 
     public static OptionType integer(int min, int max) {
@@ -155,6 +160,11 @@ public record OptionType(String expected, Function<String, Object> parser) {
         return KEY_VALUES.equals(expected);
     }
 
+    /** Whether a YAML list may give this option's value (its items are joined with ','). */
+    public boolean isList() {
+        return expected.startsWith(CIDRS);
+    }
+
     /** An absolute {@code http://} or {@code https://} URL with a host, as a {@link URI}. */
     public static OptionType httpUrl() {
         return new OptionType("http:// or https:// URL", text -> {
@@ -166,6 +176,52 @@ public record OptionType(String expected, Function<String, Object> parser) {
                 return null;
             }
         });
+    }
+
+    /**
+     * Comma-separated IPv4/IPv6 CIDRs ({@code 10.0.0.0/8,::1}) as an unmodifiable list of the texts; empty text is
+     * an empty list. Addresses must be literals: a host name is refused, never resolved.
+     */
+    public static OptionType cidrs() {
+        return new OptionType(CIDRS + " such as 10.0.0.0/8,2001:db8::/32 (an address alone: just it)",
+                text -> {
+                    List<String> out = new ArrayList<>();
+                    for (String part : text.split(",", -1)) {
+                        String p = part.trim();
+                        if (p.isEmpty()) {
+                            continue;
+                        }
+                        if (!isCidr(p)) {
+                            return null;
+                        }
+                        out.add(p);
+                    }
+                    return List.copyOf(out);
+                });
+    }
+
+    private static boolean isCidr(String text) {
+        int slash = text.indexOf('/');
+        String address = slash < 0 ? text : text.substring(0, slash);
+        int bits;
+        if (IPV4.matcher(address).matches()) {
+            for (String octet : address.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    return false;
+                }
+            }
+            bits = 32;
+        } else if (IPV6_CHARS.matcher(address).matches()) {
+            try {
+                bits = InetAddress.getByName(address).getAddress().length * 8; // a literal: parsed, not resolved
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        String prefix = slash < 0 ? String.valueOf(bits) : text.substring(slash + 1);
+        return prefix.matches("\\d{1,3}") && Integer.parseInt(prefix) <= bits;
     }
 
     /** One znode path segment usable as a service or instance name. */

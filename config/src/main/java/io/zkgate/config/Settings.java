@@ -35,6 +35,13 @@ public record Settings(Map<String, Object> values, Map<String, String> sources, 
         return (String) values.get(name);
     }
 
+    /** A list value, such as {@link OptionType#cidrs()}'s; empty when unset. */
+    @SuppressWarnings("unchecked")
+    public List<String> cidrs(String name) {
+        Object v = values.get(name);
+        return v == null ? List.of() : (List<String>) v;
+    }
+
     public Path path(String name) {
         return (Path) require(name);
     }

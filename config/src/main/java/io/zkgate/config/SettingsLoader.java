@@ -249,7 +249,7 @@ public final class SettingsLoader {
             if (v.isNull()) {
                 continue;
             }
-            if (v.isArray() && key.equals("zk")) {
+            if (v.isArray() && (key.equals("zk") || o.type().isList())) {
                 StringBuilder joined = new StringBuilder();
                 v.forEach(n -> joined.append(joined.length() == 0 ? "" : ",").append(n.asText()));
                 out.put(key, joined.toString());

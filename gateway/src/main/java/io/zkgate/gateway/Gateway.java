@@ -20,6 +20,7 @@ import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.TrustedProxies;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.gateway.zk.ZkConnectionLog;
@@ -190,7 +191,8 @@ public final class Gateway implements Closeable {
 
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
-                settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
+                settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
+                TrustedProxies.of(settings.trustedProxies()), settings.requestIds());
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
                 : new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");

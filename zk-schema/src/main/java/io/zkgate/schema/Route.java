@@ -2,6 +2,7 @@ package io.zkgate.schema;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Set;
  * @param limits      request limits, null for the gateway's defaults
  * @param healthCheck active health check of the route's service, or null for none
  * @param preserveHost whether the client's Host header is forwarded (default, null: the backend's address)
+ * @param cors        browser cross-origin policy answered by the gateway, or null for none (no CORS headers added)
+ * @param ipRules     client addresses the route takes or refuses, or null for all
  */
 public record Route(
         String id,
@@ -31,7 +34,9 @@ public record Route(
         String script,
         Limits limits,
         HealthCheck healthCheck,
-        Boolean preserveHost) {
+        Boolean preserveHost,
+        Cors cors,
+        IpRules ipRules) {
 
     public Route {
         requireNonNull(id, "id");
@@ -49,6 +54,13 @@ public record Route(
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
+    }
+
+    /** A route without CORS or IP rules. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null);
     }
 
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */
@@ -117,5 +129,47 @@ public record Route(
         public static final int DEFAULT_TIMEOUT_MS = 1000;
         public static final int DEFAULT_UNHEALTHY = 3;
         public static final int DEFAULT_HEALTHY = 2;
+    }
+
+    /**
+     * Cross-origin resource sharing (the Fetch standard's CORS protocol), answered by the gateway: preflights never
+     * reach the backend. Lists are as written; null or empty {@code allowMethods} and {@code allowHeaders} allow
+     * what a preflight asks for among the route's methods, respectively no headers beyond the CORS-safelisted ones.
+     *
+     * @param allowOrigins     origins ({@code https://app.example.com}), {@code https://*.example.com} patterns
+     *                         (any subdomain, at any depth, not the bare domain), or {@code *} for any origin
+     * @param allowMethods     methods a cross-origin request may use, or null for the route's own
+     * @param allowHeaders     request headers a cross-origin request may send, or null for none beyond the safelisted
+     * @param exposeHeaders    response headers a page may read, or null
+     * @param allowCredentials whether cookies and authorization may go along (never with {@code *} origins)
+     * @param maxAgeSeconds    how long a browser may cache a preflight's answer, or null for the browser's default
+     */
+    public record Cors(List<String> allowOrigins, List<String> allowMethods, List<String> allowHeaders,
+            List<String> exposeHeaders, Boolean allowCredentials, Integer maxAgeSeconds) {
+        public Cors {
+            requireNonNull(allowOrigins, "allowOrigins");
+            allowOrigins = List.copyOf(allowOrigins);
+            allowMethods = allowMethods == null ? null : List.copyOf(allowMethods);
+            allowHeaders = allowHeaders == null ? null : List.copyOf(allowHeaders);
+            exposeHeaders = exposeHeaders == null ? null : List.copyOf(exposeHeaders);
+        }
+
+        public boolean credentials() {
+            return Boolean.TRUE.equals(allowCredentials);
+        }
+    }
+
+    /**
+     * Client addresses (as resolved through the gateway's trusted proxies) the route refuses with 403: one in a
+     * {@code deny} range always, and, when {@code allow} is not empty, one in no {@code allow} range.
+     *
+     * @param allow CIDRs ({@link Cidr}) as written; empty for any address
+     * @param deny  CIDRs as written; empty for none
+     */
+    public record IpRules(List<String> allow, List<String> deny) {
+        public IpRules {
+            allow = allow == null ? List.of() : List.copyOf(allow);
+            deny = deny == null ? List.of() : List.copyOf(deny);
+        }
     }
 }

@@ -37,7 +37,7 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck", "preserveHost");
+                    "healthCheck", "preserveHost", "cors", "ipRules");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
@@ -274,11 +274,14 @@ public final class RouteCodec {
             r.problem("script", "'" + script + "' (" + ZnodeLayout.nameRule() + ")");
         }
 
+        Route.Cors cors = EdgeFields.cors(r, tree, match);
+        Route.IpRules ipRules = EdgeFields.ipRules(r, tree);
+
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost);
+                preserveHost, cors, ipRules);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -341,6 +344,7 @@ public final class RouteCodec {
             h.put("unhealthyThreshold", hc.unhealthyThreshold());
             h.put("healthyThreshold", hc.healthyThreshold());
         }
+        EdgeFields.write(route, root);
         return root;
     }
 
@@ -377,7 +381,7 @@ public final class RouteCodec {
     }
 
     /** Collects problems while reading one document. */
-    private static final class Reader {
+    static final class Reader {
         final String source;
         final List<Problem> problems = new ArrayList<>();
 
@@ -419,6 +423,19 @@ public final class RouteCodec {
                 return null;
             }
             return n.asText();
+        }
+
+        /** An optional boolean, or null when absent (or, after a problem, when not a boolean). */
+        Boolean bool(JsonNode parent, String field, String name) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isBoolean()) {
+                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
+                return null;
+            }
+            return n.asBoolean();
         }
 
         JsonNode object(JsonNode parent, String field, boolean required) {

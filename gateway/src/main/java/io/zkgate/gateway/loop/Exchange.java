@@ -58,6 +58,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     private final LoopSelector loop;
     private String query;
+    /** The client's address through the trusted proxies, once routed; null before. */
+    private String clientIp;
+    /** The decision's header edits (request id, CORS and other policies' headers); NONE before the decision. */
+    private HeaderEdits edits = HeaderEdits.NONE;
     private Decision.Forward forward;
     private UpstreamConnection upstream;
     private boolean staleRetried;
@@ -159,12 +163,14 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             }
         }
         upgrade = "GET".equals(method) && RequestRouter.asksForWebSocket(requestHeaders.get(HttpHeader.UPGRADE));
-        Decision decision = router.route(new LoopRequestView(method, host, path, query, client.clientAddress(),
+        String peer = client.clientAddress();
+        clientIp = router.clientIp(peer, () -> requestHeaders.getValuesList(HttpHeader.X_FORWARDED_FOR));
+        Decision decision = router.route(new LoopRequestView(method, host, path, query, peer, clientIp,
                 requestHeaders));
         routeId = decision.routeId();
+        edits = decision.headers();
         if (decision instanceof Decision.Refuse refuse) {
-            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message(),
-                    responseLines(refuse.headers()));
+            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message());
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             answerFromScript(answer);
@@ -392,14 +398,25 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
         } else {
+            // Without script edits the head is written straight out; the policies' edits (a request id, a verified
+            // identity) replace the client's fields of their names, so these are left out here.
+            boolean edited = edits.hasUpstream();
             for (HttpField field : requestHeaders) {
-                if (forwarded(field, named)) {
+                if (forwarded(field, named) && !(edited && edits.editsUpstream(field.getName()))) {
                     head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
                 }
             }
-            head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\nX-Forwarded-Proto: http\r\n");
-            if (host != null) {
+            if (!edited || !edits.editsUpstream("X-Forwarded-For")) {
+                head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\n");
+            }
+            if (!edited || !edits.editsUpstream("X-Forwarded-Proto")) {
+                head.append("X-Forwarded-Proto: http\r\n");
+            }
+            if (host != null && (!edited || !edits.editsUpstream("X-Forwarded-Host"))) {
                 head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+            }
+            if (edited) {
+                edits.appendUpstreamLines(head);
             }
         }
         if (upgrade) {
@@ -560,10 +577,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 .append("\r\n");
         for (HttpField field : responseHeaders) {
             String name = field.getLowerCaseName();
-            if (!name.equals("content-length") && !name.equals("transfer-encoding") && !name.equals("keep-alive")) {
+            if (!name.equals("content-length") && !name.equals("transfer-encoding") && !name.equals("keep-alive")
+                    && !edits.setsResponse(name)) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
         }
+        edits.appendResponseLines(head);
         head.append("\r\n");
         UpstreamConnection u = upstream;
         upstream = null;
@@ -674,7 +693,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private void logAccess() {
         AccessLog log = engine.accessLog;
         if (log != null) {
-            log.log(client.clientAddress(), System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000,
+            log.log(clientIp != null ? clientIp : client.clientAddress(), System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000,
                     method, target, version.asString(), statusSent, bytesSent,
                     requestHeaders.get(HttpHeader.REFERER), requestHeaders.get(HttpHeader.USER_AGENT), this);
         }
@@ -693,6 +712,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     @Override
     public long upstreamNanos() {
         return upstreamNanos;
+    }
+
+    @Override
+    public HeaderEdits ids() {
+        return edits;
     }
 
     /** The upstream connection failed or closed before the exchange ended. */
@@ -807,14 +831,14 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     // ---- answers the gateway gives itself -------------------------------------------------------------------------
 
+    /**
+     * Answers with the contract's JSON error, the request's id in its body and the decision's response headers (a
+     * request id, CORS) on it: for refusals, and for the errors this front door finds later (502, 504, 413).
+     */
     private void refuse(String routeId, ErrorResponse error, String message) {
-        refuse(routeId, error, message, "");
-    }
-
-    private void refuse(String routeId, ErrorResponse error, String message, String extraHeaders) {
         boolean closeAfter = error == ErrorResponse.BODY_TOO_LARGE || requestHasBody && !requestDone;
-        respond(error.status(), "Content-Type: application/json\r\n" + extraHeaders, error.body(routeId, message)
-                .getBytes(StandardCharsets.UTF_8), closeAfter);
+        respond(error.status(), "Content-Type: application/json\r\n" + responseLines(edits),
+                error.body(routeId, message, edits).getBytes(StandardCharsets.UTF_8), closeAfter);
     }
 
     private static String responseLines(HeaderEdits edits) {

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.proxy;
 
+import io.zkgate.gateway.routing.HeaderEdits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -13,9 +14,10 @@ import org.eclipse.jetty.server.RequestLogWriter;
 import org.eclipse.jetty.server.Response;
 
 /**
- * Access log in NCSA extended (combined) format followed by route id, upstream address and upstream time in
- * milliseconds:
- * <pre>127.0.0.1 - - [23/Nov/2026:11:42:31 +0000] "GET /demo/ HTTP/1.1" 200 7 "-" "curl/7.88" demo 127.0.0.1:40281 0.41</pre>
+ * Access log in NCSA extended (combined) format followed by route id, upstream address, upstream time in
+ * milliseconds, request id and W3C trace id ("-" for none); the first field is the client's address as resolved
+ * through the trusted proxies ({@link io.zkgate.gateway.routing.RequestView#clientIp()}):
+ * <pre>127.0.0.1 - - [23/Nov/2026:11:42:31 +0000] "GET /demo/ HTTP/1.1" 200 7 "-" "curl/7.88" demo 127.0.0.1:40281 0.41 5f0c... 4bf9...</pre>
  * Off by default: it costs a formatted line per request. Thread-safe: the writers are.
  */
 public final class AccessLog implements RequestLog {
@@ -32,6 +34,16 @@ public final class AccessLog implements RequestLog {
 
         /** Nanoseconds from sending upstream to the end of the upstream exchange, or -1 if it never completed. */
         long upstreamNanos();
+
+        /** The client's address as resolved through the trusted proxies, or null for the peer's. */
+        default String clientIp() {
+            return null;
+        }
+
+        /** The routing decision's header edits, which hold the request's id and trace id. */
+        default HeaderEdits ids() {
+            return HeaderEdits.NONE;
+        }
     }
 
     private static final DateTimeFormatter TIME =
@@ -65,11 +77,13 @@ public final class AccessLog implements RequestLog {
 
     @Override
     public void log(Request request, Response response) {
-        log(Request.getRemoteAddr(request), Request.getTimeStamp(request), request.getMethod(),
+        Entry entry = (Entry) request.getAttribute(ENTRY);
+        String client = entry == null ? null : entry.clientIp();
+        log(client != null ? client : Request.getRemoteAddr(request), Request.getTimeStamp(request), request.getMethod(),
                 request.getHttpURI().getPathQuery(), request.getConnectionMetaData().getProtocol(),
                 response.getStatus(), Response.getContentBytesWritten(response),
                 request.getHeaders().get(HttpHeader.REFERER), request.getHeaders().get(HttpHeader.USER_AGENT),
-                (Entry) request.getAttribute(ENTRY));
+                entry);
     }
 
     /** Writes one line; for front doors that are not Jetty handlers (the event loop). */
@@ -92,6 +106,9 @@ public final class AccessLog implements RequestLog {
         } else {
             sb.append(nanos / 1_000_000).append('.').append(String.format("%02d", (nanos / 10_000) % 100));
         }
+        String requestId = exchange == null ? null : exchange.ids().requestId();
+        String traceId = exchange == null ? null : exchange.ids().traceId();
+        sb.append(' ').append(requestId == null ? "-" : requestId).append(' ').append(traceId == null ? "-" : traceId);
         try {
             writer.write(sb.toString());
         } catch (IOException e) {

@@ -5,8 +5,11 @@ import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
-/** A Jetty core request (a WebSocket handshake, which never reaches the servlet) as the router sees it. */
-record CoreRequestView(Request request) implements RequestView {
+/**
+ * A Jetty core request (a WebSocket handshake, which never reaches the servlet) as the router sees it, with the
+ * client's address resolved.
+ */
+record CoreRequestView(Request request, String clientIp) implements RequestView {
     @Override
     public String method() {
         return request.getMethod();

@@ -15,6 +15,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
@@ -63,8 +64,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
         long start = System.nanoTime();
-        Decision decision = router.route(new ServletRequestView(request));
-        request.setAttribute(ProxyExchange.ATTRIBUTE, new ProxyExchange(decision, start));
+        String clientIp = router.clientIp(request.getRemoteAddr(), () -> Collections.list(
+                request.getHeaders("X-Forwarded-For")));
+        Decision decision = router.route(new ServletRequestView(request, clientIp));
+        request.setAttribute(ProxyExchange.ATTRIBUTE, new ProxyExchange(decision, start, clientIp));
         return decision instanceof Decision.Forward forward ? forward.target(request.getQueryString()) : null;
     }
 
@@ -315,6 +318,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         if (exchange != null && exchange.decision.headers().hasResponse()) {
             exchange.decision.headers().applyResponse(proxyResponse);
+            exchange.responseEdited = true;
         }
         ScriptExchange script = exchange == null ? null : exchange.script();
         if (script != null && script.hasOnResponse() && !script.onResponse(new ServletResponseView(proxyResponse), serverResponse.getStatus())) {
@@ -340,7 +344,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             ProxyExchange exchange, ScriptFailure failure) {
         try {
             proxyResponse.reset();
-            ErrorResponse.SCRIPT_ERROR.write(proxyResponse, exchange.routeId(), failure.getMessage());
+            exchange.responseEdited = false;
+            writeError(proxyResponse, exchange, ErrorResponse.SCRIPT_ERROR, failure.getMessage());
             record(clientRequest, exchange, ErrorResponse.SCRIPT_ERROR.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing script error response failed", e);
@@ -366,13 +371,14 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
         try {
             exchange.decision.headers().applyResponse(response);
+            exchange.responseEdited = true;
             if (exchange.decision instanceof Decision.Answer answer) {
                 answer.script().writeResponse(response);
             } else if (exchange.decision instanceof Decision.Refuse refuse) {
                 if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
                     response.setHeader("Connection", "close");
                 }
-                refuse.error().write(response, refuse.routeId(), refuse.message());
+                writeError(response, exchange, refuse.error(), refuse.message());
             } else if (exchange.decision instanceof Decision.Reply reply) {
                 response.setStatus(reply.status());
                 response.setContentLength(0);
@@ -455,7 +461,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             try {
                 proxyResponse.resetBuffer();
                 proxyResponse.setHeader("Connection", "close");
-                ErrorResponse.BODY_TOO_LARGE.write(proxyResponse, exchange.routeId(), tooLarge.getMessage());
+                writeError(proxyResponse, exchange, ErrorResponse.BODY_TOO_LARGE, tooLarge.getMessage());
                 record(clientRequest, exchange, ErrorResponse.BODY_TOO_LARGE.status());
             } catch (IOException | IllegalStateException e) {
                 _log.debug("writing error response failed", e);
@@ -496,7 +502,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         try {
             proxyResponse.resetBuffer();
             proxyResponse.setHeader("Connection", null);
-            error.write(proxyResponse, exchange.routeId(), message);
+            writeError(proxyResponse, exchange, error, message);
             record(clientRequest, exchange, error.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing error response failed", e);
@@ -505,6 +511,19 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 clientRequest.getAsyncContext().complete();
             }
         }
+    }
+
+    /**
+     * Writes the contract's JSON error with the request's id in its body and the decision's response headers (a
+     * request id, CORS) on it, unless they are on already.
+     */
+    private static void writeError(HttpServletResponse response, ProxyExchange exchange, ErrorResponse error,
+            String message) throws IOException {
+        if (!exchange.responseEdited) {
+            exchange.decision.headers().applyResponse(response);
+            exchange.responseEdited = true;
+        }
+        error.write(response, exchange.routeId(), message, exchange.decision.headers());
     }
 
     private void record(HttpServletRequest request, ProxyExchange exchange, int status) {

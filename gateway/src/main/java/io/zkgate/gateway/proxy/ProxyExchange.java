@@ -3,6 +3,7 @@ package io.zkgate.gateway.proxy;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.routing.Decision;
+import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
 
@@ -16,6 +17,10 @@ final class ProxyExchange implements AccessLog.Entry {
 
     final Decision decision;
     final long startNanos;
+    /** The client's address through the trusted proxies. */
+    final String clientIp;
+    /** Whether the decision's response headers are on the client's response already. */
+    boolean responseEdited;
     /** The backend's metrics while a forward is under way, or null (metrics off, or not forwarded). */
     BackendMetrics backendMetrics;
     long upstreamStartNanos;
@@ -24,9 +29,10 @@ final class ProxyExchange implements AccessLog.Entry {
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
 
-    ProxyExchange(Decision decision, long startNanos) {
+    ProxyExchange(Decision decision, long startNanos, String clientIp) {
         this.decision = decision;
         this.startNanos = startNanos;
+        this.clientIp = clientIp;
     }
 
     RouteEntry route() {
@@ -50,7 +56,7 @@ final class ProxyExchange implements AccessLog.Entry {
 
     /** The next attempt of this request. */
     ProxyExchange retryTo(Decision.Forward next) {
-        ProxyExchange r = new ProxyExchange(next, startNanos);
+        ProxyExchange r = new ProxyExchange(next, startNanos, clientIp);
         r.body = body;
         return r;
     }
@@ -69,6 +75,16 @@ final class ProxyExchange implements AccessLog.Entry {
     @Override
     public long upstreamNanos() {
         return upstreamNanos;
+    }
+
+    @Override
+    public String clientIp() {
+        return clientIp;
+    }
+
+    @Override
+    public HeaderEdits ids() {
+        return decision.headers();
     }
 
     /** Decrements the endpoint's in-flight count once, whatever way the exchange ended, and stops its clock. */

@@ -6,8 +6,8 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 
-/** A servlet request as the router sees it. Confined to its request. */
-record ServletRequestView(HttpServletRequest request) implements RequestView {
+/** A servlet request as the router sees it, with the client's address resolved. Confined to its request. */
+record ServletRequestView(HttpServletRequest request, String clientIp) implements RequestView {
     @Override
     public String method() {
         return request.getMethod();

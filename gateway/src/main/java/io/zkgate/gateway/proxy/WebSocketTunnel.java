@@ -3,6 +3,7 @@ package io.zkgate.gateway.proxy;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
@@ -71,18 +72,20 @@ public final class WebSocketTunnel extends ConnectHandler {
             return getHandler().handle(request, response, callback); // never CONNECT: not an open proxy
         }
         long start = System.nanoTime();
-        Decision decision = router.route(new CoreRequestView(request));
+        String peer = Request.getRemoteAddr(request);
+        Decision decision = router.route(new CoreRequestView(request, router.clientIp(peer,
+                () -> request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR))));
         if (decision instanceof Decision.Forward forward) {
             connect(request, response, callback, new Handshake(forward, handshake(request, forward), start));
             return true;
         }
-        request.setAttribute(AccessLog.ENTRY, new Refused(decision.routeId()));
+        request.setAttribute(AccessLog.ENTRY, new Refused(decision.routeId(), decision.headers()));
         decision.headers().applyResponse(response.getHeaders());
         if (decision instanceof Decision.Answer answer) {
             router.record(answer.route(), "GET", answer.script().respondedStatus(), start);
             answer.script().writeResponse(response, callback);
         } else if (decision instanceof Decision.Refuse refuse) {
-            writeError(response, callback, refuse.error(), refuse.route(), refuse.message(), start);
+            writeError(response, callback, refuse.error(), refuse.route(), refuse.message(), refuse.headers(), start);
         } else if (decision instanceof Decision.Reply reply) {
             router.record(reply.route(), "GET", reply.status(), start);
             response.setStatus(reply.status());
@@ -190,7 +193,7 @@ public final class WebSocketTunnel extends ConnectHandler {
         log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.forward.endpoint(), failure);
         if (exchange == null) {
             writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, null,
-                    "backend unreachable: " + failure.getMessage(), System.nanoTime());
+                    "backend unreachable: " + failure.getMessage(), HeaderEdits.NONE, System.nanoTime());
             return;
         }
         router.failed(exchange.forward.endpoint());
@@ -200,8 +203,10 @@ public final class WebSocketTunnel extends ConnectHandler {
             return;
         }
         exchange.upstreamNanos = System.nanoTime() - exchange.upstreamStartNanos;
+        exchange.forward.headers().applyResponse(response.getHeaders());
         writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, exchange.forward.route(), "backend "
-                + exchange.upstreamAddress() + " unreachable: " + failure.getMessage(), exchange.start);
+                + exchange.upstreamAddress() + " unreachable: " + failure.getMessage(), exchange.forward.headers(),
+                exchange.start);
     }
 
     /**
@@ -283,6 +288,11 @@ public final class WebSocketTunnel extends ConnectHandler {
             return upstreamNanos;
         }
 
+        @Override
+        public HeaderEdits ids() {
+            return forward.headers();
+        }
+
         void collect(ByteBuffer more) {
             ByteBuffer joined = ByteBuffer.allocate(head.remaining() + more.remaining());
             joined.put(head).put(more).flip();
@@ -323,6 +333,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                     response.getHeaders().add(name, value);
                 }
             }
+            forward.headers().applyResponse(response.getHeaders());
             response.setStatus(status);
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
             router.record(forward.route(), "GET", status, start);
@@ -408,14 +419,14 @@ public final class WebSocketTunnel extends ConnectHandler {
     }
 
     private void writeError(Response response, Callback callback, ErrorResponse error, RouteEntry route,
-            String message, long start) {
+            String message, HeaderEdits ids, long start) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         router.record(route, "GET", error.status(), start);
-        error.write(response, callback, route == null ? null : route.id(), message);
+        error.write(response, callback, route == null ? null : route.id(), message, ids);
     }
 
     /** The access log's view of a handshake that was not forwarded. */
-    private record Refused(String routeId) implements AccessLog.Entry {
+    private record Refused(String routeId, HeaderEdits ids) implements AccessLog.Entry {
         @Override
         public String upstreamAddress() {
             return null;

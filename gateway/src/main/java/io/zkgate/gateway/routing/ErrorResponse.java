@@ -9,7 +9,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The contract's JSON error bodies: {@code {"status":503,"error":"no_instances","route":"orders","message":"..."}}.
+ * The contract's JSON error bodies: {@code {"status":503,"error":"no_instances","route":"orders","message":"..."}},
+ * followed, for a request that was routed with request ids on, by {@code "requestId":"...","traceId":"..."}.
  * Stateless.
  */
 public enum ErrorResponse {
@@ -22,7 +23,9 @@ public enum ErrorResponse {
     UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
     BAD_PATH(400, "bad_path"),
     NOT_READY(503, "not_ready"),
-    METHOD_NOT_ALLOWED(405, "method_not_allowed");
+    METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+    /** The route's IP rules refuse the client's address. */
+    FORBIDDEN(403, "forbidden");
 
     private final int status;
     private final String code;
@@ -45,9 +48,20 @@ public enum ErrorResponse {
         return body(status, code, route, message);
     }
 
+    /** The JSON body with the request's id and trace id from {@code ids} (the decision's edits), when it has them. */
+    public String body(String route, String message, HeaderEdits ids) {
+        return body(status, code, route, message, ids.requestId(), ids.traceId());
+    }
+
     /** The contract's body for any status and code; {@code route} may be null. */
     public static String body(int status, String code, String route, String message) {
-        StringBuilder sb = new StringBuilder(96 + message.length());
+        return body(status, code, route, message, null, null);
+    }
+
+    /** The contract's body; {@code route}, {@code requestId} and {@code traceId} may be null (left out when null). */
+    public static String body(int status, String code, String route, String message, String requestId,
+            String traceId) {
+        StringBuilder sb = new StringBuilder(160 + message.length());
         sb.append("{\"status\":").append(status).append(",\"error\":\"").append(code).append("\",\"route\":");
         if (route == null) {
             sb.append("null");
@@ -56,12 +70,26 @@ public enum ErrorResponse {
         }
         sb.append(",\"message\":");
         quote(sb, message);
+        if (requestId != null) {
+            sb.append(",\"requestId\":");
+            quote(sb, requestId);
+        }
+        if (traceId != null) {
+            sb.append(",\"traceId\":");
+            quote(sb, traceId);
+        }
         return sb.append("}\n").toString();
     }
 
     /** Writes the status and body; the caller completes the exchange. */
     public void write(HttpServletResponse response, String route, String message) throws IOException {
-        byte[] body = body(route, message).getBytes(StandardCharsets.UTF_8);
+        write(response, route, message, HeaderEdits.NONE);
+    }
+
+    /** Writes the status and body with the request's ids; the caller completes the exchange. */
+    public void write(HttpServletResponse response, String route, String message, HeaderEdits ids)
+            throws IOException {
+        byte[] body = body(route, message, ids).getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.setContentType("application/json");
         response.setContentLength(body.length);
@@ -70,7 +98,12 @@ public enum ErrorResponse {
 
     /** Writes the status and body through Jetty's core API, completing {@code callback}. */
     public void write(Response response, Callback callback, String route, String message) {
-        byte[] body = body(route, message).getBytes(StandardCharsets.UTF_8);
+        write(response, callback, route, message, HeaderEdits.NONE);
+    }
+
+    /** Writes the status and body with the request's ids through Jetty's core API, completing {@code callback}. */
+    public void write(Response response, Callback callback, String route, String message, HeaderEdits ids) {
+        byte[] body = body(route, message, ids).getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -25,6 +25,8 @@ public final class HeaderEdits {
     private final boolean frozen;
     private List<Edit> upstream;
     private List<Edit> response;
+    private String requestId;
+    private String traceId;
 
     public HeaderEdits() {
         this(false);
@@ -56,6 +58,42 @@ public final class HeaderEdits {
     public HeaderEdits addResponse(String name, String value) {
         response = add(response, new Edit(name, value, true));
         return this;
+    }
+
+    /** Records the request's id and W3C trace id ({@link RequestTracing}), for error bodies and the access log. */
+    HeaderEdits ids(String requestId, String traceId) {
+        if (frozen) {
+            throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
+        }
+        this.requestId = requestId;
+        this.traceId = traceId;
+        return this;
+    }
+
+    /** The request's {@code X-Request-Id}, or null when request ids are off or the request was not routed. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The request's W3C trace id (32 hex digits), or null when request ids are off or it was not routed. */
+    public String traceId() {
+        return traceId;
+    }
+
+    /**
+     * The upstream edits as HTTP/1.1 header lines, for a front door that writes heads itself and left out the
+     * client's fields these edits name ({@link #editsUpstream}): a name's last edit decides (set: its value, remove:
+     * nothing).
+     */
+    public void appendUpstreamLines(StringBuilder head) {
+        if (upstream != null) {
+            for (int i = 0; i < upstream.size(); i++) {
+                Edit e = upstream.get(i);
+                if (e.value != null && find(upstream, e.name) == e) {
+                    head.append(e.name).append(": ").append(e.value).append("\r\n");
+                }
+            }
+        }
     }
 
     private List<Edit> add(List<Edit> edits, Edit edit) {

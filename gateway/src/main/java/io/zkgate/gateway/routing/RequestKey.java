@@ -17,7 +17,7 @@ import java.util.List;
  * its value is copied out. The servlet's {@code getCookies()} and {@code getParameter()} are not used: they parse
  * every cookie or parameter into new objects, and {@code getParameter()} would consume a form body that must be
  * proxied. Query parameters are matched and hashed as sent, without percent-decoding. The path is the canonical
- * path. The client IP is the peer address of the connection (X-Forwarded-For is not trusted here).
+ * path. The client IP is {@link RequestView#clientIp()}: the peer, or behind a trusted proxy the client it forwarded for.
  *
  * <p>Immutable and thread-safe.
  */
@@ -49,7 +49,7 @@ public final class RequestKey {
             case HEADER -> request.header(name);
             case COOKIE -> cookie(request, name);
             case QUERY -> queryValue(request.query(), name);
-            case CLIENT_IP -> request.clientAddress();
+            case CLIENT_IP -> request.clientIp();
             case PATH -> request.path();
         };
         return value == null || value.isEmpty() ? null : value;

@@ -5,10 +5,12 @@ import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.Route;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one routing decision for every front door (the servlet proxy, WebSocket handshakes, later the event loop):
@@ -28,6 +30,8 @@ public final class RequestRouter {
     private final long defaultMaxBodyBytes;
     private final Consumer<Endpoint> ejector;
     private final int ejectAfterFailures;
+    private final TrustedProxies trustedProxies;
+    private final boolean requestIds;
 
     /**
      * @param metrics             where requests, retries and scripts are counted, or null to record nothing
@@ -36,6 +40,17 @@ public final class RequestRouter {
      */
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
             Consumer<Endpoint> ejector, int ejectAfterFailures) {
+        this(snapshots, metrics, defaultMaxBodyBytes, ejector, ejectAfterFailures, TrustedProxies.NONE, false);
+    }
+
+    /**
+     * @param trustedProxies whose X-Forwarded-For front doors believe when resolving {@link RequestView#clientIp()}
+     * @param requestIds     whether every request gets an X-Request-Id and a trace context hop ({@link RequestTracing})
+     */
+    public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
+            Consumer<Endpoint> ejector, int ejectAfterFailures, TrustedProxies trustedProxies, boolean requestIds) {
+        this.trustedProxies = trustedProxies;
+        this.requestIds = requestIds;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.defaultMaxBodyBytes = defaultMaxBodyBytes;
@@ -47,10 +62,15 @@ public final class RequestRouter {
     public Decision route(RequestView request) {
         String method = request.method();
         String path = request.path();
+        HeaderEdits headers = HeaderEdits.NONE;
+        if (requestIds) {
+            headers = new HeaderEdits();
+            RequestTracing.begin(request, headers); // first, so that every decision below carries them
+        }
         Snapshot snapshot = snapshots.current();
         if (!snapshot.synced()) {
             return new Decision.Refuse(null, ErrorResponse.NOT_READY,
-                    "routes and services not yet read from ZooKeeper; try again shortly");
+                    "routes and services not yet read from ZooKeeper; try again shortly", headers);
         }
         RouteEntry route = snapshot.routes().match(request.host(), path, method);
         if (route == null) {
@@ -59,22 +79,21 @@ public final class RequestRouter {
                 String allow = String.join(", ", allowed);
                 return new Decision.Refuse(null, ErrorResponse.METHOD_NOT_ALLOWED,
                         method + " is not allowed on " + path + " (allowed: " + allow + ")",
-                        new HeaderEdits().setResponse("Allow", allow));
+                        writable(headers).setResponse("Allow", allow));
             }
-            return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
+            return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path, headers);
         }
         if (!"GET".equals(method) && asksForWebSocket(request.header("Upgrade"))) {
             return new Decision.Refuse(route, ErrorResponse.UPGRADE_NOT_SUPPORTED,
-                    "a WebSocket handshake must be a GET (RFC 6455); the backend was not contacted");
+                    "a WebSocket handshake must be a GET (RFC 6455); the backend was not contacted", headers);
         }
         long length = request.contentLength();
         if (length > 0 && length > maxBodyBytes(route)) {
             return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
-                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes");
+                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes", headers);
         }
-        HeaderEdits headers = HeaderEdits.NONE;
         if (route.guards().length > 0) {
-            headers = new HeaderEdits();
+            headers = writable(headers);
             for (RouteGuard guard : route.guards()) {
                 Decision ended = guard.check(request, route, headers);
                 if (ended != null) {
@@ -91,7 +110,7 @@ public final class RequestRouter {
                         .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
             }
             if (script.failed()) {
-                return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure());
+                return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure(), headers);
             }
             if (script.responded()) {
                 return new Decision.Answer(route, script, headers);
@@ -104,12 +123,26 @@ public final class RequestRouter {
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
             return new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
-                    "service '" + route.service() + "' has no available instances");
+                    "service '" + route.service() + "' has no available instances", headers);
         }
         if (route.upstream().retryAttempts() > 0) {
             route.upstream().budget().request();
         }
         return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers);
+    }
+
+    private static HeaderEdits writable(HeaderEdits headers) {
+        return headers == HeaderEdits.NONE ? new HeaderEdits() : headers;
+    }
+
+    /**
+     * The client's address for a request from {@code peer} ({@link RequestView#clientIp()}); reads X-Forwarded-For
+     * only when the peer is a trusted proxy.
+     *
+     * @param forwardedFor gives the request's X-Forwarded-For values in order
+     */
+    public String clientIp(String peer, Supplier<List<String>> forwardedFor) {
+        return trustedProxies.isEmpty() ? peer : trustedProxies.clientIp(peer, forwardedFor.get());
     }
 
     /**

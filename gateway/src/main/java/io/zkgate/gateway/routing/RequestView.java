@@ -23,6 +23,15 @@ public interface RequestView {
     /** The peer's address. */
     String clientAddress();
 
+    /**
+     * The client's address: the peer's, or when the peer is one of the gateway's {@code --trusted-proxies}, the
+     * right-most X-Forwarded-For hop outside them ({@link TrustedProxies}). What {@code client_ip} hash keys, IP rules,
+     * rate-limit keys, Lua's {@code req.client_ip} and the access log use.
+     */
+    default String clientIp() {
+        return clientAddress();
+    }
+
     /** The first value of header {@code name} (any case), or null. */
     String header(String name);
 

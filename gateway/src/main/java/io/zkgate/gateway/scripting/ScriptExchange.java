@@ -65,7 +65,7 @@ public final class ScriptExchange {
     }
 
     String clientAddress() {
-        return request.clientAddress();
+        return request.clientIp();
     }
 
     // ---- for the proxy ------------------------------------------------------------------------------------------

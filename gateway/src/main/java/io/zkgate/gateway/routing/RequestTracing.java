@@ -1,0 +1,127 @@
+package io.zkgate.gateway.routing;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Gives every request an id and a place in a W3C trace, before anything else is decided, so that every answer
+ * (forwarded, refused, replied, or an error the front door makes later) carries them.
+ *
+ * <p>{@code X-Request-Id}: a client's value is kept when it is 1-128 characters of letters, digits, '.', '_', '-'
+ * (a UUID fits); otherwise, or when absent, a new one is made: 32 hex digits from {@link ThreadLocalRandom} (no
+ * lock, no entropy pool; an id needs to be unique, not secret). It is sent upstream and back to the client.
+ *
+ * <p>{@code traceparent} (W3C Trace Context, level 1): the gateway is one hop, so a valid incoming trace keeps its
+ * trace id and flags and gets a new span id (the gateway's), and {@code tracestate} goes along unchanged; an absent
+ * or malformed {@code traceparent} starts a new trace (sampled flag set, so downstream tracers record it) and a
+ * {@code tracestate} without a valid parent is dropped, as the standard asks. The gateway's {@code traceparent} is
+ * sent upstream and also returned to the client.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RequestTracing {
+    public static final String REQUEST_ID = "X-Request-Id";
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
+    private static final int MAX_ID_LENGTH = 128;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private RequestTracing() {}
+
+    /** Records the request's id and trace in {@code headers} and asks for them upstream and in the response. */
+    public static void begin(RequestView request, HeaderEdits headers) {
+        String id = request.header(REQUEST_ID);
+        if (!wellFormedRequestId(id)) {
+            id = newId(2);
+        }
+        String parent = request.header(TRACEPARENT);
+        String traceId;
+        String flags;
+        boolean continued = validTraceparent(parent);
+        if (continued) {
+            traceId = parent.substring(3, 35);
+            flags = parent.substring(53, 55);
+        } else {
+            traceId = newId(2);
+            flags = "01";
+        }
+        String spanId = newId(1);
+        String traceparent = "00-" + traceId + "-" + spanId + "-" + flags;
+        headers.ids(id, traceId);
+        headers.setUpstream(REQUEST_ID, id).setResponse(REQUEST_ID, id).setUpstream(TRACEPARENT, traceparent)
+                .setResponse(TRACEPARENT, traceparent);
+        if (!continued && request.header(TRACESTATE) != null) {
+            headers.removeUpstream(TRACESTATE);
+        }
+    }
+
+    /** Whether a client's {@code X-Request-Id} is kept: 1-128 of letters, digits, '.', '_', '-'. */
+    public static boolean wellFormedRequestId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
+                    || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code value} is a traceparent the gateway continues: version 2 hex digits other than {@code ff},
+     * a 32-hex-digit trace id and a 16-hex-digit parent id, neither all zeros, and 2 hex digits of flags, in lower
+     * case, separated by '-'; version 00 is exactly that long, a later version may go on after another '-'.
+     */
+    public static boolean validTraceparent(String value) {
+        if (value == null || value.length() < 55) {
+            return false;
+        }
+        if (!lowerHex(value, 0, 2) || value.startsWith("ff") || value.charAt(2) != '-' || !lowerHex(value, 3, 35)
+                || value.charAt(35) != '-' || !lowerHex(value, 36, 52) || value.charAt(52) != '-'
+                || !lowerHex(value, 53, 55)) {
+            return false;
+        }
+        if (value.length() > 55 && (value.startsWith("00") || value.charAt(55) != '-')) {
+            return false;
+        }
+        return !zeros(value, 3, 35) && !zeros(value, 36, 52);
+    }
+
+    private static boolean lowerHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean zeros(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) != '0') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code longs} random 64-bit values as 16 lower-case hex digits each, never all zeros. */
+    static String newId(int longs) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        char[] out = new char[16 * longs];
+        for (int l = 0; l < longs; l++) {
+            long v = random.nextLong();
+            if (v == 0) {
+                v = 1;
+            }
+            for (int i = 15; i >= 0; i--) {
+                out[l * 16 + i] = HEX[(int) (v & 0xf)];
+                v >>>= 4;
+            }
+        }
+        return new String(out);
+    }
+}
