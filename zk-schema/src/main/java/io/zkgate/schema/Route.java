@@ -19,6 +19,7 @@ import java.util.Set;
  * @param limits      request limits, null for the gateway's defaults
  * @param healthCheck active health check of the route's service, or null for none
  * @param preserveHost whether the client's Host header is forwarded (default, null: the backend's address)
+ * @param trafficLimits rate limits and concurrency cap ({@code rateLimit}, {@code maxInFlight}), or null for none
  */
 public record Route(
         String id,
@@ -31,7 +32,8 @@ public record Route(
         String script,
         Limits limits,
         HealthCheck healthCheck,
-        Boolean preserveHost) {
+        Boolean preserveHost,
+        TrafficLimits trafficLimits) {
 
     public Route {
         requireNonNull(id, "id");
@@ -42,13 +44,20 @@ public record Route(
     /** A route without limits of its own. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null);
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null, null);
     }
 
     /** A route that leaves {@code preserveHost} out. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
+    }
+
+    /** A route without traffic limits. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost,
+                null);
     }
 
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */

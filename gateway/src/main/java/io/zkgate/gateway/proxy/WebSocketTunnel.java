@@ -73,6 +73,9 @@ public final class WebSocketTunnel extends ConnectHandler {
         long start = System.nanoTime();
         Decision decision = router.route(new CoreRequestView(request));
         if (decision instanceof Decision.Forward forward) {
+            if (router.tracksEnd(forward)) {
+                RequestEnd.onEnd(request, () -> router.ended(forward)); // the handshake's end, 101 or not
+            }
             connect(request, response, callback, new Handshake(forward, handshake(request, forward), start));
             return true;
         }

@@ -73,11 +73,13 @@ public final class RequestRouter {
                     + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes");
         }
         HeaderEdits headers = HeaderEdits.NONE;
-        if (route.guards().length > 0) {
+        RouteGuard[] guards = route.guards();
+        if (guards.length > 0) {
             headers = new HeaderEdits();
-            for (RouteGuard guard : route.guards()) {
-                Decision ended = guard.check(request, route, headers);
+            for (int i = 0; i < guards.length; i++) {
+                Decision ended = guards[i].check(request, route, headers);
                 if (ended != null) {
+                    endGuards(guards, i);
                     return ended;
                 }
             }
@@ -91,10 +93,10 @@ public final class RequestRouter {
                         .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
             }
             if (script.failed()) {
-                return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure());
+                return endedHere(new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure()));
             }
             if (script.responded()) {
-                return new Decision.Answer(route, script, headers);
+                return endedHere(new Decision.Answer(route, script, headers));
             }
         }
         String key = script == null ? null : script.hashKey();
@@ -103,13 +105,55 @@ public final class RequestRouter {
         }
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
-            return new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
-                    "service '" + route.service() + "' has no available instances");
+            return endedHere(new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
+                    "service '" + route.service() + "' has no available instances"));
         }
         if (route.upstream().retryAttempts() > 0) {
             route.upstream().budget().request();
         }
         return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers);
+    }
+
+    /**
+     * Whether the front door must call {@link #ended} once {@code decision}'s request has ended: a forward through a
+     * route with a guard that holds something per request (a concurrency permit).
+     */
+    public boolean tracksEnd(Decision decision) {
+        if (decision instanceof Decision.Forward forward) {
+            for (RouteGuard guard : forward.route().guards()) {
+                if (guard.holdsUntilEnd()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A forwarded request has ended, whatever way (answered, failed after its retries, abandoned by the client, or
+     * upgraded to a WebSocket tunnel): releases what its route's guards hold for it. Every front door calls this
+     * exactly once per {@link Decision.Forward} that {@link #route} returned (the loop engine when its exchange ends,
+     * the servlet engine and WebSocket handshakes when Jetty completes the request's stream); any other decision was
+     * released before {@link #route} returned it.
+     */
+    public void ended(Decision decision) {
+        if (decision instanceof Decision.Forward forward) {
+            RouteGuard[] guards = forward.route().guards();
+            endGuards(guards, guards.length);
+        }
+    }
+
+    /** A request the route's guards all let through ends here, before reaching a backend. */
+    private static Decision endedHere(Decision decision) {
+        RouteGuard[] guards = decision.route().guards();
+        endGuards(guards, guards.length);
+        return decision;
+    }
+
+    private static void endGuards(RouteGuard[] guards, int passed) {
+        for (int i = 0; i < passed; i++) {
+            guards[i].ended();
+        }
     }
 
     /**
