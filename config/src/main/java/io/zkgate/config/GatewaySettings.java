@@ -53,6 +53,7 @@ import java.util.Map;
  * @param eventLoops                  event loops of the {@code loop} engine, one thread each
  * @param trustedProxies              CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed
  * @param requestIds                  whether requests get an X-Request-Id and a W3C trace context hop
+ * @param rateLimitMaxKeys            keys (client addresses, header values) one keyed rate limit keeps at most
  */
 public record GatewaySettings(
         String host,
@@ -99,7 +100,8 @@ public record GatewaySettings(
         String engine,
         int eventLoops,
         List<String> trustedProxies,
-        boolean requestIds) {
+        boolean requestIds,
+        int rateLimitMaxKeys) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -193,7 +195,10 @@ public record GatewaySettings(
                             + "being its right-most hop outside them (default: none, the peer is the client)"),
             new Option("request-ids", OptionType.flag(), "true",
                     "give every request an X-Request-Id (a well-formed client one is kept) and a W3C traceparent hop, "
-                            + "upstream, in the response, error bodies and the access log (--request-ids=false: off)"));
+                            + "upstream, in the response, error bodies and the access log (--request-ids=false: off)"),
+            new Option("rate-limit-max-keys", OptionType.integer(1, 100_000_000), "100000",
+                    "keys (client addresses, header values) one keyed rate limit of a route keeps at most, about "
+                            + "200 bytes each; idle keys are evicted"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -250,7 +255,8 @@ public record GatewaySettings(
                 s.string("engine"),
                 s.integer("event-loops"),
                 s.cidrs("trusted-proxies"),
-                s.flag("request-ids")));
+                s.flag("request-ids"),
+                s.integer("rate-limit-max-keys")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

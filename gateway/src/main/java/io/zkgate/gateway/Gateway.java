@@ -1,6 +1,7 @@
 package io.zkgate.gateway;
 
 import com.codahale.metrics.Gauge;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.admin.AdminHandler;
 import io.zkgate.gateway.admin.InstanceMetadata;
@@ -9,6 +10,8 @@ import io.zkgate.gateway.control.OutlierSettings;
 import io.zkgate.gateway.control.RouteDefaults;
 import io.zkgate.gateway.control.ZooKeeperStatus;
 import io.zkgate.gateway.fleet.Fleet;
+import io.zkgate.gateway.fleet.FleetSize;
+import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.loop.LoopConnector;
 import io.zkgate.gateway.loop.LoopEngine;
@@ -83,6 +86,8 @@ public final class Gateway implements Closeable {
     private final GatewayMetrics metrics;
     private ZooKeeperStatus zkStatus;
     private Fleet fleet;
+    /** Live gateways as the fleet view counts them; what fleet-scoped rate limits divide by. */
+    private final FleetSize fleetSize = new FleetSize();
     private final AtomicBoolean closed = new AtomicBoolean();
     private EmbeddedZooKeeper embedded;
     private CuratorFramework curator;
@@ -148,7 +153,8 @@ public final class Gateway implements Closeable {
                 settings.emptyServiceGraceMs(), metrics, zkStatus, settings.scriptInstructionLimit(),
                 new OutlierSettings(settings.outlierConsecutiveFailures(), settings.outlierBaseEjectionMs(),
                         settings.outlierMaxEjectionMs(), settings.outlierMaxEjectionPercent(),
-                        settings.panicThresholdPercent()));
+                        settings.panicThresholdPercent()),
+                new LimitGuards(metrics, fleetSize, settings.rateLimitMaxKeys(), Ticker.systemTicker()));
 
         startJetty();
 
@@ -157,6 +163,7 @@ public final class Gateway implements Closeable {
                 ? (host + "-" + port()).replaceAll("[^A-Za-z0-9._:-]", "-") : settings.gatewayId();
         fleet = new Fleet(layout, gatewayId, host + ":" + port(), settings.adminHost() + ":" + adminPort(), VERSION);
         fleet.refusals(() -> Fleet.refused(control.refusedRouteStates()));
+        fleet.countInto(fleetSize);
         snapshots.onPublish(fleet::applied);
         health = new ActiveHealthChecker(control::healthChanged);
         snapshots.onPublish(health::onSnapshot);

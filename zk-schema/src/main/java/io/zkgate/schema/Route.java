@@ -22,6 +22,7 @@ import java.util.Set;
  * @param preserveHost whether the client's Host header is forwarded (default, null: the backend's address)
  * @param cors        browser cross-origin policy answered by the gateway, or null for none (no CORS headers added)
  * @param ipRules     client addresses the route takes or refuses, or null for all
+ * @param trafficLimits rate limits and concurrency cap ({@code rateLimit}, {@code maxInFlight}), or null for none
  */
 public record Route(
         String id,
@@ -36,7 +37,8 @@ public record Route(
         HealthCheck healthCheck,
         Boolean preserveHost,
         Cors cors,
-        IpRules ipRules) {
+        IpRules ipRules,
+        TrafficLimits trafficLimits) {
 
     public Route {
         requireNonNull(id, "id");
@@ -56,11 +58,27 @@ public record Route(
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
     }
 
-    /** A route without CORS or IP rules. */
+    /** A route without the fields added after {@code preserveHost}. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null);
+                null, null);
+    }
+
+    /** A route without traffic limits. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Cors cors,
+            IpRules ipRules) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, cors,
+                ipRules, null);
+    }
+
+    /** A route without CORS or IP rules. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
+            TrafficLimits trafficLimits) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, trafficLimits);
     }
 
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */

@@ -37,7 +37,7 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck", "preserveHost", "cors", "ipRules");
+                    "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
@@ -269,6 +269,8 @@ public final class RouteCodec {
             }
         }
 
+        TrafficLimits trafficLimits = TrafficLimitsCodec.read(tree, r::problem);
+
         String script = r.string(tree, "script", false);
         if (script != null && !ZnodeLayout.isValidName(script)) {
             r.problem("script", "'" + script + "' (" + ZnodeLayout.nameRule() + ")");
@@ -281,7 +283,7 @@ public final class RouteCodec {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost, cors, ipRules);
+                preserveHost, cors, ipRules, trafficLimits);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -345,6 +347,7 @@ public final class RouteCodec {
             h.put("healthyThreshold", hc.healthyThreshold());
         }
         EdgeFields.write(route, root);
+        TrafficLimitsCodec.write(route.trafficLimits(), root);
         return root;
     }
 

@@ -179,6 +179,10 @@ public final class AdminHandler extends Handler.Abstract {
                 r.put("requests", m.requests());
                 r.put("serverErrors", m.serverErrors());
                 r.put("instances", e.balancer().endpoints().length);
+                ObjectNode limits = control.limits().describe(e.id());
+                if (limits != null) {
+                    r.set("limits", limits);
+                }
             }
         }
         return root;

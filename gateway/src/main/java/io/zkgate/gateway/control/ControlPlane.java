@@ -1,6 +1,7 @@
 package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
@@ -45,6 +46,7 @@ public final class ControlPlane implements Closeable {
     private final RouteRegistry routes;
     private final ServiceRegistry services;
     private final SnapshotAssembler assembler;
+    private final LimitGuards limits;
 
     // Confined to the control thread.
     private boolean scriptsSynced;
@@ -65,6 +67,15 @@ public final class ControlPlane implements Closeable {
      */
     public ControlPlane(ZnodeLayout layout, SnapshotRef ref, RouteDefaults defaults, long emptyServiceGraceMs,
             GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit, OutlierSettings outliers) {
+        this(layout, ref, defaults, emptyServiceGraceMs, metrics, zkStatus, scriptInstructionLimit, outliers,
+                LimitGuards.standalone());
+    }
+
+    /** @param limits builds each route's rate-limit and concurrency guards */
+    public ControlPlane(ZnodeLayout layout, SnapshotRef ref, RouteDefaults defaults, long emptyServiceGraceMs,
+            GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit, OutlierSettings outliers,
+            LimitGuards limits) {
+        this.limits = limits;
         this.layout = layout;
         this.ref = ref;
         this.metrics = metrics;
@@ -79,7 +90,7 @@ public final class ControlPlane implements Closeable {
         this.routes = new RouteRegistry(layout.routesPath());
         this.services = new ServiceRegistry(layout, emptyServiceGraceMs, ejector, (delayMs, service) ->
                 control.schedule(() -> changed(service), delayMs, TimeUnit.MILLISECONDS));
-        this.assembler = new SnapshotAssembler(defaults, metrics, scripts);
+        this.assembler = new SnapshotAssembler(defaults, metrics, scripts, limits);
         this.routesTree = new WatchedTree(layout.routesPath(), 1, control, this::onRouteEvent, () -> {
             routes.sync();
             queuePublish();
@@ -114,6 +125,11 @@ public final class ControlPlane implements Closeable {
      */
     public Optional<byte[]> instanceData(String path) {
         return servicesTree.get(path).map(ChildData::getData);
+    }
+
+    /** The routes' rate limits and concurrency caps, for the admin view. */
+    public LimitGuards limits() {
+        return limits;
     }
 
     /**

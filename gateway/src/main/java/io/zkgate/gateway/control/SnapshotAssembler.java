@@ -1,6 +1,7 @@
 package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
@@ -33,6 +34,7 @@ final class SnapshotAssembler {
     private final RouteDefaults defaults;
     private final GatewayMetrics metrics;
     private final ScriptCatalog scripts;
+    private final LimitGuards limits;
     /** Each served route's balancer, kept while its policy and backends stay the same. */
     private final Map<String, BuiltBalancer> balancers = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
@@ -44,9 +46,15 @@ final class SnapshotAssembler {
     private long metricsDueNanos = -1;
 
     SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts) {
+        this(defaults, metrics, scripts, LimitGuards.standalone());
+    }
+
+    /** @param limits builds each route's rate-limit and concurrency guards */
+    SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts, LimitGuards limits) {
         this.defaults = defaults;
         this.metrics = metrics;
         this.scripts = scripts;
+        this.limits = limits;
     }
 
     /** The entry of an applied route over {@code pool}, its service's pool (null when the service has none). */
@@ -59,7 +67,7 @@ final class SnapshotAssembler {
         }
         balancers.put(r.id(), built);
         return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
-                script(r));
+                script(r), limits.of(r));
     }
 
     /**
@@ -98,6 +106,7 @@ final class SnapshotAssembler {
             if (applied == null) {
                 removed.add(id);
                 balancers.remove(id);
+                limits.forget(id);
             } else {
                 routesOf.computeIfAbsent(applied.service(), k -> new HashSet<>()).add(id);
                 put.add(entry(state, pools.get(applied.service())));

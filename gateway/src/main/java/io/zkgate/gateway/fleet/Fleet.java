@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public final class Fleet implements Closeable {
     });
     private final AtomicReference<Applied> pending = new AtomicReference<>();
     private volatile Supplier<Map<String, String>> refusals = Map::of;
+    private volatile FleetSize size = new FleetSize();
     private PersistentNode node;
     private CuratorCache members;
     /** What the node holds now, apart from timestamps; touched by the writer thread only. */
@@ -69,12 +71,34 @@ public final class Fleet implements Closeable {
                 status(0, 0, 0, Map.of()));
         node.start();
         members = CuratorCache.build(client, layout.gatewaysPath());
+        members.listenable().addListener(CuratorCacheListener.builder()
+                .forAll((type, before, after) -> recount())
+                .forInitialized(this::recount)
+                .build());
         members.start();
         log.info("fleet: this gateway is {}", layout.gatewayPath(gatewayId));
     }
 
     public String gatewayId() {
         return gatewayId;
+    }
+
+    /**
+     * Keeps {@code into} at the number of gateway znodes from now on, recounted on every change the cache sees
+     * (within ZooKeeper's notification time of a gateway's node appearing or its session expiring). Call before
+     * {@link #start}.
+     */
+    public void countInto(FleetSize into) {
+        this.size = into;
+    }
+
+    private void recount() {
+        CuratorCache cache = members;
+        if (cache != null) {
+            size.counted((int) cache.stream()
+                    .filter(cd -> ZnodeLayout.childName(layout.gatewaysPath(), cd.getPath()) != null)
+                    .count());
+        }
     }
 
     /**

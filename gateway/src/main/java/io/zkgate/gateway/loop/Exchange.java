@@ -113,11 +113,17 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         engine.exchangeStarted();
     }
 
-    /** The exchange is over for the gateway (answered, failed, abandoned or tunnelled): counted out once. */
+    /**
+     * The exchange is over for the gateway (answered, failed, abandoned or tunnelled): counted out once, and a
+     * forwarded request's route guards release what they hold for it (a concurrency permit).
+     */
     private void end() {
         if (!finished) {
             finished = true;
             engine.exchangeEnded();
+            if (forward != null) {
+                router.ended(forward);
+            }
         }
     }
 

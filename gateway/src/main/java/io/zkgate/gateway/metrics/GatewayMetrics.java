@@ -190,6 +190,16 @@ public final class GatewayMetrics {
                 "route", routeId)).inc();
     }
 
+    /** {@code zkgate_rate_limited_total{route}}: requests a rate limit of the route refused with 429. */
+    public Counter rateLimited(String routeId) {
+        return registry.counter(MetricNames.tagged("zkgate_rate_limited_total", "route", routeId));
+    }
+
+    /** {@code zkgate_overloaded_total{route}}: requests the route's {@code maxInFlight} refused with 503. */
+    public Counter overloaded(String routeId) {
+        return registry.counter(MetricNames.tagged("zkgate_overloaded_total", "route", routeId));
+    }
+
     public void snapshotPublished(long version, long buildNanos) {
         snapshotVersion.set(version);
         rebuilds.inc();

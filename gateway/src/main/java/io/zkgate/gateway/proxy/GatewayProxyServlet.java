@@ -22,6 +22,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
@@ -68,6 +69,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 request.getHeaders("X-Forwarded-For")));
         Decision decision = router.route(new ServletRequestView(request, clientIp));
         request.setAttribute(ProxyExchange.ATTRIBUTE, new ProxyExchange(decision, start, clientIp));
+        if (router.tracksEnd(decision)) {
+            RequestEnd.onEnd(ServletContextRequest.getServletContextRequest(request), () -> router.ended(decision));
+        }
         return decision instanceof Decision.Forward forward ? forward.target(request.getQueryString()) : null;
     }
 

@@ -76,6 +76,9 @@ public final class WebSocketTunnel extends ConnectHandler {
         Decision decision = router.route(new CoreRequestView(request, router.clientIp(peer,
                 () -> request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR))));
         if (decision instanceof Decision.Forward forward) {
+            if (router.tracksEnd(forward)) {
+                RequestEnd.onEnd(request, () -> router.ended(forward)); // the handshake's end, 101 or not
+            }
             connect(request, response, callback, new Handshake(forward, handshake(request, forward), start));
             return true;
         }

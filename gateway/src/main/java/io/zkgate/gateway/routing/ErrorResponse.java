@@ -25,7 +25,9 @@ public enum ErrorResponse {
     NOT_READY(503, "not_ready"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed"),
     /** The route's IP rules refuse the client's address. */
-    FORBIDDEN(403, "forbidden");
+    FORBIDDEN(403, "forbidden"),
+    RATE_LIMITED(429, "rate_limited"),
+    OVERLOADED(503, "overloaded");
 
     private final int status;
     private final String code;

@@ -92,11 +92,13 @@ public final class RequestRouter {
             return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
                     + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes", headers);
         }
-        if (route.guards().length > 0) {
+        RouteGuard[] guards = route.guards();
+        if (guards.length > 0) {
             headers = writable(headers);
-            for (RouteGuard guard : route.guards()) {
-                Decision ended = guard.check(request, route, headers);
+            for (int i = 0; i < guards.length; i++) {
+                Decision ended = guards[i].check(request, route, headers);
                 if (ended != null) {
+                    endGuards(guards, i);
                     return ended;
                 }
             }
@@ -110,10 +112,10 @@ public final class RequestRouter {
                         .update(System.nanoTime() - scriptStart, TimeUnit.NANOSECONDS);
             }
             if (script.failed()) {
-                return new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure(), headers);
+                return endedHere(new Decision.Refuse(route, ErrorResponse.SCRIPT_ERROR, script.failure(), headers));
             }
             if (script.responded()) {
-                return new Decision.Answer(route, script, headers);
+                return endedHere(new Decision.Answer(route, script, headers));
             }
         }
         String key = script == null ? null : script.hashKey();
@@ -122,8 +124,8 @@ public final class RequestRouter {
         }
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
-            return new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
-                    "service '" + route.service() + "' has no available instances", headers);
+            return endedHere(new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
+                    "service '" + route.service() + "' has no available instances", headers));
         }
         if (route.upstream().retryAttempts() > 0) {
             route.upstream().budget().request();
@@ -143,6 +145,48 @@ public final class RequestRouter {
      */
     public String clientIp(String peer, Supplier<List<String>> forwardedFor) {
         return trustedProxies.isEmpty() ? peer : trustedProxies.clientIp(peer, forwardedFor.get());
+    }
+
+    /**
+     * Whether the front door must call {@link #ended} once {@code decision}'s request has ended: a forward through a
+     * route with a guard that holds something per request (a concurrency permit).
+     */
+    public boolean tracksEnd(Decision decision) {
+        if (decision instanceof Decision.Forward forward) {
+            for (RouteGuard guard : forward.route().guards()) {
+                if (guard.holdsUntilEnd()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A forwarded request has ended, whatever way (answered, failed after its retries, abandoned by the client, or
+     * upgraded to a WebSocket tunnel): releases what its route's guards hold for it. Every front door calls this
+     * exactly once per {@link Decision.Forward} that {@link #route} returned (the loop engine when its exchange ends,
+     * the servlet engine and WebSocket handshakes when Jetty completes the request's stream); any other decision was
+     * released before {@link #route} returned it.
+     */
+    public void ended(Decision decision) {
+        if (decision instanceof Decision.Forward forward) {
+            RouteGuard[] guards = forward.route().guards();
+            endGuards(guards, guards.length);
+        }
+    }
+
+    /** A request the route's guards all let through ends here, before reaching a backend. */
+    private static Decision endedHere(Decision decision) {
+        RouteGuard[] guards = decision.route().guards();
+        endGuards(guards, guards.length);
+        return decision;
+    }
+
+    private static void endGuards(RouteGuard[] guards, int passed) {
+        for (int i = 0; i < passed; i++) {
+            guards[i].ended();
+        }
     }
 
     /**

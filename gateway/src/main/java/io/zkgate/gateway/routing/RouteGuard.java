@@ -15,4 +15,18 @@ public interface RouteGuard {
      * @return null to let the request go on, else the decision that ends it here
      */
     Decision check(RequestView request, RouteEntry route, HeaderEdits headers);
+
+    /**
+     * Whether the guard holds something for each request it lets through until that request ends (a concurrency
+     * permit); if so, {@link #ended} is called exactly once for each of them.
+     */
+    default boolean holdsUntilEnd() {
+        return false;
+    }
+
+    /**
+     * A request this guard let through has ended: answered, failed, abandoned by its client, refused by a later step,
+     * or upgraded to a WebSocket tunnel. Front doors reach it through {@link RequestRouter#ended}.
+     */
+    default void ended() {}
 }

@@ -1,0 +1,153 @@
+package io.zkgate.gateway.limits;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.zkgate.gateway.fleet.FleetSize;
+import io.zkgate.gateway.routing.RequestView;
+import io.zkgate.schema.TrafficLimits;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * One {@code rateLimit} of a route: its buckets, one per key value (client address, header value) in a Caffeine cache
+ * bounded to {@code maxKeys} entries, or a single bucket for {@code key: route}. An idle key is evicted once its
+ * bucket would be full again, which loses nothing (a new bucket starts full); only when more than {@code maxKeys}
+ * keys are active at once can an evicted key come back with a full bucket early. A fleet-scoped limit divides its
+ * rate and burst by the live gateways on each check, so a change of the fleet applies to the very next request.
+ * Thread-safe: Caffeine's cache and lock-free buckets; the rest is final.
+ */
+public final class RateLimiter {
+    /** The bucket requests without the key header share; no header value can hold a NUL. */
+    static final String MISSING = "\0missing";
+    /** Key values longer than this are kept as a 64-bit hash, so that a key costs the same whatever its length. */
+    static final int MAX_KEY_CHARS = 64;
+    private static final Function<String, TokenBucket> NEW_BUCKET = k -> new TokenBucket();
+
+    private final TrafficLimits.RateLimit limit;
+    private final FleetSize fleet;
+    private final long intervalNanos;
+    private final Cache<String, TokenBucket> buckets;
+    private final TokenBucket single;
+
+    /**
+     * @param fleet   the live gateway count, for a fleet-scoped limit
+     * @param maxKeys the most keys kept at once
+     * @param ticker  Caffeine's clock for idle eviction, {@link Ticker#systemTicker()} but in tests
+     */
+    public RateLimiter(TrafficLimits.RateLimit limit, FleetSize fleet, int maxKeys, Ticker ticker) {
+        this.limit = limit;
+        this.fleet = fleet;
+        this.intervalNanos = Math.max(1, Math.round(1e9 / limit.requestsPerSecond()));
+        if (limit.key().kind() == TrafficLimits.Key.Kind.ROUTE) {
+            this.buckets = null;
+            this.single = new TokenBucket();
+        } else {
+            this.buckets = Caffeine.newBuilder()
+                    .maximumSize(maxKeys)
+                    .expireAfterAccess(idleTimeout(intervalNanos, limit.burst()))
+                    .executor(Runnable::run)
+                    .ticker(ticker)
+                    .build();
+            this.single = null;
+        }
+    }
+
+    /**
+     * How long a key may stay idle: twice the time its bucket takes to fill up from empty, plus a second (a bucket
+     * untouched that long is full, whatever the fleet's share, so evicting it changes nothing), at most a day.
+     */
+    static Duration idleTimeout(long intervalNanos, int burst) {
+        double fill = (double) intervalNanos * burst;
+        return Duration.ofNanos((long) Math.min(2 * fill + 1e9, Duration.ofDays(1).toNanos()));
+    }
+
+    public TrafficLimits.RateLimit limit() {
+        return limit;
+    }
+
+    /** The key value {@code request} is counted under. */
+    public String key(RequestView request) {
+        return switch (limit.key().kind()) {
+            case ROUTE -> null;
+            case CLIENT_IP -> bounded(ClientKey.of(request));
+            case HEADER -> {
+                String value = request.header(limit.key().header());
+                yield value == null ? MISSING : bounded(value);
+            }
+        };
+    }
+
+    private static String bounded(String key) {
+        return key.length() <= MAX_KEY_CHARS ? key : "#" + Long.toHexString(hash64(key));
+    }
+
+    /** FNV-1a over the chars, then murmur3's finalizer: 64 bits, so that millions of long keys hardly collide. */
+    static long hash64(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    /**
+     * Takes a token of {@code key}'s bucket.
+     *
+     * @return 0 when allowed, else nanoseconds until a request of that key would be allowed
+     */
+    public long take(String key, long now) {
+        int share = share();
+        long interval = intervalNanos * share;
+        return bucket(key).take(now, interval, interval * burst(share));
+    }
+
+    /** Gives back the token {@link #take} took for {@code key}. */
+    public void giveBack(String key) {
+        TokenBucket b = key == null ? single : buckets.getIfPresent(key);
+        if (b != null) {
+            b.giveBack(intervalNanos * share());
+        }
+    }
+
+    /** Nanoseconds until {@code key}'s bucket is full again. */
+    public long nanosUntilFull(String key, long now) {
+        TokenBucket b = key == null ? single : buckets.getIfPresent(key);
+        return b == null ? 0 : b.nanosUntilFull(now);
+    }
+
+    private TokenBucket bucket(String key) {
+        return key == null || buckets == null ? single : buckets.get(key, NEW_BUCKET);
+    }
+
+    /** What this gateway enforces: 1 for a gateway-scoped limit, else the live gateways. */
+    public int share() {
+        return limit.scope() == TrafficLimits.Scope.FLEET ? fleet.live() : 1;
+    }
+
+    /** This gateway's burst: the limit's, divided by {@code share} and rounded up (at least 1). */
+    public int burst(int share) {
+        return (limit.burst() + share - 1) / share;
+    }
+
+    /** This gateway's sustained rate: the limit's divided by {@code share}. */
+    public double requestsPerSecond(int share) {
+        return limit.requestsPerSecond() / share;
+    }
+
+    /** Keys held now (an estimate, as Caffeine gives it); 1 for {@code key: route}. */
+    public long keys() {
+        return buckets == null ? 1 : buckets.estimatedSize();
+    }
+
+    /** Runs pending evictions now (tests, the admin view). */
+    public void cleanUp() {
+        if (buckets != null) {
+            buckets.cleanUp();
+        }
+    }
+}
