@@ -1,5 +1,6 @@
 package io.zkgate.gateway.control;
 
+import io.zkgate.gateway.auth.AuthSources;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.ServicePool;
@@ -44,6 +45,8 @@ public final class ControlPlane implements Closeable {
     private final RouteRegistry routes;
     private final ServiceRegistry services;
     private final SnapshotAssembler assembler;
+    /** Credential sets and key sets of authenticating routes; watched on their own Curator caches. */
+    private final AuthSources auth;
 
     // Confined to the control thread.
     private boolean scriptsSynced;
@@ -76,7 +79,8 @@ public final class ControlPlane implements Closeable {
         this.routes = new RouteRegistry(layout.routesPath());
         this.services = new ServiceRegistry(layout, emptyServiceGraceMs, ejector, (delayMs, service) ->
                 control.schedule(() -> changed(service), delayMs, TimeUnit.MILLISECONDS));
-        this.assembler = new SnapshotAssembler(defaults, metrics, scripts);
+        this.auth = new AuthSources(layout, metrics);
+        this.assembler = new SnapshotAssembler(defaults, metrics, scripts, auth);
     }
 
     /** Starts watching; the first snapshot with {@link Snapshot#synced()} follows once all three trees were read. */
@@ -90,6 +94,7 @@ public final class ControlPlane implements Closeable {
             queuePublish();
         });
         scriptsCache = watch(client, layout.scriptsPath(), this::onScriptEvent, this::onScriptsSynced);
+        auth.start(client);
         for (CuratorCache cache : new CuratorCache[] {routesCache, servicesCache, scriptsCache}) {
             cache.start();
         }
@@ -154,6 +159,7 @@ public final class ControlPlane implements Closeable {
                 cache.close();
             }
         }
+        auth.close();
         control.shutdownNow();
     }
 

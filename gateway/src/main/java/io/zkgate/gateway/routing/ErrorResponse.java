@@ -22,7 +22,9 @@ public enum ErrorResponse {
     UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
     BAD_PATH(400, "bad_path"),
     NOT_READY(503, "not_ready"),
-    METHOD_NOT_ALLOWED(405, "method_not_allowed");
+    METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+    UNAUTHORIZED(401, "unauthorized"),
+    AUTH_PENDING(503, "auth_pending");
 
     private final int status;
     private final String code;
