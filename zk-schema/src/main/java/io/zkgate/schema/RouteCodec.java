@@ -37,7 +37,7 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight");
+                    "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
@@ -278,12 +278,18 @@ public final class RouteCodec {
 
         Route.Cors cors = EdgeFields.cors(r, tree, match);
         Route.IpRules ipRules = EdgeFields.ipRules(r, tree);
+        Route.Auth auth = AuthCodec.read(r, tree);
+        if (auth != null && auth.jwt() != null && auth.jwt().hashKeyClaim() != null
+                && (lb == null || lb.policy() != Policy.CONSISTENT_HASH)) {
+            r.problem("auth.jwt.hashKeyClaim", "set, but lb.policy is not consistent_hash (expected: only with "
+                    + "consistent_hash)");
+        }
 
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost, cors, ipRules, trafficLimits);
+                preserveHost, cors, ipRules, trafficLimits, auth);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -348,6 +354,7 @@ public final class RouteCodec {
         }
         EdgeFields.write(route, root);
         TrafficLimitsCodec.write(route.trafficLimits(), root);
+        AuthCodec.write(root, route.auth());
         return root;
     }
 
@@ -442,7 +449,27 @@ public final class RouteCodec {
         }
 
         JsonNode object(JsonNode parent, String field, boolean required) {
-            JsonNode n = parent.get(field);
+            return object(parent, field, field, required);
+        }
+
+        JsonNode object(JsonNode parent, String field, String name) {
+            return object(parent, field, name, false);
+        }
+
+        Boolean bool(JsonNode parent, String field, String name) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isBoolean()) {
+                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
+                return null;
+            }
+            return n.asBoolean();
+        }
+
+        JsonNode object(JsonNode parent, String field, String name, boolean required) {
+            JsonNode n = parent.get(name);
             if (n == null || n.isNull()) {
                 if (required) {
                     problem(field, "missing (expected: an object)");

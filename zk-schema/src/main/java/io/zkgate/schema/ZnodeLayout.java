@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
  * {zkgateRoot}/routes/&lt;routeId&gt;       persistent   Route JSON
  * {zkgateRoot}/scripts/&lt;name&gt;         persistent   Lua source
  * {zkgateRoot}/gateways/&lt;gatewayId&gt;   ephemeral    gateway status JSON
+ * {zkgateRoot}/credentials/&lt;set&gt;/&lt;name&gt;  persistent   one hashed API key or basic-auth password (JSON)
+ * {zkgateRoot}/jwks/&lt;name&gt;            persistent   a pinned JWKS (JSON Web Key Set) for JWT routes
  * {servicesRoot}/&lt;service&gt;/&lt;id&gt;      ephemeral    curator-x-discovery ServiceInstance JSON
  * </pre>
  *
@@ -68,6 +70,26 @@ public record ZnodeLayout(String zkgateRoot, String servicesRoot) {
 
     public String gatewayPath(String gatewayId) {
         return gatewaysPath() + "/" + checkName("gatewayId", gatewayId);
+    }
+
+    public String credentialsPath() {
+        return zkgateRoot + "/credentials";
+    }
+
+    public String credentialSetPath(String set) {
+        return credentialsPath() + "/" + checkName("credentials", set);
+    }
+
+    public String credentialPath(String set, String name) {
+        return credentialSetPath(set) + "/" + checkName("name", name);
+    }
+
+    public String jwksPath() {
+        return zkgateRoot + "/jwks";
+    }
+
+    public String jwksPath(String name) {
+        return jwksPath() + "/" + checkName("jwksZnode", name);
     }
 
     public String servicesPath() {

@@ -167,6 +167,9 @@ public final class AdminHandler extends Handler.Abstract {
             if (s.applied() != null) {
                 r.put("version", s.appliedVersion());
                 r.set("route", RouteCodec.toTree(s.applied()));
+                if (s.applied().auth() != null) {
+                    r.put("auth", s.applied().auth().kind());
+                }
             }
             if (s.rejection() != null) {
                 ObjectNode rej = r.putObject("rejected");

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.control;
 
+import io.zkgate.gateway.auth.AuthSources;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
@@ -47,6 +48,8 @@ public final class ControlPlane implements Closeable {
     private final ServiceRegistry services;
     private final SnapshotAssembler assembler;
     private final LimitGuards limits;
+    /** Credential sets and key sets of authenticating routes; watched on their own Curator caches. */
+    private final AuthSources auth;
 
     // Confined to the control thread.
     private boolean scriptsSynced;
@@ -90,7 +93,8 @@ public final class ControlPlane implements Closeable {
         this.routes = new RouteRegistry(layout.routesPath());
         this.services = new ServiceRegistry(layout, emptyServiceGraceMs, ejector, (delayMs, service) ->
                 control.schedule(() -> changed(service), delayMs, TimeUnit.MILLISECONDS));
-        this.assembler = new SnapshotAssembler(defaults, metrics, scripts, limits);
+        this.auth = new AuthSources(layout, metrics);
+        this.assembler = new SnapshotAssembler(defaults, metrics, scripts, limits, auth);
         this.routesTree = new WatchedTree(layout.routesPath(), 1, control, this::onRouteEvent, () -> {
             routes.sync();
             queuePublish();
@@ -115,6 +119,7 @@ public final class ControlPlane implements Closeable {
      * or unreachable for {@code connectWaitMs}), the watches' own reads sync the trees.
      */
     public void start(CuratorFramework client, long connectWaitMs) {
+        auth.start(client);
         control.execute(() -> WatchedTree.readAndWatch(trees, client, connectWaitMs, () -> closed,
                 zkStatus::nowWatching));
     }
@@ -182,6 +187,7 @@ public final class ControlPlane implements Closeable {
         for (WatchedTree tree : trees) {
             tree.close();
         }
+        auth.close();
         control.shutdownNow();
     }
 

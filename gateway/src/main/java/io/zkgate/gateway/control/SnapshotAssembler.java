@@ -1,10 +1,12 @@
 package io.zkgate.gateway.control;
 
+import io.zkgate.gateway.auth.AuthSources;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteGuard;
 import io.zkgate.gateway.routing.RouteTable;
 import io.zkgate.gateway.routing.ServiceMap;
 import io.zkgate.gateway.routing.ServicePool;
@@ -35,6 +37,7 @@ final class SnapshotAssembler {
     private final GatewayMetrics metrics;
     private final ScriptCatalog scripts;
     private final LimitGuards limits;
+    private final AuthSources auth;
     /** Each served route's balancer, kept while its policy and backends stay the same. */
     private final Map<String, BuiltBalancer> balancers = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
@@ -46,15 +49,20 @@ final class SnapshotAssembler {
     private long metricsDueNanos = -1;
 
     SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts) {
-        this(defaults, metrics, scripts, LimitGuards.standalone());
+        this(defaults, metrics, scripts, LimitGuards.standalone(), new AuthSources(null, metrics));
     }
 
-    /** @param limits builds each route's rate-limit and concurrency guards */
-    SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts, LimitGuards limits) {
+    /**
+     * @param limits builds each route's rate-limit and concurrency guards
+     * @param auth   what routes' authentication guards read (credential sets, key sets)
+     */
+    SnapshotAssembler(RouteDefaults defaults, GatewayMetrics metrics, ScriptCatalog scripts, LimitGuards limits,
+            AuthSources auth) {
         this.defaults = defaults;
         this.metrics = metrics;
         this.scripts = scripts;
         this.limits = limits;
+        this.auth = auth;
     }
 
     /** The entry of an applied route over {@code pool}, its service's pool (null when the service has none). */
@@ -67,7 +75,14 @@ final class SnapshotAssembler {
         }
         balancers.put(r.id(), built);
         return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
-                script(r), limits.of(r));
+                script(r), guards(r));
+    }
+
+    /** The route's guards in the order {@link io.zkgate.gateway.routing.RouteGuard} gives. */
+    private List<RouteGuard> guards(Route r) {
+        List<RouteGuard> guards = new ArrayList<>(auth.guards(r));
+        guards.addAll(limits.of(r));
+        return guards;
     }
 
     /**

@@ -23,4 +23,9 @@ record LoopRequestView(String method, String host, String path, String query, St
     public long contentLength() {
         return headers.getLongField(HttpHeader.CONTENT_LENGTH);
     }
+
+    @Override
+    public boolean mayBlock() {
+        return false;
+    }
 }

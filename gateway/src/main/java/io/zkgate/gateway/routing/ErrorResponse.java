@@ -27,7 +27,9 @@ public enum ErrorResponse {
     /** The route's IP rules refuse the client's address. */
     FORBIDDEN(403, "forbidden"),
     RATE_LIMITED(429, "rate_limited"),
-    OVERLOADED(503, "overloaded");
+    OVERLOADED(503, "overloaded"),
+    UNAUTHORIZED(401, "unauthorized"),
+    AUTH_PENDING(503, "auth_pending");
 
     private final int status;
     private final String code;

@@ -27,6 +27,7 @@ public final class HeaderEdits {
     private List<Edit> response;
     private String requestId;
     private String traceId;
+    private String hashKey;
 
     public HeaderEdits() {
         this(false);
@@ -103,6 +104,20 @@ public final class HeaderEdits {
         List<Edit> list = edits == null ? new ArrayList<>(4) : edits;
         list.add(edit);
         return list;
+    }
+
+    /** Sets the consistent-hash key a policy derived (a verified JWT claim); a script's {@code set_hash_key} wins. */
+    public HeaderEdits hashKey(String key) {
+        if (frozen) {
+            throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
+        }
+        hashKey = key;
+        return this;
+    }
+
+    /** The hash key a policy set, or null. */
+    public String hashKey() {
+        return hashKey;
     }
 
     public boolean hasUpstream() {

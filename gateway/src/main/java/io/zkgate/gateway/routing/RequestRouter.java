@@ -119,6 +119,9 @@ public final class RequestRouter {
             }
         }
         String key = script == null ? null : script.hashKey();
+        if (key == null) {
+            key = headers.hashKey();
+        }
         if (key == null && route.requestKey() != null) {
             key = route.requestKey().extract(request);
         }

@@ -40,4 +40,12 @@ public interface RequestView {
 
     /** The declared Content-Length, or -1 when there is none. */
     long contentLength();
+
+    /**
+     * Whether the calling thread may block (a servlet thread); false on an event loop, whose one thread serves many
+     * connections, so a guard there must not wait on I/O or run anything slow (such as a bcrypt check).
+     */
+    default boolean mayBlock() {
+        return true;
+    }
 }

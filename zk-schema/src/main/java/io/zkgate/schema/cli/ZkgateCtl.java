@@ -41,6 +41,7 @@ public final class ZkgateCtl {
     private final PrintStream err;
     private final Map<String, String> env;
     private Runnable beforeCommit = () -> {};
+    private InputStream stdin = System.in;
 
     ZkgateCtl(PrintStream out, PrintStream err, Map<String, String> env) {
         this.out = requireNonNull(out, "out");
@@ -64,6 +65,21 @@ public final class ZkgateCtl {
     ZkgateCtl beforeCommit(Runnable hook) {
         this.beforeCommit = requireNonNull(hook, "hook");
         return this;
+    }
+
+    /** Where commands read a secret from when it is not in the environment (standard input by default). */
+    ZkgateCtl stdin(InputStream in) {
+        this.stdin = requireNonNull(in, "in");
+        return this;
+    }
+
+    InputStream stdin() {
+        return stdin;
+    }
+
+    /** An environment variable, or null. */
+    String env(String name) {
+        return env.get(name);
     }
 
     int execute(String... args) {
@@ -98,7 +114,8 @@ public final class ZkgateCtl {
                 RoutesCommand.class,
                 ScriptsCommand.class,
                 ServicesCommand.class,
-                GatewaysCommand.class
+                GatewaysCommand.class,
+                CredentialsCommand.class
             },
             footer = {"", "Exit codes: 0 ok, 1 validation error, conflict or ZooKeeper failure, 2 usage."})
     static final class Root implements Runnable {

@@ -1,0 +1,295 @@
+package io.zkgate.schema.cli;
+
+import io.zkgate.schema.Credential;
+import io.zkgate.schema.ValidationException;
+import io.zkgate.schema.ZkAcls;
+import io.zkgate.schema.ZnodeLayout;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code credentials}: add, list and revoke the API keys and basic-auth users of the credential sets routes name in
+ * {@code auth}. Secrets are stored hashed (SHA-256 for keys, bcrypt for passwords); a generated key is printed once,
+ * a password is read from standard input or a named environment variable, never from the command line (where
+ * {@code ps} and shell history would keep it). Not thread-safe.
+ */
+@Command(name = "credentials", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
+        description = "API keys and basic-auth users of the credential sets that routes name in auth.",
+        subcommands = {
+            CredentialsCommand.AddKey.class,
+            CredentialsCommand.AddUser.class,
+            CredentialsCommand.ListCredentials.class,
+            CredentialsCommand.Revoke.class
+        })
+final class CredentialsCommand implements Runnable {
+    @ParentCommand
+    ZkgateCtl.Root root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** {@code credentials add-key}. */
+    @Command(name = "add-key", mixinStandardHelpOptions = true,
+            description = "Generate an API key, store its SHA-256 under SET/NAME and print the key: the only time it "
+                    + "is shown. With --replace an existing key of that name is rotated.")
+    static final class AddKey implements Callable<Integer> {
+        @ParentCommand
+        CredentialsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SET", description = "credential set, as routes name it")
+        String set;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "the client's name, forwarded to the backend")
+        String name;
+
+        @Option(names = "--replace", description = "rotate: replace the key NAME holds")
+        boolean replace;
+
+        @Override
+        public Integer call() throws Exception {
+            String key = Credential.newApiKey();
+            String verb = store(parent.root, spec, set, name, Credential.apiKey(key, now()), replace);
+            parent.root.err().println(verb + " API key '" + name + "' in set '" + set + "'; it is shown once:");
+            parent.root.out().println(key);
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code credentials add-user}. */
+    @Command(name = "add-user", mixinStandardHelpOptions = true,
+            description = "Store a basic-auth user's bcrypt password hash under SET/NAME. The password is read from "
+                    + "the first line of standard input, or from the environment variable --password-env names.")
+    static final class AddUser implements Callable<Integer> {
+        @ParentCommand
+        CredentialsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SET", description = "credential set, as routes name it")
+        String set;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "user name (no ':'), forwarded to the backend")
+        String name;
+
+        @Option(names = "--password-env", paramLabel = "VAR",
+                description = "read the password from this environment variable instead of standard input")
+        String passwordEnv;
+
+        @Option(names = "--replace", description = "change the password of an existing user")
+        boolean replace;
+
+        @Override
+        public Integer call() throws Exception {
+            if (name.indexOf(':') >= 0) {
+                throw new ParameterException(spec.commandLine(), "NAME: '" + name + "' (expected: no ':', which "
+                        + "ends the user name in basic auth)");
+            }
+            char[] password = password();
+            Credential credential;
+            try {
+                credential = Credential.password(password, now());
+            } catch (IllegalArgumentException e) {
+                throw CtlException.failed(e.getMessage());
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+            String verb = store(parent.root, spec, set, name, credential, replace);
+            parent.root.out().println(verb + " user '" + name + "' in set '" + set + "'");
+            return ZkgateCtl.OK;
+        }
+
+        private char[] password() throws CtlException {
+            String text;
+            if (passwordEnv != null) {
+                text = parent.root.ctl.env(passwordEnv);
+                if (text == null) {
+                    throw new ParameterException(spec.commandLine(), "--password-env: $" + passwordEnv + " is not set");
+                }
+            } else {
+                try {
+                    text = new BufferedReader(new InputStreamReader(parent.root.ctl.stdin(), StandardCharsets.UTF_8))
+                            .readLine();
+                } catch (IOException e) {
+                    throw CtlException.failed("cannot read the password from standard input: " + e.getMessage());
+                }
+            }
+            if (text == null || text.isEmpty()) {
+                throw CtlException.failed("empty password (expected: the first line of standard input, or "
+                        + "--password-env VAR)");
+            }
+            return text.toCharArray();
+        }
+    }
+
+    /** {@code credentials list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List credential names, types and creation times, of one set or of all; never a secret or "
+                    + "a hash.")
+    static final class ListCredentials implements Callable<Integer> {
+        @ParentCommand
+        CredentialsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SET", arity = "0..1", description = "credential set (default: all)")
+        String set;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = parent.root;
+            ZnodeLayout layout = root.layout(spec);
+            try (Connection c = root.connect(spec)) {
+                CuratorFramework client = c.client();
+                List<String> sets = new ArrayList<>();
+                if (set != null) {
+                    sets.add(ZkgateCtl.checkName(spec, "SET", set));
+                } else if (client.checkExists().forPath(layout.credentialsPath()) != null) {
+                    sets.addAll(client.getChildren().forPath(layout.credentialsPath()));
+                    Collections.sort(sets);
+                }
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"SET", "NAME", "TYPE", "CREATED"});
+                for (String s : sets) {
+                    List<String> names;
+                    try {
+                        names = new ArrayList<>(client.getChildren().forPath(layout.credentialSetPath(s)));
+                    } catch (KeeperException.NoNodeException e) {
+                        if (set != null) {
+                            throw CtlException.failed("no credential set '" + s + "' ("
+                                    + layout.credentialSetPath(s) + " does not exist)");
+                        }
+                        continue;
+                    }
+                    Collections.sort(names);
+                    for (String n : names) {
+                        String path = layout.credentialPath(s, n);
+                        String type;
+                        String created = "-";
+                        try {
+                            Credential cred = Credential.parse(path, client.getData().forPath(path));
+                            type = cred.type();
+                            created = cred.created() == null ? "-" : cred.created();
+                        } catch (ValidationException e) {
+                            type = "refused: " + e.problems().get(0).field() + ": " + e.problems().get(0).reason();
+                        } catch (KeeperException.NoNodeException e) {
+                            continue;
+                        }
+                        rows.add(new String[] {s, n, type, created});
+                    }
+                }
+                Table.print(root.out(), rows);
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** {@code credentials revoke}. */
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Delete a key or user; gateways refuse it within a second.")
+    static final class Revoke implements Callable<Integer> {
+        @ParentCommand
+        CredentialsCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "SET", description = "credential set")
+        String set;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "key or user name")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            ZkgateCtl.Root root = parent.root;
+            ZnodeLayout layout = root.layout(spec);
+            String path = layout.credentialPath(ZkgateCtl.checkName(spec, "SET", set),
+                    ZkgateCtl.checkName(spec, "NAME", name));
+            try (Connection c = root.connect(spec)) {
+                try {
+                    c.client().delete().forPath(path);
+                } catch (KeeperException.NoNodeException e) {
+                    throw CtlException.failed("no credential '" + name + "' in set '" + set + "' (" + path
+                            + " does not exist)");
+                } catch (KeeperException.NoAuthException e) {
+                    throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialSetPath(set)));
+                }
+                root.out().println("revoked '" + name + "' in set '" + set + "'");
+            }
+            return ZkgateCtl.OK;
+        }
+    }
+
+    /** Writes a credential; returns {@code added} or {@code replaced}. */
+    private static String store(ZkgateCtl.Root root, CommandSpec spec, String set, String name, Credential credential,
+            boolean replace) throws Exception {
+        ZnodeLayout layout = root.layout(spec);
+        String path = layout.credentialPath(ZkgateCtl.checkName(spec, "SET", set),
+                ZkgateCtl.checkName(spec, "NAME", name));
+        try (Connection c = root.connect(spec)) {
+            CuratorFramework client = c.client();
+            c.ensureRoot(layout.credentialsPath());
+            List<ACL> acl = client.getACL().forPath(layout.credentialsPath());
+            if (ZkAcls.hidesDigests(acl)) {
+                throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialsPath()));
+            }
+            try {
+                if (client.checkExists().forPath(layout.credentialSetPath(set)) == null) {
+                    try {
+                        client.create().withMode(CreateMode.PERSISTENT).withACL(acl)
+                                .forPath(layout.credentialSetPath(set), new byte[0]);
+                    } catch (KeeperException.NodeExistsException e) {
+                        // created meanwhile
+                    }
+                }
+                try {
+                    client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(path, credential.toJson());
+                    return "added";
+                } catch (KeeperException.NodeExistsException e) {
+                    if (!replace) {
+                        throw CtlException.failed("'" + name + "' already exists in set '" + set + "'; add --replace "
+                                + "to rotate it, or revoke it first");
+                    }
+                    client.setData().forPath(path, credential.toJson());
+                    return "replaced";
+                }
+            } catch (KeeperException.NoAuthException e) {
+                throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialsPath()));
+            }
+        }
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}
