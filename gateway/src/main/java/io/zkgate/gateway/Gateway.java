@@ -12,6 +12,7 @@ import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.loop.LoopConnector;
 import io.zkgate.gateway.loop.LoopEngine;
+import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
@@ -94,6 +95,8 @@ public final class Gateway implements Closeable {
     private ActiveHealthChecker health;
     /** The event-loop engine, or null when the servlet engine serves the proxy port. */
     private LoopEngine loopEngine;
+    /** Sends the copies of mirrored requests for both engines; started and stopped with the server. */
+    private Mirror mirror;
     private ZkConnectionLog connectionLog;
     private InstanceMetadata instanceMetadata;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
@@ -194,6 +197,10 @@ public final class Gateway implements Closeable {
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
+        mirror = new Mirror(Mirror.DEFAULT_MAX_IN_FLIGHT, settings.upstreamConnectTimeoutMs());
+        server.addBean(mirror);
+        Mirror copies = mirror;
+        metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
                 : new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");
@@ -256,7 +263,7 @@ public final class Gateway implements Closeable {
         ServletContextHandler proxyContext = new ServletContextHandler("/");
         proxyContext.setVirtualHosts(List.of("@proxy"));
         GatewayProxyServlet servlet = new GatewayProxyServlet(router,
-                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), mirror);
         snapshots.onPublish(servlet::snapshotPublished);
         metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
         ServletHolder holder = new ServletHolder("proxy", servlet);
@@ -278,7 +285,7 @@ public final class Gateway implements Closeable {
     private ServerConnector loopConnector(RequestRouter router, AccessLog accessLog) {
         LoopEngine engine = new LoopEngine(router, settings.maxRequestHeaderBytes(), settings.upstreamIdleTimeoutMs(),
                 settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs());
+                settings.upstreamConnectTimeoutMs(), mirror);
         loopEngine = engine;
         LoopConnector connector = new LoopConnector(server, settings.eventLoops(), engine);
         connector.getSelectorManager().setConnectTimeout(3_600_000); // each connect has its route's own timeout

@@ -41,7 +41,6 @@ public final class GatewayMetrics {
     private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
     private final Map<String, Timer> scriptTimers = new ConcurrentHashMap<>();
     private final Map<String, MirrorMetrics> mirrors = new ConcurrentHashMap<>();
-    private final AtomicInteger mirrorsInFlight = new AtomicInteger();
     /**
      * Backends that left the served snapshot, oldest first (publish times only grow); an entry whose backend came back
      * is skipped when reached. Control thread only.
@@ -82,7 +81,6 @@ public final class GatewayMetrics {
         rebuildDuration = registry.timer("zkgate_snapshot_rebuild_duration_seconds",
                 () -> new Timer(new SlidingWindowReservoir(256)));
         noRoute = route(NO_ROUTE);
-        registry.gauge("zkgate_mirror_in_flight", () -> mirrorsInFlight::get);
     }
 
     public MetricRegistry registry() {
@@ -190,11 +188,6 @@ public final class GatewayMetrics {
     /** The mirror metrics of a route, created on first use; called when snapshots are built. */
     public MirrorMetrics mirror(String routeId) {
         return mirrors.computeIfAbsent(routeId, id -> new MirrorMetrics(id, registry));
-    }
-
-    /** Copies sent to mirrors and not yet answered, all routes; the mirror sender counts up and down. */
-    public AtomicInteger mirrorsInFlight() {
-        return mirrorsInFlight;
     }
 
     /** The {@code zkgate_split_requests_total} counter of one side of a route's weighted split. */
