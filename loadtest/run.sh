@@ -21,7 +21,8 @@
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
 # before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
-# round starts (540), ENGINES=1 (the engines plan: --engine loop and servlet against nginx with small, 4 KiB and 1 MiB
+# round starts (540), TRAFFIC=1 (the traffic-policy plan: a header-match route, a regex one and a weighted split, each
+# against the same route without it, on one gateway), ENGINES=1 (the engines plan: --engine loop and servlet against nginx with small, 4 KiB and 1 MiB
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
@@ -170,6 +171,19 @@ if [ "${ENGINES:-0}" = 1 ]; then
     scenario nginx-close nginx close /one
     scenario zkgate-loop-close zkgate-loop close /one
     scenario zkgate-servlet-close zkgate-servlet close /one
+elif [ "${TRAFFIC:-0}" = 1 ]; then
+    # Traffic policy overhead: each feature against the same route without it, on one gateway, same rounds, every
+    # request carrying the same header. /hdr and /hdrre: a route with a header condition (exact; regex) beside a
+    # default route at the same prefix, requested so the condition holds; /split: a 95/5 split over services bench
+    # and bench-b (an extra registration of the first backend). Compare each with /plain (the one-service route).
+    PLAN=traffic
+    gateway zkgate-traffic /zkgate-traffic "" "" ""
+    scenario direct-ka direct k /one
+    [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    scenario traffic-plain-ka zkgate-traffic k /plain "X-Env: canary-42"
+    scenario traffic-header-ka zkgate-traffic k /hdr "X-Env: canary-42"
+    scenario traffic-regex-ka zkgate-traffic k /hdrre "X-Env: canary-42"
+    scenario traffic-split-ka zkgate-traffic k /split "X-Env: canary-42"
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -253,6 +267,14 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
     for i in $(seq -w 1 20); do printf '%s%s' "$([ "$i" = 01 ] || echo ,)" "$(route "r$i" "/r$i")"; done
     printf ']\n'
 } > "$WORK/routes/zkgate-t20.json"
+{
+    echo "[$(route plain /plain),"
+    echo " $(route hdr-default /hdr),"
+    echo " $(printf '{"id":"hdr","match":{"pathPrefix":"/hdr","headers":[{"name":"X-Env","exact":"canary-42"}]},"service":"bench","stripPrefix":true}'),"
+    echo " $(route hdrre-default /hdrre),"
+    echo " $(printf '{"id":"hdrre","match":{"pathPrefix":"/hdrre","headers":[{"name":"X-Env","regex":"^canary-[0-9]+$"}]},"service":"bench","stripPrefix":true}'),"
+    echo " $(printf '{"id":"split","match":{"pathPrefix":"/split"},"backends":[{"service":"bench","weight":95},{"service":"bench-b","weight":5}],"stripPrefix":true}')]"
+} > "$WORK/routes/zkgate-traffic.json"
 declare -A ROOT_DONE=()
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root _ <<<"$g"
@@ -278,6 +300,12 @@ for i in "${!BACKEND_PORTS[@]}"; do
         > "$WORK/agent-$((i + 1)).log" 2>&1 &
     started $! "agent-$((i + 1))"
 done
+
+if [ "$PLAN" = traffic ]; then   # the split's second side: the first backend registered again as bench-b
+    "$JAVA" -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$AGENT_JAR" --zk "$ZK" --service bench-b \
+        --id bench-b-1 --address 127.0.0.1 --port "${BACKEND_PORTS[0]}" --drain-ms 0 > "$WORK/agent-bench-b.log" 2>&1 &
+    started $! "agent-bench-b"
+fi
 
 # ---- profiler (PROFILE=async): loaded into the profiled gateway at its start, started after the warm-up ----------
 PROFILE_TARGET=${PROFILE_TARGET:-$(IFS='|' read -r name _ <<<"${GATEWAYS[0]}"; echo "$name")}

@@ -1,4 +1,5 @@
--- Canary. Sends 10% of users to the canary build, always the same users. A user is the X-User-Id header, or the
+-- Canary. (When the canary is its own service, a route's "backends" weighted split does this without a script;
+-- this example is for custom logic.) Sends 10% of users to the canary build, always the same users. A user is the X-User-Id header, or the
 -- client address when there is none; a stable hash of it picks one of 100 buckets, and buckets 0-9 are the canary.
 -- Canary requests go to the backend's /canary tree (the backend or an upstream proxy serves the new build there)
 -- and carry X-Canary: 1. Every request's consistent-hash key is its user, so a route with

@@ -15,6 +15,7 @@ import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.loop.LoopConnector;
 import io.zkgate.gateway.loop.LoopEngine;
+import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
@@ -100,6 +101,8 @@ public final class Gateway implements Closeable {
     private ActiveHealthChecker health;
     /** The event-loop engine, or null when the servlet engine serves the proxy port. */
     private LoopEngine loopEngine;
+    /** Sends the copies of mirrored requests for both engines; started and stopped with the server. */
+    private Mirror mirror;
     private ZkConnectionLog connectionLog;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
     private volatile boolean started;
@@ -200,6 +203,10 @@ public final class Gateway implements Closeable {
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
                 TrustedProxies.of(settings.trustedProxies()), settings.requestIds());
+        mirror = new Mirror(Mirror.DEFAULT_MAX_IN_FLIGHT, settings.upstreamConnectTimeoutMs());
+        server.addBean(mirror);
+        Mirror copies = mirror;
+        metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
                 : new ServerConnector(server, new HttpConnectionFactory(http));
         proxyConnector.setName("proxy");
@@ -262,7 +269,7 @@ public final class Gateway implements Closeable {
         ServletContextHandler proxyContext = new ServletContextHandler("/");
         proxyContext.setVirtualHosts(List.of("@proxy"));
         GatewayProxyServlet servlet = new GatewayProxyServlet(router,
-                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()));
+                new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), mirror);
         snapshots.onPublish(servlet::snapshotPublished);
         metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 1 + servlet.routeClientCount());
         ServletHolder holder = new ServletHolder("proxy", servlet);
@@ -284,7 +291,7 @@ public final class Gateway implements Closeable {
     private ServerConnector loopConnector(RequestRouter router, AccessLog accessLog) {
         LoopEngine engine = new LoopEngine(router, settings.maxRequestHeaderBytes(), settings.upstreamIdleTimeoutMs(),
                 settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
-                settings.upstreamConnectTimeoutMs());
+                settings.upstreamConnectTimeoutMs(), mirror);
         loopEngine = engine;
         LoopConnector connector = new LoopConnector(server, settings.eventLoops(), engine);
         connector.getSelectorManager().setConnectTimeout(3_600_000); // each connect has its route's own timeout

@@ -2,6 +2,7 @@ package io.zkgate.schema;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,9 @@ import java.util.Set;
  * @param ipRules     client addresses the route takes or refuses, or null for all
  * @param trafficLimits rate limits and concurrency cap ({@code rateLimit}, {@code maxInFlight}), or null for none
  * @param auth        who may call the route (a JWT, an API key or a basic-auth password), or null for anyone
+ * @param backends    a weighted split over several services, instead of {@code service} (exactly one of the two
+ *                    is set), or null
+ * @param mirror      where copies of the route's requests go, fire-and-forget, or null
  */
 public record Route(
         String id,
@@ -43,12 +47,56 @@ public record Route(
         Cors cors,
         IpRules ipRules,
         TrafficLimits trafficLimits,
-        Auth auth) {
+        Auth auth,
+        List<Backend> backends,
+        Mirror mirror) {
 
     public Route {
         requireNonNull(id, "id");
         requireNonNull(match, "match");
-        requireNonNull(service, "service");
+        backends = backends == null || backends.isEmpty() ? null : List.copyOf(backends);
+        if ((service == null) == (backends == null)) {
+            throw new IllegalArgumentException("service: " + service + ", backends: " + backends
+                    + " (expected: exactly one of the two)");
+        }
+    }
+
+    /** A route to one service without the fields added after {@code preserveHost}. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, null, null, null, null);
+    }
+
+    /** A route to one service with CORS or IP rules only. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Cors cors,
+            IpRules ipRules) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, cors,
+                ipRules, null, null, null, null);
+    }
+
+    /** A route to one service with traffic limits only. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
+            TrafficLimits trafficLimits) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, trafficLimits, null, null, null);
+    }
+
+    /** A route to one service with authentication only. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Auth auth) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, null, auth, null, null);
+    }
+
+    /** A route with a split or a mirror only. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
+            List<Backend> backends, Mirror mirror) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, null, null, backends, mirror);
     }
 
     /** A route without limits of its own. */
@@ -63,39 +111,31 @@ public record Route(
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
     }
 
-    /** A route without the fields added after {@code preserveHost}. */
-    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
-            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null);
-    }
-
-    /** A route without traffic limits. */
-    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
-            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Cors cors,
-            IpRules ipRules) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, cors,
-                ipRules, null, null);
-    }
-
-    /** A route without CORS or IP rules. */
-    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
-            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
-            TrafficLimits trafficLimits) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, trafficLimits, null);
-    }
-
-    /** A route with authentication and none of the other fields added after {@code preserveHost}. */
-    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
-            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Auth auth) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, auth);
-    }
-
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */
     public boolean preservesHost() {
         return Boolean.TRUE.equals(preserveHost);
+    }
+
+    /** The services that serve the route's requests: {@code service}, or each side of {@code backends} in order. */
+    public List<String> services() {
+        if (backends == null) {
+            return List.of(service);
+        }
+        List<String> out = new ArrayList<>(backends.size());
+        backends.forEach(b -> out.add(b.service()));
+        return out;
+    }
+
+    /** {@code service}, or the sides of the split as {@code orders-v2:5,orders:95}; for messages and listings. */
+    public String describeServices() {
+        if (backends == null) {
+            return service;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Backend b : backends) {
+            sb.append(sb.length() == 0 ? "" : ",").append(b.service()).append(':').append(b.weight());
+        }
+        return sb.toString();
     }
 
     public Policy policy() {
@@ -106,11 +146,28 @@ public record Route(
      * @param host       exact host (case-insensitive, without port), or null for any host
      * @param pathPrefix path prefix matched on segment boundaries; a trailing '/' is not significant
      * @param methods    upper-case methods, empty for all
+     * @param headers    conditions on request headers, all of which must hold; empty for none
+     * @param query      conditions on query parameters, all of which must hold; empty for none
+     * @param cookies    conditions on cookies ({@code exact} only), all of which must hold; empty for none
      */
-    public record Match(String host, String pathPrefix, Set<String> methods) {
+    public record Match(String host, String pathPrefix, Set<String> methods, List<Condition> headers,
+            List<Condition> query, List<Condition> cookies) {
         public Match {
             requireNonNull(pathPrefix, "pathPrefix");
             methods = methods == null ? Set.of() : Set.copyOf(methods);
+            headers = headers == null ? List.of() : List.copyOf(headers);
+            query = query == null ? List.of() : List.copyOf(query);
+            cookies = cookies == null ? List.of() : List.copyOf(cookies);
+        }
+
+        /** A match on host, prefix and methods only. */
+        public Match(String host, String pathPrefix, Set<String> methods) {
+            this(host, pathPrefix, methods, null, null, null);
+        }
+
+        /** How many header, query and cookie conditions the match holds. */
+        public int conditionCount() {
+            return headers.size() + query.size() + cookies.size();
         }
 
         /** The prefix without a trailing '/', except for the root prefix "/" itself. */
@@ -124,6 +181,49 @@ public record Route(
                 end--;
             }
             return prefix.substring(0, end);
+        }
+    }
+
+    /**
+     * One match condition on a header, query parameter or cookie: exactly one of {@code exact}, {@code regex} and
+     * {@code present} is set.
+     *
+     * @param name    header (any case), query parameter or cookie name
+     * @param exact   the value, compared case-sensitively, or null
+     * @param regex   an RE2 regular expression found in the value (anchor it with ^ and $ to match all of it), or null
+     * @param present true: the name must be there (any value); false: it must be absent; null when not this kind
+     */
+    public record Condition(String name, String exact, String regex, Boolean present) {
+        public Condition {
+            requireNonNull(name, "name");
+            int kinds = (exact == null ? 0 : 1) + (regex == null ? 0 : 1) + (present == null ? 0 : 1);
+            if (kinds != 1) {
+                throw new IllegalArgumentException("condition on " + name + ": expected exactly one of exact, regex, present");
+            }
+        }
+    }
+
+    /**
+     * One side of a weighted split.
+     *
+     * @param service the service
+     * @param weight  its share relative to the other sides' weights (0 keeps the side with no traffic)
+     */
+    public record Backend(String service, int weight) {
+        public Backend {
+            requireNonNull(service, "service");
+        }
+    }
+
+    /**
+     * Request mirroring.
+     *
+     * @param service the service that gets the copies
+     * @param percent the share of the route's requests copied, above 0 and at most 100
+     */
+    public record Mirror(String service, double percent) {
+        public Mirror {
+            requireNonNull(service, "service");
         }
     }
 

@@ -37,8 +37,21 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth");
-    private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
+                    "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth", "backends",
+                    "mirror");
+    private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods", "headers", "query",
+            "cookies");
+    private static final Set<String> CONDITION_FIELDS = Set.of("name", "exact", "regex", "present");
+    private static final Set<String> COOKIE_CONDITION_FIELDS = Set.of("name", "exact");
+    private static final Set<String> BACKEND_FIELDS = Set.of("service", "weight");
+    private static final Set<String> MIRROR_FIELDS = Set.of("service", "percent");
+    /** RFC 9110 token: header and cookie names. */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern QUERY_NAME = Pattern.compile("[^&=#\\s]+");
+    static final int MAX_CONDITIONS = 16;
+    static final int MAX_REGEX_LENGTH = 1024;
+    static final int MAX_BACKENDS = 16;
+    static final int MAX_BACKEND_WEIGHT = 10_000;
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
     private static final Set<String> RETRY_FIELDS = Set.of("attempts");
@@ -141,16 +154,34 @@ public final class RouteCodec {
                     }
                 }
             }
+            List<Route.Condition> headers = conditions(r, matchNode, "headers", TOKEN, true);
+            List<Route.Condition> query = conditions(r, matchNode, "query", QUERY_NAME, true);
+            List<Route.Condition> cookies = conditions(r, matchNode, "cookies", TOKEN, false);
             if (prefix != null) {
-                match = new Route.Match(host == null ? null : host.toLowerCase(Locale.ROOT), prefix, methods);
+                match = new Route.Match(host == null ? null : host.toLowerCase(Locale.ROOT), prefix, methods, headers,
+                        query, cookies);
             }
         }
 
-        String service = r.string(tree, "service", true);
-        if (service != null && !ZnodeLayout.isValidName(service)) {
-            r.problem("service", "'" + service + "' (" + ZnodeLayout.nameRule() + ")");
-            service = null;
+        JsonNode backendsNode = tree.get("backends");
+        boolean split = backendsNode != null && !backendsNode.isNull();
+        JsonNode serviceNode = tree.get("service");
+        String service = null;
+        if (serviceNode == null || serviceNode.isNull()) {
+            if (!split) {
+                r.problem("service", "missing (expected: a service name, or a backends list for a weighted split)");
+            }
+        } else if (split) {
+            r.problem("backends", "set together with service (expected: exactly one of service and backends)");
+        } else {
+            service = r.string(tree, "service", true);
+            if (service != null && !ZnodeLayout.isValidName(service)) {
+                r.problem("service", "'" + service + "' (" + ZnodeLayout.nameRule() + ")");
+                service = null;
+            }
         }
+        List<Route.Backend> backends = split ? backends(r, backendsNode) : null;
+        Route.Mirror mirror = mirror(r, r.object(tree, "mirror", false));
 
         boolean stripPrefix = false;
         JsonNode strip = tree.get("stripPrefix");
@@ -289,7 +320,165 @@ public final class RouteCodec {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost, cors, ipRules, trafficLimits, auth);
+                preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror);
+    }
+
+    /** The conditions of {@code match.<field>}: a list of {name, exact | regex | present}, cookies exact only. */
+    private static List<Route.Condition> conditions(Reader r, JsonNode matchNode, String field, Pattern names,
+            boolean allKinds) {
+        JsonNode list = matchNode.get(field);
+        String at = "match." + field;
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray() || list.size() > MAX_CONDITIONS) {
+            r.problem(at, (list.isArray() ? list.size() + " conditions" : "a " + kind(list))
+                    + " (expected: an array of at most " + MAX_CONDITIONS + " conditions)");
+            return List.of();
+        }
+        List<Route.Condition> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode c = list.get(i);
+            String f = at + "[" + i + "]";
+            if (!c.isObject()) {
+                r.problem(f, "a " + kind(c) + " (expected: an object such as {\"name\": \"X-Env\", \"exact\": \"canary\"})");
+                continue;
+            }
+            r.unknown(c, f + ".", allKinds ? CONDITION_FIELDS : COOKIE_CONDITION_FIELDS);
+            String name = r.string(c, f + ".name", "name", true);
+            if (name != null && !names.matcher(name).matches()) {
+                r.problem(f + ".name", "'" + name + "' (expected: a " + (names == TOKEN ? "token" : "parameter name")
+                        + " without spaces" + (names == TOKEN ? " or separators" : ", '=' or '&'") + ")");
+                name = null;
+            }
+            JsonNode exactNode = c.get("exact");
+            String exact = null;
+            if (exactNode != null && !exactNode.isNull()) {
+                if (exactNode.isTextual()) {
+                    exact = exactNode.asText();
+                } else {
+                    r.problem(f + ".exact", "a " + kind(exactNode) + " " + exactNode + " (expected: a string)");
+                }
+            }
+            String regex = allKinds ? r.string(c, f + ".regex", "regex", false) : null;
+            if (regex != null) {
+                String problem = regexProblem(regex);
+                if (problem != null) {
+                    r.problem(f + ".regex", problem);
+                    regex = null;
+                }
+            }
+            Boolean present = null;
+            JsonNode presentNode = allKinds ? c.get("present") : null;
+            if (presentNode != null && !presentNode.isNull()) {
+                if (presentNode.isBoolean()) {
+                    present = presentNode.asBoolean();
+                } else {
+                    r.problem(f + ".present", "a " + kind(presentNode) + " " + presentNode
+                            + " (expected: true or false)");
+                }
+            }
+            int kinds = (exactNode == null || exactNode.isNull() ? 0 : 1) + (c.hasNonNull("regex") && allKinds ? 1 : 0)
+                    + (presentNode == null || presentNode.isNull() ? 0 : 1);
+            if (kinds != 1) {
+                r.problem(f, (kinds == 0 ? "no value to compare" : "more than one of " + (allKinds
+                        ? "exact, regex, present" : "exact")) + " (expected: exactly one of "
+                        + (allKinds ? "exact, regex or present" : "exact; cookies take exact values only") + ")");
+                continue;
+            }
+            if (name != null && (exact != null || regex != null || present != null)) {
+                out.add(new Route.Condition(name, exact, regex, present));
+            }
+        }
+        return out;
+    }
+
+    /** Why {@code regex} is refused (too long, or not RE2 syntax), or null. */
+    private static String regexProblem(String regex) {
+        if (regex.length() > MAX_REGEX_LENGTH) {
+            return regex.length() + " characters (expected: at most " + MAX_REGEX_LENGTH + ")";
+        }
+        try {
+            com.google.re2j.Pattern.compile(regex);
+            return null;
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return "'" + regex + "' is not a valid RE2 regular expression: " + e.getDescription()
+                    + (e.getPattern() == null || e.getPattern().isEmpty() ? "" : " at '" + e.getPattern() + "'");
+        }
+    }
+
+    /** The sides of {@code backends}: 1 to 16 distinct services with weights summing to more than 0. */
+    private static List<Route.Backend> backends(Reader r, JsonNode list) {
+        if (!list.isArray() || list.isEmpty() || list.size() > MAX_BACKENDS) {
+            r.problem("backends", (list.isArray() ? list.size() + " entries" : "a " + kind(list))
+                    + " (expected: an array of 1 to " + MAX_BACKENDS + " {\"service\", \"weight\"} objects)");
+            return null;
+        }
+        List<Route.Backend> out = new ArrayList<>();
+        Set<String> seen = new TreeSet<>();
+        long sum = 0;
+        boolean bad = false;
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode b = list.get(i);
+            String f = "backends[" + i + "]";
+            if (!b.isObject()) {
+                r.problem(f, "a " + kind(b) + " (expected: an object such as {\"service\": \"orders\", \"weight\": 95})");
+                bad = true;
+                continue;
+            }
+            r.unknown(b, f + ".", BACKEND_FIELDS);
+            String service = r.string(b, f + ".service", "service", true);
+            if (service != null && !ZnodeLayout.isValidName(service)) {
+                r.problem(f + ".service", "'" + service + "' (" + ZnodeLayout.nameRule() + ")");
+                service = null;
+            } else if (service != null && !seen.add(service)) {
+                r.problem(f + ".service", "'" + service + "' is already a side of this split (expected: each service once)");
+                service = null;
+            }
+            JsonNode w = b.get("weight");
+            int weight = 1;
+            if (w != null && !w.isNull()) {
+                if (!w.isIntegralNumber() || !w.canConvertToInt() || w.asInt() < 0 || w.asInt() > MAX_BACKEND_WEIGHT) {
+                    r.problem(f + ".weight", w + " (expected: an integer from 0 to " + MAX_BACKEND_WEIGHT + ")");
+                    bad = true;
+                    continue;
+                }
+                weight = w.asInt();
+            }
+            if (service == null) {
+                bad = true;
+                continue;
+            }
+            sum += weight;
+            out.add(new Route.Backend(service, weight));
+        }
+        if (!bad && sum == 0) {
+            r.problem("backends", "weights sum to 0 (expected: at least one side with a weight above 0)");
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    /** The {@code mirror} block: a service and the percentage of requests copied to it (default 100). */
+    private static Route.Mirror mirror(Reader r, JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        r.unknown(node, "mirror.", MIRROR_FIELDS);
+        String service = r.string(node, "mirror.service", "service", true);
+        if (service != null && !ZnodeLayout.isValidName(service)) {
+            r.problem("mirror.service", "'" + service + "' (" + ZnodeLayout.nameRule() + ")");
+            service = null;
+        }
+        double percent = 100;
+        JsonNode p = node.get("percent");
+        if (p != null && !p.isNull()) {
+            if (!p.isNumber() || !(p.asDouble() > 0) || p.asDouble() > 100) {
+                r.problem("mirror.percent", p + " (expected: a number above 0 and at most 100)");
+                return null;
+            }
+            percent = p.asDouble();
+        }
+        return service == null ? null : new Route.Mirror(service, percent);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -305,7 +494,26 @@ public final class RouteCodec {
             ArrayNode methods = match.putArray("methods");
             new TreeSet<>(route.match().methods()).forEach(methods::add);
         }
-        root.put("service", route.service());
+        putConditions(match, "headers", route.match().headers());
+        putConditions(match, "query", route.match().query());
+        putConditions(match, "cookies", route.match().cookies());
+        if (route.service() != null) {
+            root.put("service", route.service());
+        } else {
+            ArrayNode sides = root.putArray("backends");
+            for (Route.Backend b : route.backends()) {
+                sides.addObject().put("service", b.service()).put("weight", b.weight());
+            }
+        }
+        if (route.mirror() != null) {
+            ObjectNode m = root.putObject("mirror").put("service", route.mirror().service());
+            double percent = route.mirror().percent();
+            if (percent == Math.rint(percent)) {
+                m.put("percent", (int) percent);
+            } else {
+                m.put("percent", percent);
+            }
+        }
         if (route.stripPrefix()) {
             root.put("stripPrefix", true);
         }
@@ -356,6 +564,23 @@ public final class RouteCodec {
         TrafficLimitsCodec.write(route.trafficLimits(), root);
         AuthCodec.write(root, route.auth());
         return root;
+    }
+
+    private static void putConditions(ObjectNode match, String field, List<Route.Condition> conditions) {
+        if (conditions.isEmpty()) {
+            return;
+        }
+        ArrayNode list = match.putArray(field);
+        for (Route.Condition c : conditions) {
+            ObjectNode o = list.addObject().put("name", c.name());
+            if (c.exact() != null) {
+                o.put("exact", c.exact());
+            } else if (c.regex() != null) {
+                o.put("regex", c.regex());
+            } else {
+                o.put("present", c.present());
+            }
+        }
     }
 
     public static byte[] toJson(Route route) {

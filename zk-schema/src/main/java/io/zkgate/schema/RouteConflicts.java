@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -22,6 +23,10 @@ public final class RouteConflicts {
         if (!Objects.equals(x.host(), y.host()) || !x.normalizedPrefix().equals(y.normalizedPrefix())) {
             return false;
         }
+        if (!sameConditions(x, y)) {
+            // Different header, query or cookie conditions: requests tell them apart, or precedence does.
+            return false;
+        }
         if (x.methods().isEmpty() || y.methods().isEmpty()) {
             // A route with a method set is more specific than one without and wins at the same prefix.
             return x.methods().isEmpty() && y.methods().isEmpty();
@@ -34,10 +39,17 @@ public final class RouteConflicts {
         return false;
     }
 
+    private static boolean sameConditions(Route.Match x, Route.Match y) {
+        return Set.copyOf(x.headers()).equals(Set.copyOf(y.headers()))
+                && Set.copyOf(x.query()).equals(Set.copyOf(y.query()))
+                && Set.copyOf(x.cookies()).equals(Set.copyOf(y.cookies()));
+    }
+
     /** Describes the match of a route for messages: {@code host api.example.com, prefix /api, methods [GET]}. */
     public static String describe(Route.Match m) {
         return (m.host() == null ? "any host" : "host " + m.host()) + ", prefix " + m.normalizedPrefix()
-                + (m.methods().isEmpty() ? ", any method" : ", methods " + m.methods());
+                + (m.methods().isEmpty() ? ", any method" : ", methods " + m.methods())
+                + (m.conditionCount() == 0 ? "" : ", " + m.conditionCount() + " header/query/cookie conditions");
     }
 
     /**

@@ -59,7 +59,7 @@ class RouteValidationTest {
         assertTrue(p.contains(SRC + ": id: 'other' differs from its znode name 'orders'"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.pathPrefix: 'api' (expected:")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.methods[1]: 7")), p.toString());
-        assertTrue(p.contains(SRC + ": service: missing (expected: a string)"), p.toString());
+        assertTrue(p.contains(SRC + ": service: missing (expected: a service name, or a backends list for a weighted split)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": stripPrefix: a string \"yes\"")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": lb.policy: unknown policy 'fastest' (expected one of: "
                 + "round_robin, weighted_round_robin, consistent_hash, random, least_request)")), p.toString());

@@ -11,6 +11,8 @@ import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteMirror;
+import io.zkgate.gateway.routing.RouteSplit;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
@@ -186,9 +188,43 @@ public final class AdminHandler extends Handler.Abstract {
                 if (limits != null) {
                     r.set("limits", limits);
                 }
+                if (e.balancer() instanceof RouteSplit split) {
+                    r.set("split", split(split));
+                }
+                RouteMirror mirror = e.mirror();
+                if (mirror != null) {
+                    ObjectNode mo = r.putObject("mirror");
+                    mo.put("service", mirror.service());
+                    mo.put("percent", mirror.percent());
+                    mo.put("instances", mirror.instances());
+                }
             }
         }
         return root;
+    }
+
+    /**
+     * Each side of a weighted split: its weight, routable instances and the share of requests it gets now; a side
+     * that lost every instance says so, and the others' shares show who took its traffic.
+     */
+    private static ArrayNode split(RouteSplit split) {
+        ArrayNode sides = JSON.createArrayNode();
+        for (int i = 0; i < split.sides().size(); i++) {
+            RouteSplit.Side side = split.sides().get(i);
+            ObjectNode o = sides.addObject();
+            o.put("service", side.service());
+            o.put("weight", side.weight());
+            o.put("instances", side.balancer().endpoints().length);
+            o.put("sharePercent", Math.round(split.share(i) * 10_000) / 100.0);
+            o.put("emptied", side.emptied());
+            if (side.emptied()) {
+                o.put("note", "no routable instance: its share goes to the other sides");
+            }
+            if (side.picks() != null) {
+                o.put("requests", side.picks().getCount());
+            }
+        }
+        return sides;
     }
 
     private ObjectNode services() {

@@ -183,7 +183,7 @@ final class RouteRegistry {
         store(prev, new RouteState(id, route, znodeVersion, mzxid, data, null));
         if (prev == null || prev.applied() == null || prev.appliedVersion() != znodeVersion) {
             log.info("route {} applied: znode {} version {} ({} -> service {}, {})", id, data.getPath(), znodeVersion,
-                    RouteConflicts.describe(route.match()), route.service(), route.policy().wireName());
+                    RouteConflicts.describe(route.match()), route.describeServices(), route.policy().wireName());
         }
     }
 

@@ -1,10 +1,15 @@
 package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.auth.AuthSources;
+import io.zkgate.gateway.balancer.Balancer;
+import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
+import io.zkgate.gateway.routing.MatchConditions;
 import io.zkgate.gateway.routing.RetryBudget;
+import io.zkgate.gateway.routing.RouteMirror;
+import io.zkgate.gateway.routing.RouteSplit;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteGuard;
 import io.zkgate.gateway.routing.RouteTable;
@@ -25,6 +30,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each route's {@link RouteEntry} with its
@@ -40,8 +46,15 @@ final class SnapshotAssembler {
     private final AuthSources auth;
     /** Each served route's balancer, kept while its policy and backends stay the same. */
     private final Map<String, BuiltBalancer> balancers = new HashMap<>();
+    /** Each split route's side balancers by service, kept like {@link #balancers}. */
+    private final Map<String, Map<String, BuiltBalancer>> sideBalancers = new HashMap<>();
+    /** Each served route's compiled match conditions, kept while its match stays the same. */
+    private final Map<String, MatchConditions> conditions = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
-    /** The served routes of each service: the entries to rebuild when its pool changes. */
+    /**
+     * The served routes of each service (the route's own, each side of its split, its mirror): the entries to
+     * rebuild when its pool changes.
+     */
     private final Map<String, Set<String>> routesOf = new HashMap<>();
     /** What the last snapshot served; the next one is made from these. */
     private RouteTable table = RouteTable.empty();
@@ -65,17 +78,18 @@ final class SnapshotAssembler {
         this.auth = auth;
     }
 
-    /** The entry of an applied route over {@code pool}, its service's pool (null when the service has none). */
-    private RouteEntry entry(RouteState state, ServicePool pool) {
+    /** The entry of an applied route over the pools of its services (a service without a pool has no instance). */
+    private RouteEntry entry(RouteState state) {
         Route r = state.applied();
-        Endpoint[] routable = pool == null ? new Endpoint[0] : pool.routable();
-        BuiltBalancer built = sharedRing(r, routable);
-        if (built == null) {
-            built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
+        MatchConditions compiled = MatchConditions.reuseOrCompile(conditions.get(r.id()), r);
+        if (compiled == null) {
+            conditions.remove(r.id());
+        } else {
+            conditions.put(r.id(), compiled);
         }
-        balancers.put(r.id(), built);
-        return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
-                script(r), guards(r));
+        RouteEntry.Traffic traffic = new RouteEntry.Traffic(compiled, state.czxid(), mirror(r));
+        return new RouteEntry(r, state.appliedVersion(), balancer(r), upstream(r), metrics.route(r.id()),
+                script(r), traffic, guards(r));
     }
 
     /** The route's guards in the order {@link io.zkgate.gateway.routing.RouteGuard} gives. */
@@ -83,6 +97,55 @@ final class SnapshotAssembler {
         List<RouteGuard> guards = new ArrayList<>(auth.guards(r));
         guards.addAll(limits.of(r));
         return guards;
+    }
+
+    /** The route's balancer: over its service's routable instances, or a weighted split over its sides' services. */
+    private Balancer balancer(Route r) {
+        if (r.backends() == null) {
+            Endpoint[] routable = routable(r.service());
+            BuiltBalancer built = sharedRing(r, routable);
+            if (built == null) {
+                built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
+            }
+            balancers.put(r.id(), built);
+            sideBalancers.remove(r.id());
+            return built.balancer();
+        }
+        balancers.remove(r.id());
+        Map<String, BuiltBalancer> previous = sideBalancers.getOrDefault(r.id(), Map.of());
+        Map<String, BuiltBalancer> next = new HashMap<>();
+        List<RouteSplit.Side> sides = new ArrayList<>();
+        for (Route.Backend b : r.backends()) {
+            BuiltBalancer built = BuiltBalancer.reuseOrBuild(previous.get(b.service()), r.lb(), routable(b.service()));
+            next.put(b.service(), built);
+            sides.add(new RouteSplit.Side(b.service(), b.weight(), built.balancer(),
+                    metrics.splitSide(r.id(), b.service())));
+        }
+        sideBalancers.put(r.id(), next);
+        return new RouteSplit(sides, ThreadLocalRandom.current().nextInt());
+    }
+
+    /** The route's mirror over its service's routable instances, or null when it mirrors nothing. */
+    private RouteMirror mirror(Route r) {
+        if (r.mirror() == null) {
+            return null;
+        }
+        return new RouteMirror(r.mirror().service(), r.mirror().percent(),
+                Balancers.create(null, routable(r.mirror().service())), metrics.mirror(r.id()));
+    }
+
+    private Endpoint[] routable(String service) {
+        ServicePool pool = pools.get(service);
+        return pool == null ? new Endpoint[0] : pool.routable();
+    }
+
+    /** The services whose pool changes rebuild the route: its own or its split's, and its mirror's. */
+    private static Set<String> servicesOf(Route r) {
+        Set<String> out = new HashSet<>(r.services());
+        if (r.mirror() != null) {
+            out.add(r.mirror().service());
+        }
+        return out;
     }
 
     /**
@@ -115,16 +178,25 @@ final class SnapshotAssembler {
             RouteEntry old = table.entry(id);
             RouteState state = routes.state(id);
             Route applied = state == null ? null : state.applied();
-            if (old != null && (applied == null || !old.service().equals(applied.service()))) {
-                unlink(old.service(), id);
+            Set<String> linked = applied == null ? Set.of() : servicesOf(applied);
+            if (old != null) {
+                for (String service : servicesOf(old.route())) {
+                    if (!linked.contains(service)) {
+                        unlink(service, id);
+                    }
+                }
             }
             if (applied == null) {
                 removed.add(id);
                 balancers.remove(id);
                 limits.forget(id);
+                sideBalancers.remove(id);
+                conditions.remove(id);
             } else {
-                routesOf.computeIfAbsent(applied.service(), k -> new HashSet<>()).add(id);
-                put.add(entry(state, pools.get(applied.service())));
+                for (String service : linked) {
+                    routesOf.computeIfAbsent(service, k -> new HashSet<>()).add(id);
+                }
+                put.add(entry(state));
             }
         }
         table = table.with(put, removed);
@@ -172,7 +244,7 @@ final class SnapshotAssembler {
      * route; it picks the same backend for a key whichever route asks, so sharing it changes no route's choices.
      */
     private BuiltBalancer sharedRing(Route r, Endpoint[] routable) {
-        if (r.policy() != Policy.CONSISTENT_HASH) {
+        if (r.policy() != Policy.CONSISTENT_HASH || r.service() == null) {
             return null;
         }
         for (String other : routesOf.getOrDefault(r.service(), Set.of())) {
@@ -202,6 +274,6 @@ final class SnapshotAssembler {
         }
         ScriptStats stats = scripts.stats(r.script());
         metrics.scriptFailures(r.script(), stats::failures, stats::limitsExceeded);
-        return scripts.bind(r.script(), r.id(), r.service());
+        return scripts.bind(r.script(), r.id(), r.describeServices());
     }
 }

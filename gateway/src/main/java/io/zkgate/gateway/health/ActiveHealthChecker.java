@@ -84,7 +84,9 @@ public final class ActiveHealthChecker implements Closeable {
         Map<String, Route.HealthCheck> wanted = new HashMap<>();
         for (String id : snapshot.routes().healthCheckedIds()) {
             RouteEntry e = snapshot.routes().entry(id);
-            wanted.putIfAbsent(e.service(), e.route().healthCheck());
+            for (String service : e.route().services()) {
+                wanted.putIfAbsent(service, e.route().healthCheck());
+            }
         }
         Map<String, ServicePool> pools = new HashMap<>();
         for (String service : wanted.keySet()) {

@@ -3,6 +3,7 @@ package io.zkgate.gateway.loop;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.metrics.BackendMetrics;
+import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
@@ -95,6 +96,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private long bytesSent;
     private String routeId;
     private long upstreamNanos = -1;
+    /** The first attempt of a mirrored request whose body is being copied for the mirror, or null. */
+    private Decision.Forward mirrored;
+    private byte[] mirrorBody;
+    private int mirrorBodyBytes;
 
     Exchange(ClientConnection client, String method, String target, HttpVersion version, HttpFields requestHeaders,
             boolean keepAlive, boolean requestHasBody, boolean requestChunked, long startNanos) {
@@ -184,8 +189,33 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(reply.route(), method, reply.status(), startNanos);
             respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
         } else {
-            send((Decision.Forward) decision);
+            Decision.Forward forward = (Decision.Forward) decision;
+            if (forward.mirror() != null) {
+                mirror(forward);
+            }
+            send(forward);
         }
+    }
+
+    /**
+     * Hands the request's copy to the mirror sender now when it has no body; a body up to the mirror's limit is
+     * copied as it streams to the backend and the copy goes once it is whole ({@link #requestComplete}).
+     */
+    private void mirror(Decision.Forward forward) {
+        if (engine.mirror == null) {
+            return;
+        }
+        if (!requestHasBody) {
+            engine.mirror.send(forward, method, query, requestHeaders, client.clientAddress(), null);
+            return;
+        }
+        long length = requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH);
+        if (requestChunked || length < 0 || length > Mirror.MAX_BODY_BYTES) {
+            Mirror.bodyNotCopied(forward);
+            return;
+        }
+        mirrored = forward;
+        mirrorBody = new byte[(int) length];
     }
 
     private void send(Decision.Forward next) {
@@ -308,6 +338,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         requestBodyStarted = true;
         requestBodyBytes += content.remaining();
+        if (mirrorBody != null) {
+            int n = Math.min(content.remaining(), mirrorBody.length - mirrorBodyBytes);
+            content.duplicate().get(mirrorBody, mirrorBodyBytes, n);
+            mirrorBodyBytes += n;
+        }
         if (requestChunked) {
             long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
             if (requestBodyBytes > max && !responseToClient) {
@@ -326,6 +361,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** The whole request was read. */
     void requestComplete() {
         requestDone = true;
+        if (mirrorBody != null && mirrorBodyBytes == mirrorBody.length) {
+            engine.mirror.send(mirrored, method, query, requestHeaders, client.clientAddress(), mirrorBody);
+        }
+        mirrorBody = null;
         if (upstream != null && requestChunked && !finished) {
             upstream.out.write(lastChunk(requestTrailers));
         }

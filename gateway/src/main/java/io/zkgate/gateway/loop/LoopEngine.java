@@ -1,5 +1,6 @@
 package io.zkgate.gateway.loop;
 
+import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.RequestRouter;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,8 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     final AccessLog accessLog;
     final long websocketIdleMs;
     final long connectTimeoutMs;
+    /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
+    final Mirror mirror;
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
     /** Exchanges under way, all loops; a graceful stop waits for none. */
@@ -38,7 +41,18 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     /** @param accessLog where each request is logged, or null */
     public LoopEngine(RequestRouter router, int maxHeaderBytes, long upstreamIdleMs, int maxIdlePerBackend,
             AccessLog accessLog, long websocketIdleMs, long connectTimeoutMs) {
+        this(router, maxHeaderBytes, upstreamIdleMs, maxIdlePerBackend, accessLog, websocketIdleMs, connectTimeoutMs,
+                null);
+    }
+
+    /**
+     * @param accessLog where each request is logged, or null
+     * @param mirror    sends the copies of mirrored requests, or null to send none
+     */
+    public LoopEngine(RequestRouter router, int maxHeaderBytes, long upstreamIdleMs, int maxIdlePerBackend,
+            AccessLog accessLog, long websocketIdleMs, long connectTimeoutMs, Mirror mirror) {
         super("http/1.1");
+        this.mirror = mirror;
         this.connectTimeoutMs = connectTimeoutMs;
         this.websocketIdleMs = websocketIdleMs;
         this.router = router;

@@ -40,6 +40,7 @@ public final class GatewayMetrics {
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
     private final Map<String, BackendMetrics> backends = new ConcurrentHashMap<>();
     private final Map<String, Timer> scriptTimers = new ConcurrentHashMap<>();
+    private final Map<String, MirrorMetrics> mirrors = new ConcurrentHashMap<>();
     /**
      * Backends that left the served snapshot, oldest first (publish times only grow); an entry whose backend came back
      * is skipped when reached. Control thread only.
@@ -182,6 +183,17 @@ public final class GatewayMetrics {
 
     private static String key(Endpoint e) {
         return e.service() + '/' + e.host() + ':' + e.port();
+    }
+
+    /** The mirror metrics of a route, created on first use; called when snapshots are built. */
+    public MirrorMetrics mirror(String routeId) {
+        return mirrors.computeIfAbsent(routeId, id -> new MirrorMetrics(id, registry));
+    }
+
+    /** The {@code zkgate_split_requests_total} counter of one side of a route's weighted split. */
+    public Counter splitSide(String routeId, String service) {
+        return registry.counter(MetricNames.tagged("zkgate_split_requests_total", "route", routeId,
+                "service", service));
     }
 
     /** Counts a retry on a route, or a retry the route's budget refused. */

@@ -1,6 +1,7 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.RequestRouter;
@@ -16,6 +17,7 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
@@ -26,6 +28,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
@@ -46,12 +49,20 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     private final transient RequestRouter router;
     private final transient UpstreamClientSettings upstream;
+    /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
+    private final transient Mirror mirror;
     /** Upstream clients for routes with their own connect timeout, by that timeout; created on first use. */
     private final transient UpstreamClients routeClients = new UpstreamClients(this::clientWithConnectTimeout);
 
     public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream) {
+        this(router, upstream, null);
+    }
+
+    /** @param mirror sends the copies of mirrored requests, or null to send none */
+    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream, Mirror mirror) {
         this.router = router;
         this.upstream = upstream;
+        this.mirror = mirror;
     }
 
     @Override
@@ -157,8 +168,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Request proxyRequest) throws IOException {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
         long length = request.getContentLengthLong();
-        if (exchange != null && exchange.route() != null && exchange.route().upstream().retryAttempts() > 0 && length >= 0
-                && length <= RETRY_BUFFER_BYTES) {
+        boolean keep = exchange != null && exchange.route() != null && (exchange.route().upstream().retryAttempts() > 0
+                || exchange.forward() != null && exchange.forward().mirror() != null);
+        if (keep && length >= 0 && length <= RETRY_BUFFER_BYTES) {
             byte[] body = request.getInputStream().readNBytes((int) length);
             if (body.length == length) {
                 exchange.body = body;
@@ -432,7 +444,28 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         exchange.endpoint().acquire();
         exchange.acquired = true;
         exchange.upstreamStartNanos = System.nanoTime();
+        Decision.Forward forward = exchange.forward();
+        if (mirror != null && forward.attempt() == 0 && forward.mirror() != null) {
+            mirror(clientRequest, exchange, forward);
+        }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    /** Hands the request's copy to the mirror sender: with its body when it was read whole, else not at all. */
+    private void mirror(HttpServletRequest request, ProxyExchange exchange, Decision.Forward forward) {
+        if (hasContent(request) && exchange.body == null) {
+            Mirror.bodyNotCopied(forward);
+            return;
+        }
+        HttpFields.Mutable headers = HttpFields.build();
+        for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+                headers.add(name, values.nextElement());
+            }
+        }
+        mirror.send(forward, request.getMethod(), request.getQueryString(), headers, request.getRemoteAddr(),
+                exchange.body);
     }
 
     @Override

@@ -48,9 +48,28 @@ public sealed interface Decision {
      * @param attempt  0 for the first attempt
      * @param previous the attempt before this one, or null
      * @param headers  edits to the upstream request (before the script's) and to the client's response
+     * @param mirror   the mirror backend a copy of this request goes to, or null (not mirrored)
      */
     record Forward(RouteEntry route, Endpoint endpoint, ScriptExchange script, String hashKey, String upstreamPath,
-            int attempt, Forward previous, HeaderEdits headers) implements Decision {
+            int attempt, Forward previous, HeaderEdits headers, Endpoint mirror) implements Decision {
+
+        /** A forward without a mirror copy. */
+        public Forward(RouteEntry route, Endpoint endpoint, ScriptExchange script, String hashKey, String upstreamPath,
+                int attempt, Forward previous, HeaderEdits headers) {
+            this(route, endpoint, script, hashKey, upstreamPath, attempt, previous, headers, null);
+        }
+
+        /** A forward without header edits or a mirror copy. */
+        public Forward(RouteEntry route, Endpoint endpoint, ScriptExchange script, String hashKey, String upstreamPath,
+                int attempt, Forward previous) {
+            this(route, endpoint, script, hashKey, upstreamPath, attempt, previous, HeaderEdits.NONE, null);
+        }
+
+        /** The absolute URI of the mirror copy: like {@link #target} on the mirror backend. */
+        public String mirrorTarget(String query) {
+            String base = mirror.baseUri();
+            return query == null ? base + upstreamPath : base + upstreamPath + '?' + query;
+        }
 
         /** The absolute upstream URI: the backend's base, the upstream path, and the client's query as sent. */
         public String target(String query) {
@@ -76,7 +95,7 @@ public sealed interface Decision {
 
         /** The same request's next attempt, to {@code next}. */
         Forward retryTo(Endpoint next) {
-            return new Forward(route, next, script, hashKey, upstreamPath, attempt + 1, this, headers);
+            return new Forward(route, next, script, hashKey, upstreamPath, attempt + 1, this, headers, mirror);
         }
     }
 }

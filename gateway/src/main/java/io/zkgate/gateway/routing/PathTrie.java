@@ -22,9 +22,14 @@ final class PathTrie {
     private static final String[] NO_KEYS = new String[0];
     private static final int[] NO_HASHES = new int[0];
     private static final Node[] NO_CHILDREN = new Node[0];
-    /** At one prefix: a route with a method set before one without, then by id. */
+    /**
+     * At one prefix: the route with more conditions first (each header, query and cookie condition and a methods
+     * list count one), then the one created first, then by id.
+     */
     static final Comparator<RouteEntry> AT_SAME_PREFIX =
-            Comparator.comparing((RouteEntry e) -> e.hasMethods() ? 0 : 1).thenComparing(RouteEntry::id);
+            Comparator.comparingInt((RouteEntry e) -> -e.conditionCount())
+                    .thenComparingLong(RouteEntry::createdZxid)
+                    .thenComparing(RouteEntry::id);
 
     private PathTrie() {}
 
@@ -66,10 +71,10 @@ final class PathTrie {
             }
         }
 
-        /** The first route here that takes {@code method}, or null. */
-        RouteEntry pick(String method) {
+        /** The first route here that takes {@code method} and whose conditions hold for {@code request}, or null. */
+        RouteEntry pick(String method, RequestView request) {
             for (RouteEntry e : here) {
-                if (e.matchesMethod(method)) {
+                if (e.matchesMethod(method) && e.matchesConditions(request)) {
                     return e;
                 }
             }
@@ -131,20 +136,21 @@ final class PathTrie {
 
     /**
      * The deepest route for {@code method} along {@code path} below {@code node}, whose prefix ends just before
-     * {@code pos}; null when there is none.
+     * {@code pos} and whose conditions hold for {@code request} (null: only routes without conditions); null when
+     * there is none.
      */
-    static RouteEntry find(Node node, String path, int pos, String method) {
+    static RouteEntry find(Node node, String path, int pos, String method, RequestView request) {
         if (node.size > 0 && pos < path.length() && path.charAt(pos) == '/') {
             int end = segmentEnd(path, pos);
             Node child = childAt(node, path, pos, end);
             if (child != null) {
-                RouteEntry e = find(child, path, end, method);
+                RouteEntry e = find(child, path, end, method, request);
                 if (e != null) {
                     return e;
                 }
             }
         }
-        return node.pick(method);
+        return node.pick(method, request);
     }
 
     /** Where the segment that starts after the '/' at {@code pos} ends. */
@@ -162,16 +168,22 @@ final class PathTrie {
         return node.child(h, path, pos + 1, end);
     }
 
-    /** Adds the methods of every route along {@code path} below {@code node} to {@code into} (for 405's Allow). */
-    static void methodsAlong(Node node, String path, int pos, Set<String> into) {
+    /**
+     * Adds the methods of every route along {@code path} below {@code node} whose conditions hold for
+     * {@code request} to {@code into} (for 405's Allow): a route whose headers do not match does not serve the path
+     * for this request, whatever its methods.
+     */
+    static void methodsAlong(Node node, String path, int pos, RequestView request, Set<String> into) {
         for (RouteEntry e : node.here) {
-            into.addAll(e.methods());
+            if (e.matchesConditions(request)) {
+                into.addAll(e.methods());
+            }
         }
         if (node.size > 0 && pos < path.length() && path.charAt(pos) == '/') {
             int end = segmentEnd(path, pos);
             Node child = childAt(node, path, pos, end);
             if (child != null) {
-                methodsAlong(child, path, end, into);
+                methodsAlong(child, path, end, request, into);
             }
         }
     }

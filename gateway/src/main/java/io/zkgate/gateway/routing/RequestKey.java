@@ -60,7 +60,8 @@ public final class RequestKey {
         return name == null ? source.wireName() : source.wireName() + ":" + name;
     }
 
-    private static String cookie(RequestView request, String name) {
+    /** Cookie {@code name}'s value from the request's Cookie header(s), or null when absent or empty. */
+    static String cookie(RequestView request, String name) {
         String header = request.header("Cookie");
         if (header == null) {
             return null;

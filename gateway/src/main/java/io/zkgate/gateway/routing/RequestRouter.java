@@ -14,8 +14,10 @@ import java.util.function.Supplier;
 
 /**
  * The one routing decision for every front door (the servlet proxy, WebSocket handshakes, later the event loop):
- * match the route on the request's canonical path, apply its guards (method of an upgrade, declared body size, the
- * route's declarative policies as {@link RouteGuard}s, Lua {@code on_request}), read the hash key, pick a backend, and count the request toward the retry budget. Also the
+ * match the route on the request's canonical path (and its header, query and cookie conditions), apply its guards
+ * (method of an upgrade, declared body size, the route's declarative policies as {@link RouteGuard}s, Lua
+ * {@code on_request}), read the hash key, pick a backend (through the route's weighted split, if it has one), count
+ * the request toward the retry budget, and decide whether a copy goes to the route's mirror. Also the
  * one place that decides a retry (attempts, idempotence, another backend, budget), counts a backend's failures
  * toward its ejection, and records request metrics, so front doors only move bytes.
  * No Jetty types and no callbacks: a front door hands in a {@link RequestView} and acts on the {@link Decision}.
@@ -72,9 +74,9 @@ public final class RequestRouter {
             return new Decision.Refuse(null, ErrorResponse.NOT_READY,
                     "routes and services not yet read from ZooKeeper; try again shortly", headers);
         }
-        RouteEntry route = snapshot.routes().match(request.host(), path, method);
+        RouteEntry route = snapshot.routes().match(request.host(), path, method, request);
         if (route == null) {
-            Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path);
+            Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path, request);
             if (!allowed.isEmpty()) {
                 String allow = String.join(", ", allowed);
                 return new Decision.Refuse(null, ErrorResponse.METHOD_NOT_ALLOWED,
@@ -127,13 +129,17 @@ public final class RequestRouter {
         }
         Endpoint endpoint = route.balancer().pick(key);
         if (endpoint == null) {
-            return endedHere(new Decision.Refuse(route, ErrorResponse.NO_INSTANCES,
-                    "service '" + route.service() + "' has no available instances", headers));
+            return endedHere(new Decision.Refuse(route, ErrorResponse.NO_INSTANCES, route.service() != null
+                    ? "service '" + route.service() + "' has no available instances"
+                    : "no side of the split (" + route.route().describeServices() + ") has an available instance",
+                    headers));
         }
         if (route.upstream().retryAttempts() > 0) {
             route.upstream().budget().request();
         }
-        return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers);
+        RouteMirror mirror = route.mirror();
+        return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers,
+                mirror == null ? null : mirror.sample());
     }
 
     private static HeaderEdits writable(HeaderEdits headers) {

@@ -24,6 +24,9 @@ public final class RouteEntry {
     private final RouteMetrics metrics;
     private final RouteScript script;
     private final RouteGuard[] guards;
+    private final Traffic traffic;
+    /** Header, query and cookie conditions, each counting one, plus one for a methods list: precedence at a prefix. */
+    private final int conditionCount;
 
     /**
      * @param route             the validated route
@@ -41,8 +44,21 @@ public final class RouteEntry {
     /** @param guards the route's declarative policies, in the order {@link RouteGuard} gives */
     public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
             RouteScript script, List<RouteGuard> guards) {
+        this(route, znodeVersion, balancer, upstream, metrics, script, new Traffic(MatchConditions.of(route), 0, null),
+                guards);
+    }
+
+    /**
+     * @param traffic the route's compiled match conditions, creation order and mirror
+     * @param guards  the route's declarative policies, in the order {@link RouteGuard} gives
+     */
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
+            RouteScript script, Traffic traffic, List<RouteGuard> guards) {
         this.route = route;
         this.guards = guards.toArray(new RouteGuard[0]);
+        this.traffic = traffic;
+        this.conditionCount = (traffic.conditions() == null ? 0 : traffic.conditions().count())
+                + (route.match().methods().isEmpty() ? 0 : 1);
         this.script = script;
         this.host = route.match().host();
         String p = route.match().normalizedPrefix();
@@ -63,10 +79,42 @@ public final class RouteEntry {
         return route;
     }
 
+    /**
+     * What a route adds to prefix routing: its compiled match conditions (null for none), its znode's creation zxid
+     * (the tie-breaker between routes of equal precedence; 0 when unknown, then the id decides), and its mirror
+     * (null for none). Immutable.
+     */
+    public record Traffic(MatchConditions conditions, long createdZxid, RouteMirror mirror) {}
+
+    public Traffic traffic() {
+        return traffic;
+    }
+
+    /** The route's mirror as of this snapshot, or null. */
+    public RouteMirror mirror() {
+        return traffic.mirror();
+    }
+
+    /** Precedence among routes at one prefix: each header, query and cookie condition and a methods list count one. */
+    int conditionCount() {
+        return conditionCount;
+    }
+
+    long createdZxid() {
+        return traffic.createdZxid();
+    }
+
+    /** Whether the route's header, query and cookie conditions hold for {@code request} (always, without any). */
+    boolean matchesConditions(RequestView request) {
+        MatchConditions c = traffic.conditions();
+        return c == null || c.test(request);
+    }
+
     public String id() {
         return route.id();
     }
 
+    /** The route's service, or null for a weighted split over several ({@link Route#services()}). */
     public String service() {
         return route.service();
     }

@@ -14,8 +14,9 @@ import java.util.TreeSet;
 
 /**
  * Matches requests to routes: routes for the request's exact host first, then host-less routes; within each, the
- * longest path prefix on a segment boundary; at equal prefixes a route with a method set before one without, then
- * the smaller id. Each host's routes are a {@link PathTrie}, so a lookup costs the request path's segments whatever
+ * longest path prefix on a segment boundary whose route takes the method and whose header, query and cookie
+ * conditions hold; at equal prefixes the route with more conditions first (a methods list counts one), then the one
+ * created first, then the smaller id. Each host's routes are a {@link PathTrie}, so a lookup costs the request path's segments whatever
  * the number of routes, takes no lock and allocates nothing.
  *
  * <p>Two small indexes ride along, so that snapshot listeners need not walk every route on every publish: the
@@ -163,33 +164,40 @@ public final class RouteTable {
         }
     }
 
+    /** {@link #match(String, String, String, RequestView)} among the routes without header, query or cookie conditions. */
+    public RouteEntry match(String host, String path, String method) {
+        return match(host, path, method, null);
+    }
+
     /**
-     * @param host   the request's host without port (any case), or null
-     * @param path   the request path, without query
-     * @param method the request method
+     * @param host    the request's host without port (any case), or null
+     * @param path    the request path, without query
+     * @param method  the request method
+     * @param request what a route's header, query and cookie conditions read; null matches only routes without any
      * @return the matching route, or null
      */
-    public RouteEntry match(String host, String path, String method) {
+    public RouteEntry match(String host, String path, String method, RequestView request) {
         if (host != null && !byHost.isEmpty()) {
             PathTrie.Node root = byHost.get(host);
             if (root == null) {
                 root = byHost.get(host.toLowerCase(Locale.ROOT));
             }
             if (root != null) {
-                RouteEntry e = PathTrie.find(root, path, 0, method);
+                RouteEntry e = PathTrie.find(root, path, 0, method, request);
                 if (e != null) {
                     return e;
                 }
             }
         }
-        return anyHost == null ? null : PathTrie.find(anyHost, path, 0, method);
+        return anyHost == null ? null : PathTrie.find(anyHost, path, 0, method, request);
     }
 
     /**
      * The methods the routes whose prefix takes {@code path} allow, for a request no route matched: not empty means
-     * the path is served, but not for that method (405 with this Allow list rather than 404).
+     * the path is served, but not for that method (405 with this Allow list rather than 404). Only routes whose
+     * header, query and cookie conditions hold for {@code request} count (null: only routes without conditions).
      */
-    public Set<String> allowedMethods(String host, String path) {
+    public Set<String> allowedMethods(String host, String path, RequestView request) {
         Set<String> allowed = new TreeSet<>();
         if (host != null && !byHost.isEmpty()) {
             PathTrie.Node root = byHost.get(host);
@@ -197,11 +205,11 @@ public final class RouteTable {
                 root = byHost.get(host.toLowerCase(Locale.ROOT));
             }
             if (root != null) {
-                PathTrie.methodsAlong(root, path, 0, allowed);
+                PathTrie.methodsAlong(root, path, 0, request, allowed);
             }
         }
         if (anyHost != null) {
-            PathTrie.methodsAlong(anyHost, path, 0, allowed);
+            PathTrie.methodsAlong(anyHost, path, 0, request, allowed);
         }
         return allowed;
     }

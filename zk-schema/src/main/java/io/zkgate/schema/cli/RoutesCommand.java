@@ -154,11 +154,12 @@ final class RoutesCommand implements Runnable {
             PrintWriter err) throws Exception {
         Map<String, Boolean> registered = new TreeMap<>();
         for (RouteFiles.Entry e : routes) {
-            String service = e.route().service();
-            if (!registered.computeIfAbsent(service, s -> hasInstances(client, layout.servicePath(s)))) {
-                err.println("warning: route '" + e.route().id() + "' (" + e.source() + "): service '" + service
-                        + "' has no registered instance under " + layout.servicePath(service)
-                        + "; its requests get 503 no_instances until one registers (a misspelt service?)");
+            for (String service : e.route().services()) {
+                if (!registered.computeIfAbsent(service, s -> hasInstances(client, layout.servicePath(s)))) {
+                    err.println("warning: route '" + e.route().id() + "' (" + e.source() + "): service '" + service
+                            + "' has no registered instance under " + layout.servicePath(service)
+                            + "; its requests get 503 no_instances until one registers (a misspelt service?)");
+                }
             }
         }
         err.flush();
@@ -217,7 +218,7 @@ final class RoutesCommand implements Runnable {
                             r.match().pathPrefix(),
                             r.match().methods().isEmpty()
                                     ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
-                            r.service(),
+                            r.describeServices(),
                             r.policy().wireName(),
                             r.script() == null ? "-" : r.script()
                         });

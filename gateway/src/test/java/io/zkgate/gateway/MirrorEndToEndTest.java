@@ -1,0 +1,185 @@
+package io.zkgate.gateway;
+
+import static io.zkgate.gateway.support.Http.backendOf;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zkgate.gateway.mirror.Mirror;
+import io.zkgate.gateway.support.AdminClient;
+import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.ScriptedBackend;
+import io.zkgate.gateway.support.TestBackend;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code "mirror": {"service", "percent"}} through the real gateway on a real ZooKeeper: mirrors that are slow, hang,
+ * fail or cannot be reached never show in the client's answers or timings, and every copy is counted.
+ */
+class MirrorEndToEndTest {
+    /** Far above what a request to a fast local backend takes; far below the slow mirror's delay. */
+    private static final long CLIENT_BOUND_MS = 1_500;
+    private static final long MIRROR_DELAY_MS = 4_000;
+    private static GatewayFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new GatewayFixture();
+        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        TestBackend main = f.closeLater(TestBackend.start("mir-main"));
+        f.writer.register("mir-main", "1", main.port(), 1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        f.close();
+    }
+
+    private static void mirroredRoute(String id, String mirrorService, String extra) throws Exception {
+        f.writer.putRoute(id, "{\"id\":\"" + id + "\",\"match\":{\"pathPrefix\":\"/" + id + "\"},\"service\":\"mir-main\","
+                + "\"mirror\":{\"service\":\"" + mirrorService + "\"" + extra + "}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            var e = f.gateway.snapshots().current().routes().entry(id);
+            return e != null && e.mirror() != null && e.balancer().endpoints().length == 1;
+        });
+    }
+
+    /** Sends {@code n} GETs and checks each was answered by the main backend well within {@link #CLIENT_BOUND_MS}. */
+    private static void clientSeesOnlyTheMainBackend(String path, int n) {
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> r = Http.get(f.port(), path);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("mir-main", backendOf(r));
+            assertTrue(ms < CLIENT_BOUND_MS, path + " took " + ms + " ms: the mirror slowed the client");
+        }
+    }
+
+    private static double mirrored(String route, String result) {
+        Double v = AdminClient.metric(f.adminPort(), "zkgate_mirror_requests_total{route=\"" + route + "\",result=\""
+                + result + "\"}");
+        return v == null ? 0 : v;
+    }
+
+    @Test
+    void aSlowMirrorGetsEveryCopyWhileTheClientGetsTheMainBackendsAnswersAtItsOwnPace() throws Exception {
+        TestBackend slow = f.closeLater(TestBackend.slow("mir-slow", MIRROR_DELAY_MS));
+        f.writer.register("mir-slow", "1", slow.port(), 1);
+        mirroredRoute("mslow", "mir-slow", "");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                f.gateway.snapshots().current().routes().entry("mslow").mirror().instances() == 1);
+
+        clientSeesOnlyTheMainBackend("/mslow/x", 10);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(10, mirrored("mslow", "2xx")));
+        assertEquals(10, slow.hits());
+    }
+
+    @Test
+    void aHangingMirrorTimesOutOnItsOwnAndTheTimeoutsAreCounted() throws Exception {
+        TestBackend hang = f.closeLater(TestBackend.stalling("mir-hang"));
+        f.writer.register("mir-hang", "1", hang.port(), 1);
+        f.writer.putRoute("mhang", "{\"id\":\"mhang\",\"match\":{\"pathPrefix\":\"/mhang\"},\"service\":\"mir-main\","
+                + "\"timeouts\":{\"responseMs\":1000},\"mirror\":{\"service\":\"mir-hang\"}}");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                f.gateway.snapshots().current().routes().entry("mhang").responseTimeoutMs() == 1000
+                        && f.gateway.snapshots().current().routes().entry("mhang").mirror().instances() == 1);
+
+        clientSeesOnlyTheMainBackend("/mhang/x", 10);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(10, mirrored("mhang", "timeout")));
+        assertEquals(0, mirrored("mhang", "2xx"));
+    }
+
+    @Test
+    void aFailingAndAnUnreachableMirrorAreCountedAndNeverReachTheClient() throws Exception {
+        TestBackend failing = f.closeLater(TestBackend.answering("mir-500", 500));
+        f.writer.register("mir-500", "1", failing.port(), 1);
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        f.writer.register("mir-gone", "1", closedPort, 1);
+        mirroredRoute("merr", "mir-500", "");
+        mirroredRoute("mgone", "mir-gone", "");
+
+        clientSeesOnlyTheMainBackend("/merr/x", 10);
+        clientSeesOnlyTheMainBackend("/mgone/x", 10);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertEquals(10, mirrored("merr", "5xx"));
+            assertEquals(10, mirrored("mgone", "error"));
+        });
+        assertEquals(10, failing.hits());
+    }
+
+    @Test
+    void tenPercentCopiesExactlyOneRequestInTenAndAdminRoutesShowsTheMirror() throws Exception {
+        TestBackend shadow = f.closeLater(TestBackend.start("mir-ten"));
+        f.writer.register("mir-ten", "1", shadow.port(), 1);
+        mirroredRoute("mten", "mir-ten", ",\"percent\":10");
+
+        clientSeesOnlyTheMainBackend("/mten/x", 100);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(10, shadow.hits()));
+        assertEquals(10, mirrored("mten", "2xx"));
+        JsonNode shown = null;
+        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+            if (r.get("id").asText().equals("mten")) {
+                shown = r.get("mirror");
+            }
+        }
+        assertNotNull(shown);
+        assertEquals("mir-ten", shown.get("service").asText());
+        assertEquals(10.0, shown.get("percent").asDouble());
+        assertEquals(1, shown.get("instances").asInt());
+    }
+
+    @Test
+    void aCopyCarriesTheMethodPathQueryBodyAndForwardedHeaders() throws Exception {
+        ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
+                "HTTP/1.1 204 No Content\r\n\r\n")));
+        f.writer.register("mir-body", "1", shadow.port(), 1);
+        mirroredRoute("mbody", "mir-body", "");
+
+        HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("mir-main", backendOf(r));
+        await().atMost(Duration.ofSeconds(10)).until(() -> shadow.received().size() == 1);
+        ScriptedBackend.Received copy = shadow.received().get(0);
+        assertEquals("POST /mbody/orders?x=1 HTTP/1.1", copy.requestLine());
+        assertEquals("body", copy.rawBody());
+        assertNotNull(copy.header("X-Forwarded-For"), copy.head());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(1, mirrored("mbody", "2xx")));
+    }
+
+    @Test
+    void copiesBeyondTheInFlightBoundAreDroppedAndCounted() throws Exception {
+        try (GatewayFixture g = new GatewayFixture()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> g.gateway.snapshots().current().synced());
+            TestBackend main = g.closeLater(TestBackend.start("main"));
+            TestBackend hang = g.closeLater(TestBackend.stalling("hang"));
+            g.writer.register("main", "1", main.port(), 1);
+            g.writer.register("hang", "1", hang.port(), 1);
+            g.writer.putRoute("bound", "{\"id\":\"bound\",\"match\":{\"pathPrefix\":\"/bound\"},\"service\":\"main\","
+                    + "\"timeouts\":{\"responseMs\":60000},\"mirror\":{\"service\":\"hang\"}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                var e = g.gateway.snapshots().current().routes().entry("bound");
+                return e != null && e.mirror() != null && e.mirror().instances() == 1
+                        && e.balancer().endpoints().length == 1;
+            });
+            int extra = 12;
+            for (int i = 0; i < Mirror.DEFAULT_MAX_IN_FLIGHT + extra; i++) {
+                assertEquals(200, Http.get(g.port(), "/bound/x").statusCode());
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals((double) extra,
+                    AdminClient.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
+            assertEquals((double) Mirror.DEFAULT_MAX_IN_FLIGHT, AdminClient.metric(g.adminPort(), "zkgate_mirror_in_flight"));
+        }
+    }
+}
