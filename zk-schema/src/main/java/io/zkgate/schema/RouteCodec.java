@@ -167,15 +167,7 @@ public final class RouteCodec {
                 r.problem("stripPrefix", "a " + kind(strip) + " " + strip + " (expected: true or false)");
             }
         }
-        Boolean preserveHost = null;
-        JsonNode preserve = tree.get("preserveHost");
-        if (preserve != null && !preserve.isNull()) {
-            if (preserve.isBoolean()) {
-                preserveHost = preserve.asBoolean();
-            } else {
-                r.problem("preserveHost", "a " + kind(preserve) + " " + preserve + " (expected: true or false)");
-            }
-        }
+        Boolean preserveHost = r.bool(tree, "preserveHost", "preserveHost");
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -309,15 +301,7 @@ public final class RouteCodec {
         JsonNode tlsNode = r.object(node, "upstream.tls", "tls");
         if (tlsNode != null) {
             r.unknown(tlsNode, "upstream.tls.", TLS_FIELDS);
-            Boolean verify = null;
-            JsonNode v = tlsNode.get("verify");
-            if (v != null && !v.isNull()) {
-                if (v.isBoolean()) {
-                    verify = v.asBoolean();
-                } else {
-                    r.problem("upstream.tls.verify", "a " + kind(v) + " " + v + " (expected: true or false)");
-                }
-            }
+            Boolean verify = r.bool(tlsNode, "upstream.tls.verify", "verify");
             String ca = file(r, tlsNode, "ca");
             String serverName = r.string(tlsNode, "upstream.tls.serverName", "serverName", false);
             if (serverName != null && !HOST.matcher(serverName).matches()) {
@@ -360,15 +344,7 @@ public final class RouteCodec {
             return null;
         }
         r.unknown(node, "compression.", COMPRESSION_FIELDS);
-        Boolean enabled = null;
-        JsonNode e = node.get("enabled");
-        if (e != null && !e.isNull()) {
-            if (e.isBoolean()) {
-                enabled = e.asBoolean();
-            } else {
-                r.problem("compression.enabled", "a " + kind(e) + " " + e + " (expected: true or false)");
-            }
-        }
+        Boolean enabled = r.bool(node, "compression.enabled", "enabled");
         Integer minBytes = r.integer(node, "compression.minBytes", "minBytes", 0, MAX_COMPRESSION_MIN_BYTES);
         List<String> types = new ArrayList<>();
         JsonNode typesNode = node.get("contentTypes");
@@ -591,6 +567,19 @@ public final class RouteCodec {
                 return null;
             }
             return n;
+        }
+
+        /** An optional boolean, null when absent or not a boolean (then reported). */
+        Boolean bool(JsonNode parent, String field, String name) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isBoolean()) {
+                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
+                return null;
+            }
+            return n.asBoolean();
         }
 
         Integer integer(JsonNode parent, String field, String name, int min, int max) {
