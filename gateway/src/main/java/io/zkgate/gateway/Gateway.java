@@ -37,6 +37,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
@@ -195,7 +196,7 @@ public final class Gateway implements Closeable {
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
-                : new ServerConnector(server, new HttpConnectionFactory(http));
+                : new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());

@@ -22,6 +22,8 @@ public final class RouteEntry {
     private final long version;
     private final RouteMetrics metrics;
     private final RouteScript script;
+    /** Whether backends are reached over TLS ({@code upstream.tls}, or {@code h2}), on their TLS port. */
+    private final boolean upstreamTls;
 
     /**
      * @param route             the validated route
@@ -44,6 +46,12 @@ public final class RouteEntry {
         this.upstream = upstream;
         this.version = znodeVersion;
         this.metrics = metrics;
+        this.upstreamTls = route.upstreamTls() != null;
+    }
+
+    /** Whether backends are reached over TLS, on their registered {@code sslPort} (else their port). */
+    public boolean upstreamTls() {
+        return upstreamTls;
     }
 
     public RouteMetrics metrics() {
