@@ -15,6 +15,7 @@ import io.zkgate.gateway.loop.LoopEngine;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
+import io.zkgate.gateway.proxy.RouteCompression;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
@@ -272,7 +273,8 @@ public final class Gateway implements Closeable {
                 settings.upstreamConnectTimeoutMs());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
-        return new CanonicalPathHandler(tunnel, proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
+        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnector.getName()),
+                proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
     }
 
     /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */

@@ -213,8 +213,7 @@ public record Route(
      *
      * @param enabled      null or true: on; false keeps the block but turns compression off
      * @param minBytes     smallest response compressed, null for {@link #DEFAULT_MIN_BYTES}
-     * @param contentTypes media types compressed (exact, or {@code type/*}); empty for every type but the
-     *                     already-compressed ones
+     * @param contentTypes the media types compressed; empty for every type but the already-compressed ones
      */
     public record Compression(Boolean enabled, Integer minBytes, List<String> contentTypes) {
         public static final int DEFAULT_MIN_BYTES = 256;

@@ -49,7 +49,7 @@ public final class RouteCodec {
     private static final Set<String> UPSTREAM_FIELDS = Set.of("protocol", "tls");
     private static final Set<String> TLS_FIELDS = Set.of("verify", "ca", "serverName", "clientCertificate", "clientKey");
     private static final Set<String> COMPRESSION_FIELDS = Set.of("enabled", "minBytes", "contentTypes");
-    private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/(\\*|[a-z0-9][a-z0-9!#$&^_.+-]*)");
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*");
     static final int MAX_COMPRESSION_MIN_BYTES = 64 * 1024 * 1024;
 
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z_-]{0,31}");
@@ -357,7 +357,7 @@ public final class RouteCodec {
                     String type = t.isTextual() ? t.asText().toLowerCase(Locale.ROOT) : null;
                     if (type == null || !MEDIA_TYPE.matcher(type).matches()) {
                         r.problem("compression.contentTypes[" + i + "]", t
-                                + " (expected: a media type without parameters, such as application/json or text/*)");
+                                + " (expected: a media type without parameters or wildcards, such as application/json)");
                     } else {
                         types.add(type);
                     }
