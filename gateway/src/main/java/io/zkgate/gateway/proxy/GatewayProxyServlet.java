@@ -221,6 +221,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return super.proxyRequestContent(request, response, proxyRequest);
     }
 
+    /**
+     * Jetty's test, plus HTTP/2 requests of unknown length that declare a content type (gRPC calls): HTTP/2 has no
+     * Transfer-Encoding to tell a streamed body by.
+     */
+    @Override
+    protected boolean hasContent(HttpServletRequest request) {
+        return super.hasContent(request) || (request.getContentLengthLong() < 0 && request.getContentType() != null
+                && HttpVersion.HTTP_2.asString().equals(request.getProtocol()));
+    }
+
     private static boolean neverSent(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException
