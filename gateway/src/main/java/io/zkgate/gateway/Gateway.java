@@ -19,6 +19,7 @@ import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
+import io.zkgate.gateway.proxy.RouteCompression;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
@@ -42,6 +43,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
@@ -208,7 +210,7 @@ public final class Gateway implements Closeable {
         Mirror copies = mirror;
         metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
-                : new ServerConnector(server, new HttpConnectionFactory(http));
+                : new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
@@ -284,7 +286,8 @@ public final class Gateway implements Closeable {
                 settings.upstreamConnectTimeoutMs());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
-        return new CanonicalPathHandler(tunnel, proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
+        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnector.getName()),
+                proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
     }
 
     /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */

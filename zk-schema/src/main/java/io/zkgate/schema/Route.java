@@ -31,6 +31,8 @@ import java.util.Set;
  * @param backends    a weighted split over several services, instead of {@code service} (exactly one of the two
  *                    is set), or null
  * @param mirror      where copies of the route's requests go, fire-and-forget, or null
+ * @param upstream    how backends are spoken to (protocol, TLS), or null for plain HTTP/1.1
+ * @param compression response compression, or null for none
  */
 public record Route(
         String id,
@@ -49,7 +51,9 @@ public record Route(
         TrafficLimits trafficLimits,
         Auth auth,
         List<Backend> backends,
-        Mirror mirror) {
+        Mirror mirror,
+        Upstream upstream,
+        Compression compression) {
 
     public Route {
         requireNonNull(id, "id");
@@ -65,7 +69,7 @@ public record Route(
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /** A route to one service with CORS or IP rules only. */
@@ -73,7 +77,7 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Cors cors,
             IpRules ipRules) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, cors,
-                ipRules, null, null, null, null);
+                ipRules, null, null, null, null, null, null);
     }
 
     /** A route to one service with traffic limits only. */
@@ -81,14 +85,14 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
             TrafficLimits trafficLimits) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, trafficLimits, null, null, null);
+                null, trafficLimits, null, null, null, null, null);
     }
 
     /** A route to one service with authentication only. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Auth auth) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, auth, null, null);
+                null, null, auth, null, null, null, null);
     }
 
     /** A route with a split or a mirror only. */
@@ -96,7 +100,30 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
             List<Backend> backends, Mirror mirror) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null, backends, mirror);
+                null, null, null, backends, mirror, null, null);
+    }
+
+    /** A route to one service with how its backends are spoken to and compression only. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
+            Upstream upstream, Compression compression) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
+                null, null, null, null, null, upstream, compression);
+    }
+
+    /** The protocol spoken to the route's backends (HTTP/1.1 unless {@code upstream.protocol} says otherwise). */
+    public Upstream.Protocol upstreamProtocol() {
+        return upstream == null || upstream.protocol() == null ? Upstream.Protocol.HTTP_1_1 : upstream.protocol();
+    }
+
+    /** The TLS setting for the route's backends, or null when they are reached in plain text. */
+    public Tls upstreamTls() {
+        return upstream == null ? null : upstream.effectiveTls();
+    }
+
+    /** Whether responses of this route may be compressed for clients that accept it. */
+    public boolean compresses() {
+        return compression != null && compression.on();
     }
 
     /** A route without limits of its own. */
@@ -403,6 +430,91 @@ public record Route(
 
         public String nameHeader() {
             return clientHeader == null ? ApiKey.DEFAULT_CLIENT_HEADER : clientHeader;
+        }
+    }
+
+    /**
+     * How the gateway speaks to the route's backends.
+     *
+     * @param protocol null for HTTP/1.1
+     * @param tls      TLS to the backends, or null; {@code h2} implies TLS with the defaults when left out
+     */
+    public record Upstream(Protocol protocol, Tls tls) {
+        /** The TLS the route uses: its own block, the defaults for {@code h2}, else null (plain text). */
+        public Tls effectiveTls() {
+            return tls != null ? tls : protocol == Protocol.H2 ? Tls.DEFAULTS : null;
+        }
+
+        /** The protocol to backends; wire names as in the route JSON. */
+        public enum Protocol {
+            HTTP_1_1("http/1.1"),
+            /** HTTP/2 in plain text with prior knowledge (RFC 9113, 3.3). */
+            H2C("h2c"),
+            /** HTTP/2 over TLS, negotiated by ALPN. */
+            H2("h2");
+
+            private final String wireName;
+
+            Protocol(String wireName) {
+                this.wireName = wireName;
+            }
+
+            public String wireName() {
+                return wireName;
+            }
+
+            /** The protocol of that wire name, or null. */
+            public static Protocol fromWireName(String name) {
+                for (Protocol p : values()) {
+                    if (p.wireName.equals(name)) {
+                        return p;
+                    }
+                }
+                return null;
+            }
+        }
+    }
+
+    /**
+     * TLS to a route's backends. Files are PEM, read by the gateway (not by {@code zkgate-ctl}, which may run
+     * elsewhere). Verification is on unless {@code verify} is explicitly false.
+     *
+     * @param verify            null or true: the backend's certificate chain and host name are checked
+     * @param ca                PEM file of the CA certificates to trust, or null for the JVM's trusted CAs
+     * @param serverName        the name sent by SNI and checked against the certificate, or null for the backend's
+     *                          registered address
+     * @param clientCertificate PEM certificate chain presented to backends that ask for one (mutual TLS), or null
+     * @param clientKey         PEM PKCS#8 private key of {@code clientCertificate}
+     */
+    public record Tls(Boolean verify, String ca, String serverName, String clientCertificate, String clientKey) {
+        /** TLS with verification against the JVM's trusted CAs and nothing else set. */
+        public static final Tls DEFAULTS = new Tls(null, null, null, null, null);
+
+        public boolean verifies() {
+            return !Boolean.FALSE.equals(verify);
+        }
+    }
+
+    /**
+     * Response compression by the client's {@code Accept-Encoding}.
+     *
+     * @param enabled      null or true: on; false keeps the block but turns compression off
+     * @param minBytes     smallest response compressed, null for {@link #DEFAULT_MIN_BYTES}
+     * @param contentTypes the media types compressed; empty for every type but the already-compressed ones
+     */
+    public record Compression(Boolean enabled, Integer minBytes, List<String> contentTypes) {
+        public static final int DEFAULT_MIN_BYTES = 256;
+
+        public Compression {
+            contentTypes = contentTypes == null ? List.of() : List.copyOf(contentTypes);
+        }
+
+        public boolean on() {
+            return !Boolean.FALSE.equals(enabled);
+        }
+
+        public int effectiveMinBytes() {
+            return minBytes == null ? DEFAULT_MIN_BYTES : minBytes;
         }
     }
 }

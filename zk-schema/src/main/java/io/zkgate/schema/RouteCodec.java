@@ -38,7 +38,7 @@ public final class RouteCodec {
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
                     "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth", "backends",
-                    "mirror");
+                    "mirror", "upstream", "compression");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods", "headers", "query",
             "cookies");
     private static final Set<String> CONDITION_FIELDS = Set.of("name", "exact", "regex", "present");
@@ -58,6 +58,12 @@ public final class RouteCodec {
     private static final Set<String> LIMIT_FIELDS = Set.of("maxBodyBytes");
     private static final Set<String> HEALTH_FIELDS =
             Set.of("path", "intervalMs", "timeoutMs", "unhealthyThreshold", "healthyThreshold");
+
+    private static final Set<String> UPSTREAM_FIELDS = Set.of("protocol", "tls");
+    private static final Set<String> TLS_FIELDS = Set.of("verify", "ca", "serverName", "clientCertificate", "clientKey");
+    private static final Set<String> COMPRESSION_FIELDS = Set.of("enabled", "minBytes", "contentTypes");
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*");
+    static final int MAX_COMPRESSION_MIN_BYTES = 64 * 1024 * 1024;
 
     private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z_-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
@@ -192,15 +198,7 @@ public final class RouteCodec {
                 r.problem("stripPrefix", "a " + kind(strip) + " " + strip + " (expected: true or false)");
             }
         }
-        Boolean preserveHost = null;
-        JsonNode preserve = tree.get("preserveHost");
-        if (preserve != null && !preserve.isNull()) {
-            if (preserve.isBoolean()) {
-                preserveHost = preserve.asBoolean();
-            } else {
-                r.problem("preserveHost", "a " + kind(preserve) + " " + preserve + " (expected: true or false)");
-            }
-        }
+        Boolean preserveHost = r.bool(tree, "preserveHost", "preserveHost");
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -315,12 +313,14 @@ public final class RouteCodec {
             r.problem("auth.jwt.hashKeyClaim", "set, but lb.policy is not consistent_hash (expected: only with "
                     + "consistent_hash)");
         }
+        Route.Upstream upstream = upstream(r, tree);
+        Route.Compression compression = compression(r, tree);
 
         if (!r.problems.isEmpty()) {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror);
+                preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror, upstream, compression);
     }
 
     /** The conditions of {@code match.<field>}: a list of {name, exact | regex | present}, cookies exact only. */
@@ -481,6 +481,91 @@ public final class RouteCodec {
         return service == null ? null : new Route.Mirror(service, percent);
     }
 
+    private static Route.Upstream upstream(Reader r, JsonNode tree) {
+        JsonNode node = r.object(tree, "upstream", false);
+        if (node == null) {
+            return null;
+        }
+        r.unknown(node, "upstream.", UPSTREAM_FIELDS);
+        Route.Upstream.Protocol protocol = null;
+        String protocolName = r.string(node, "upstream.protocol", "protocol", false);
+        if (protocolName != null) {
+            protocol = Route.Upstream.Protocol.fromWireName(protocolName);
+            if (protocol == null) {
+                r.problem("upstream.protocol", "unknown protocol '" + protocolName
+                        + "' (expected one of: http/1.1, h2c, h2)");
+            }
+        }
+        Route.Tls tls = null;
+        JsonNode tlsNode = r.object(node, "upstream.tls", "tls");
+        if (tlsNode != null) {
+            r.unknown(tlsNode, "upstream.tls.", TLS_FIELDS);
+            Boolean verify = r.bool(tlsNode, "upstream.tls.verify", "verify");
+            String ca = file(r, tlsNode, "ca");
+            String serverName = r.string(tlsNode, "upstream.tls.serverName", "serverName", false);
+            if (serverName != null && !HOST.matcher(serverName).matches()) {
+                r.problem("upstream.tls.serverName", "'" + serverName
+                        + "' (expected: a host name without port, such as orders.internal)");
+            }
+            String cert = file(r, tlsNode, "clientCertificate");
+            String key = file(r, tlsNode, "clientKey");
+            if ((cert == null) != (key == null) && tlsNode.hasNonNull(cert == null ? "clientKey" : "clientCertificate")) {
+                r.problem(cert == null ? "upstream.tls.clientCertificate" : "upstream.tls.clientKey",
+                        "missing (expected: clientCertificate and clientKey together, for mutual TLS)");
+            }
+            if (Boolean.FALSE.equals(verify) && (ca != null || serverName != null)) {
+                r.problem("upstream.tls.verify", "false, but " + (ca != null ? "ca" : "serverName")
+                        + " is set for verifying (expected: true, or leave out ca and serverName)");
+            }
+            tls = new Route.Tls(verify, ca, serverName, cert, key);
+        }
+        if (protocol == Route.Upstream.Protocol.H2C && tlsNode != null) {
+            r.problem("upstream.protocol", "'h2c' is HTTP/2 in plain text, but upstream.tls is set "
+                    + "(expected: 'h2' for HTTP/2 over TLS)");
+        }
+        return new Route.Upstream(protocol, tls);
+    }
+
+    /** A PEM file path of upstream.tls: absolute, since the gateway's working directory is nobody's business. */
+    private static String file(Reader r, JsonNode tlsNode, String name) {
+        String field = "upstream.tls." + name;
+        String path = r.string(tlsNode, field, name, false);
+        if (path != null && !path.startsWith("/")) {
+            r.problem(field, "'" + path + "' (expected: an absolute path to a PEM file on the gateway's host)");
+            return null;
+        }
+        return path;
+    }
+
+    private static Route.Compression compression(Reader r, JsonNode tree) {
+        JsonNode node = r.object(tree, "compression", false);
+        if (node == null) {
+            return null;
+        }
+        r.unknown(node, "compression.", COMPRESSION_FIELDS);
+        Boolean enabled = r.bool(node, "compression.enabled", "enabled");
+        Integer minBytes = r.integer(node, "compression.minBytes", "minBytes", 0, MAX_COMPRESSION_MIN_BYTES);
+        List<String> types = new ArrayList<>();
+        JsonNode typesNode = node.get("contentTypes");
+        if (typesNode != null && !typesNode.isNull()) {
+            if (!typesNode.isArray()) {
+                r.problem("compression.contentTypes", "a " + kind(typesNode) + " (expected: an array of media types)");
+            } else {
+                for (int i = 0; i < typesNode.size(); i++) {
+                    JsonNode t = typesNode.get(i);
+                    String type = t.isTextual() ? t.asText().toLowerCase(Locale.ROOT) : null;
+                    if (type == null || !MEDIA_TYPE.matcher(type).matches()) {
+                        r.problem("compression.contentTypes[" + i + "]", t
+                                + " (expected: a media type without parameters or wildcards, such as application/json)");
+                    } else {
+                        types.add(type);
+                    }
+                }
+            }
+        }
+        return new Route.Compression(enabled, minBytes, types);
+    }
+
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
     public static ObjectNode toTree(Route route) {
         ObjectNode root = JSON.createObjectNode();
@@ -563,6 +648,38 @@ public final class RouteCodec {
         EdgeFields.write(route, root);
         TrafficLimitsCodec.write(route.trafficLimits(), root);
         AuthCodec.write(root, route.auth());
+        Route.Upstream upstream = route.upstream();
+        if (upstream != null) {
+            ObjectNode u = root.putObject("upstream");
+            if (upstream.protocol() != null) {
+                u.put("protocol", upstream.protocol().wireName());
+            }
+            Route.Tls tls = upstream.tls();
+            if (tls != null) {
+                ObjectNode t = u.putObject("tls");
+                if (tls.verify() != null) {
+                    t.put("verify", tls.verify());
+                }
+                putIfSet(t, "ca", tls.ca());
+                putIfSet(t, "serverName", tls.serverName());
+                putIfSet(t, "clientCertificate", tls.clientCertificate());
+                putIfSet(t, "clientKey", tls.clientKey());
+            }
+        }
+        Route.Compression compression = route.compression();
+        if (compression != null) {
+            ObjectNode c = root.putObject("compression");
+            if (compression.enabled() != null) {
+                c.put("enabled", compression.enabled());
+            }
+            if (compression.minBytes() != null) {
+                c.put("minBytes", compression.minBytes());
+            }
+            if (!compression.contentTypes().isEmpty()) {
+                ArrayNode types = c.putArray("contentTypes");
+                compression.contentTypes().forEach(types::add);
+            }
+        }
         return root;
     }
 
@@ -580,6 +697,12 @@ public final class RouteCodec {
             } else {
                 o.put("present", c.present());
             }
+        }
+    }
+
+    private static void putIfSet(ObjectNode node, String name, String value) {
+        if (value != null) {
+            node.put(name, value);
         }
     }
 
@@ -677,6 +800,7 @@ public final class RouteCodec {
             return object(parent, field, field, required);
         }
 
+        /** An optional nested object named {@code name} in {@code parent}, reported as {@code field}. */
         JsonNode object(JsonNode parent, String field, String name) {
             return object(parent, field, name, false);
         }
@@ -706,6 +830,19 @@ public final class RouteCodec {
                 return null;
             }
             return n;
+        }
+
+        /** An optional boolean, null when absent or not a boolean (then reported). */
+        Boolean bool(JsonNode parent, String field, String name) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isBoolean()) {
+                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
+                return null;
+            }
+            return n.asBoolean();
         }
 
         Integer integer(JsonNode parent, String field, String name, int min, int max) {

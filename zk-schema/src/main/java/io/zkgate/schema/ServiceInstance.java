@@ -16,6 +16,7 @@ import java.util.Map;
  * @param registrationTimeUtc epoch milliseconds of registration, 0 if unknown
  * @param metadata            string metadata from the payload (Spring Cloud Zookeeper's {@code payload.metadata}),
  *                            without {@code weight}, which is {@link #weight()}
+ * @param sslPort             curator-x-discovery's TLS port, used by routes with {@code upstream.tls}; 0 for none
  */
 public record ServiceInstance(
         String name,
@@ -25,7 +26,8 @@ public record ServiceInstance(
         int weight,
         boolean enabled,
         long registrationTimeUtc,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        int sslPort) {
 
     public static final int MAX_WEIGHT = 10_000;
     public static final int DEFAULT_WEIGHT = 1;
@@ -41,6 +43,20 @@ public record ServiceInstance(
             throw new IllegalArgumentException("weight: " + weight + " (expected: 0-" + MAX_WEIGHT + ")");
         }
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        if (sslPort < 0 || sslPort > 65535) {
+            throw new IllegalArgumentException("sslPort: " + sslPort + " (expected: 0 for none, or 1-65535)");
+        }
+    }
+
+    /** An instance without a TLS port. */
+    public ServiceInstance(String name, String id, String address, int port, int weight, boolean enabled,
+            long registrationTimeUtc, Map<String, String> metadata) {
+        this(name, id, address, port, weight, enabled, registrationTimeUtc, metadata, 0);
+    }
+
+    /** The same instance served on another plain port (the TLS port kept). */
+    public ServiceInstance withPort(int newPort) {
+        return new ServiceInstance(name, id, address, newPort, weight, enabled, registrationTimeUtc, metadata, sslPort);
     }
 
     /** Whether the gateway may send new requests to this instance. */

@@ -70,6 +70,15 @@ public final class ServiceInstanceCodec {
                 problems.add(new Problem(source, "port", portNode + " (expected: an integer from 1 to 65535)"));
             }
         }
+        JsonNode sslPortNode = tree.get("sslPort");
+        int sslPort = 0;
+        if (sslPortNode != null && !sslPortNode.isNull()) {
+            sslPort = port(sslPortNode);
+            if (sslPort < 1) {
+                problems.add(new Problem(source, "sslPort", sslPortNode
+                        + " (expected: null, or an integer from 1 to 65535)"));
+            }
+        }
         JsonNode enabledNode = tree.get("enabled");
         boolean enabled = enabledNode == null || enabledNode.isNull() || enabledNode.asBoolean(true);
         JsonNode timeNode = tree.get("registrationTimeUTC");
@@ -107,7 +116,7 @@ public final class ServiceInstanceCodec {
         if (!problems.isEmpty()) {
             throw new ValidationException(problems);
         }
-        return new ServiceInstance(name, id, address, port, weight, enabled, registered, metadata);
+        return new ServiceInstance(name, id, address, port, weight, enabled, registered, metadata, sslPort);
     }
 
     /** The port as a JSON integer, or as a string of digits (hand-written registrations); -1 when neither. */
@@ -133,7 +142,11 @@ public final class ServiceInstanceCodec {
         root.put("id", instance.id());
         root.put("address", instance.address());
         root.put("port", instance.port());
-        root.putNull("sslPort");
+        if (instance.sslPort() > 0) {
+            root.put("sslPort", instance.sslPort());
+        } else {
+            root.putNull("sslPort");
+        }
         ObjectNode payload = root.putObject("payload");
         payload.put("@class", SPRING_PAYLOAD_CLASS);
         payload.put("id", instance.id());

@@ -16,18 +16,25 @@ public final class Endpoint implements Comparable<Endpoint> {
     private final String host;
     private final int port;
     private final int weight;
+    /** The registered TLS port, 0 for none: routes with upstream TLS use it, else {@link #port}. */
+    private final int sslPort;
     private final String baseUri;
+    private final String tlsBaseUri;
     /** Requests sent to this backend and not yet completed; one increment and one decrement per request. */
     private final AtomicInteger inFlight;
     /** Passive and active health, shared like the in-flight count. */
     private final BackendHealth health;
 
     public Endpoint(String service, String id, String host, int port, int weight) {
-        this(service, id, host, port, weight, new AtomicInteger(), new BackendHealth());
+        this(service, id, host, port, weight, 0);
     }
 
-    private Endpoint(String service, String id, String host, int port, int weight, AtomicInteger inFlight,
-            BackendHealth health) {
+    public Endpoint(String service, String id, String host, int port, int weight, int sslPort) {
+        this(service, id, host, port, weight, sslPort, new AtomicInteger(), new BackendHealth());
+    }
+
+    private Endpoint(String service, String id, String host, int port, int weight, int sslPort,
+            AtomicInteger inFlight, BackendHealth health) {
         this.service = requireNonNull(service, "service");
         this.id = requireNonNull(id, "id");
         this.host = requireNonNull(host, "host");
@@ -36,14 +43,17 @@ public final class Endpoint implements Comparable<Endpoint> {
         }
         this.port = port;
         this.weight = weight;
-        this.baseUri = "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        this.sslPort = sslPort;
+        String authorityHost = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        this.baseUri = "http://" + authorityHost + ":" + port;
+        this.tlsBaseUri = "https://" + authorityHost + ":" + tlsPort();
         this.inFlight = inFlight;
         this.health = health;
     }
 
     /** The same backend with another weight, sharing this one's in-flight counter. */
     public Endpoint withWeight(int newWeight) {
-        return new Endpoint(service, id, host, port, newWeight, inFlight, health);
+        return new Endpoint(service, id, host, port, newWeight, sslPort, inFlight, health);
     }
 
     public String service() {
@@ -60,6 +70,16 @@ public final class Endpoint implements Comparable<Endpoint> {
 
     public int port() {
         return port;
+    }
+
+    /** The port TLS routes connect to: the registered {@code sslPort}, else the plain port. */
+    public int tlsPort() {
+        return sslPort > 0 ? sslPort : port;
+    }
+
+    /** {@code https://host:tlsPort}, for routes with upstream TLS. */
+    public String tlsBaseUri() {
+        return tlsBaseUri;
     }
 
     public int weight() {
@@ -87,9 +107,10 @@ public final class Endpoint implements Comparable<Endpoint> {
         inFlight.decrementAndGet();
     }
 
-    /** Whether {@code other} is the same backend: service, id, host and port. */
+    /** Whether {@code other} is the same backend: service, id, host and ports. */
     public boolean sameBackend(Endpoint other) {
-        return service.equals(other.service) && id.equals(other.id) && host.equals(other.host) && port == other.port;
+        return service.equals(other.service) && id.equals(other.id) && host.equals(other.host) && port == other.port
+                && sslPort == other.sslPort;
     }
 
     /** Orders by id, then address: round-robin order and hash rings are deterministic for a given set. */

@@ -90,9 +90,7 @@ final class InstanceFormats {
                 if (protocol.equals(e.path("protocol").asText()) && e.path("port").canConvertToInt()) {
                     int port = e.path("port").asInt();
                     if (port >= 1 && port <= 65535) {
-                        return new ServiceInstance(instance.name(), instance.id(), instance.address(), port,
-                                instance.weight(), instance.enabled(), instance.registrationTimeUtc(),
-                                instance.metadata());
+                        return instance.withPort(port);
                     }
                 }
             }

@@ -170,6 +170,11 @@ final class RouteRegistry {
             refuse(id, prev, data, e.getMessage());
             return;
         }
+        String tlsProblem = UpstreamTlsCheck.problem(route);
+        if (tlsProblem != null) {
+            refuse(id, prev, data, data.getPath() + ": " + tlsProblem);
+            return;
+        }
         for (String otherId : byMatch.getOrDefault(matchKey(route), Set.of())) {
             Route other = routes.get(otherId).applied();
             if (!otherId.equals(id) && RouteConflicts.sameMatch(route, other)) {

@@ -180,7 +180,7 @@ final class ServiceRegistry {
         List<Endpoint> eligible = new ArrayList<>();
         List<Endpoint> healthy = new ArrayList<>();
         for (ServiceInstance i : s.instances.values()) {
-            Endpoint fresh = new Endpoint(service, i.id(), i.address(), i.port(), i.weight());
+            Endpoint fresh = new Endpoint(service, i.id(), i.address(), i.port(), i.weight(), i.sslPort());
             Endpoint known = s.endpoints.get(i.id());
             Endpoint e = known != null && known.sameBackend(fresh)
                     ? (known.weight() == i.weight() ? known : known.withWeight(i.weight()))

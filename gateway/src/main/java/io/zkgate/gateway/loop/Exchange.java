@@ -10,8 +10,10 @@ import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.ResponseView;
+import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.CanonicalPath;
+import io.zkgate.schema.Route;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -188,6 +190,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         } else if (decision instanceof Decision.Reply reply) {
             router.record(reply.route(), method, reply.status(), startNanos);
             respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
+        } else if (!speaksPlainHttp1(decision.route())) {
+            refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
+                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks plain "
+                    + "HTTP/1.1 to backends); the backend was not contacted. Serve this route with --engine servlet");
+            router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
             if (forward.mirror() != null) {
@@ -216,6 +223,17 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         mirrored = forward;
         mirrorBody = new byte[(int) length];
+    }
+
+    /** Whether the route's backends are reached in plain HTTP/1.1, all the loop engine speaks to backends. */
+    private static boolean speaksPlainHttp1(RouteEntry route) {
+        return !route.upstreamTls() && route.route().upstreamProtocol() == Route.Upstream.Protocol.HTTP_1_1;
+    }
+
+    private static String upstreamOf(RouteEntry route) {
+        Route.Upstream.Protocol protocol = route.route().upstreamProtocol();
+        return protocol == Route.Upstream.Protocol.HTTP_1_1 ? "TLS (upstream.tls)"
+                : "HTTP/2 (upstream.protocol " + protocol.wireName() + ")";
     }
 
     private void send(Decision.Forward next) {

@@ -4,9 +4,12 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.Grpc;
 import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.scripting.ScriptExchange;
+import io.zkgate.gateway.upstream.UpstreamTlsContexts;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,8 +21,14 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -51,8 +60,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final transient UpstreamClientSettings upstream;
     /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
     private final transient Mirror mirror;
-    /** Upstream clients for routes with their own connect timeout, by that timeout; created on first use. */
-    private final transient UpstreamClients routeClients = new UpstreamClients(this::clientWithConnectTimeout);
+    /** Upstream clients for routes that need their own (connect timeout, TLS, HTTP/2); created on first use. */
+    private final transient UpstreamClients routeClients = new UpstreamClients(this::clientFor);
+    /** The key of the client being created on this thread; null while the servlet creates its own. */
+    private static final ThreadLocal<UpstreamClientKey> CREATING = new ThreadLocal<>();
 
     public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream) {
         this(router, upstream, null);
@@ -87,37 +98,85 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
 
-    /** A route with its own connect timeout gets a client with that timeout; others use the servlet's client. */
+    /**
+     * A route with its own connect timeout, upstream TLS or HTTP/2 gets a client configured so (shared by the routes
+     * that agree); others use the servlet's client. The request speaks the route's protocol to the backend, whatever
+     * the client spoke to the gateway.
+     */
     @Override
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
-        long connect = exchange == null || exchange.route() == null ? -1 : exchange.route().upstream().connectTimeoutMs();
-        if (connect < 0 || connect == upstream.connectTimeoutMs()) {
-            return super.newProxyRequest(request, rewrittenTarget);
+        UpstreamClientKey key = exchange == null || exchange.route() == null ? plainKey()
+                : UpstreamClientKey.of(exchange.route(), upstream.connectTimeoutMs());
+        HttpVersion clientVersion = HttpVersion.fromString(request.getProtocol());
+        HttpVersion version = key.http2() ? HttpVersion.HTTP_2
+                : clientVersion == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        if (key.equals(plainKey())) {
+            return super.newProxyRequest(request, rewrittenTarget).version(version);
         }
-        HttpClient client = routeClients.forConnectTimeout(connect);
+        HttpClient client = routeClients.forKey(key);
         return client.newRequest(rewrittenTarget)
                 .method(request.getMethod())
-                .version(HttpVersion.fromString(request.getProtocol()))
+                .version(version)
                 .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
     }
 
-    private HttpClient clientWithConnectTimeout(long connectMs) {
+    private UpstreamClientKey plainKey() {
+        return UpstreamClientKey.plain(upstream.connectTimeoutMs());
+    }
+
+    /** A client for {@code key}: Jetty's proxy client settings, with the key's TLS context and transport. */
+    private HttpClient clientFor(UpstreamClientKey key) {
+        CREATING.set(key);
         try {
             HttpClient client = createHttpClient();
-            client.setConnectTimeout(connectMs);
+            client.setConnectTimeout(key.connectTimeoutMs());
+            _log.info("upstream client ({}) started", key);
             return client;
         } catch (ServletException e) {
-            throw new IllegalStateException("cannot create an upstream client: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create an upstream client (" + key + "): " + e.getMessage(), e);
+        } finally {
+            CREATING.remove();
         }
     }
 
+    /** The TLS context of the client being created: the route's {@code upstream.tls}, else Jetty's default. */
+    @Override
+    protected ClientConnector newClientConnector() {
+        UpstreamClientKey key = CREATING.get();
+        if (key == null || key.tls() == null) {
+            return super.newClientConnector();
+        }
+        ClientConnector connector = new ClientConnector();
+        SslContextFactory.Client tls;
+        try {
+            tls = UpstreamTlsContexts.newClientContext(key.tls());
+        } catch (IOException e) {
+            throw new IllegalStateException("route upstream TLS unusable: " + e.getMessage(), e);
+        }
+        connector.setSslContextFactory(tls);
+        return connector;
+    }
+
+    /** HTTP/2 routes get Jetty's HTTP/2 client transport: prior knowledge for h2c, ALPN over TLS for h2. */
+    @Override
+    protected HttpClient newHttpClient(ClientConnector connector) {
+        UpstreamClientKey key = CREATING.get();
+        if (key == null || !key.http2()) {
+            return super.newHttpClient(connector);
+        }
+        return new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
+    }
+
     /**
-     * Retires the upstream clients of connect timeouts no route of {@code snapshot} uses; control thread, after each
-     * publish.
+     * Retires the upstream clients no route of {@code snapshot} needs any more; control thread, after each publish.
      */
     public void snapshotPublished(Snapshot snapshot) {
-        routeClients.retainOnly(snapshot.routes().connectTimeouts());
+        Set<UpstreamClientKey> inUse = new HashSet<>();
+        for (RouteEntry route : snapshot.routes().entries()) {
+            inUse.add(UpstreamClientKey.of(route, upstream.connectTimeoutMs()));
+        }
+        routeClients.retainOnly(inUse);
     }
 
     /** Upstream clients besides the default one, for routes with their own connect timeout. */
@@ -179,6 +238,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             throw new IOException("request body ended after " + body.length + " of " + length + " bytes");
         }
         return super.proxyRequestContent(request, response, proxyRequest);
+    }
+
+    /**
+     * Jetty's test, plus HTTP/2 requests of unknown length that declare a content type (gRPC calls): HTTP/2 has no
+     * Transfer-Encoding to tell a streamed body by.
+     */
+    @Override
+    protected boolean hasContent(HttpServletRequest request) {
+        return super.hasContent(request) || (request.getContentLengthLong() < 0 && request.getContentType() != null
+                && HttpVersion.HTTP_2.asString().equals(request.getProtocol()));
     }
 
     private static boolean neverSent(Throwable failure) {
@@ -331,6 +400,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        if (HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())) {
+            GrpcTrailers trailers = GrpcTrailers.forward(proxyResponse, serverResponse);
+            clientRequest.setAttribute(GrpcTrailers.ATTRIBUTE, trailers);
+        }
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         if (exchange != null && exchange.decision.headers().hasResponse()) {
             exchange.decision.headers().applyResponse(proxyResponse);
@@ -361,7 +434,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         try {
             proxyResponse.reset();
             exchange.responseEdited = false;
-            writeError(proxyResponse, exchange, ErrorResponse.SCRIPT_ERROR, failure.getMessage());
+            writeError(clientRequest, proxyResponse, exchange, ErrorResponse.SCRIPT_ERROR, failure.getMessage());
             record(clientRequest, exchange, ErrorResponse.SCRIPT_ERROR.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing script error response failed", e);
@@ -394,7 +467,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
                     response.setHeader("Connection", "close");
                 }
-                writeError(response, exchange, refuse.error(), refuse.message());
+                writeError(request, response, exchange, refuse.error(), refuse.message());
             } else if (exchange.decision instanceof Decision.Reply reply) {
                 response.setStatus(reply.status());
                 response.setContentLength(0);
@@ -410,6 +483,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         String remote = clientRequest.getRemoteAddr();
         String priorFor = clientRequest.getHeader("X-Forwarded-For");
         String host = clientRequest.getHeader("Host");
+        String te = clientRequest.getHeader("TE");
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         boolean preserveHost = host != null && exchange != null && exchange.route() != null
                 && exchange.route().route().preservesHost();
@@ -421,6 +495,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             headers.put(HttpHeader.X_FORWARDED_PROTO, clientRequest.getScheme());
             if (host != null) {
                 headers.put(HttpHeader.X_FORWARDED_HOST, host);
+            }
+            if (te != null && te.contains("trailers")) {
+                headers.put(HttpHeader.TE, "trailers"); // gRPC servers require it; the only TE HTTP/2 allows
             }
             if (exchange != null && exchange.decision.headers().hasUpstream()) {
                 exchange.decision.headers().applyUpstream(headers);
@@ -437,6 +514,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         // that long, fails the exchange with 504; a long download that keeps flowing is not cut.
         proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
         proxyRequest.idleTimeout(exchange.route().responseTimeoutMs(), TimeUnit.MILLISECONDS);
+        long deadline = Grpc.timeoutMs(clientRequest.getHeader(Grpc.TIMEOUT));
+        if (deadline > 0) {
+            proxyRequest.timeout(deadline, TimeUnit.MILLISECONDS); // a gRPC call's deadline bounds the whole call
+        }
         exchange.backendMetrics = router.backendMetrics(exchange.endpoint());
         if (exchange.backendMetrics != null) {
             exchange.backendMetrics.picked();
@@ -498,7 +579,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             try {
                 proxyResponse.resetBuffer();
                 proxyResponse.setHeader("Connection", "close");
-                writeError(proxyResponse, exchange, ErrorResponse.BODY_TOO_LARGE, tooLarge.getMessage());
+                writeError(clientRequest, proxyResponse, exchange, ErrorResponse.BODY_TOO_LARGE, tooLarge.getMessage());
                 record(clientRequest, exchange, ErrorResponse.BODY_TOO_LARGE.status());
             } catch (IOException | IllegalStateException e) {
                 _log.debug("writing error response failed", e);
@@ -528,6 +609,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
         if (proxyResponse.isCommitted()) {
             record(clientRequest, exchange, proxyResponse.getStatus());
+            GrpcTrailers trailers = (GrpcTrailers) clientRequest.getAttribute(GrpcTrailers.ATTRIBUTE);
+            if (trailers != null) {
+                // A gRPC call whose backend failed mid-stream ends with UNAVAILABLE in its trailers, as the client
+                // can act on it, rather than with a reset stream.
+                trailers.fail(timeout ? Grpc.DEADLINE_EXCEEDED : Grpc.UNAVAILABLE, "backend "
+                        + exchange.upstreamAddress() + (timeout ? " went silent" : " failed") + " mid-stream: " + failure);
+                clientRequest.getAsyncContext().complete();
+                return;
+            }
             super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
             return;
         }
@@ -539,7 +629,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         try {
             proxyResponse.resetBuffer();
             proxyResponse.setHeader("Connection", null);
-            writeError(proxyResponse, exchange, error, message);
+            writeError(clientRequest, proxyResponse, exchange, error, message);
             record(clientRequest, exchange, error.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing error response failed", e);
@@ -552,15 +642,23 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     /**
      * Writes the contract's JSON error with the request's id in its body and the decision's response headers (a
-     * request id, CORS) on it, unless they are on already.
+     * request id, CORS) on it, unless they are on already; for a gRPC call its gRPC status in a trailers-only answer
+     * (HTTP 200) instead.
      */
-    private static void writeError(HttpServletResponse response, ProxyExchange exchange, ErrorResponse error,
-            String message) throws IOException {
+    private static void writeError(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange,
+            ErrorResponse error, String message) throws IOException {
         if (!exchange.responseEdited) {
             exchange.decision.headers().applyResponse(response);
             exchange.responseEdited = true;
         }
-        error.write(response, exchange.routeId(), message, exchange.decision.headers());
+        if (!Grpc.isGrpc(request.getContentType())) {
+            error.write(response, exchange.routeId(), message, exchange.decision.headers());
+            return;
+        }
+        response.setStatus(200);
+        response.setContentType(Grpc.CONTENT_TYPE);
+        response.setHeader(Grpc.STATUS, Integer.toString(Grpc.status(error)));
+        response.setHeader(Grpc.MESSAGE, Grpc.encodeMessage(error.code() + ": " + message));
     }
 
     private void record(HttpServletRequest request, ProxyExchange exchange, int status) {

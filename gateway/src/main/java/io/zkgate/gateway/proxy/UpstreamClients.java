@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
@@ -15,45 +15,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The upstream clients of routes with their own connect timeout (Jetty's connect timeout is per client), one per
- * distinct timeout. Each holds a selector and a connection pool, so when no route uses a timeout any more its client
- * is taken out of use and stopped once nothing is in flight on it; otherwise every value an operator ever tried
- * would keep its client until restart. Thread-safe.
+ * The upstream clients of routes that need their own (Jetty's connect timeout, TLS context and transport are per
+ * client), one per distinct {@link UpstreamClientKey}. Each holds a selector and a connection pool, so when no route
+ * uses a key any more its client is taken out of use and stopped once nothing is in flight on it; otherwise every
+ * value an operator ever tried would keep its client until restart. Thread-safe.
  */
 final class UpstreamClients {
     private static final Logger log = LoggerFactory.getLogger(UpstreamClients.class);
     /** How often a retired client is checked for requests still in flight before it is stopped. */
     private static final long RETIRE_CHECK_MS = 2_000;
 
-    private final Map<Long, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
-    private final LongFunction<HttpClient> factory;
+    private final Map<UpstreamClientKey, HttpClient> byKey = new ConcurrentHashMap<>();
+    private final Function<UpstreamClientKey, HttpClient> factory;
     private final AtomicInteger retiring = new AtomicInteger();
 
-    UpstreamClients(LongFunction<HttpClient> factory) {
+    UpstreamClients(Function<UpstreamClientKey, HttpClient> factory) {
         this.factory = factory;
     }
 
-    HttpClient forConnectTimeout(long connectMs) {
-        HttpClient client = byConnectTimeout.get(connectMs);
-        return client != null ? client : byConnectTimeout.computeIfAbsent(connectMs, factory::apply);
+    HttpClient forKey(UpstreamClientKey key) {
+        HttpClient client = byKey.get(key);
+        return client != null ? client : byKey.computeIfAbsent(key, factory);
     }
 
     /** Clients not stopped yet: in use, or retired and still finishing requests. */
     int size() {
-        return byConnectTimeout.size() + retiring.get();
+        return byKey.size() + retiring.get();
     }
 
-    /** Retires the clients of connect timeouts not in {@code inUse}; called with each new snapshot. */
-    void retainOnly(Set<Long> inUse) {
-        List<Map.Entry<Long, HttpClient>> unused = new ArrayList<>();
-        for (Map.Entry<Long, HttpClient> e : byConnectTimeout.entrySet()) {
+    /** Retires the clients of keys not in {@code inUse}; called with each new snapshot. */
+    void retainOnly(Set<UpstreamClientKey> inUse) {
+        List<Map.Entry<UpstreamClientKey, HttpClient>> unused = new ArrayList<>();
+        for (Map.Entry<UpstreamClientKey, HttpClient> e : byKey.entrySet()) {
             if (!inUse.contains(e.getKey())) {
                 unused.add(e);
             }
         }
-        for (Map.Entry<Long, HttpClient> e : unused) {
-            if (byConnectTimeout.remove(e.getKey(), e.getValue())) {
-                log.info("upstream client for connect timeout {} ms retired: no route uses it", e.getKey());
+        for (Map.Entry<UpstreamClientKey, HttpClient> e : unused) {
+            if (byKey.remove(e.getKey(), e.getValue())) {
+                log.info("upstream client ({}) retired: no route uses it", e.getKey());
                 retiring.incrementAndGet();
                 stopWhenIdle(e.getValue());
             }
@@ -82,10 +82,10 @@ final class UpstreamClients {
     }
 
     void stopAll() {
-        for (HttpClient c : byConnectTimeout.values()) {
+        for (HttpClient c : byKey.values()) {
             stop(c);
         }
-        byConnectTimeout.clear();
+        byKey.clear();
     }
 
     private static void stop(HttpClient client) {

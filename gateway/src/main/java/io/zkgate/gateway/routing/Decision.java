@@ -71,9 +71,12 @@ public sealed interface Decision {
             return query == null ? base + upstreamPath : base + upstreamPath + '?' + query;
         }
 
-        /** The absolute upstream URI: the backend's base, the upstream path, and the client's query as sent. */
+        /**
+         * The absolute upstream URI: the backend's base ({@code https} on its TLS port when the route asks for
+         * TLS), the upstream path, and the client's query as sent.
+         */
         public String target(String query) {
-            String base = endpoint.baseUri();
+            String base = route.upstreamTls() ? endpoint.tlsBaseUri() : endpoint.baseUri();
             StringBuilder sb = new StringBuilder(base.length() + upstreamPath.length()
                     + (query == null ? 0 : query.length() + 1));
             sb.append(base).append(upstreamPath);

@@ -27,6 +27,8 @@ public final class RouteEntry {
     private final Traffic traffic;
     /** Header, query and cookie conditions, each counting one, plus one for a methods list: precedence at a prefix. */
     private final int conditionCount;
+    /** Whether backends are reached over TLS ({@code upstream.tls}, or {@code h2}), on their TLS port. */
+    private final boolean upstreamTls;
 
     /**
      * @param route             the validated route
@@ -69,6 +71,12 @@ public final class RouteEntry {
         this.upstream = upstream;
         this.version = znodeVersion;
         this.metrics = metrics;
+        this.upstreamTls = route.upstreamTls() != null;
+    }
+
+    /** Whether backends are reached over TLS, on their registered {@code sslPort} (else their port). */
+    public boolean upstreamTls() {
+        return upstreamTls;
     }
 
     public RouteMetrics metrics() {

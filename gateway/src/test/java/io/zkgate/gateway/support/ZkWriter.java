@@ -44,6 +44,15 @@ public final class ZkWriter {
         return path;
     }
 
+    /** Registers an ephemeral instance with a TLS port ({@code sslPort}) beside its plain one. */
+    public String registerTls(String service, String id, int port, int sslPort) throws Exception {
+        String path = layout.instancePath(service, id);
+        byte[] json = ServiceInstanceCodec.toJson(new ServiceInstance(service, id, "127.0.0.1", port, 1, true,
+                System.currentTimeMillis(), Map.of(), sslPort));
+        client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, json);
+        return path;
+    }
+
     public void deregister(String service, String id) throws Exception {
         client.delete().forPath(layout.instancePath(service, id));
     }
