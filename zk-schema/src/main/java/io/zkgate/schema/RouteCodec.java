@@ -805,18 +805,6 @@ public final class RouteCodec {
             return object(parent, field, name, false);
         }
 
-        Boolean bool(JsonNode parent, String field, String name) {
-            JsonNode n = parent.get(name);
-            if (n == null || n.isNull()) {
-                return null;
-            }
-            if (!n.isBoolean()) {
-                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
-                return null;
-            }
-            return n.asBoolean();
-        }
-
         JsonNode object(JsonNode parent, String field, String name, boolean required) {
             JsonNode n = parent.get(name);
             if (n == null || n.isNull()) {
@@ -830,19 +818,6 @@ public final class RouteCodec {
                 return null;
             }
             return n;
-        }
-
-        /** An optional boolean, null when absent or not a boolean (then reported). */
-        Boolean bool(JsonNode parent, String field, String name) {
-            JsonNode n = parent.get(name);
-            if (n == null || n.isNull()) {
-                return null;
-            }
-            if (!n.isBoolean()) {
-                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
-                return null;
-            }
-            return n.asBoolean();
         }
 
         Integer integer(JsonNode parent, String field, String name, int min, int max) {

@@ -58,8 +58,8 @@ public final class RouteCompression extends Handler.Wrapper {
 
     /** The route the router will match (a lookup only: the decision is the router's, in the servlet). */
     private RouteEntry routeOf(Request request) {
-        CoreRequestView view = new CoreRequestView(request);
-        return snapshots.current().routes().match(view.host(), view.path(), view.method());
+        CoreRequestView view = new CoreRequestView(request, Request.getRemoteAddr(request));
+        return snapshots.current().routes().match(view.host(), view.path(), view.method(), view);
     }
 
     private CompressionHandler newHandler(Route.Compression setting) {

@@ -17,6 +17,8 @@ public final class Grpc {
     public static final int RESOURCE_EXHAUSTED = 8;
     public static final int UNIMPLEMENTED = 12;
     public static final int INTERNAL = 13;
+    public static final int PERMISSION_DENIED = 7;
+    public static final int UNAUTHENTICATED = 16;
     public static final int UNAVAILABLE = 14;
 
     private Grpc() {}
@@ -57,7 +59,10 @@ public final class Grpc {
     /** The gRPC status a gateway error is answered with: UNAVAILABLE for anything a retry elsewhere might cure. */
     public static int status(ErrorResponse error) {
         return switch (error) {
-            case NO_INSTANCES, UPSTREAM_UNREACHABLE, NOT_READY -> UNAVAILABLE;
+            case NO_INSTANCES, UPSTREAM_UNREACHABLE, NOT_READY, OVERLOADED, AUTH_PENDING -> UNAVAILABLE;
+            case RATE_LIMITED -> RESOURCE_EXHAUSTED;
+            case FORBIDDEN -> PERMISSION_DENIED;
+            case UNAUTHORIZED -> UNAUTHENTICATED;
             case UPSTREAM_TIMEOUT -> DEADLINE_EXCEEDED;
             case NO_ROUTE, METHOD_NOT_ALLOWED, UPGRADE_NOT_SUPPORTED -> UNIMPLEMENTED;
             case BODY_TOO_LARGE -> RESOURCE_EXHAUSTED;
