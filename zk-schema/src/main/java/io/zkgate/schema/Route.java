@@ -19,6 +19,7 @@ import java.util.Set;
  * @param limits      request limits, null for the gateway's defaults
  * @param healthCheck active health check of the route's service, or null for none
  * @param preserveHost whether the client's Host header is forwarded (default, null: the backend's address)
+ * @param httpsRedirect whether plain-HTTP requests are redirected to the gateway's TLS port (default, null: no)
  */
 public record Route(
         String id,
@@ -31,7 +32,8 @@ public record Route(
         String script,
         Limits limits,
         HealthCheck healthCheck,
-        Boolean preserveHost) {
+        Boolean preserveHost,
+        Boolean httpsRedirect) {
 
     public Route {
         requireNonNull(id, "id");
@@ -42,13 +44,24 @@ public record Route(
     /** A route without limits of its own. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null);
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null, null);
     }
 
     /** A route that leaves {@code preserveHost} out. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck) {
-        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null);
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, null, null);
+    }
+
+    /** A route that leaves {@code httpsRedirect} out. */
+    public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
+            Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
+        this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null);
+    }
+
+    /** Whether plain-HTTP requests for this route are redirected to HTTPS. */
+    public boolean redirectsToHttps() {
+        return Boolean.TRUE.equals(httpsRedirect);
     }
 
     /** Whether the client's Host header goes to the backend (false: the backend's own address, the default). */

@@ -37,7 +37,7 @@ public final class RouteCodec {
 
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
-                    "healthCheck", "preserveHost");
+                    "healthCheck", "preserveHost", "httpsRedirect");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods");
     private static final Set<String> LB_FIELDS = Set.of("policy", "hashKey", "boundedLoad");
     private static final Set<String> TIMEOUT_FIELDS = Set.of("connectMs", "responseMs");
@@ -170,6 +170,15 @@ public final class RouteCodec {
                 r.problem("preserveHost", "a " + kind(preserve) + " " + preserve + " (expected: true or false)");
             }
         }
+        Boolean httpsRedirect = null;
+        JsonNode redirect = tree.get("httpsRedirect");
+        if (redirect != null && !redirect.isNull()) {
+            if (redirect.isBoolean()) {
+                httpsRedirect = redirect.asBoolean();
+            } else {
+                r.problem("httpsRedirect", "a " + kind(redirect) + " " + redirect + " (expected: true or false)");
+            }
+        }
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -278,7 +287,7 @@ public final class RouteCodec {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost);
+                preserveHost, httpsRedirect);
     }
 
     /** The route as a JSON tree, fields in contract order, absent optional fields left out. */
@@ -300,6 +309,9 @@ public final class RouteCodec {
         }
         if (route.preserveHost() != null) {
             root.put("preserveHost", route.preserveHost());
+        }
+        if (route.httpsRedirect() != null) {
+            root.put("httpsRedirect", route.httpsRedirect());
         }
         Route.LoadBalancing lb = route.lb();
         if (lb != null) {

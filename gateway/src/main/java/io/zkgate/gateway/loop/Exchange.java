@@ -159,7 +159,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         upgrade = "GET".equals(method) && RequestRouter.asksForWebSocket(requestHeaders.get(HttpHeader.UPGRADE));
         Decision decision = router.route(new LoopRequestView(method, host, path, query, client.clientAddress(),
-                requestHeaders));
+                requestHeaders, client.secure));
         routeId = decision.routeId();
         if (decision instanceof Decision.Refuse refuse) {
             refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message(),
@@ -167,6 +167,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             answerFromScript(answer);
+        } else if (decision instanceof Decision.Redirect redirect) {
+            refuse(redirect.routeId(), ErrorResponse.HTTPS_REDIRECT, redirect.message(),
+                    "Location: " + redirect.location() + "\r\n");
+            router.record(redirect.route(), method, ErrorResponse.HTTPS_REDIRECT.status(), startNanos);
         } else {
             send((Decision.Forward) decision);
         }
@@ -375,7 +379,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 }
             }
             fields.put(HttpHeader.X_FORWARDED_FOR, forwardedFor);
-            fields.put(HttpHeader.X_FORWARDED_PROTO, "http");
+            fields.put(HttpHeader.X_FORWARDED_PROTO, client.secure ? "https" : "http");
             if (host != null) {
                 fields.put(HttpHeader.X_FORWARDED_HOST, host);
             }
@@ -389,7 +393,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                     head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
                 }
             }
-            head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\nX-Forwarded-Proto: http\r\n");
+            head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\nX-Forwarded-Proto: ")
+                    .append(client.secure ? "https" : "http").append("\r\n");
             if (host != null) {
                 head.append("X-Forwarded-Host: ").append(host).append("\r\n");
             }

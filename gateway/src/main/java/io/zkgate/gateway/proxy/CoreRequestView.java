@@ -46,4 +46,9 @@ record CoreRequestView(Request request) implements RequestView {
     public long contentLength() {
         return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     }
+
+    @Override
+    public boolean secure() {
+        return request.isSecure();
+    }
 }

@@ -372,6 +372,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                     response.setHeader("Allow", refuse.allow());
                 }
                 refuse.error().write(response, refuse.routeId(), refuse.message());
+            } else if (exchange.decision instanceof Decision.Redirect redirect) {
+                response.setHeader("Location", redirect.location());
+                ErrorResponse.HTTPS_REDIRECT.write(response, redirect.routeId(), redirect.message());
             }
         } catch (IOException e) {
             _log.debug("writing error response failed", e);

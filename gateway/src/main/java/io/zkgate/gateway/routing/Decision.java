@@ -4,8 +4,8 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.scripting.ScriptExchange;
 
 /**
- * What {@link RequestRouter} decided for one request: refuse it, let the route's script answer it, or forward it.
- * Every front door acts on these three and nothing else. Immutable (a script exchange is confined to its request).
+ * What {@link RequestRouter} decided for one request: refuse it, redirect it to HTTPS, let the route's script answer
+ * it, or forward it. Every front door acts on these four and nothing else. Immutable (a script exchange is confined to its request).
  */
 public sealed interface Decision {
     /** The matched route, or null when none matched. */
@@ -24,6 +24,17 @@ public sealed interface Decision {
     record Refuse(RouteEntry route, ErrorResponse error, String message, String allow) implements Decision {
         public Refuse(RouteEntry route, ErrorResponse error, String message) {
             this(route, error, message, null);
+        }
+    }
+
+    /**
+     * Answer 308 with {@code location}, the same request on the gateway's TLS port; no backend is contacted.
+     *
+     * @param route the matched route, or null when the gateway redirects every plain-HTTP request
+     */
+    record Redirect(RouteEntry route, String location) implements Decision {
+        public String message() {
+            return "this gateway serves " + (route == null ? "requests" : "this route") + " over HTTPS: " + location;
         }
     }
 

@@ -22,7 +22,9 @@ public enum ErrorResponse {
     UPGRADE_NOT_SUPPORTED(501, "upgrade_not_supported"),
     BAD_PATH(400, "bad_path"),
     NOT_READY(503, "not_ready"),
-    METHOD_NOT_ALLOWED(405, "method_not_allowed");
+    METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+    /** Not an error: a plain-HTTP request sent to HTTPS (with a Location header), in the same body shape. */
+    HTTPS_REDIRECT(308, "https_redirect");
 
     private final int status;
     private final String code;

@@ -28,6 +28,7 @@ public final class RequestRouter {
     private final long defaultMaxBodyBytes;
     private final Consumer<Endpoint> ejector;
     private final int ejectAfterFailures;
+    private final HttpsRedirect httpsRedirect;
 
     /**
      * @param metrics             where requests, retries and scripts are counted, or null to record nothing
@@ -36,6 +37,13 @@ public final class RequestRouter {
      */
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
             Consumer<Endpoint> ejector, int ejectAfterFailures) {
+        this(snapshots, metrics, defaultMaxBodyBytes, ejector, ejectAfterFailures, HttpsRedirect.NONE);
+    }
+
+    /** @param httpsRedirect which plain-HTTP requests are redirected to the TLS port */
+    public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
+            Consumer<Endpoint> ejector, int ejectAfterFailures, HttpsRedirect httpsRedirect) {
+        this.httpsRedirect = httpsRedirect;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.defaultMaxBodyBytes = defaultMaxBodyBytes;
@@ -47,6 +55,10 @@ public final class RequestRouter {
     public Decision route(RequestView request) {
         String method = request.method();
         String path = request.path();
+        Decision.Redirect everything = httpsRedirect.beforeRouting(request);
+        if (everything != null) {
+            return everything;
+        }
         Snapshot snapshot = snapshots.current();
         if (!snapshot.synced()) {
             return new Decision.Refuse(null, ErrorResponse.NOT_READY,
@@ -61,6 +73,10 @@ public final class RequestRouter {
                         method + " is not allowed on " + path + " (allowed: " + allow + ")", allow);
             }
             return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path);
+        }
+        Decision.Redirect toHttps = httpsRedirect.forRoute(request, route);
+        if (toHttps != null) {
+            return toHttps;
         }
         if (!"GET".equals(method) && asksForWebSocket(request.header("Upgrade"))) {
             return new Decision.Refuse(route, ErrorResponse.UPGRADE_NOT_SUPPORTED,

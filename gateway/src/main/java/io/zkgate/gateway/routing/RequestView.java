@@ -31,4 +31,9 @@ public interface RequestView {
 
     /** The declared Content-Length, or -1 when there is none. */
     long contentLength();
+
+    /** Whether the client's connection is TLS. */
+    default boolean secure() {
+        return false;
+    }
 }
