@@ -161,24 +161,8 @@ public final class RouteCodec {
                 r.problem("stripPrefix", "a " + kind(strip) + " " + strip + " (expected: true or false)");
             }
         }
-        Boolean preserveHost = null;
-        JsonNode preserve = tree.get("preserveHost");
-        if (preserve != null && !preserve.isNull()) {
-            if (preserve.isBoolean()) {
-                preserveHost = preserve.asBoolean();
-            } else {
-                r.problem("preserveHost", "a " + kind(preserve) + " " + preserve + " (expected: true or false)");
-            }
-        }
-        Boolean httpsRedirect = null;
-        JsonNode redirect = tree.get("httpsRedirect");
-        if (redirect != null && !redirect.isNull()) {
-            if (redirect.isBoolean()) {
-                httpsRedirect = redirect.asBoolean();
-            } else {
-                r.problem("httpsRedirect", "a " + kind(redirect) + " " + redirect + " (expected: true or false)");
-            }
-        }
+        Boolean preserveHost = r.bool(tree, "preserveHost");
+        Boolean httpsRedirect = r.bool(tree, "httpsRedirect");
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -431,6 +415,19 @@ public final class RouteCodec {
                 return null;
             }
             return n.asText();
+        }
+
+        /** An optional boolean field: null when absent. */
+        Boolean bool(JsonNode parent, String field) {
+            JsonNode v = parent.get(field);
+            if (v == null || v.isNull()) {
+                return null;
+            }
+            if (!v.isBoolean()) {
+                problem(field, "a " + kind(v) + " " + v + " (expected: true or false)");
+                return null;
+            }
+            return v.asBoolean();
         }
 
         JsonNode object(JsonNode parent, String field, boolean required) {

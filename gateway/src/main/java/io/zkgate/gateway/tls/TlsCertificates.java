@@ -16,6 +16,8 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -182,25 +184,25 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
         }
         try {
             byte[] probe = "zkgate key check".getBytes(StandardCharsets.US_ASCII);
-            Signature sign = Signature.getInstance(algorithm);
-            if (algorithm.equals("RSASSA-PSS")) {
-                sign.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-            }
+            Signature sign = signature(algorithm);
             sign.initSign(key);
             sign.update(probe);
             byte[] signature = sign.sign();
-            Signature verify = Signature.getInstance(algorithm);
-            if (algorithm.equals("RSASSA-PSS")) {
-                verify.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
-            }
+            Signature verify = signature(algorithm);
             verify.initVerify(certificateKey);
             verify.update(probe);
             return verify.verify(signature);
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    private static Signature signature(String algorithm) throws GeneralSecurityException {
+        Signature signature = Signature.getInstance(algorithm);
+        if (algorithm.equals("RSASSA-PSS")) {
+            signature.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        return signature;
     }
 
     /** The subject's common name, else its first DNS name, else the whole subject. */
