@@ -17,10 +17,18 @@ import io.zkgate.gateway.support.TestCertificates;
 import io.zkgate.gateway.support.TestCertificates.Issued;
 import io.zkgate.gateway.support.TlsClient;
 import io.zkgate.gateway.support.TlsProtocolProbe;
+import io.zkgate.gateway.support.WebSocketBackend;
+import io.zkgate.gateway.support.WebSocketMessages;
 import io.zkgate.gateway.support.ZkWriter;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +39,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The TLS listener end to end: SNI, reload from disk, protocol floor, start errors, redirects, the expiry metric. */
+/**
+ * The TLS listener end to end: SNI, reload from disk, protocol floor, start errors, redirects, the expiry metric, a
+ * PKCS12 key store, and a WebSocket tunnel over TLS.
+ */
 class TlsEndToEndTest {
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
@@ -174,6 +185,56 @@ class TlsEndToEndTest {
             try (TlsClient client = new TlsClient(ca.clientContext(), f.gateway.tlsPort(), "a.test")) {
                 assertEquals(200, RawHttp.status(client.get("/secure/x", "a.test")));
             }
+        }
+    }
+
+    @Test
+    void aPkcs12KeyStoreServesItsCertificatesAndAWrongPasswordIsAStartError() throws Exception {
+        Issued issued = ca.issue("k.test");
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("k", issued.key(), "s3cret".toCharArray(), new Certificate[] {issued.certificate()});
+        Path file = dir.resolve("k.p12");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, "s3cret".toCharArray());
+        }
+        try (GatewayFixture f = new GatewayFixture("--tls-port", "0", "--tls-keystore", file.toString(),
+                "--tls-keystore-password", "s3cret")) {
+            try (TlsClient client = new TlsClient(ca.clientContext(), f.gateway.tlsPort(), "k.test")) {
+                assertEquals(issued.certificate().getSerialNumber(), client.serverCertificate().getSerialNumber());
+            }
+        }
+        StartupException wrong = assertThrows(StartupException.class, () -> Gateway.start(GatewaySettings.of("--zk",
+                "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port", "0", "--tls-keystore",
+                file.toString(), "--tls-keystore-password", "wrong")).close());
+        assertTrue(wrong.getMessage().startsWith("tls-keystore " + file + ": cannot be read as PKCS12 with the "
+                + "password from ZKGATE_TLS_KEYSTORE_PASSWORD"), wrong.getMessage());
+    }
+
+    @Test
+    void aWebSocketOverTlsIsTunnelledToItsBackend() throws Exception {
+        Path cert = dir.resolve("ws.pem");
+        Path key = dir.resolve("ws.key");
+        ca.issue("localhost").writeTo(cert, key);
+        try (GatewayFixture f = new GatewayFixture("--tls-port", "0", "--tls-cert", cert.toString(), "--tls-key",
+                key.toString())) {
+            WebSocketBackend backend = f.closeLater(WebSocketBackend.start("wss-a"));
+            f.writer.register("wss", "a", backend.port(), 1);
+            f.writer.putRoute("wss", "{\"id\":\"wss\",\"match\":{\"pathPrefix\":\"/wss\"},\"service\":\"wss\","
+                    + "\"stripPrefix\":true}");
+            HttpClient client = HttpClient.newBuilder().sslContext(ca.clientContext()).build();
+            WebSocketMessages listener = new WebSocketMessages();
+            URI uri = URI.create("wss://localhost:" + f.gateway.tlsPort() + "/wss/chat");
+            WebSocket[] opened = new WebSocket[1];
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+                opened[0] = client.newWebSocketBuilder().buildAsync(uri, listener).get(10, TimeUnit.SECONDS);
+                return true;
+            });
+            assertEquals("hello from wss-a", listener.next());
+            opened[0].sendText("ping", true).get(10, TimeUnit.SECONDS);
+            assertEquals("wss-a: ping", listener.next());
+            assertEquals("/chat for 127.0.0.1", backend.lastHandshake());
+            opened[0].sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         }
     }
 
