@@ -161,8 +161,8 @@ public final class RouteCodec {
                 r.problem("stripPrefix", "a " + kind(strip) + " " + strip + " (expected: true or false)");
             }
         }
-        Boolean preserveHost = r.bool(tree, "preserveHost");
-        Boolean httpsRedirect = r.bool(tree, "httpsRedirect");
+        Boolean preserveHost = r.bool(tree, "preserveHost", "preserveHost");
+        Boolean httpsRedirect = r.bool(tree, "httpsRedirect", "httpsRedirect");
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -417,17 +417,17 @@ public final class RouteCodec {
             return n.asText();
         }
 
-        /** An optional boolean field: null when absent. */
-        Boolean bool(JsonNode parent, String field) {
-            JsonNode v = parent.get(field);
-            if (v == null || v.isNull()) {
+        /** An optional boolean, null when absent or not a boolean (then reported). */
+        Boolean bool(JsonNode parent, String field, String name) {
+            JsonNode n = parent.get(name);
+            if (n == null || n.isNull()) {
                 return null;
             }
-            if (!v.isBoolean()) {
-                problem(field, "a " + kind(v) + " " + v + " (expected: true or false)");
+            if (!n.isBoolean()) {
+                problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
                 return null;
             }
-            return v.asBoolean();
+            return n.asBoolean();
         }
 
         JsonNode object(JsonNode parent, String field, boolean required) {
