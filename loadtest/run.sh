@@ -17,6 +17,7 @@
 #   JAVA_HOME=/path/to/jdk loadtest/run.sh           # another JDK for the gateways
 #   ZKGATE_JAVA_OPTS="-XX:-UseSerialGC -XX:+UseG1GC" loadtest/run.sh   # JVM flags added to the launcher's
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
+#   TLS=1 loadtest/run.sh                            # HTTPS through zkgate and nginx with one certificate (wrk)
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
@@ -26,8 +27,11 @@
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
-# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
-# Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
+# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed), TLS=1 (the TLS plan: --engine loop
+# and servlet against nginx, all three with the same certificate: HTTPS keep-alive and a TLS handshake per request
+# with wrk, plaintext keep-alive with ab beside them; TLS_KEY=ec (P-256, default) or rsa (2048 bits)).
+# Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); TLS=1 also nginx, openssl and wrk
+# (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +41,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -153,7 +157,35 @@ SCENARIO_LINES=()
 gateway() { GATEWAYS+=("$1|$2|$3|$4|$5"); }
 scenario() { SCENARIO_LINES+=("$1|$2|$3|$4|${5:-}"); }
 
-if [ "${ENGINES:-0}" = 1 ]; then
+declare -A TLS_PORT=()
+if [ "${TLS:-0}" = 1 ]; then
+    # HTTPS keep-alive and a TLS handshake per request (wrk, which speaks TLS; ab's TLS is single-threaded), through
+    # both engines and through nginx, one certificate for all three; plaintext keep-alive (ab) beside them.
+    PLAN=tls
+    [ -n "$NGINX" ] || die "TLS=1 needs nginx (apt-get install nginx-light)"
+    for tool in wrk openssl; do
+        command -v "$tool" >/dev/null || die "TLS=1 needs $tool (Debian: apt-get install $tool)"
+    done
+    mkdir -p "$WORK/tls"
+    if [ "${TLS_KEY:-ec}" = rsa ]; then key_args=(-newkey rsa:2048); else key_args=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); fi
+    openssl req -x509 "${key_args[@]}" -nodes -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" -days 2 \
+        -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2> "$WORK/tls/openssl.log" \
+        || { cat "$WORK/tls/openssl.log" >&2; die "openssl could not make the certificate"; }
+    TLS_CERT=$WORK/tls/cert.pem
+    TLS_KEY_FILE=$WORK/tls/key.pem
+    NGINX_TLS_PORT=$(free_port)
+    TLS_PORT[nginx]=$NGINX_TLS_PORT
+    for engine in loop servlet; do
+        TLS_PORT[zkgate-$engine]=$(free_port)
+        gateway "zkgate-$engine" /zkgate "" "" \
+            "--engine $engine --tls-port ${TLS_PORT[zkgate-$engine]} --tls-cert $TLS_CERT --tls-key $TLS_KEY_FILE"
+    done
+    for target in nginx zkgate-loop zkgate-servlet; do
+        scenario "$target-ka" "$target" k /one
+        scenario "$target-tls" "$target" tls-k /one
+        scenario "$target-handshake" "$target" tls-close /one
+    done
+elif [ "${ENGINES:-0}" = 1 ]; then
     # The two data paths against nginx, same rounds: small, 4 KiB and 1 MiB responses with keep-alive, and a
     # connection per request. Needs nginx (the bodies come from the nginx backends).
     PLAN=engines
@@ -417,23 +449,42 @@ run_ab() {
     if [ "$mode" = k ]; then args+=(-k -n "$MAX_REQUESTS"); else args+=(-n "$MAX_CLOSE_REQUESTS"); fi
     if [ -n "$header" ]; then args+=(-H "$header"); fi
     local t0 c0 b0 m0 t1 c1 b1 m1 out csv="$WORK/percentiles.csv" start=$SECONDS
+    # HTTPS with wrk: two threads, the same connections; tls-close sends Connection: close, so every request is a
+    # new connection and a full handshake.
+    local wrk_args=(-t 2 -c "$CONCURRENCY" -d "${seconds}s" --latency --timeout 10s)
+    if [ "$mode" = tls-close ]; then wrk_args+=(-H "Connection: close"); fi
     t0=$(cpu_ticks "${pids[@]}"); c0=$(ctx_switches "${pids[@]}")
     # shellcheck disable=SC2086
     b0=$(cpu_ticks $ALL_BACKEND_PIDS); m0=$(machine_busy_ticks)
-    out=$(timeout $(( seconds + 30 )) ab "${args[@]}" -e "$csv" "http://127.0.0.1:${TARGET_PORT[$target]}$path/" 2>&1) \
-        || { say "ab failed on $sname: $(tail -n 3 <<<"$out")"; out=""; }
+    if [[ "$mode" == tls-* ]]; then
+        out=$(timeout $(( seconds + 30 )) wrk "${wrk_args[@]}" "https://127.0.0.1:${TLS_PORT[$target]}$path/" 2>&1) \
+            || { say "wrk failed on $sname: $(tail -n 3 <<<"$out")"; out=""; }
+    else
+        out=$(timeout $(( seconds + 30 )) ab "${args[@]}" -e "$csv" "http://127.0.0.1:${TARGET_PORT[$target]}$path/" 2>&1) \
+            || { say "ab failed on $sname: $(tail -n 3 <<<"$out")"; out=""; }
+    fi
     t1=$(cpu_ticks "${pids[@]}"); c1=$(ctx_switches "${pids[@]}")
     # shellcheck disable=SC2086
     b1=$(cpu_ticks $ALL_BACKEND_PIDS); m1=$(machine_busy_ticks)
     if [ "$round" = warmup ] || [ -z "$out" ]; then return 0; fi
     local rps mean complete failed non2xx p50 p95 p99
-    rps=$(awk '/^Requests per second:/ { print $4 }' <<<"$out")
-    mean=$(awk '/^Time per request:/ { print $4; exit }' <<<"$out")
-    complete=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
-    failed=$(awk '/^Failed requests:/ { print $3 }' <<<"$out")
-    non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
-    p50=$(awk -F, '$1 == 50 { print $2 }' "$csv"); p95=$(awk -F, '$1 == 95 { print $2 }' "$csv")
-    p99=$(awk -F, '$1 == 99 { print $2 }' "$csv")
+    if [[ "$mode" == tls-* ]]; then   # wrk reports 50/75/90/99 %: no p95
+        rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+        complete=$(awk '/ requests in / { print $1 }' <<<"$out")
+        mean=$(wrk_ms "$(awk '$1 == "Latency" { print $2; exit }' <<<"$out")")
+        p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")"); p95=""
+        p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+        failed=$(awk -F'[ ,]+' '/Socket errors:/ { print $5 + $7 + $9 + $11 }' <<<"$out")
+        non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$out")
+    else
+        rps=$(awk '/^Requests per second:/ { print $4 }' <<<"$out")
+        mean=$(awk '/^Time per request:/ { print $4; exit }' <<<"$out")
+        complete=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
+        failed=$(awk '/^Failed requests:/ { print $3 }' <<<"$out")
+        non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
+        p50=$(awk -F, '$1 == 50 { print $2 }' "$csv"); p95=$(awk -F, '$1 == 95 { print $2 }' "$csv")
+        p99=$(awk -F, '$1 == 99 { print $2 }' "$csv")
+    fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$sname" "$target" "$mode" \
         "$rps" "$mean" "$p50" "$p95" "$p99" "$complete" "${failed:-0}" "${non2xx:-0}" $(( t1 - t0 )) $(( c1 - c0 )) \
         $(( b1 - b0 )) $(( m1 - m0 )) "$(peak_rss_kb "${pids[@]}")" $(( SECONDS - start )) >> "$TSV"
@@ -521,7 +572,8 @@ META="$WORK/meta.tsv"
     printf 'kernel\t%s\n' "$(uname -sr)"
     printf 'java\t%s\n' "$(java_version "$JAVA")"
     printf 'nginx\t%s\n' "$([ -n "$NGINX" ] && "$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
-    printf 'ab\t%s\n' "$(ab -V | head -1 | sed 's/^This is //; s/, Version//; s/ <.*//')"
+    printf 'ab\t%s%s\n' "$(ab -V | head -1 | sed 's/^This is //; s/, Version//; s/ <.*//')" \
+        "$([ "$PLAN" = tls ] && echo "; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) for HTTPS, ${TLS_KEY:-ec} certificate")"
     printf 'commit\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
     printf 'backends\t%s\n' "$BACKENDS x $([ -n "$NGINX" ] && echo 'nginx, 1 worker each' || echo 'Jetty')"
     printf 'nginx_workers\t%s\n' "$NGINX_WORKERS"

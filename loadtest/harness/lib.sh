@@ -12,6 +12,11 @@ die() { say "run.sh: $*"; exit 1; }
 # trim TEXT: without leading and trailing blanks.
 trim() { local v="$*"; v="${v#"${v%%[![:space:]]*}"}"; echo "${v%"${v##*[![:space:]]}"}"; }
 
+# wrk_ms VALUE: one of wrk's latencies (850.00us, 1.23ms, 1.20s) in milliseconds.
+wrk_ms() {
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/) n *= 1000; else if (v ~ /m$/) n *= 60000; if (v != "") printf "%.3f", n }'
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -144,11 +149,18 @@ EOF
 }
 
 # nginx_proxy_conf DIR PORT WORKERS PATH BACKEND_PORT...: reverse proxy of PATH to the backends, round-robin, pooled
-# upstream keep-alive, the same X-Forwarded-* headers the gateway adds.
+# upstream keep-alive, the same X-Forwarded-* headers the gateway adds. With NGINX_TLS_PORT, TLS_CERT and TLS_KEY_FILE
+# set, also HTTPS on that port (TLS 1.2 and 1.3, as the gateway).
 nginx_proxy_conf() {
-    local dir=$1 port=$2 workers=$3 path=$4 p servers=""
+    local dir=$1 port=$2 workers=$3 path=$4 p servers="" tls=""
     shift 4
     for p in "$@"; do servers+="        server 127.0.0.1:$p;"$'\n'; done
+    if [ -n "${NGINX_TLS_PORT:-}" ]; then
+        tls="        listen 127.0.0.1:$NGINX_TLS_PORT ssl backlog=4096;
+        ssl_certificate $TLS_CERT;
+        ssl_certificate_key $TLS_KEY_FILE;
+        ssl_protocols TLSv1.2 TLSv1.3;"
+    fi
     cat <<EOF
 $(nginx_common "$dir")
 worker_processes $workers;
@@ -161,6 +173,7 @@ $servers        keepalive 128;
     }
     server {
         listen 127.0.0.1:$port backlog=4096;
+$tls
         location $path/ {
             proxy_pass http://backends/;
             proxy_http_version 1.1;

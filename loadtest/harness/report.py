@@ -30,7 +30,8 @@ DESCRIPTIONS = {
     "zkgate-close": "zkgate, 1 route, new connection per request",
 }
 for _kind, _what in (("ka", "keep-alive, `ok`"), ("4k", "keep-alive, 4 KiB response"), ("1m", "keep-alive, 1 MiB response"),
-                     ("close", "new connection per request")):
+                     ("close", "new connection per request"), ("tls", "HTTPS keep-alive (wrk)"),
+                     ("handshake", "HTTPS, new connection and TLS handshake per request (wrk)")):
     DESCRIPTIONS.setdefault(f"direct-{_kind}", f"backend 1 directly, {_what}")
     DESCRIPTIONS.setdefault(f"nginx-{_kind}", f"nginx reverse proxy, {_what}")
     DESCRIPTIONS[f"zkgate-loop-{_kind}"] = f"zkgate `--engine loop`, 1 route, {_what}"
@@ -210,14 +211,14 @@ def main():
                        f"{x:.2f} ×", x is not None and x >= 0.8))
         p = stats["zkgate-ka"]["p99_x_nginx"]
         checks.append(("zkgate p99 ≤ 2 × nginx p99, keep-alive", f"{p:.2f} ×", p is not None and p <= 2.0))
-    loop = {k: stats.get("zkgate-loop-" + k) for k in ("ka", "4k", "1m", "close")}
+    loop = {k: stats.get("zkgate-loop-" + k) for k in ("ka", "4k", "1m", "close", "tls", "handshake")}
     if loop["ka"] and None not in (loop["ka"]["x_nginx"], loop["ka"]["cpu_x_nginx"], loop["ka"]["p99_x_nginx"]):
         st = loop["ka"]
         checks.append(("loop engine ≥ 0.9 × nginx req/s, keep-alive", f"{st['x_nginx']:.2f} ×", st["x_nginx"] >= 0.9))
         checks.append(("loop engine CPU/req ≤ 1.3 × nginx", f"{st['cpu_x_nginx']:.2f} ×", st["cpu_x_nginx"] <= 1.3))
         checks.append(("loop engine context switches/req ≤ 0.5", f"{st['ctx']:.2f}", st["ctx"] <= 0.5))
         checks.append(("loop engine p99 ≤ 1.5 × nginx", f"{st['p99_x_nginx']:.2f} ×", st["p99_x_nginx"] <= 1.5))
-    for k, floor in (("4k", 0.9), ("1m", 0.9), ("close", 0.8)):
+    for k, floor in (("4k", 0.9), ("1m", 0.9), ("close", 0.8), ("tls", 0.8), ("handshake", 0.7)):
         st = loop[k]
         if st and st["x_nginx"] is not None:
             checks.append((f"loop engine ≥ {floor} × nginx req/s, {k}", f"{st['x_nginx']:.2f} ×",

@@ -54,6 +54,7 @@ import java.util.Map;
  * @param trustedProxies              CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed
  * @param requestIds                  whether requests get an X-Request-Id and a W3C trace context hop
  * @param rateLimitMaxKeys            keys (client addresses, header values) one keyed rate limit keeps at most
+ * @param tls                         the TLS listener and HTTP/2 at the front
  */
 public record GatewaySettings(
         String host,
@@ -101,7 +102,30 @@ public record GatewaySettings(
         int eventLoops,
         List<String> trustedProxies,
         boolean requestIds,
-        int rateLimitMaxKeys) {
+        int rateLimitMaxKeys,
+        Tls tls) {
+
+    /**
+     * The TLS listener and HTTP/2 at the front.
+     *
+     * @param port              TLS port, 0 for any free port, -1 for no TLS listener
+     * @param certificates      PEM certificate (chain) files, each paired with the key file at the same index
+     * @param keys              PEM private key files (PKCS#8, PKCS#1 RSA or SEC1 EC)
+     * @param keystore          PKCS12 key store, or null
+     * @param keystorePassword  the key store's password (from {@code ZKGATE_TLS_KEYSTORE_PASSWORD})
+     * @param reloadIntervalMs  how often the files are read again to pick up a renewed certificate; 0: never
+     * @param expiryWarningDays a certificate expiring within this many days is logged as a warning
+     * @param redirect          plain-HTTP requests on the proxy port are redirected to the TLS port
+     * @param h2c               HTTP/2 with prior knowledge (h2c) is accepted on the plain proxy port
+     */
+    public record Tls(int port, List<Path> certificates, List<Path> keys, Path keystore, String keystorePassword,
+            int reloadIntervalMs, int expiryWarningDays, boolean redirect, boolean h2c) {
+        public static final Tls OFF = new Tls(-1, List.of(), List.of(), null, "", 60_000, 14, false, false);
+
+        public boolean enabled() {
+            return port >= 0;
+        }
+    }
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -198,7 +222,29 @@ public record GatewaySettings(
                             + "upstream, in the response, error bodies and the access log (--request-ids=false: off)"),
             new Option("rate-limit-max-keys", OptionType.integer(1, 100_000_000), "100000",
                     "keys (client addresses, header values) one keyed rate limit of a route keeps at most, about "
-                            + "200 bytes each; idle keys are evicted"));
+                            + "200 bytes each; idle keys are evicted"),
+            // TLS listener and HTTP/2 at the front
+            new Option("tls-port", OptionType.port(), null,
+                    "HTTPS port (HTTP/1.1 and HTTP/2 by ALPN); needs --tls-cert/--tls-key or --tls-keystore "
+                            + "(default: no TLS listener)"),
+            new Option("tls-cert", OptionType.paths(), "",
+                    "PEM certificate file (chain first), paired in order with --tls-key; repeat for more "
+                            + "certificates, chosen by SNI"),
+            new Option("tls-key", OptionType.paths(), "",
+                    "PEM private key file (PKCS#8, PKCS#1 RSA or SEC1 EC) of the --tls-cert at the same position"),
+            new Option("tls-keystore", OptionType.string(), "",
+                    "PKCS12 key store with the certificates (password from ZKGATE_TLS_KEYSTORE_PASSWORD)"),
+            new Option("tls-keystore-password", OptionType.string(), "",
+                    "password of --tls-keystore (prefer ZKGATE_TLS_KEYSTORE_PASSWORD: flags show in the process list)"),
+            new Option("tls-reload-interval-ms", OptionType.integer(0, 86_400_000), "60000",
+                    "read the certificate files again this often and serve a changed certificate to new "
+                            + "handshakes (0: never)"),
+            new Option("tls-expiry-warning-days", OptionType.integer(0, 3650), "14",
+                    "log a warning for a certificate expiring within this many days"),
+            new Option("tls-redirect", OptionType.flag(), "false",
+                    "redirect every plain-HTTP request on --port to the TLS port (308)"),
+            new Option("h2c", OptionType.flag(), "false",
+                    "also accept HTTP/2 with prior knowledge (h2c) on the plain --port"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -256,7 +302,11 @@ public record GatewaySettings(
                 s.integer("event-loops"),
                 s.cidrs("trusted-proxies"),
                 s.flag("request-ids"),
-                s.integer("rate-limit-max-keys")));
+                s.integer("rate-limit-max-keys"),
+                new Tls(s.integerOr("tls-port", -1), s.paths("tls-cert"), s.paths("tls-key"),
+                        s.string("tls-keystore").isEmpty() ? null : Path.of(s.string("tls-keystore")),
+                        s.string("tls-keystore-password"), s.integer("tls-reload-interval-ms"),
+                        s.integer("tls-expiry-warning-days"), s.flag("tls-redirect"), s.flag("h2c"))));
     }
 
     /** Rules across settings; the loader checks each one alone. */
@@ -281,7 +331,28 @@ public record GatewaySettings(
             throw new SettingsException(SettingsException.USAGE, "reserved-threads: " + g.reservedThreads()
                     + " leaves no thread to work: it must be below threads (" + g.threads() + ")");
         }
+        checkTls(g.tls(), g.port());
         return g;
+    }
+
+    private static void checkTls(Tls tls, int port) throws SettingsException {
+        if (tls.certificates().size() != tls.keys().size()) {
+            throw new SettingsException(SettingsException.USAGE, "tls-cert, tls-key: " + tls.certificates().size()
+                    + " certificate(s) but " + tls.keys().size() + " key(s) (expected: one --tls-key per --tls-cert)");
+        }
+        boolean material = !tls.certificates().isEmpty() || tls.keystore() != null;
+        if (tls.enabled() && !material) {
+            throw new SettingsException(SettingsException.USAGE,
+                    "tls-port: a TLS listener needs --tls-cert and --tls-key, or --tls-keystore");
+        }
+        if (!tls.enabled() && (material || tls.redirect())) {
+            throw new SettingsException(SettingsException.USAGE, (tls.redirect() ? "tls-redirect" : "tls-cert")
+                    + ": no TLS listener: set --tls-port");
+        }
+        if (tls.enabled() && tls.port() != 0 && tls.port() == port) {
+            throw new SettingsException(SettingsException.USAGE, "tls-port: " + tls.port()
+                    + " is also --port (expected: another port)");
+        }
     }
 
     static boolean isLoopback(String host) {

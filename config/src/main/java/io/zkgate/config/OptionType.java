@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -32,6 +33,8 @@ public record OptionType(String expected, Function<String, Object> parser) {
     /** The form of {@link #keyValues()}; options of this type may be given more than once. */
     private static final String CIDRS = "comma-separated CIDRs";
     private static final String KEY_VALUES = "key=value[,key=value...] (the flag may repeat)";
+    /** The form of {@link #paths()}; options of this type may be given more than once. */
+    private static final String PATHS = "file[,file...] (the flag may repeat)";
 
     public static OptionType integer(int min, int max) {
         return new OptionType("integer " + min + "-" + max, text -> {
@@ -157,7 +160,29 @@ public record OptionType(String expected, Function<String, Object> parser) {
 
     /** Whether a flag of this type may be given more than once (its values are then joined with ','). */
     public boolean isRepeatable() {
-        return KEY_VALUES.equals(expected);
+        return KEY_VALUES.equals(expected) || PATHS.equals(expected);
+    }
+
+    /**
+     * File paths {@code a[,b...]} as an unmodifiable list in the given order; empty text is an empty list. A flag of
+     * this type may repeat, each occurrence adding its paths (so a path may not contain ',').
+     */
+    public static OptionType paths() {
+        return new OptionType(PATHS, text -> {
+            List<Path> out = new ArrayList<>();
+            for (String part : text.split(",", -1)) {
+                String t = part.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                try {
+                    out.add(Path.of(t));
+                } catch (InvalidPathException e) {
+                    return null;
+                }
+            }
+            return List.copyOf(out);
+        });
     }
 
     /** Whether a YAML list may give this option's value (its items are joined with ','). */

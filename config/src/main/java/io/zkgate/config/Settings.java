@@ -42,6 +42,19 @@ public record Settings(Map<String, Object> values, Map<String, String> sources, 
         return v == null ? List.of() : (List<String>) v;
     }
 
+    /** A list of paths ({@link OptionType#paths()}), empty when none was given. */
+    @SuppressWarnings("unchecked")
+    public List<Path> paths(String name) {
+        Object v = values.get(name);
+        return v == null ? List.of() : (List<Path>) v;
+    }
+
+    /** An optional integer: {@code absent} when the setting has no value. */
+    public int integerOr(String name, int absent) {
+        Object v = values.get(name);
+        return v == null ? absent : (Integer) v;
+    }
+
     public Path path(String name) {
         return (Path) require(name);
     }

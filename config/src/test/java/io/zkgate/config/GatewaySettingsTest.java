@@ -161,4 +161,33 @@ class GatewaySettingsTest {
         }
         assertFalse(usage.contains("such as /zkgate"), usage);
     }
+
+    @Test
+    void tlsCertificatesAndKeysPairInOrderAcrossRepeatedFlagsAndTheKeyStorePasswordComesFromTheEnvironment()
+            throws Exception {
+        GatewaySettings s = GatewaySettings.load(new String[] {"--tls-port", "8443", "--tls-cert", "a.pem",
+                "--tls-key", "a.key", "--tls-cert", "b.pem", "--tls-key", "b.key", "--tls-keystore", "s.p12", "--h2c",
+                "--tls-redirect"}, Map.of("ZKGATE_TLS_KEYSTORE_PASSWORD", "secret"));
+        assertEquals(8443, s.tls().port());
+        assertEquals(List.of(Path.of("a.pem"), Path.of("b.pem")), s.tls().certificates());
+        assertEquals(List.of(Path.of("a.key"), Path.of("b.key")), s.tls().keys());
+        assertEquals(Path.of("s.p12"), s.tls().keystore());
+        assertEquals("secret", s.tls().keystorePassword());
+        assertTrue(s.tls().h2c() && s.tls().redirect() && s.tls().enabled());
+        assertEquals(-1, GatewaySettings.load(new String[0], Map.of()).tls().port());
+    }
+
+    @Test
+    void tlsFlagsThatCannotWorkTogetherAreUsageErrors() {
+        for (String[] args : List.of(
+                new String[] {"--tls-port", "8443"},
+                new String[] {"--tls-port", "8443", "--tls-cert", "a.pem"},
+                new String[] {"--tls-cert", "a.pem", "--tls-key", "a.key"},
+                new String[] {"--tls-redirect"},
+                new String[] {"--tls-port", "8080", "--tls-keystore", "s.p12"})) {
+            SettingsException bad = assertThrows(SettingsException.class, () -> GatewaySettings.load(args, Map.of()));
+            assertEquals(SettingsException.USAGE, bad.exitCode(), bad.getMessage());
+            assertTrue(bad.getMessage().startsWith("tls-"), bad.getMessage());
+        }
+    }
 }

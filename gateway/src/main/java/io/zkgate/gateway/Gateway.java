@@ -13,8 +13,10 @@ import io.zkgate.gateway.fleet.Fleet;
 import io.zkgate.gateway.fleet.FleetSize;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.health.ActiveHealthChecker;
+import io.zkgate.gateway.loop.H2cPriorKnowledge;
 import io.zkgate.gateway.loop.LoopConnector;
 import io.zkgate.gateway.loop.LoopEngine;
+import io.zkgate.gateway.loop.LoopSslConnectionFactory;
 import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
@@ -24,9 +26,12 @@ import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
 import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
+import io.zkgate.gateway.routing.HttpsRedirect;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.TrustedProxies;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.tls.TlsCertificates;
+import io.zkgate.gateway.tls.TlsContext;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.gateway.zk.ZkConnectionLog;
 import io.zkgate.gateway.zk.ZkRoots;
@@ -36,19 +41,27 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -97,6 +110,9 @@ public final class Gateway implements Closeable {
     private ControlPlane control;
     private Server server;
     private ServerConnector proxyConnector;
+    /** The TLS listener ({@code --tls-port}), or null. */
+    private ServerConnector tlsConnector;
+    private TlsContext tls;
     private ServerConnector adminConnector;
     private DemoBackends demo;
     private AdminHandler admin;
@@ -128,6 +144,13 @@ public final class Gateway implements Closeable {
     }
 
     private void startAll() throws Exception {
+        if (settings.tls().enabled()) { // first: a certificate that cannot be served stops the start at once
+            try {
+                tls = TlsContext.start(settings.tls(), metrics.registry());
+            } catch (TlsCertificates.TlsException e) {
+                throw new StartupException(e.getMessage());
+            }
+        }
         String connect = settings.zkConnect();
         if (settings.embeddedZooKeeper()) {
             embedded = EmbeddedZooKeeper.start("127.0.0.1", settings.embeddedZkPort(), settings.zooKeeperDataDir());
@@ -176,8 +199,9 @@ public final class Gateway implements Closeable {
         admin.ready(control, fleet);
         admin.instanceMetadata(new InstanceMetadata(layout, control::instanceData));
         control.start(curator, settings.zkConnectionTimeoutMs());
-        log.info("zkgate proxy listening on http://{}:{}, admin on http://{}:{}", settings.host(), port(),
-                settings.adminHost(), adminPort());
+        log.info("zkgate proxy listening on http://{}:{}{}, admin on http://{}:{}", settings.host(), port(),
+                tlsConnector == null ? "" : " and https://" + settings.host() + ":" + tlsPort(), settings.adminHost(),
+                adminPort());
 
         if (settings.demo()) {
             demo = DemoBackends.start(curator, layout, settings.embeddedZooKeeper());
@@ -202,35 +226,51 @@ public final class Gateway implements Closeable {
         http.setUriCompliance(PATH_SPELLINGS_TO_GATEWAY);
 
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
+        HttpsRedirect redirect = tls == null ? HttpsRedirect.NONE : new HttpsRedirect(settings.tls().redirect());
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
-                TrustedProxies.of(settings.trustedProxies()), settings.requestIds());
+                TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect);
         mirror = new Mirror(Mirror.DEFAULT_MAX_IN_FLIGHT, settings.upstreamConnectTimeoutMs());
         server.addBean(mirror);
         Mirror copies = mirror;
         metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);
-        proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
-                : new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+        boolean loop = "loop".equals(settings.engine());
+        proxyConnector = loop ? loopConnector(router, accessLog, http) : new ServerConnector(server, plainFactories(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
         proxyConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
+        if (tls != null) {
+            tlsConnector = tlsConnector(http);
+            tlsConnector.setName("proxy-tls");
+            tlsConnector.setHost(settings.host());
+            tlsConnector.setPort(settings.tls().port());
+            tlsConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
+        }
         adminConnector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(new HttpConfiguration(http)));
         adminConnector.setName("admin");
         adminConnector.setHost(settings.adminHost());
         adminConnector.setPort(settings.adminPort());
         server.addConnector(proxyConnector);
+        if (tlsConnector != null) {
+            server.addConnector(tlsConnector);
+        }
         server.addConnector(adminConnector);
 
         admin = new AdminHandler(snapshots, metrics, zkStatus, VERSION, settings.adminToken());
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
         if (loopEngine != null) {
-            LoopEngine loop = loopEngine; // the proxy port is served by the event loops; handlers serve the admin port
-            metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 0);
-            metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) loop::openTunnels);
-            metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) loop::tunnelsOpened);
-            server.setHandler(new GracefulHandler(adminContext));
+            LoopEngine engine = loopEngine; // HTTP/1.1 on the proxy ports is served by the event loops
+            metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) engine::openTunnels);
+            metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) engine::tunnelsOpened);
+            if (tlsConnector != null || settings.tls().h2c()) {
+                // HTTP/2 arrives through Jetty's HTTP/2 server at the servlet front door, over the same router
+                server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
+            } else {
+                metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 0);
+                server.setHandler(new GracefulHandler(adminContext));
+            }
         } else {
             server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
         }
@@ -242,9 +282,16 @@ public final class Gateway implements Closeable {
         }
         listen(proxyConnector, "proxy", "--port");
         try {
+            if (tlsConnector != null) {
+                listen(tlsConnector, "TLS listener", "--tls-port");
+                redirect.tlsPort(tlsConnector.getLocalPort());
+            }
             listen(adminConnector, "admin server", "--admin-port");
         } catch (StartupException e) {
             proxyConnector.close();
+            if (tlsConnector != null) {
+                tlsConnector.close();
+            }
             throw e;
         }
         server.start();
@@ -268,8 +315,12 @@ public final class Gateway implements Closeable {
      * the proxy servlet (Jetty's {@code AsyncProxyServlet}), all over the one router; the admin context beside it.
      */
     private Handler servletFrontDoor(RequestRouter router, ContextHandler adminContext) {
+        List<String> proxyConnectors = new ArrayList<>(List.of(proxyConnector.getName()));
+        if (tlsConnector != null) {
+            proxyConnectors.add(tlsConnector.getName());
+        }
         ServletContextHandler proxyContext = new ServletContextHandler("/");
-        proxyContext.setVirtualHosts(List.of("@proxy"));
+        proxyContext.setVirtualHosts(proxyConnectors.stream().map(name -> "@" + name).toList());
         GatewayProxyServlet servlet = new GatewayProxyServlet(router,
                 new GatewayProxyServlet.UpstreamClientSettings(settings.upstreamConnectTimeoutMs()), mirror);
         snapshots.onPublish(servlet::snapshotPublished);
@@ -282,21 +333,53 @@ public final class Gateway implements Closeable {
         holder.setInitOrder(0);
         proxyContext.addServlet(holder, "/*");
         WebSocketTunnel tunnel = new WebSocketTunnel(new ContextHandlerCollection(proxyContext, adminContext),
-                router, proxyConnector.getName(), settings.websocketIdleTimeoutMs(),
+                router, proxyConnectors, settings.websocketIdleTimeoutMs(),
                 settings.upstreamConnectTimeoutMs());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
-        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnector.getName()),
-                proxyConnector.getName(), settings.metrics() ? metrics.noRoute() : null);
+        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnectors), proxyConnectors,
+                settings.metrics() ? metrics.noRoute() : null);
+    }
+
+    /** The plain proxy port's protocols on the servlet engine: HTTP/1.1, and h2c with prior knowledge if asked. */
+    private ConnectionFactory[] plainFactories(HttpConfiguration http) {
+        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+        return settings.tls().h2c() ? new ConnectionFactory[] {http1, new HTTP2CServerConnectionFactory(http)}
+                : new ConnectionFactory[] {http1};
+    }
+
+    /**
+     * The TLS listener: Jetty's SslConnection, then ALPN choosing h2 (Jetty's HTTP/2 server, into the servlet front
+     * door) or HTTP/1.1 (the event loop's own connection on the loop engine, Jetty's HttpConnection on the servlet
+     * engine); HTTP/1.1 for clients that offer no ALPN.
+     */
+    private ServerConnector tlsConnector(HttpConfiguration http) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer(false, false, -1, false); // any Host, any SNI
+        https.addCustomizer(secure);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+        alpn.setDefaultProtocol("http/1.1");
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        if (loopEngine != null) {
+            LoopConnector connector = new LoopConnector(server, settings.eventLoops(),
+                    new LoopSslConnectionFactory(tls.factory(), alpn.getProtocol()), alpn, h2, loopEngine);
+            connector.getSelectorManager().setConnectTimeout(3_600_000);
+            return connector;
+        }
+        return new ServerConnector(server, new SslConnectionFactory(tls.factory(), alpn.getProtocol()), alpn, h2,
+                new HttpConnectionFactory(https));
     }
 
     /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */
-    private ServerConnector loopConnector(RequestRouter router, AccessLog accessLog) {
+    private ServerConnector loopConnector(RequestRouter router, AccessLog accessLog, HttpConfiguration http) {
         LoopEngine engine = new LoopEngine(router, settings.maxRequestHeaderBytes(), settings.upstreamIdleTimeoutMs(),
                 settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
                 settings.upstreamConnectTimeoutMs(), mirror);
         loopEngine = engine;
-        LoopConnector connector = new LoopConnector(server, settings.eventLoops(), engine);
+        LoopConnector connector = settings.tls().h2c()
+                ? new LoopConnector(server, settings.eventLoops(),
+                        new DetectorConnectionFactory(new H2cPriorKnowledge(http)), engine)
+                : new LoopConnector(server, settings.eventLoops(), engine);
         connector.getSelectorManager().setConnectTimeout(3_600_000); // each connect has its route's own timeout
         log.info("engine: loop, {} event loops", settings.eventLoops());
         return connector;
@@ -304,6 +387,16 @@ public final class Gateway implements Closeable {
 
     public int port() {
         return proxyConnector.getLocalPort();
+    }
+
+    /** The TLS listener's port, or -1 without one. */
+    public int tlsPort() {
+        return tlsConnector == null ? -1 : tlsConnector.getLocalPort();
+    }
+
+    /** The TLS listener's certificates, or null without one. */
+    public TlsContext tls() {
+        return tls;
     }
 
     public int adminPort() {
@@ -360,6 +453,9 @@ public final class Gateway implements Closeable {
             } catch (Exception e) {
                 log.warn("proxy did not stop cleanly: {}", e.toString());
             }
+        }
+        if (tls != null) {
+            tls.close();
         }
         if (demo != null) {
             demo.close();

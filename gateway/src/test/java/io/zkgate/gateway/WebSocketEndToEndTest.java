@@ -12,6 +12,7 @@ import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.WebSocketBackend;
+import io.zkgate.gateway.support.WebSocketMessages;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,10 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +54,7 @@ class WebSocketEndToEndTest {
 
     @Test
     void aWebSocketIsTunnelledToTheRoutedBackendBothWays() throws Exception {
-        Messages messages = new Messages();
+        WebSocketMessages messages = new WebSocketMessages();
         WebSocket ws = open("/ws/chat?room=1", messages);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
@@ -97,7 +95,7 @@ class WebSocketEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-key/").statusCode() == 401);
         assertEquals(401, handshakeStatus("/ws-key/x"), "no key: the script answers, no backend sees it");
 
-        Messages messages = new Messages();
+        WebSocketMessages messages = new WebSocketMessages();
         WebSocket ws = open("/ws-key/x", messages, "X-Api-Key", "k-7f3c9a12e4");
         assertEquals("hello from ws-a", messages.next());
         assertEquals("X-Api-Client=mobile-app X-Api-Key=null", backend.lastApiHeaders(),
@@ -117,7 +115,7 @@ class WebSocketEndToEndTest {
         Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int u = 0; u < 20; u++) {
-                Messages messages = new Messages();
+                WebSocketMessages messages = new WebSocketMessages();
                 WebSocket ws = open("/wsh/", messages, "X-User", "user-" + u);
                 String greeting = messages.next();
                 String previous = first.putIfAbsent("user-" + u, greeting);
@@ -139,11 +137,11 @@ class WebSocketEndToEndTest {
         f.writer.putRoute("wsl", "{\"id\":\"wsl\",\"match\":{\"pathPrefix\":\"/wsl\"},\"service\":\"wsl\","
                 + "\"lb\":{\"policy\":\"least_request\"}}");
         awaitServing("wsl", 2);
-        Messages first = new Messages();
+        WebSocketMessages first = new WebSocketMessages();
         WebSocket a = open("/wsl/", first);
         String busy = first.next();
         for (int i = 0; i < 5; i++) {
-            Messages next = new Messages();
+            WebSocketMessages next = new WebSocketMessages();
             WebSocket b = open("/wsl/", next);
             assertTrue(!next.next().equals(busy), "a new socket avoids the backend already holding one");
             b.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
@@ -174,7 +172,7 @@ class WebSocketEndToEndTest {
         f.writer.putRoute("wsr", "{\"id\":\"wsr\",\"match\":{\"pathPrefix\":\"/wsr\"},\"service\":\"wsr\"}");
         awaitServing("wsr", 2);
         for (int i = 0; i < 6; i++) {
-            Messages messages = new Messages();
+            WebSocketMessages messages = new WebSocketMessages();
             WebSocket ws = open("/wsr/", messages);
             assertEquals("hello from wsr-live", messages.next(), "handshake " + i);
             ws.abort();
@@ -187,7 +185,7 @@ class WebSocketEndToEndTest {
     }
 
     /** Opens a WebSocket through the gateway, with extra handshake headers as name, value, ...; waits for the 101. */
-    private static WebSocket open(String path, Messages messages, String... headers) throws Exception {
+    private static WebSocket open(String path, WebSocketMessages messages, String... headers) throws Exception {
         WebSocket.Builder builder = CLIENT.newWebSocketBuilder();
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
@@ -206,7 +204,7 @@ class WebSocketEndToEndTest {
 
     private static int handshakeStatus(String path) throws Exception {
         try {
-            open(path, new Messages()).abort();
+            open(path, new WebSocketMessages()).abort();
             return 101;
         } catch (ExecutionException e) {
             return assertInstanceOf(WebSocketHandshakeException.class, e.getCause()).getResponse().statusCode();
@@ -214,34 +212,4 @@ class WebSocketEndToEndTest {
     }
 
     /** Collects whole text messages and the close code. */
-    private static final class Messages implements WebSocket.Listener {
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        final BlockingQueue<Integer> closed = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                texts.add(partial.toString());
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.add(statusCode);
-            return null;
-        }
-
-        String next() throws InterruptedException {
-            String m = texts.poll(10, TimeUnit.SECONDS);
-            if (m == null) {
-                throw new AssertionError("no message within 10 s");
-            }
-            return m;
-        }
-    }
 }

@@ -33,6 +33,7 @@ import java.util.Set;
  * @param mirror      where copies of the route's requests go, fire-and-forget, or null
  * @param upstream    how backends are spoken to (protocol, TLS), or null for plain HTTP/1.1
  * @param compression response compression, or null for none
+ * @param httpsRedirect whether plain-HTTP requests are redirected to the gateway's TLS port (default, null: no)
  */
 public record Route(
         String id,
@@ -53,7 +54,8 @@ public record Route(
         List<Backend> backends,
         Mirror mirror,
         Upstream upstream,
-        Compression compression) {
+        Compression compression,
+        Boolean httpsRedirect) {
 
     public Route {
         requireNonNull(id, "id");
@@ -69,7 +71,7 @@ public record Route(
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** A route to one service with CORS or IP rules only. */
@@ -77,7 +79,7 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Cors cors,
             IpRules ipRules) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, cors,
-                ipRules, null, null, null, null, null, null);
+                ipRules, null, null, null, null, null, null, null);
     }
 
     /** A route to one service with traffic limits only. */
@@ -85,14 +87,14 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
             TrafficLimits trafficLimits) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, trafficLimits, null, null, null, null, null);
+                null, trafficLimits, null, null, null, null, null, null);
     }
 
     /** A route to one service with authentication only. */
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost, Auth auth) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, auth, null, null, null, null);
+                null, null, auth, null, null, null, null, null);
     }
 
     /** A route with a split or a mirror only. */
@@ -100,7 +102,7 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
             List<Backend> backends, Mirror mirror) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null, backends, mirror, null, null);
+                null, null, null, backends, mirror, null, null, null);
     }
 
     /** A route to one service with how its backends are spoken to and compression only. */
@@ -108,7 +110,7 @@ public record Route(
             Retries retries, String script, Limits limits, HealthCheck healthCheck, Boolean preserveHost,
             Upstream upstream, Compression compression) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck, preserveHost, null,
-                null, null, null, null, null, upstream, compression);
+                null, null, null, null, null, upstream, compression, null);
     }
 
     /** The protocol spoken to the route's backends (HTTP/1.1 unless {@code upstream.protocol} says otherwise). */
@@ -119,6 +121,11 @@ public record Route(
     /** The TLS setting for the route's backends, or null when they are reached in plain text. */
     public Tls upstreamTls() {
         return upstream == null ? null : upstream.effectiveTls();
+    }
+
+    /** Whether plain-HTTP requests for this route are redirected to HTTPS. */
+    public boolean redirectsToHttps() {
+        return Boolean.TRUE.equals(httpsRedirect);
     }
 
     /** Whether responses of this route may be compressed for clients that accept it. */

@@ -38,7 +38,7 @@ public final class RouteCodec {
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
                     "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth", "backends",
-                    "mirror", "upstream", "compression");
+                    "mirror", "upstream", "compression", "httpsRedirect");
     private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "methods", "headers", "query",
             "cookies");
     private static final Set<String> CONDITION_FIELDS = Set.of("name", "exact", "regex", "present");
@@ -199,6 +199,7 @@ public final class RouteCodec {
             }
         }
         Boolean preserveHost = r.bool(tree, "preserveHost", "preserveHost");
+        Boolean httpsRedirect = r.bool(tree, "httpsRedirect", "httpsRedirect");
 
         Route.LoadBalancing lb = null;
         JsonNode lbNode = r.object(tree, "lb", false);
@@ -320,7 +321,8 @@ public final class RouteCodec {
             throw new ValidationException(r.problems);
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
-                preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror, upstream, compression);
+                preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror, upstream, compression,
+                httpsRedirect);
     }
 
     /** The conditions of {@code match.<field>}: a list of {name, exact | regex | present}, cookies exact only. */
@@ -604,6 +606,9 @@ public final class RouteCodec {
         }
         if (route.preserveHost() != null) {
             root.put("preserveHost", route.preserveHost());
+        }
+        if (route.httpsRedirect() != null) {
+            root.put("httpsRedirect", route.httpsRedirect());
         }
         Route.LoadBalancing lb = route.lb();
         if (lb != null) {

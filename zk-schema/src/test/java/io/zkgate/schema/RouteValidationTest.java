@@ -130,15 +130,16 @@ class RouteValidationTest {
 
 
     @Test
-    void preserveHostIsABooleanWrittenBackOnlyWhenGiven() throws Exception {
-        Route keep = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"preserveHost\":true}");
-        assertTrue(keep.preservesHost());
-        assertEquals(keep, RouteCodec.parse(SRC, RouteCodec.toJson(keep), "orders"), "round trip");
-        Route plain = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\"}");
-        assertTrue(!plain.preservesHost()
-                && !new String(RouteCodec.toJson(plain), StandardCharsets.UTF_8).contains("preserveHost"));
-        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"preserveHost\":\"yes\"}")
-                .contains(SRC + ": preserveHost: a string \"yes\" (expected: true or false)"));
+    void preserveHostAndHttpsRedirectAreBooleansWrittenBackOnlyWhenGiven() throws Exception {
+        for (String field : List.of("preserveHost", "httpsRedirect")) {
+            Route on = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"" + field + "\":true}");
+            assertTrue(field.equals("preserveHost") ? on.preservesHost() : on.redirectsToHttps(), field);
+            assertEquals(on, RouteCodec.parse(SRC, RouteCodec.toJson(on), "orders"), "round trip");
+            Route plain = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\"}");
+            assertTrue(!plain.preservesHost() && !plain.redirectsToHttps()
+                    && !new String(RouteCodec.toJson(plain), StandardCharsets.UTF_8).contains(field));
+            assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"" + field + "\":\"yes\"}")
+                    .contains(SRC + ": " + field + ": a string \"yes\" (expected: true or false)"));
+        }
     }
-
 }

@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
 import org.slf4j.Logger;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * drained), so a slow side slows the other instead of filling memory. Pipelined requests wait in the input buffer
  * and are answered in order. Confined to its event loop's thread.
  */
-final class ClientConnection extends AbstractConnection.NonBlocking implements HttpParser.RequestHandler {
+final class ClientConnection extends AbstractConnection.NonBlocking
+        implements HttpParser.RequestHandler, Connection.UpgradeTo {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final int INPUT_BYTES = 16 * 1024;
 
@@ -37,6 +39,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
     /** Where this connection's exchanges open their upstream connections. */
     final LoopConnector connector;
     final LoopSelector loop;
+    /** The client speaks TLS: this connection sits on the decrypted side of Jetty's SslConnection. */
+    final boolean secure;
     final Writes out;
     private final HttpParser parser;
     private ByteBuffer input = BufferUtil.allocate(INPUT_BYTES);
@@ -60,15 +64,30 @@ final class ClientConnection extends AbstractConnection.NonBlocking implements H
         super(endPoint, executor);
         this.engine = engine;
         this.connector = connector;
-        this.loop = ((LoopEndPoint) endPoint).loop;
+        EndPoint socket = endPoint;
+        while (socket instanceof EndPoint.Wrapper wrapper) { // TLS: the socket endpoint beneath the decrypted one
+            socket = wrapper.unwrap();
+        }
+        this.loop = ((LoopEndPoint) socket).loop;
+        this.secure = socket != endPoint;
         this.parser = new HttpParser(this, engine.maxHeaderBytes, HttpCompliance.RFC9110);
         this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> abort(failure)));
+    }
+
+    /** Bytes a protocol detection read before handing the connection over (the first request's start). */
+    @Override
+    public void onUpgradeTo(ByteBuffer buffer) {
+        BufferUtil.append(input, buffer);
     }
 
     @Override
     public void onOpen() {
         super.onOpen();
-        fillInterested();
+        if (input.hasRemaining()) {
+            loop.later(this::process); // opened by a detection on a pool thread: parse what it read on the loop
+        } else {
+            fillInterested();
+        }
     }
 
     @Override

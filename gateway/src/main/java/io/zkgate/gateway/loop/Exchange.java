@@ -179,7 +179,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         String peer = client.clientAddress();
         clientIp = router.clientIp(peer, () -> requestHeaders.getValuesList(HttpHeader.X_FORWARDED_FOR));
         Decision decision = router.route(new LoopRequestView(method, host, path, query, peer, clientIp,
-                requestHeaders));
+                requestHeaders, client.secure));
         routeId = decision.routeId();
         edits = decision.headers();
         if (decision instanceof Decision.Refuse refuse) {
@@ -449,7 +449,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 }
             }
             fields.put(HttpHeader.X_FORWARDED_FOR, forwardedFor);
-            fields.put(HttpHeader.X_FORWARDED_PROTO, "http");
+            fields.put(HttpHeader.X_FORWARDED_PROTO, client.secure ? "https" : "http");
             if (host != null) {
                 fields.put(HttpHeader.X_FORWARDED_HOST, host);
             }
@@ -473,7 +473,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\n");
             }
             if (!edited || !edits.editsUpstream("X-Forwarded-Proto")) {
-                head.append("X-Forwarded-Proto: http\r\n");
+                head.append("X-Forwarded-Proto: ").append(client.secure ? "https" : "http").append("\r\n");
             }
             if (host != null && (!edited || !edits.editsUpstream("X-Forwarded-Host"))) {
                 head.append("X-Forwarded-Host: ").append(host).append("\r\n");

@@ -30,8 +30,9 @@ public final class LoopConnector extends ServerConnector {
     /** The selector {@link #connectUpstream} wants the new channel on, read by chooseSelector within that call. */
     private static final ThreadLocal<LoopSelector> TARGET = new ThreadLocal<>();
 
-    public LoopConnector(Server server, int selectors, ConnectionFactory factory) {
-        super(server, null, null, null, 1, selectors, factory);
+    /** @param factories the first one takes each accepted connection (TLS, a protocol detection, or the loop's) */
+    public LoopConnector(Server server, int selectors, ConnectionFactory... factories) {
+        super(server, null, null, null, 1, selectors, factories);
     }
 
     /**
@@ -229,6 +230,15 @@ public final class LoopConnector extends ServerConnector {
         protected int nioSelect(Selector selector, boolean now) throws IOException {
             thread = Thread.currentThread();
             return super.nioSelect(selector, now);
+        }
+
+        /**
+         * Runs {@code task} at this loop's next turn, even when called on it: for callers that may run on a thread
+         * that just handed the selector to another (Jetty does that when it runs a blocking task, such as a TLS
+         * handshake or a protocol detection), where {@link #run} could not tell.
+         */
+        void later(Runnable task) {
+            submit(selector -> task.run());
         }
 
         /** Runs {@code task} on this loop: now when called on it, else at its next turn (timeouts, shutdown). */

@@ -69,7 +69,10 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
 
     /** Jetty's graceful stop: the connector stops accepting, and this completes once no exchange is under way. */
     @Override
-    public CompletableFuture<Void> shutdown() {
+    public synchronized CompletableFuture<Void> shutdown() {
+        if (drained != null) { // the plain and the TLS connectors share this engine: one wait for both
+            return drained;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         drained = done;
         if (inFlight.get() == 0) {

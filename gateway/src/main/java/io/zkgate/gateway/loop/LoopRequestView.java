@@ -7,7 +7,7 @@ import org.eclipse.jetty.http.HttpHeader;
 
 /** A request parsed by the event loop, as the router sees it. Immutable once parsed; confined to its loop. */
 record LoopRequestView(String method, String host, String path, String query, String clientAddress,
-        String clientIp, HttpFields headers) implements RequestView {
+        String clientIp, HttpFields headers, boolean secure) implements RequestView {
 
     @Override
     public String header(String name) {

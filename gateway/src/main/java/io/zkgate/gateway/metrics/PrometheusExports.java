@@ -49,7 +49,9 @@ final class PrometheusExports extends DropwizardExports {
             Map.entry("zkgate_upstream_clients", "HTTP clients to backends: the default one plus one per distinct "
                     + "route connect timeout in use."),
             Map.entry("zkgate_websocket_tunnels_open", "WebSocket connections open now."),
-            Map.entry("zkgate_websocket_tunnels", "WebSocket connections opened since start."));
+            Map.entry("zkgate_websocket_tunnels", "WebSocket connections opened since start."),
+            Map.entry("zkgate_tls_certificate_expiry_seconds", "Seconds until a TLS listener certificate expires "
+                    + "(negative once expired), by certificate and source file."));
 
     private final MetricRegistry registry;
 

@@ -1,8 +1,10 @@
 package io.zkgate.gateway.proxy;
 
-import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.metrics.RouteMetrics;
+import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.schema.CanonicalPath;
+import java.util.List;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -18,16 +20,16 @@ import org.eclipse.jetty.util.Callback;
  * Thread-safe: stateless per request.
  */
 public final class CanonicalPathHandler extends Handler.Wrapper {
-    private final String connectorName;
+    private final Set<String> connectorNames;
     private final RouteMetrics noRoute;
 
     /**
-     * @param connectorName the proxy connector's name
+     * @param connectorNames the proxy connectors' names (plain and TLS)
      * @param noRoute       where refused requests are counted (route {@code (none)}), or null to count nothing
      */
-    public CanonicalPathHandler(Handler next, String connectorName, RouteMetrics noRoute) {
+    public CanonicalPathHandler(Handler next, List<String> connectorNames, RouteMetrics noRoute) {
         super(next);
-        this.connectorName = connectorName;
+        this.connectorNames = Set.copyOf(connectorNames);
         this.noRoute = noRoute;
     }
 
@@ -36,7 +38,7 @@ public final class CanonicalPathHandler extends Handler.Wrapper {
         HttpURI uri = request.getHttpURI();
         String raw = uri.getPath();
         if (raw == null || CanonicalPath.isCanonical(raw)
-                || !connectorName.equals(request.getConnectionMetaData().getConnector().getName())) {
+                || !connectorNames.contains(request.getConnectionMetaData().getConnector().getName())) {
             return super.handle(request, response, callback);
         }
         long start = System.nanoTime();

@@ -49,4 +49,9 @@ record CoreRequestView(Request request, String clientIp) implements RequestView 
     public long contentLength() {
         return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     }
+
+    @Override
+    public boolean secure() {
+        return request.isSecure();
+    }
 }

@@ -3,7 +3,9 @@ package io.zkgate.gateway.proxy;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.schema.Route;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.compression.brotli.BrotliCompression;
 import org.eclipse.jetty.compression.gzip.GzipCompression;
@@ -32,19 +34,19 @@ public final class RouteCompression extends Handler.Wrapper {
         "application/grpc-web", "application/octet-stream"};
 
     private final SnapshotRef snapshots;
-    private final String connectorName;
+    private final Set<String> connectorNames;
     private final Map<Route.Compression, CompressionHandler> bySetting = new ConcurrentHashMap<>();
 
-    /** @param connectorName the proxy connector; requests of other connectors (admin) pass on */
-    public RouteCompression(Handler next, SnapshotRef snapshots, String connectorName) {
+    /** @param connectorNames the proxy connectors (plain and TLS); requests of other connectors (admin) pass on */
+    public RouteCompression(Handler next, SnapshotRef snapshots, List<String> connectorNames) {
         super(next);
         this.snapshots = snapshots;
-        this.connectorName = connectorName;
+        this.connectorNames = Set.copyOf(connectorNames);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        RouteEntry route = connectorName.equals(request.getConnectionMetaData().getConnector().getName())
+        RouteEntry route = connectorNames.contains(request.getConnectionMetaData().getConnector().getName())
                 ? routeOf(request) : null;
         if (route == null || !route.route().compresses()) {
             return super.handle(request, response, callback);

@@ -48,4 +48,9 @@ record ServletRequestView(HttpServletRequest request, String clientIp) implement
     public long contentLength() {
         return request.getContentLengthLong();
     }
+
+    @Override
+    public boolean secure() {
+        return request.isSecure();
+    }
 }

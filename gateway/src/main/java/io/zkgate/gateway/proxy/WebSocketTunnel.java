@@ -10,6 +10,7 @@ import io.zkgate.gateway.scripting.ScriptExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,20 +48,20 @@ public final class WebSocketTunnel extends ConnectHandler {
     private static final int MAX_HEAD_BYTES = 16 * 1024;
 
     private final RequestRouter router;
-    private final String connectorName;
+    private final Set<String> connectorNames;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong opened = new AtomicLong();
 
     /**
-     * @param connectorName    the connector whose handshakes are tunnelled (the proxy's; the admin port has none)
+     * @param connectorNames   the connectors whose handshakes are tunnelled (the proxy's; the admin port has none)
      * @param idleTimeoutMs    how long a tunnel may stay silent in both directions before it is closed
      * @param connectTimeoutMs how long connecting to a backend may take (the gateway's upstream default)
      */
-    public WebSocketTunnel(Handler next, RequestRouter router, String connectorName, long idleTimeoutMs,
+    public WebSocketTunnel(Handler next, RequestRouter router, List<String> connectorNames, long idleTimeoutMs,
             long connectTimeoutMs) {
         super(next);
         this.router = router;
-        this.connectorName = connectorName;
+        this.connectorNames = Set.copyOf(connectorNames);
         setIdleTimeout(idleTimeoutMs);
         setConnectTimeout(connectTimeoutMs);
     }
@@ -68,7 +69,7 @@ public final class WebSocketTunnel extends ConnectHandler {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (!isWebSocketHandshake(request)
-                || !connectorName.equals(request.getConnectionMetaData().getConnector().getName())) {
+                || !connectorNames.contains(request.getConnectionMetaData().getConnector().getName())) {
             return getHandler().handle(request, response, callback); // never CONNECT: not an open proxy
         }
         long start = System.nanoTime();

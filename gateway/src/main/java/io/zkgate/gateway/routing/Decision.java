@@ -4,8 +4,8 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.scripting.ScriptExchange;
 
 /**
- * What {@link RequestRouter} decided for one request: refuse it, let the route's script answer it, or forward it.
- * Every front door acts on these three and nothing else. Immutable (a script exchange is confined to its request).
+ * What {@link RequestRouter} decided for one request: refuse it, redirect it to HTTPS, let the route's script answer
+ * it, or forward it. Every front door acts on these four and nothing else. Immutable (a script exchange is confined to its request).
  */
 public sealed interface Decision {
     /** The matched route, or null when none matched. */

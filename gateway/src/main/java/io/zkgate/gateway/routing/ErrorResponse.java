@@ -29,7 +29,9 @@ public enum ErrorResponse {
     RATE_LIMITED(429, "rate_limited"),
     OVERLOADED(503, "overloaded"),
     UNAUTHORIZED(401, "unauthorized"),
-    AUTH_PENDING(503, "auth_pending");
+    AUTH_PENDING(503, "auth_pending"),
+    /** Not an error: a plain-HTTP request sent to HTTPS (with a Location header), in the same body shape. */
+    HTTPS_REDIRECT(308, "https_redirect");
 
     private final int status;
     private final String code;

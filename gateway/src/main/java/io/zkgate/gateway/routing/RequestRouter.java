@@ -34,6 +34,7 @@ public final class RequestRouter {
     private final int ejectAfterFailures;
     private final TrustedProxies trustedProxies;
     private final boolean requestIds;
+    private final HttpsRedirect httpsRedirect;
 
     /**
      * @param metrics             where requests, retries and scripts are counted, or null to record nothing
@@ -42,17 +43,21 @@ public final class RequestRouter {
      */
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
             Consumer<Endpoint> ejector, int ejectAfterFailures) {
-        this(snapshots, metrics, defaultMaxBodyBytes, ejector, ejectAfterFailures, TrustedProxies.NONE, false);
+        this(snapshots, metrics, defaultMaxBodyBytes, ejector, ejectAfterFailures, TrustedProxies.NONE, false,
+                HttpsRedirect.NONE);
     }
 
     /**
      * @param trustedProxies whose X-Forwarded-For front doors believe when resolving {@link RequestView#clientIp()}
      * @param requestIds     whether every request gets an X-Request-Id and a trace context hop ({@link RequestTracing})
+     * @param httpsRedirect  which plain-HTTP requests are redirected to the TLS port
      */
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
-            Consumer<Endpoint> ejector, int ejectAfterFailures, TrustedProxies trustedProxies, boolean requestIds) {
+            Consumer<Endpoint> ejector, int ejectAfterFailures, TrustedProxies trustedProxies, boolean requestIds,
+            HttpsRedirect httpsRedirect) {
         this.trustedProxies = trustedProxies;
         this.requestIds = requestIds;
+        this.httpsRedirect = httpsRedirect;
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.defaultMaxBodyBytes = defaultMaxBodyBytes;
@@ -69,6 +74,10 @@ public final class RequestRouter {
             headers = new HeaderEdits();
             RequestTracing.begin(request, headers); // first, so that every decision below carries them
         }
+        Decision.Refuse everything = httpsRedirect.beforeRouting(request, headers);
+        if (everything != null) {
+            return everything;
+        }
         Snapshot snapshot = snapshots.current();
         if (!snapshot.synced()) {
             return new Decision.Refuse(null, ErrorResponse.NOT_READY,
@@ -84,6 +93,10 @@ public final class RequestRouter {
                         writable(headers).setResponse("Allow", allow));
             }
             return new Decision.Refuse(null, ErrorResponse.NO_ROUTE, "no route for " + method + " " + path, headers);
+        }
+        Decision.Refuse toHttps = httpsRedirect.forRoute(request, route, headers);
+        if (toHttps != null) {
+            return toHttps;
         }
         if (!"GET".equals(method) && asksForWebSocket(request.header("Upgrade"))) {
             return new Decision.Refuse(route, ErrorResponse.UPGRADE_NOT_SUPPORTED,

@@ -48,4 +48,9 @@ public interface RequestView {
     default boolean mayBlock() {
         return true;
     }
+
+    /** Whether the client's connection is TLS. */
+    default boolean secure() {
+        return false;
+    }
 }

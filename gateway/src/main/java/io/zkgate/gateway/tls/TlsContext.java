@@ -1,0 +1,182 @@
+package io.zkgate.gateway.tls;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.metrics.MetricNames;
+import java.io.Closeable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS listener's Jetty {@link SslContextFactory.Server}: TLS 1.3 and 1.2 only with a modern cipher list, every
+ * configured certificate in one key store so Jetty picks one by SNI, and an interval reload: every
+ * {@code --tls-reload-interval-ms} the files are read again, and when their contents changed and the new set loads
+ * cleanly, {@link SslContextFactory#reload} swaps it in for new handshakes while open connections keep theirs. A set
+ * that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is the
+ * gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
+ * certificate that enters the last {@code --tls-expiry-warning-days}.
+ * Thread-safe: the reload runs on its own thread; readers see the current set through one volatile field.
+ */
+public final class TlsContext implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(TlsContext.class);
+    static final String EXPIRY_METRIC = "zkgate_tls_certificate_expiry_seconds";
+    /** TLS 1.3 suites, then Mozilla's "intermediate" TLS 1.2 suites: forward secret AEAD only. */
+    static final String[] CIPHER_SUITES = {
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final GatewaySettings.Tls settings;
+    private final SslContextFactory.Server factory = new SslContextFactory.Server();
+    private final MetricRegistry registry;
+    private final Set<String> gauges = new HashSet<>();
+    private final Set<String> warned = new HashSet<>();
+    private final ScheduledExecutorService reloader;
+    private volatile TlsCertificates current;
+
+    private TlsContext(GatewaySettings.Tls settings, TlsCertificates first, MetricRegistry registry) {
+        this.settings = settings;
+        this.registry = registry;
+        this.current = first;
+        factory.setKeyStore(first.keyStore());
+        factory.setKeyStorePassword(TlsCertificates.STORE_PASSWORD);
+        factory.setKeyManagerPassword(TlsCertificates.STORE_PASSWORD);
+        factory.setIncludeProtocols(PROTOCOLS);
+        factory.setIncludeCipherSuites(CIPHER_SUITES);
+        factory.setUseCipherSuitesOrder(true);
+        factory.setRenegotiationAllowed(false);
+        // A gateway serves many host names: a client naming none, or another, gets the first certificate.
+        factory.setSniRequired(false);
+        published(first);
+        if (settings.reloadIntervalMs() > 0) {
+            reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zkgate-tls-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            reloader.scheduleWithFixedDelay(this::check, settings.reloadIntervalMs(), settings.reloadIntervalMs(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            reloader = null;
+        }
+    }
+
+    /**
+     * Loads the configured certificates and builds the factory.
+     *
+     * @param registry where the expiry gauges go
+     * @throws TlsCertificates.TlsException a certificate or key cannot be served (one line: file and reason)
+     */
+    public static TlsContext start(GatewaySettings.Tls settings, MetricRegistry registry)
+            throws TlsCertificates.TlsException {
+        TlsCertificates first = TlsCertificates.load(settings, Instant.now());
+        TlsContext context = new TlsContext(settings, first, registry);
+        log.info("TLS: {} certificate(s) loaded: {}", first.certificates().size(), describe(first));
+        return context;
+    }
+
+    public SslContextFactory.Server factory() {
+        return factory;
+    }
+
+    /** The certificates served now. */
+    public TlsCertificates current() {
+        return current;
+    }
+
+    /** Reads the files again and reloads when they changed; called on the reload thread (tests may call it). */
+    public synchronized void check() {
+        try {
+            TlsCertificates before = current;
+            String digest = TlsCertificates.digest(settings);
+            if (digest != null && !digest.equals(before.digest())) {
+                TlsCertificates next;
+                try {
+                    next = TlsCertificates.load(settings, Instant.now());
+                } catch (TlsCertificates.TlsException e) {
+                    if (warned.add("reload:" + digest)) {
+                        log.warn("TLS certificates changed on disk but not reloaded: {}; still serving the "
+                                + "previous ones", e.getMessage());
+                    }
+                    return;
+                }
+                factory.reload(f -> f.setKeyStore(next.keyStore()));
+                current = next;
+                published(next);
+                log.info("TLS certificates reloaded from disk: {}", describe(next));
+            }
+            warnExpiring(current);
+        } catch (Exception e) {
+            log.warn("TLS certificate reload failed: {}; still serving the previous ones", e.toString());
+        }
+    }
+
+    private void published(TlsCertificates set) {
+        Set<String> names = new HashSet<>();
+        for (TlsCertificates.Loaded c : set.certificates()) {
+            String name = MetricNames.tagged(EXPIRY_METRIC, "certificate", c.name(), "source", c.source());
+            names.add(name);
+            if (gauges.add(name)) {
+                registry.gauge(name, () -> (Gauge<Long>) () -> secondsLeft(c.name(), c.source()));
+            }
+        }
+        for (String stale : List.copyOf(gauges)) {
+            if (!names.contains(stale)) {
+                registry.remove(stale);
+                gauges.remove(stale);
+            }
+        }
+        warnExpiring(set);
+    }
+
+    private long secondsLeft(String name, String source) {
+        for (TlsCertificates.Loaded c : current.certificates()) {
+            if (c.name().equals(name) && c.source().equals(source)) {
+                return Duration.between(Instant.now(), c.notAfter()).getSeconds();
+            }
+        }
+        return 0;
+    }
+
+    private void warnExpiring(TlsCertificates set) {
+        Instant soon = Instant.now().plus(Duration.ofDays(settings.expiryWarningDays()));
+        for (TlsCertificates.Loaded c : set.certificates()) {
+            if (c.notAfter().isBefore(soon) && warned.add(c.source() + "@" + c.notAfter())) {
+                log.warn("TLS certificate {} from {} expires on {} (in {} h): renew it; the new files are picked up "
+                        + "without a restart", c.name(), c.source(), c.notAfter(),
+                        Duration.between(Instant.now(), c.notAfter()).toHours());
+            }
+        }
+    }
+
+    private static String describe(TlsCertificates set) {
+        StringBuilder sb = new StringBuilder();
+        for (TlsCertificates.Loaded c : set.certificates()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(c.name()).append(" (until ").append(c.notAfter())
+                    .append(')');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        if (reloader != null) {
+            reloader.shutdownNow();
+        }
+        for (String name : gauges) {
+            registry.remove(name);
+        }
+    }
+}
