@@ -59,7 +59,7 @@ public final class Grpc {
     /** The gRPC status a gateway error is answered with: UNAVAILABLE for anything a retry elsewhere might cure. */
     public static int status(ErrorResponse error) {
         return switch (error) {
-            case NO_INSTANCES, UPSTREAM_UNREACHABLE, NOT_READY, OVERLOADED, AUTH_PENDING -> UNAVAILABLE;
+            case NO_INSTANCES, UPSTREAM_UNREACHABLE, NOT_READY, OVERLOADED, AUTH_PENDING, HTTPS_REDIRECT -> UNAVAILABLE;
             case RATE_LIMITED -> RESOURCE_EXHAUSTED;
             case FORBIDDEN -> PERMISSION_DENIED;
             case UNAUTHORIZED -> UNAUTHENTICATED;
