@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
@@ -90,6 +91,9 @@ class TlsEndToEndTest {
                     "zkgate_tls_certificate_expiry_seconds{certificate=\"a.test\",source=\"" + aCert + "\"}");
             assertNotNull(left, metrics);
             assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), "" + left);
+            JsonNode listed = AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
+            assertEquals(List.of("a.test", "b.test"), List.of(listed.get(0).get("name").asText(),
+                    listed.get(1).get("name").asText()));
         }
     }
 
