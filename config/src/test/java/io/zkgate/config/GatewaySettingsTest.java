@@ -178,6 +178,17 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void tlsCertificatePairsMayBeYamlListsInTheConfigFile() throws Exception {
+        Path file = dir.resolve("tls.yaml");
+        Files.writeString(file, "tls-port: 8443\ntls-cert:\n  - /etc/tls/a.crt\n  - /etc/tls/b.crt\n"
+                + "tls-key: [/etc/tls/a.key, /etc/tls/b.key]\nh2c: true\n");
+        GatewaySettings s = GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of());
+        assertEquals(List.of(Path.of("/etc/tls/a.crt"), Path.of("/etc/tls/b.crt")), s.tls().certificates());
+        assertEquals(List.of(Path.of("/etc/tls/a.key"), Path.of("/etc/tls/b.key")), s.tls().keys());
+        assertTrue(s.tls().h2c());
+    }
+
+    @Test
     void tlsFlagsThatCannotWorkTogetherAreUsageErrors() {
         for (String[] args : List.of(
                 new String[] {"--tls-port", "8443"},

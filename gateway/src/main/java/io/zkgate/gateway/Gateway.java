@@ -258,6 +258,7 @@ public final class Gateway implements Closeable {
         server.addConnector(adminConnector);
 
         admin = new AdminHandler(snapshots, metrics, zkStatus, VERSION, settings.adminToken());
+        admin.tls(tls);
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
         if (loopEngine != null) {

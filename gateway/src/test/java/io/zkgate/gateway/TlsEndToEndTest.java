@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
@@ -90,6 +91,9 @@ class TlsEndToEndTest {
                     "zkgate_tls_certificate_expiry_seconds{certificate=\"a.test\",source=\"" + aCert + "\"}");
             assertNotNull(left, metrics);
             assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), "" + left);
+            JsonNode listed = AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
+            assertEquals(List.of("a.test", "b.test"), List.of(listed.get(0).get("name").asText(),
+                    listed.get(1).get("name").asText()));
         }
     }
 
@@ -104,11 +108,11 @@ class TlsEndToEndTest {
             ScriptedBackend backend = f.closeLater(ScriptedBackend.start(r -> Reply.keepAlive(OK)));
             route(f, backend);
             SSLContext trust = ca.clientContext();
+            Issued renewed = ca.issue("a.test", "EC", null, 60);
             try (TlsClient open = new TlsClient(trust, f.gateway.tlsPort(), "a.test")) {
                 assertEquals(first.certificate().getSerialNumber(), open.serverCertificate().getSerialNumber());
                 awaitOk(open, "a.test");
 
-                Issued renewed = ca.issue("a.test", "EC", null, 60);
                 renewed.writeTo(cert, key);
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                     try (TlsClient fresh = new TlsClient(trust, f.gateway.tlsPort(), "a.test")) {
@@ -120,6 +124,13 @@ class TlsEndToEndTest {
                 // The connection opened before the renewal still serves, with the certificate it was opened with.
                 assertEquals(200, RawHttp.status(open.get("/tls/old", "a.test")));
                 assertEquals(first.certificate().getSerialNumber(), open.serverCertificate().getSerialNumber());
+            }
+            // A broken renewal (a key that is no key) is not served: new handshakes keep the last good certificate.
+            Files.writeString(key, "not a key");
+            Thread.sleep(1_000); // several reload intervals
+            try (TlsClient fresh = new TlsClient(trust, f.gateway.tlsPort(), "a.test")) {
+                assertEquals(renewed.certificate().getSerialNumber(), fresh.serverCertificate().getSerialNumber());
+                assertEquals(200, RawHttp.status(fresh.get("/tls/after-bad", "a.test")));
             }
             assertTrue(backend.received().stream().anyMatch(r -> r.requestLine().contains("/tls/old")));
         }

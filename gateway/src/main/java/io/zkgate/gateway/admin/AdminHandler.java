@@ -16,6 +16,8 @@ import io.zkgate.gateway.routing.RouteSplit;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.tls.TlsCertificates;
+import io.zkgate.gateway.tls.TlsContext;
 import io.zkgate.schema.RouteCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,6 +50,8 @@ public final class AdminHandler extends Handler.Abstract {
     private final SnapshotRef snapshots;
     private final GatewayMetrics metrics;
     private final ZooKeeperStatus zk;
+    /** The TLS listener, or null; set once before the server starts. */
+    private volatile TlsContext tls;
     private volatile ControlPlane control;
     private volatile Fleet fleet;
     private final String version;
@@ -80,6 +84,11 @@ public final class AdminHandler extends Handler.Abstract {
     public void ready(ControlPlane controlPath, Fleet fleetView) {
         this.control = controlPath;
         this.fleet = fleetView;
+    }
+
+    /** The TLS listener whose certificates {@code /admin/status} lists; without one, none are listed. */
+    public void tls(TlsContext context) {
+        this.tls = context;
     }
 
     /** Where {@code /admin/services} reads each instance's metadata. */
@@ -289,6 +298,15 @@ public final class AdminHandler extends Handler.Abstract {
         snap.put("appliedRouteZxid", s.routesZxid());
         ArrayNode members = root.putArray("fleet");
         fleet.members().forEach(members::add);
+        TlsContext context = tls;
+        if (context != null) {
+            ArrayNode certificates = root.putObject("tls").putArray("certificates");
+            for (TlsCertificates.Loaded c : context.current().certificates()) {
+                certificates.addObject().put("name", c.name()).put("source", c.source())
+                        .put("notAfter", c.notAfter().toString())
+                        .put("expiresInSeconds", Duration.between(Instant.now(), c.notAfter()).toSeconds());
+            }
+        }
         return root;
     }
 
