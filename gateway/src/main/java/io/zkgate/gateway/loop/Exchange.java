@@ -174,7 +174,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             answerFromScript(answer);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
-            if (forward.mirror() != null) {
+            if (forward.mirror() != null && !upgrade) { // a WebSocket handshake is not mirrored (no tunnel to copy)
                 mirror(forward);
             }
             send(forward);
