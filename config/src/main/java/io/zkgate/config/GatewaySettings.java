@@ -51,6 +51,7 @@ import java.util.Map;
  * @param engine                      the proxy's data path: {@code loop} (event loops on Jetty's I/O layer) or
  *                                    {@code servlet} (Jetty's async proxy servlet)
  * @param eventLoops                  event loops of the {@code loop} engine, one thread each
+ * @param mirrorMaxInFlight           mirrored copies under way at once, all routes; more are dropped and counted
  */
 public record GatewaySettings(
         String host,
@@ -95,7 +96,8 @@ public record GatewaySettings(
         int shutdownDelayMs,
         int websocketIdleTimeoutMs,
         String engine,
-        int eventLoops) {
+        int eventLoops,
+        int mirrorMaxInFlight) {
 
     public static final String COMMAND = "java -jar gateway/target/zkgate-gateway.jar";
     public static final String SUMMARY = "zkgate: an HTTP gateway whose routes and backends live in ZooKeeper.";
@@ -183,7 +185,9 @@ public record GatewaySettings(
                             + "(Jetty's async proxy servlet)"),
             new Option("event-loops", OptionType.integer(1, 256),
                     Integer.toString(Runtime.getRuntime().availableProcessors()),
-                    "event loops (threads) of the loop engine; each serves its clients and their upstreams"));
+                    "event loops (threads) of the loop engine; each serves its clients and their upstreams"),
+            new Option("mirror-max-in-flight", OptionType.integer(1, 100_000), "128",
+                    "copies of mirrored requests (route field mirror) under way at once; more are dropped and counted"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -238,7 +242,8 @@ public record GatewaySettings(
                 s.integer("shutdown-delay-ms"),
                 s.integer("websocket-idle-timeout-ms"),
                 s.string("engine"),
-                s.integer("event-loops")));
+                s.integer("event-loops"),
+                s.integer("mirror-max-in-flight")));
     }
 
     /** Rules across settings; the loader checks each one alone. */

@@ -197,7 +197,7 @@ public final class Gateway implements Closeable {
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
-        mirror = new Mirror(Mirror.DEFAULT_MAX_IN_FLIGHT, settings.upstreamConnectTimeoutMs());
+        mirror = new Mirror(settings.mirrorMaxInFlight(), settings.upstreamConnectTimeoutMs());
         server.addBean(mirror);
         Mirror copies = mirror;
         metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);
