@@ -108,7 +108,7 @@ final class SnapshotAssembler {
             return null;
         }
         return new RouteMirror(r.mirror().service(), r.mirror().percent(),
-                Balancers.create(null, routable(r.mirror().service())), metrics.mirror(r.id()));
+                Balancers.create(null, routable(r.mirror().service()).clone()), metrics.mirror(r.id()));
     }
 
     private Endpoint[] routable(String service) {
