@@ -118,6 +118,9 @@ final class SnapshotAssembler {
 
     /** The services whose pool changes rebuild the route: its own or its split's, and its mirror's. */
     private static Set<String> servicesOf(Route r) {
+        if (r.backends() == null && r.mirror() == null) {
+            return Set.of(r.service());
+        }
         Set<String> out = new HashSet<>(r.services());
         if (r.mirror() != null) {
             out.add(r.mirror().service());
