@@ -54,6 +54,7 @@ import java.util.Map;
  * @param trustedProxies              CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed
  * @param requestIds                  whether requests get an X-Request-Id and a W3C trace context hop
  * @param rateLimitMaxKeys            keys (client addresses, header values) one keyed rate limit keeps at most
+ * @param mirrorMaxInFlight           mirrored copies under way at once, all routes; more are dropped and counted
  * @param tls                         the TLS listener and HTTP/2 at the front
  */
 public record GatewaySettings(
@@ -103,6 +104,7 @@ public record GatewaySettings(
         List<String> trustedProxies,
         boolean requestIds,
         int rateLimitMaxKeys,
+        int mirrorMaxInFlight,
         Tls tls) {
 
     /**
@@ -223,6 +225,8 @@ public record GatewaySettings(
             new Option("rate-limit-max-keys", OptionType.integer(1, 100_000_000), "100000",
                     "keys (client addresses, header values) one keyed rate limit of a route keeps at most, about "
                             + "200 bytes each; idle keys are evicted"),
+            new Option("mirror-max-in-flight", OptionType.integer(1, 100_000), "128",
+                    "copies of mirrored requests (route field mirror) under way at once; more are dropped and counted"),
             // TLS listener and HTTP/2 at the front
             new Option("tls-port", OptionType.port(), null,
                     "HTTPS port (HTTP/1.1 and HTTP/2 by ALPN); needs --tls-cert/--tls-key or --tls-keystore "
@@ -303,6 +307,7 @@ public record GatewaySettings(
                 s.cidrs("trusted-proxies"),
                 s.flag("request-ids"),
                 s.integer("rate-limit-max-keys"),
+                s.integer("mirror-max-in-flight"),
                 new Tls(s.integerOr("tls-port", -1), s.paths("tls-cert"), s.paths("tls-key"),
                         s.string("tls-keystore").isEmpty() ? null : Path.of(s.string("tls-keystore")),
                         s.string("tls-keystore-password"), s.integer("tls-reload-interval-ms"),

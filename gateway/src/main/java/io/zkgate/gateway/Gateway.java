@@ -230,7 +230,7 @@ public final class Gateway implements Closeable {
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
                 TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect);
-        mirror = new Mirror(Mirror.DEFAULT_MAX_IN_FLIGHT, settings.upstreamConnectTimeoutMs());
+        mirror = new Mirror(settings.mirrorMaxInFlight(), settings.upstreamConnectTimeoutMs());
         server.addBean(mirror);
         Mirror copies = mirror;
         metrics.registry().gauge("zkgate_mirror_in_flight", () -> (Gauge<Integer>) copies::inFlight);

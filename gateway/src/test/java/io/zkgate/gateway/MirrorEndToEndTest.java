@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
@@ -160,7 +159,8 @@ class MirrorEndToEndTest {
 
     @Test
     void copiesBeyondTheInFlightBoundAreDroppedAndCounted() throws Exception {
-        try (GatewayFixture g = new GatewayFixture()) {
+        int bound = 8;
+        try (GatewayFixture g = new GatewayFixture("--mirror-max-in-flight", Integer.toString(bound))) {
             await().atMost(Duration.ofSeconds(20)).until(() -> g.gateway.snapshots().current().synced());
             TestBackend main = g.closeLater(TestBackend.start("main"));
             TestBackend hang = g.closeLater(TestBackend.stalling("hang"));
@@ -174,12 +174,12 @@ class MirrorEndToEndTest {
                         && e.balancer().endpoints().length == 1;
             });
             int extra = 12;
-            for (int i = 0; i < Mirror.DEFAULT_MAX_IN_FLIGHT + extra; i++) {
+            for (int i = 0; i < bound + extra; i++) {
                 assertEquals(200, Http.get(g.port(), "/bound/x").statusCode());
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals((double) extra,
                     AdminClient.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
-            assertEquals((double) Mirror.DEFAULT_MAX_IN_FLIGHT, AdminClient.metric(g.adminPort(), "zkgate_mirror_in_flight"));
+            assertEquals((double) bound, AdminClient.metric(g.adminPort(), "zkgate_mirror_in_flight"));
         }
     }
 }

@@ -127,6 +127,37 @@ class WeightedSplitEndToEndTest {
                 r.body());
     }
 
+    @Test
+    void editsWithBothServiceAndBackendsOrWeightsSummingToZeroAreRefusedAndTheLastGoodSplitServes() throws Exception {
+        backend("edit-a");
+        backend("edit-b");
+        String good = "{\"id\":\"split-edit\",\"match\":{\"pathPrefix\":\"/split-edit\"},\"backends\":["
+                + "{\"service\":\"edit-a\",\"weight\":1},{\"service\":\"edit-b\",\"weight\":1}]}";
+        f.writer.putRoute("split-edit", good);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/split-edit/x").statusCode() == 200
+                && f.gateway.snapshots().current().routes().entry("split-edit").balancer().endpoints().length == 2);
+
+        Map<String, String> bad = Map.of(
+                "{\"id\":\"split-edit\",\"match\":{\"pathPrefix\":\"/split-edit\"},\"service\":\"edit-a\","
+                        + "\"backends\":[{\"service\":\"edit-b\",\"weight\":1}]}",
+                "/zkgate/routes/split-edit: backends: set together with service (expected: exactly one of service and "
+                        + "backends)",
+                "{\"id\":\"split-edit\",\"match\":{\"pathPrefix\":\"/split-edit\"},\"backends\":["
+                        + "{\"service\":\"edit-a\",\"weight\":0},{\"service\":\"edit-b\",\"weight\":0}]}",
+                "/zkgate/routes/split-edit: backends: weights sum to 0 (expected: at least one side with a weight "
+                        + "above 0)");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            f.writer.putRoute("split-edit", e.getKey());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(e.getValue(),
+                    f.gateway.control().routeStates().get("split-edit").rejection()));
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < 20; i++) {
+                seen.merge(backendOf(Http.get(f.port(), "/split-edit/x")), 1, Integer::sum);
+            }
+            assertEquals(Map.of("edit-a", 10, "edit-b", 10), seen, "the last good split keeps serving");
+        }
+    }
+
     private static double metric(String route, String service) {
         Double v = AdminClient.metric(f.adminPort(), "zkgate_split_requests_total{route=\"" + route + "\",service=\""
                 + service + "\"}");

@@ -131,7 +131,7 @@ final class SnapshotAssembler {
             return null;
         }
         return new RouteMirror(r.mirror().service(), r.mirror().percent(),
-                Balancers.create(null, routable(r.mirror().service())), metrics.mirror(r.id()));
+                Balancers.create(null, routable(r.mirror().service()).clone()), metrics.mirror(r.id()));
     }
 
     private Endpoint[] routable(String service) {
@@ -141,6 +141,9 @@ final class SnapshotAssembler {
 
     /** The services whose pool changes rebuild the route: its own or its split's, and its mirror's. */
     private static Set<String> servicesOf(Route r) {
+        if (r.backends() == null && r.mirror() == null) {
+            return Set.of(r.service());
+        }
         Set<String> out = new HashSet<>(r.services());
         if (r.mirror() != null) {
             out.add(r.mirror().service());

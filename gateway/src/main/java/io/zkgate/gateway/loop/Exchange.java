@@ -197,7 +197,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
-            if (forward.mirror() != null) {
+            if (forward.mirror() != null && !upgrade) { // a WebSocket handshake is not mirrored (no tunnel to copy)
                 mirror(forward);
             }
             send(forward);

@@ -26,15 +26,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Copies go out on this class's own Jetty {@link HttpClient} and thread pool, never on the client's connection or
  * event loop, so a mirror that hangs, fails or is slow costs the client nothing: its answer is read and dropped, its
  * failures are counted and never retried, and it does not count toward the mirror backend's ejection. Each copy lives
- * at most the route's {@code timeouts.responseMs}. At most {@code maxInFlight} copies are under way at once; beyond
- * that a copy is dropped at once and counted ({@code zkgate_mirror_requests_total{result="dropped"}}), so a stuck
- * mirror cannot pile up memory or connections. Thread-safe.
+ * at most the route's {@code timeouts.responseMs}. At most {@code --mirror-max-in-flight} copies are under way at
+ * once; beyond that a copy is dropped at once and counted ({@code zkgate_mirror_requests_total{result="dropped"}}),
+ * so a stuck mirror cannot pile up memory or connections. Thread-safe.
  */
 public final class Mirror extends ContainerLifeCycle {
     /** Bodies up to this size are copied; larger or streamed ones are not mirrored (counted as body_too_large). */
     public static final int MAX_BODY_BYTES = 64 * 1024;
-    /** Copies under way at once, unless configured otherwise. */
-    public static final int DEFAULT_MAX_IN_FLIGHT = 128;
 
     /** Hop-by-hop headers (RFC 9110, 7.6.1) and those the gateway sets itself; never copied. */
     private static final Set<String> NOT_COPIED = Set.of("connection", "keep-alive", "proxy-connection", "te",
