@@ -50,6 +50,12 @@ public final class RouteEntry {
                 guards);
     }
 
+    /** @param traffic the route's compiled match conditions, creation order and mirror */
+    public RouteEntry(Route route, long znodeVersion, Balancer balancer, UpstreamPolicy upstream, RouteMetrics metrics,
+            RouteScript script, Traffic traffic) {
+        this(route, znodeVersion, balancer, upstream, metrics, script, traffic, List.of());
+    }
+
     /**
      * @param traffic the route's compiled match conditions, creation order and mirror
      * @param guards  the route's declarative policies, in the order {@link RouteGuard} gives

@@ -12,22 +12,28 @@ class HttpsRedirectTest {
     void theLocationIsTheSameRequestOnTheTlsPortWhichIsLeftOutWhenItIs443() {
         HttpsRedirect redirect = new HttpsRedirect(true);
         TestRequest request = TestRequest.get("/a/b").withHost("api.example.com").withQuery("q=1&r");
-        assertNull(redirect.beforeRouting(request), "nothing is redirected before the TLS port is bound");
+        assertNull(redirect.beforeRouting(request, HeaderEdits.NONE), "nothing is redirected before the TLS port is bound");
         redirect.tlsPort(8443);
-        assertEquals("https://api.example.com:8443/a/b?q=1&r", redirect.beforeRouting(request).location());
+        assertEquals("https://api.example.com:8443/a/b?q=1&r", location(redirect, request));
         redirect.tlsPort(443);
-        assertEquals("https://api.example.com/a/b?q=1&r", redirect.beforeRouting(request).location());
-        assertEquals("https://[::1]/a/b", redirect.beforeRouting(TestRequest.get("/a/b").withHost("::1")).location());
+        assertEquals("https://api.example.com/a/b?q=1&r", location(redirect, request));
+        assertEquals("https://[::1]/a/b", location(redirect, TestRequest.get("/a/b").withHost("::1")));
+    }
+
+    private static String location(HttpsRedirect redirect, RequestView request) {
+        Decision.Refuse refuse = redirect.beforeRouting(request, HeaderEdits.NONE);
+        assertEquals(ErrorResponse.HTTPS_REDIRECT, refuse.error());
+        return refuse.headers().responseValue("Location");
     }
 
     @Test
     void acmeChallengesRequestsWithoutAHostAndRoutesThatDoNotAskAreNotRedirected() {
         HttpsRedirect everything = new HttpsRedirect(true);
         everything.tlsPort(8443);
-        assertNull(everything.beforeRouting(TestRequest.get("/.well-known/acme-challenge/token").withHost("a.test")));
-        assertNull(everything.beforeRouting(TestRequest.get("/x")));
+        assertNull(everything.beforeRouting(TestRequest.get("/.well-known/acme-challenge/token").withHost("a.test"), HeaderEdits.NONE));
+        assertNull(everything.beforeRouting(TestRequest.get("/x"), HeaderEdits.NONE));
         HttpsRedirect perRoute = new HttpsRedirect(false);
         perRoute.tlsPort(8443);
-        assertNull(perRoute.beforeRouting(TestRequest.get("/x").withHost("a.test")));
+        assertNull(perRoute.beforeRouting(TestRequest.get("/x").withHost("a.test"), HeaderEdits.NONE));
     }
 }
