@@ -17,6 +17,7 @@
 #   JAVA_HOME=/path/to/jdk loadtest/run.sh           # another JDK for the gateways
 #   ZKGATE_JAVA_OPTS="-XX:-UseSerialGC -XX:+UseG1GC" loadtest/run.sh   # JVM flags added to the launcher's
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
+#   LIMITS=1 loadtest/run.sh                         # rate limit and concurrency cap overhead, same route without
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
@@ -25,7 +26,8 @@
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
-# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
+# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed), LIMITS=1 (the limits plan: one route
+# plain, with a rate limit that never refuses, with a concurrency cap never reached, and with both).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
@@ -36,7 +38,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS LIMITS ZKGATE_JAVA_OPTS; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -170,6 +172,18 @@ if [ "${ENGINES:-0}" = 1 ]; then
     scenario nginx-close nginx close /one
     scenario zkgate-loop-close zkgate-loop close /one
     scenario zkgate-servlet-close zkgate-servlet close /one
+elif [ "${LIMITS:-0}" = 1 ]; then
+    # Traffic limits' overhead, same rounds, one gateway JVM: the same route plain, with a rate limit that never
+    # refuses (per client address, so each request looks up its key's bucket), with a concurrency cap it never
+    # reaches, and with both. Compare each with zkgate-plain-ka: req/s and CPU µs/req.
+    PLAN=limits
+    gateway zkgate-limits /zkgate-limits "" "" ""
+    scenario direct-ka direct k /one
+    [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    scenario zkgate-plain-ka zkgate-limits k /plain
+    scenario zkgate-ratelimit-ka zkgate-limits k /ratelimit
+    scenario zkgate-cap-ka zkgate-limits k /cap
+    scenario zkgate-ratelimit-cap-ka zkgate-limits k /both
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -253,6 +267,12 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
     for i in $(seq -w 1 20); do printf '%s%s' "$([ "$i" = 01 ] || echo ,)" "$(route "r$i" "/r$i")"; done
     printf ']\n'
 } > "$WORK/routes/zkgate-t20.json"
+{
+    echo "[$(route plain /plain),"
+    echo " $(route ratelimit /ratelimit ',"rateLimit":{"requestsPerSecond":1000000,"burst":1000000,"key":"client_ip"}'),"
+    echo " $(route cap /cap ',"maxInFlight":100000'),"
+    echo " $(route both /both ',"rateLimit":{"requestsPerSecond":1000000,"burst":1000000,"key":"client_ip"},"maxInFlight":100000')]"
+} > "$WORK/routes/zkgate-limits.json"
 declare -A ROOT_DONE=()
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root _ <<<"$g"
