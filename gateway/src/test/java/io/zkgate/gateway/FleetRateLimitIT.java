@@ -106,6 +106,7 @@ class FleetRateLimitIT {
 
             List<Integer> ok = offer(members, 20);
             int sum = ok.stream().mapToInt(Integer::intValue).sum();
+            System.out.printf("three gateways, 20 s: 200s %s, sum %d (%.1f/s)%n", ok, sum, sum / 20.0);
             assertWithinTenPercent(FLEET_RATE * 20 + FLEET_BURST, sum, "200s of the fleet over 20 s " + ok);
 
             Member killed = members.remove(2);
@@ -115,6 +116,7 @@ class FleetRateLimitIT {
             long seenMs = (System.nanoTime() - killedAt) / 1_000_000;
             assertTrue(seenMs <= SESSION_TIMEOUT_MS + 2000, "the two saw the death after " + seenMs + " ms");
             ok = offer(members, 5);
+            System.out.printf("one killed: seen by both after %d ms; two gateways, 5 s: 200s %s%n", seenMs, ok);
             for (int n : ok) {
                 assertWithinTenPercent(FLEET_RATE / 2 * 5 + FLEET_BURST / 2, n, "200s of one of two over 5 s " + ok);
             }
@@ -122,6 +124,7 @@ class FleetRateLimitIT {
             members.add(start(zk.getConnectString(), "g3"));
             awaitSeen(members, 3, Duration.ofSeconds(60));
             ok = offer(members, 5);
+            System.out.printf("back: three gateways, 5 s: 200s %s%n", ok);
             for (int n : ok) {
                 assertWithinTenPercent(FLEET_RATE / 3 * 5 + FLEET_BURST / 3, n, "200s of one of three over 5 s " + ok);
             }
