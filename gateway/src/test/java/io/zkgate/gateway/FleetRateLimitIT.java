@@ -19,6 +19,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,19 +64,40 @@ class FleetRateLimitIT {
     }
 
     private static void awaitSeen(List<Member> members, int gateways, Duration within) {
-        await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() ->
-                members.stream().allMatch(m -> gatewaysSeen(m) == gateways));
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() ->
+                    members.stream().allMatch(m -> gatewaysSeen(m) == gateways));
+        } catch (ConditionTimeoutException e) {
+            StringBuilder seen = new StringBuilder("not all gateways saw " + gateways + " within " + within);
+            for (Member m : members) {
+                String out = m.process().output();
+                seen.append("\n").append(m.id()).append(": sees ").append(gatewaysSeen(m)).append(", alive ")
+                        .append(m.process().isAlive()).append(", output ends:\n")
+                        .append(out.substring(Math.max(0, out.length() - 3000)));
+            }
+            throw new AssertionError(seen.toString(), e);
+        }
     }
 
-    /** Offers load to every member at once for {@code seconds}; the 200s each let through. */
+    /**
+     * Offers load to every member at once for {@code seconds}; the 200s each let through. Checks first that the load
+     * was offered: every slot sent and answered, 200 or 429, else the counts say nothing about the limit.
+     */
     private static List<Integer> offer(List<Member> members, int seconds) throws InterruptedException {
+        return offer(members, seconds, true);
+    }
+
+    private static List<Integer> offer(List<Member> members, int seconds, boolean check) throws InterruptedException {
         List<PacedLoad> loads = new ArrayList<>();
         for (Member m : members) {
             loads.add(PacedLoad.start(m.port(), "/fleet/x", OFFERED_PER_GATEWAY, Duration.ofSeconds(seconds)));
         }
         List<Integer> ok = new ArrayList<>();
         for (PacedLoad l : loads) {
-            ok.add(l.await().count(200));
+            l.await();
+            long slots = Math.round(OFFERED_PER_GATEWAY * seconds);
+            assertTrue(!check || l.count(200) + l.count(429) >= slots * 0.95, "load not offered as planned: " + l);
+            ok.add(l.count(200));
         }
         return ok;
     }
@@ -103,6 +125,7 @@ class FleetRateLimitIT {
                 members.add(start(zk.getConnectString(), id));
             }
             awaitSeen(members, 3, Duration.ofSeconds(90));
+            offer(members, 5, false); // warm-up: fresh JVMs answer slowly until their code is compiled
 
             List<Integer> ok = offer(members, 20);
             int sum = ok.stream().mapToInt(Integer::intValue).sum();
