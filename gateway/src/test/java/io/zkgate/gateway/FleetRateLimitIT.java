@@ -32,7 +32,7 @@ class FleetRateLimitIT {
     private static final Path JAR = Path.of("target", "zkgate-gateway.jar");
     private static final int SESSION_TIMEOUT_MS = 3000;
     private static final double FLEET_RATE = 300;
-    private static final int FLEET_BURST = 30;
+    private static final int FLEET_BURST = 90; // 300 ms of each share: a client stall shorter than that wastes no token
     private static final double OFFERED_PER_GATEWAY = 200;
 
     @TempDir
