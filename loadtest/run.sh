@@ -18,6 +18,7 @@
 #   ZKGATE_JAVA_OPTS="-XX:-UseSerialGC -XX:+UseG1GC" loadtest/run.sh   # JVM flags added to the launcher's
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
 #   TLS=1 loadtest/run.sh                            # HTTPS through zkgate and nginx with one certificate (wrk)
+#   LIMITS=1 loadtest/run.sh                         # rate limit and concurrency cap overhead, same route without
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
@@ -31,7 +32,8 @@
 # and servlet against nginx, all three with the same certificate: HTTPS keep-alive and a TLS handshake per request
 # with wrk, plaintext keep-alive with ab beside them; TLS_KEY=ec (P-256, default) or rsa (2048 bits)).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); TLS=1 also nginx, openssl and wrk
-# (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot
+# (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot; LIMITS=1 (the limits plan: one route
+# plain, with a rate limit that never refuses, with a concurrency cap never reached, and with both).
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +43,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY LIMITS TRAFFIC; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -216,6 +218,18 @@ elif [ "${TRAFFIC:-0}" = 1 ]; then
     scenario traffic-header-ka zkgate-traffic k /hdr "X-Env: canary-42"
     scenario traffic-regex-ka zkgate-traffic k /hdrre "X-Env: canary-42"
     scenario traffic-split-ka zkgate-traffic k /split "X-Env: canary-42"
+elif [ "${LIMITS:-0}" = 1 ]; then
+    # Traffic limits' overhead, same rounds, one gateway JVM: the same route plain, with a rate limit that never
+    # refuses (per client address, so each request looks up its key's bucket), with a concurrency cap it never
+    # reaches, and with both. Compare each with zkgate-plain-ka: req/s and CPU µs/req.
+    PLAN=limits
+    gateway zkgate-limits /zkgate-limits "" "" ""
+    scenario direct-ka direct k /one
+    [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    scenario zkgate-plain-ka zkgate-limits k /plain
+    scenario zkgate-ratelimit-ka zkgate-limits k /ratelimit
+    scenario zkgate-cap-ka zkgate-limits k /cap
+    scenario zkgate-ratelimit-cap-ka zkgate-limits k /both
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -307,6 +321,12 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
     echo " $(printf '{"id":"hdrre","match":{"pathPrefix":"/hdrre","headers":[{"name":"X-Env","regex":"^canary-[0-9]+$"}]},"service":"bench","stripPrefix":true}'),"
     echo " $(printf '{"id":"split","match":{"pathPrefix":"/split"},"backends":[{"service":"bench","weight":95},{"service":"bench-b","weight":5}],"stripPrefix":true}')]"
 } > "$WORK/routes/zkgate-traffic.json"
+{
+    echo "[$(route plain /plain),"
+    echo " $(route ratelimit /ratelimit ',"rateLimit":{"requestsPerSecond":1000000,"burst":1000000,"key":"client_ip"}'),"
+    echo " $(route cap /cap ',"maxInFlight":100000'),"
+    echo " $(route both /both ',"rateLimit":{"requestsPerSecond":1000000,"burst":1000000,"key":"client_ip"},"maxInFlight":100000')]"
+} > "$WORK/routes/zkgate-limits.json"
 declare -A ROOT_DONE=()
 for g in "${GATEWAYS[@]}"; do
     IFS='|' read -r name root _ <<<"$g"

@@ -28,6 +28,10 @@ DESCRIPTIONS = {
     "direct-close": "backend 1 directly, new connection per request",
     "nginx-close": "nginx, new connection per request",
     "zkgate-close": "zkgate, 1 route, new connection per request",
+    "zkgate-plain-ka": "zkgate, the limits plan's route without limits, keep-alive",
+    "zkgate-ratelimit-ka": "zkgate, the same route with a `client_ip` rate limit that never refuses, keep-alive",
+    "zkgate-cap-ka": "zkgate, the same route with `maxInFlight` never reached, keep-alive",
+    "zkgate-ratelimit-cap-ka": "zkgate, the same route with both, keep-alive",
 }
 for _kind, _what in (("ka", "keep-alive, `ok`"), ("4k", "keep-alive, 4 KiB response"), ("1m", "keep-alive, 1 MiB response"),
                      ("close", "new connection per request"), ("tls", "HTTPS keep-alive (wrk)"),

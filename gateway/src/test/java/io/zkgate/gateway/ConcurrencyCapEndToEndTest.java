@@ -86,7 +86,7 @@ class ConcurrencyCapEndToEndTest {
     }
 
     @Test
-    void aBackendDownOrSilentGivesThePlaceBack() throws Exception {
+    void aBackendDownSilentOrMissingGivesThePlaceBack() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
             f.writer.register("down", "1", JarProcess.freePort(), 1);
             serve(f, "down", "down", "\"maxInFlight\":1");
@@ -94,6 +94,14 @@ class ConcurrencyCapEndToEndTest {
                 assertEquals(502, Http.get(f.port(), "/down/x").statusCode(), "never 503: no place leaked");
             }
             awaitNoneInFlight(f, "down");
+
+            serve(f, "empty", "nobody", "\"maxInFlight\":1");
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = Http.get(f.port(), "/empty/x");
+                assertEquals(503, r.statusCode());
+                assertTrue(r.body().contains("no_instances"), r.body());
+            }
+            assertEquals(0, inFlight(f, "empty"), "a request refused after the cap let it through gives it back");
 
             TestBackend stalling = f.closeLater(TestBackend.stalling("stall"));
             f.writer.register("stall", "1", stalling.port(), 1);

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * One {@code rateLimit} of a route: its buckets, one per key value (client address, header value) in a Caffeine cache
  * bounded to {@code maxKeys} entries, or a single bucket for {@code key: route}. An idle key is evicted once its
  * bucket would be full again, which loses nothing (a new bucket starts full); only when more than {@code maxKeys}
- * keys are active at once can an evicted key come back with a full bucket early. A fleet-scoped limit divides its
+ * keys are active at once can an evicted key come back with a full bucket early. The cache's upkeep (eviction,
+ * access order) runs on Caffeine's default executor, not on the request's thread. A fleet-scoped limit divides its
  * rate and burst by the live gateways on each check, so a change of the fleet applies to the very next request.
  * Thread-safe: Caffeine's cache and lock-free buckets; the rest is final.
  */
@@ -46,7 +47,6 @@ public final class RateLimiter {
             this.buckets = Caffeine.newBuilder()
                     .maximumSize(maxKeys)
                     .expireAfterAccess(idleTimeout(intervalNanos, limit.burst()))
-                    .executor(Runnable::run)
                     .ticker(ticker)
                     .build();
             this.single = null;
@@ -70,7 +70,7 @@ public final class RateLimiter {
     public String key(RequestView request) {
         return switch (limit.key().kind()) {
             case ROUTE -> null;
-            case CLIENT_IP -> bounded(ClientKey.of(request));
+            case CLIENT_IP -> bounded(request.clientIp()); // through the trusted proxies, as everywhere
             case HEADER -> {
                 String value = request.header(limit.key().header());
                 yield value == null ? MISSING : bounded(value);

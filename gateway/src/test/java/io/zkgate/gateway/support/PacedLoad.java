@@ -15,11 +15,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Offered load at a fixed rate for a fixed time: one GET every {@code 1/perSecond} seconds, sent without waiting for
- * the answer (at most 64 under way; a slot that finds 64 is counted as skipped), answers counted by status. For
+ * the answer (at most 256 under way; a slot that finds 256 is counted as skipped), answers counted by status. For
  * rate-limit tests, which need a known offered rate, not the most a client can send. Thread-safe.
  */
 public final class PacedLoad {
-    private static final int MAX_IN_FLIGHT = 64;
+    private static final int MAX_IN_FLIGHT = 256;
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
@@ -76,7 +76,7 @@ public final class PacedLoad {
         return n == null ? 0 : n.get();
     }
 
-    /** Slots not sent because 64 requests were still under way. */
+    /** Slots not sent because 256 requests were still under way. */
     public int skipped() {
         return skipped.get();
     }
