@@ -1,6 +1,7 @@
 package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.edge.EdgeGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
@@ -59,7 +60,7 @@ final class SnapshotAssembler {
         }
         balancers.put(r.id(), built);
         return new RouteEntry(r, state.appliedVersion(), built.balancer(), upstream(r), metrics.route(r.id()),
-                script(r));
+                script(r), EdgeGuards.of(r, metrics));
     }
 
     /**

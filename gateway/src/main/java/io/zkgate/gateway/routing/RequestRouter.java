@@ -73,6 +73,9 @@ public final class RequestRouter {
                     "routes and services not yet read from ZooKeeper; try again shortly", headers);
         }
         RouteEntry route = snapshot.routes().match(request.host(), path, method);
+        if (route == null && "OPTIONS".equals(method)) {
+            route = preflightRoute(snapshot, request);
+        }
         if (route == null) {
             Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path);
             if (!allowed.isEmpty()) {
@@ -129,6 +132,19 @@ public final class RequestRouter {
             route.upstream().budget().request();
         }
         return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers);
+    }
+
+    /**
+     * The route a CORS preflight is for when the route does not take OPTIONS itself: the one matching the method the
+     * preflight asks about, if that route answers preflights ({@code cors}); its CORS guard then replies.
+     */
+    private static RouteEntry preflightRoute(Snapshot snapshot, RequestView request) {
+        String asked = request.header("Access-Control-Request-Method");
+        if (asked == null || request.header("Origin") == null) {
+            return null;
+        }
+        RouteEntry route = snapshot.routes().match(request.host(), request.path(), asked.trim());
+        return route != null && route.route().cors() != null ? route : null;
     }
 
     private static HeaderEdits writable(HeaderEdits headers) {
