@@ -25,7 +25,8 @@
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
-# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed).
+# USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed), EDGE=1 (the edge plan: one
+# route with and without CORS, request ids on and off, every request with an Origin header).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); optional: nginx, gnuplot
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
@@ -170,6 +171,17 @@ if [ "${ENGINES:-0}" = 1 ]; then
     scenario nginx-close nginx close /one
     scenario zkgate-loop-close zkgate-loop close /one
     scenario zkgate-servlet-close zkgate-servlet close /one
+elif [ "${EDGE:-0}" = 1 ]; then
+    # Overhead of the edge features on the same one-route table, same rounds, every request sending an Origin that
+    # the CORS route allows: the baseline (no CORS on the route, --request-ids=false), request ids alone, CORS alone.
+    PLAN=edge
+    gateway zkgate-noids /zkgate-edge "" "" "--request-ids=false"
+    gateway zkgate-ids /zkgate-edge "" "" ""
+    scenario direct-ka direct k /one
+    [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    scenario edge-base-ka zkgate-noids k /one "Origin: https://app.example.com"
+    scenario edge-ids-ka zkgate-ids k /one "Origin: https://app.example.com"
+    scenario edge-cors-ka zkgate-noids k /cors "Origin: https://app.example.com"
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -248,6 +260,10 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
         echo " $(route r04 /r04)]"
     fi
 } > "$WORK/routes/zkgate-t5.json"
+{
+    echo "[$(route one /one),"
+    echo " $(route cors /cors ',"cors":{"allowOrigins":["https://app.example.com","https://*.example.org"],"allowHeaders":["Content-Type"],"exposeHeaders":["X-Request-Id"],"allowCredentials":true,"maxAgeSeconds":600}')]"
+} > "$WORK/routes/zkgate-edge.json"
 {
     printf '['
     for i in $(seq -w 1 20); do printf '%s%s' "$([ "$i" = 01 ] || echo ,)" "$(route "r$i" "/r$i")"; done
