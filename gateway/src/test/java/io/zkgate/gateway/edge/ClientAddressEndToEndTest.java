@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.metrics.MetricNames;
+import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
@@ -120,6 +121,13 @@ class ClientAddressEndToEndTest {
                 && logLines("/tenant/forged-left").size() == 1);
         assertTrue(logLines("/tenant/proxied ").get(0).startsWith("10.1.1.1 "), logLines("/tenant/proxied ").toString());
         assertTrue(logLines("/tenant/forged-left").get(0).startsWith("192.168.7.7 "));
+    }
+
+    @Test
+    void adminRoutesShowsTheIpRulesAsApplied() {
+        String routes = AdminClient.json(f.adminPort(), "/admin/routes").toString();
+        assertTrue(routes.contains("\"ipRules\":{\"allow\":[\"10.0.0.0/8\"]}"), routes);
+        assertTrue(routes.contains("\"ipRules\":{\"deny\":[\"::1/128\"]}"), routes);
     }
 
     private static List<String> logLines(String containing) throws Exception {

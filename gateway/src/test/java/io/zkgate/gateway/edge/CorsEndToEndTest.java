@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.metrics.MetricNames;
+import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
@@ -149,6 +151,33 @@ class CorsEndToEndTest {
         assertEquals(502, RawHttp.status(r), r);
         assertTrue(FetchCors.corsCheck(r, APP, true), r);
         assertTrue(RawHttp.body(r).contains("\"error\":\"upstream_unreachable\""), r);
+    }
+
+    @Test
+    void adminRoutesShowsTheCorsBlockAndABadEditIsRefusedByFieldWhileTheLastGoodVersionServes() throws Exception {
+        f.writer.putRoute("app2", """
+                {"id":"app2","match":{"pathPrefix":"/app2"},"service":"app","cors":{"allowOrigins":["https://a.test"]}}""");
+        await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(request("GET", "/app2/x", "")) == 200);
+        f.writer.putRoute("app2", """
+                {"id":"app2","match":{"pathPrefix":"/app2"},"service":"app",
+                 "cors":{"allowOrigins":["*"],"allowCredentials":true}}""");
+        await().atMost(Duration.ofSeconds(10)).until(() -> app2(AdminClient.json(f.adminPort(), "/admin/routes"))
+                .has("rejected"));
+        JsonNode app2 = app2(AdminClient.json(f.adminPort(), "/admin/routes"));
+        assertTrue(app2.get("rejected").get("error").asText().contains("/zkgate/routes/app2: cors.allowOrigins[0]: "
+                + "'*' with allowCredentials true"), app2.toString());
+        assertEquals("https://a.test", app2.get("route").get("cors").get("allowOrigins").get(0).asText());
+        String r = request("GET", "/app2/x", "Origin: https://a.test\r\n");
+        assertEquals("https://a.test", RawHttp.header(r, "Access-Control-Allow-Origin"), "the last good version serves");
+    }
+
+    private static JsonNode app2(JsonNode routes) {
+        for (JsonNode route : routes.get("routes")) {
+            if (route.get("id").asText().equals("app2")) {
+                return route;
+            }
+        }
+        throw new AssertionError("no route app2 in " + routes);
     }
 
     private static long refusals(String route) {
