@@ -34,6 +34,8 @@
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); TLS=1 also nginx, openssl and wrk
 # (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot; LIMITS=1 (the limits plan: one route
 # plain, with a rate limit that never refuses, with a concurrency cap never reached, and with both).
+# EDGE=1 (the edge plan: one route with and without CORS, request ids on and off, every request with an Origin
+# header).
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +45,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY LIMITS TRAFFIC; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY LIMITS TRAFFIC EDGE; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -230,6 +232,17 @@ elif [ "${LIMITS:-0}" = 1 ]; then
     scenario zkgate-ratelimit-ka zkgate-limits k /ratelimit
     scenario zkgate-cap-ka zkgate-limits k /cap
     scenario zkgate-ratelimit-cap-ka zkgate-limits k /both
+elif [ "${EDGE:-0}" = 1 ]; then
+    # Overhead of the edge features on the same one-route table, same rounds, every request sending an Origin that
+    # the CORS route allows: the baseline (no CORS on the route, --request-ids=false), request ids alone, CORS alone.
+    PLAN=edge
+    gateway zkgate-noids /zkgate-edge "" "" "--request-ids=false"
+    gateway zkgate-ids /zkgate-edge "" "" ""
+    scenario direct-ka direct k /one
+    [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
+    scenario edge-base-ka zkgate-noids k /one "Origin: https://app.example.com"
+    scenario edge-ids-ka zkgate-ids k /one "Origin: https://app.example.com"
+    scenario edge-cors-ka zkgate-noids k /cors "Origin: https://app.example.com"
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -308,6 +321,10 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
         echo " $(route r04 /r04)]"
     fi
 } > "$WORK/routes/zkgate-t5.json"
+{
+    echo "[$(route one /one),"
+    echo " $(route cors /cors ',"cors":{"allowOrigins":["https://app.example.com","https://*.example.org"],"allowHeaders":["Content-Type"],"exposeHeaders":["X-Request-Id"],"allowCredentials":true,"maxAgeSeconds":600}')]"
+} > "$WORK/routes/zkgate-edge.json"
 {
     printf '['
     for i in $(seq -w 1 20); do printf '%s%s' "$([ "$i" = 01 ] || echo ,)" "$(route "r$i" "/r$i")"; done

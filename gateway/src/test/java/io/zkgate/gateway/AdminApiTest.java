@@ -89,7 +89,7 @@ class AdminApiTest {
             String line = lines.stream().filter(l -> l.contains("/adm/q?x=1")).findFirst().orElseThrow(
                     () -> new AssertionError("no access log line in " + lines));
             assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[[^]]+] \"GET /adm/q\\?x=1 HTTP/1\\.1\" 200 \\d+ \"-\" \"[^\"]*\" "
-                    + "adm 127\\.0\\.0\\.1:" + a.port() + " \\d+\\.\\d\\d"), line);
+                    + "adm 127\\.0\\.0\\.1:" + a.port() + " \\d+\\.\\d\\d [0-9a-f]{32} [0-9a-f]{32}"), line);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.zkgate.config.GatewaySettings;
+import io.zkgate.gateway.support.HeadlessChromium;
 import io.zkgate.gateway.support.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,37 +20,23 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The status page in real headless Chromium, driven by Selenium, against the live demo. Needs Debian's
  * {@code chromium} and {@code chromium-driver} packages; skipped, saying so, when they are not installed.
  */
 class StatusPageBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @TempDir
     Path dir;
 
     @Test
     void theStatusPageShowsTheDemoRouteAndBothBackendsAndTheRequestCountRisesAfterTraffic() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser test skipped: Chromium is not installed (apt-get install chromium chromium-driver)");
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.SKIPPED);
         try (Gateway gateway = Gateway.start(GatewaySettings.of("--demo", "--port", "0", "--admin-port", "0",
                 "--embedded-zk-port", "0", "--data-dir", dir.resolve("data").toString()))) {
             await().atMost(Duration.ofSeconds(20)).until(() -> Http.get(gateway.port(), "/demo/").statusCode() == 200);
 
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM.toFile());
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--window-size=1100,800", "--user-data-dir=" + dir.resolve("chrome"));
-            ChromeDriverService service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-            WebDriver browser = new ChromeDriver(service, options);
+            WebDriver browser = HeadlessChromium.start(dir.resolve("chrome"));
             try {
                 browser.get("http://127.0.0.1:" + gateway.adminPort() + "/");
                 await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->

@@ -24,6 +24,9 @@ public final class Cidr {
             return null;
         }
         String t = text.trim();
+        if (t.indexOf('%') >= 0) {
+            return null; // a zone id names an interface of one host: no range to configure
+        }
         int slash = t.indexOf('/');
         byte[] address = literal(slash < 0 ? t : t.substring(0, slash));
         if (address == null) {
@@ -91,10 +94,14 @@ public final class Cidr {
         if (t.indexOf(':') < 0) {
             return ipv4(t);
         }
+        int zone = t.indexOf('%');
+        if (zone > 0) {
+            t = t.substring(0, zone); // fe80::1%eth0, as a link-local peer's address is written: the zone is local
+        }
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
             if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
-                return null; // zone ids and anything else that could make the JDK look a name up
+                return null; // anything that could make the JDK look a name up
             }
         }
         try {

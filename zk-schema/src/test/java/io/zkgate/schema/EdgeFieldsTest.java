@@ -110,6 +110,7 @@ class EdgeFieldsTest {
         assertTrue(Cidr.parse("0.0.0.0/0").contains(Cidr.literal("8.8.8.8")));
         assertTrue(Cidr.parse("::1").contains(Cidr.literal("0:0:0:0:0:0:0:1")));
         assertEquals("10.0.0.0/8", Cidr.parse("10.1.2.3/8").toString());
+        assertTrue(Cidr.parse("fe80::/10").contains(Cidr.literal("fe80::1%eth0")), "a link-local peer's zone");
         assertNull(Cidr.literal("localhost"));
         assertNull(Cidr.literal("abc.example.com"));
         assertNull(Cidr.literal("256.1.1.1"));

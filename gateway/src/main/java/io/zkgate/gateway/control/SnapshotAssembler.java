@@ -5,6 +5,7 @@ import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.limits.LimitGuards;
+import io.zkgate.gateway.edge.EdgeGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.MatchConditions;
 import io.zkgate.gateway.routing.RetryBudget;
@@ -94,7 +95,8 @@ final class SnapshotAssembler {
 
     /** The route's guards in the order {@link io.zkgate.gateway.routing.RouteGuard} gives. */
     private List<RouteGuard> guards(Route r) {
-        List<RouteGuard> guards = new ArrayList<>(auth.guards(r));
+        List<RouteGuard> guards = new ArrayList<>(EdgeGuards.of(r, metrics));
+        guards.addAll(auth.guards(r));
         guards.addAll(limits.of(r));
         return guards;
     }

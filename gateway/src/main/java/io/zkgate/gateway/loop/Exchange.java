@@ -756,8 +756,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private void logAccess() {
         AccessLog log = engine.accessLog;
         if (log != null) {
-            log.log(clientIp != null ? clientIp : client.clientAddress(), System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000,
-                    method, target, version.asString(), statusSent, bytesSent,
+            log.log(clientIp != null ? clientIp : client.clientAddress(),
+                    System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000, method, target, version.asString(), statusSent, bytesSent,
                     requestHeaders.get(HttpHeader.REFERER), requestHeaders.get(HttpHeader.USER_AGENT), this);
         }
     }

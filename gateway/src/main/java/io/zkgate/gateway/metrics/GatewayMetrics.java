@@ -196,6 +196,14 @@ public final class GatewayMetrics {
                 "service", service));
     }
 
+    /**
+     * The counter of a route's requests a policy refused or left without its headers, by reason: {@code ip_rules}
+     * (403), {@code cors_origin} (an Origin the route does not allow).
+     */
+    public Counter refusals(String routeId, String reason) {
+        return registry.counter(MetricNames.tagged("zkgate_route_refusals_total", "route", routeId, "reason", reason));
+    }
+
     /** Counts a retry on a route, or a retry the route's budget refused. */
     public void retry(String routeId, boolean allowed) {
         registry.counter(MetricNames.tagged(allowed ? "zkgate_retries_total" : "zkgate_retries_denied_total",

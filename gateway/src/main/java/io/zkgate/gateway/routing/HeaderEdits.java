@@ -55,6 +55,12 @@ public final class HeaderEdits {
         return this;
     }
 
+    /** Removes header {@code name} from the client's response (the backend's, or an earlier edit's). */
+    public HeaderEdits removeResponse(String name) {
+        response = add(response, new Edit(name, null, false));
+        return this;
+    }
+
     /** Adds header {@code name} to the client's response beside any the backend sent (e.g. {@code Vary}). */
     public HeaderEdits addResponse(String name, String value) {
         response = add(response, new Edit(name, value, true));
@@ -88,12 +94,7 @@ public final class HeaderEdits {
      */
     public void appendUpstreamLines(StringBuilder head) {
         if (upstream != null) {
-            for (int i = 0; i < upstream.size(); i++) {
-                Edit e = upstream.get(i);
-                if (e.value != null && find(upstream, e.name) == e) {
-                    head.append(e.name).append(": ").append(e.value).append("\r\n");
-                }
-            }
+            writeLines(upstream, head);
         }
     }
 
@@ -154,7 +155,7 @@ public final class HeaderEdits {
     private void applyResponse(BiConsumer<String, String> set, BiConsumer<String, String> add) {
         if (response != null) {
             for (Edit e : response) {
-                (e.add ? add : set).accept(e.name, e.value);
+                (e.add ? add : set).accept(e.name, e.value); // a null value removes the field
             }
         }
     }
@@ -182,6 +183,26 @@ public final class HeaderEdits {
         return e == null ? null : e.value;
     }
 
+    /** Writes what applying {@code edits} in order leaves: each value no later set or remove of its name replaced. */
+    private static void writeLines(List<Edit> edits, StringBuilder head) {
+        for (int i = 0; i < edits.size(); i++) {
+            Edit e = edits.get(i);
+            if (e.value != null && !replacedLater(edits, i)) {
+                head.append(e.name).append(": ").append(e.value).append("\r\n");
+            }
+        }
+    }
+
+    private static boolean replacedLater(List<Edit> edits, int index) {
+        String name = edits.get(index).name;
+        for (int j = index + 1; j < edits.size(); j++) {
+            if (!edits.get(j).add && edits.get(j).name.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Edit find(List<Edit> edits, String name) {
         if (edits == null) {
             return null;
@@ -197,9 +218,7 @@ public final class HeaderEdits {
     /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */
     public void appendResponseLines(StringBuilder head) {
         if (response != null) {
-            for (Edit e : response) {
-                head.append(e.name).append(": ").append(e.value).append("\r\n");
-            }
+            writeLines(response, head);
         }
     }
 }

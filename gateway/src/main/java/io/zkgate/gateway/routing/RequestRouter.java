@@ -84,6 +84,9 @@ public final class RequestRouter {
                     "routes and services not yet read from ZooKeeper; try again shortly", headers);
         }
         RouteEntry route = snapshot.routes().match(request.host(), path, method, request);
+        if (route == null && "OPTIONS".equals(method)) {
+            route = preflightRoute(snapshot, request);
+        }
         if (route == null) {
             Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path, request);
             if (!allowed.isEmpty()) {
@@ -153,6 +156,19 @@ public final class RequestRouter {
         RouteMirror mirror = route.mirror();
         return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers,
                 mirror == null ? null : mirror.sample());
+    }
+
+    /**
+     * The route a CORS preflight is for when the route does not take OPTIONS itself: the one matching the method the
+     * preflight asks about, if that route answers preflights ({@code cors}); its CORS guard then replies.
+     */
+    private static RouteEntry preflightRoute(Snapshot snapshot, RequestView request) {
+        String asked = request.header("Access-Control-Request-Method");
+        if (asked == null || request.header("Origin") == null) {
+            return null;
+        }
+        RouteEntry route = snapshot.routes().match(request.host(), request.path(), asked.trim());
+        return route != null && route.route().cors() != null ? route : null;
     }
 
     private static HeaderEdits writable(HeaderEdits headers) {

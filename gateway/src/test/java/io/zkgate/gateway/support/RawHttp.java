@@ -7,6 +7,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,7 +21,12 @@ public final class RawHttp {
 
     /** Sends {@code request} (ISO-8859-1) to 127.0.0.1:{@code port} on a new connection and returns the answer. */
     public static String exchange(int port, String request) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        return exchange("127.0.0.1", port, request);
+    }
+
+    /** Sends {@code request} to {@code host} (an address literal, such as ::1) on a new connection. */
+    public static String exchange(String host, int port, String request) throws Exception {
+        try (Socket s = new Socket(host, port)) {
             s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -67,6 +74,25 @@ public final class RawHttp {
     /** The response's status code. */
     public static int status(String response) {
         return Integer.parseInt(response.substring(9, 12));
+    }
+
+    /** Every value of response header {@code name} (any case), in order; empty when absent. */
+    public static List<String> headers(String response, String name) {
+        int end = response.indexOf("\r\n\r\n");
+        List<String> values = new ArrayList<>();
+        for (String line : (end < 0 ? response : response.substring(0, end)).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                values.add(line.substring(colon + 1).trim());
+            }
+        }
+        return values;
+    }
+
+    /** The first value of response header {@code name} (any case), or null. */
+    public static String header(String response, String name) {
+        List<String> values = headers(response, name);
+        return values.isEmpty() ? null : values.get(0);
     }
 
     /** The response's body (after the head). */
