@@ -49,7 +49,7 @@ public final class AuthSources implements Closeable {
         this.passwordChecks = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(PASSWORD_QUEUE), daemon("zkgate-bcrypt"), new ThreadPoolExecutor.AbortPolicy());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-                .followRedirects(HttpClient.Redirect.NEVER).executor(fetches).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** Starts watching the credential and key-set znodes. */

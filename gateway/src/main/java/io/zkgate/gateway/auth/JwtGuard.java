@@ -144,10 +144,13 @@ final class JwtGuard implements RouteGuard {
             if (m.contains("before use time")) {
                 return "not_yet_valid";
             }
-            if (m.contains("audience")) {
+            if (m.contains("missing required")) {
+                return "claims";
+            }
+            if (m.contains(" aud ")) {
                 return "audience";
             }
-            if (m.contains("iss")) {
+            if (m.contains(" iss ")) {
                 return "issuer";
             }
             return "claims";
