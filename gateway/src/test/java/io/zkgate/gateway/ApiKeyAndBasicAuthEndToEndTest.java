@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
@@ -130,6 +131,32 @@ class ApiKeyAndBasicAuthEndToEndTest {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Http.get(f.port(), "/api/x", "Authorization", right).statusCode() == 401);
             assertEquals(reached, backend.received().size(), "a revoked user never reaches the backend");
+        }
+    }
+
+    @Test
+    void aWebSocketHandshakeIsAuthenticatedLikeAnyRequest() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            ScriptedBackend backend = f.closeLater(ScriptedBackend.start(r -> Reply.keepAlive(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")));
+            f.writer.register("ws", "1", backend.port(), 1);
+            String key = ctl(f, "credentials", "add-key", "partners", "acme");
+            f.writer.putRoute("ws", "{\"id\":\"ws\",\"match\":{\"pathPrefix\":\"/ws\"},\"service\":\"ws\","
+                    + "\"auth\":{\"apiKey\":{\"credentials\":\"partners\"}}}");
+            String handshake = "GET /ws/chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+            await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(RawHttp.exchange(f.port(),
+                    handshake + "X-Api-Key: " + key + "\r\n\r\n")) == 101);
+            Received seen = last(backend);
+            assertEquals("acme", seen.header("X-Client-Name"), seen.head());
+            assertNull(seen.header("X-Api-Key"), seen.head());
+            int reached = backend.received().size();
+
+            String refused = RawHttp.exchange(f.port(), handshake + "\r\n");
+            assertEquals(401, RawHttp.status(refused), refused);
+            assertTrue(refused.contains("\"error\":\"unauthorized\""), refused);
+            assertEquals(reached, backend.received().size());
         }
     }
 
