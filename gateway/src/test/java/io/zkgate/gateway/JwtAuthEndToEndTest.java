@@ -100,6 +100,13 @@ class JwtAuthEndToEndTest {
             assertNull(seen.header("Authorization"), "stripAuthorization keeps the token from the backend");
             JsonNode routes = AdminClient.json(f.adminPort(), "/admin/routes");
             assertEquals("jwt", routes.get("routes").get(0).get("auth").asText());
+
+            f.writer.putRoute("jwt", route("\"jwksUri\":\"" + issuer.jwksUri() + "\"", "[\"none\"]"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> AdminClient.json(f.adminPort(), "/admin/routes")
+                    .get("routes").get(0).has("rejected"));
+            assertTrue(AdminClient.json(f.adminPort(), "/admin/routes").get("routes").get(0).get("rejected")
+                    .get("error").asText().contains("auth.jwt.algorithms[0]: 'none' is never accepted"));
+            assertEquals(200, call(f, token).statusCode(), "the last good version keeps serving");
         }
     }
 
