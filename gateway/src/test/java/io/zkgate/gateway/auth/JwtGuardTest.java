@@ -16,6 +16,7 @@ import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.Decision;
+import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RetryBudget;
 import io.zkgate.gateway.routing.RouteEntry;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The JWT guard inside the one routing decision, without a server: hash key from a claim, and header values. */
@@ -72,6 +74,32 @@ class JwtGuardTest {
         Decision.Refuse refused = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/x").withHeader("X-User-Id", "user-7")));
         assertEquals(401, refused.error().status());
+    }
+
+    @Test
+    void aTokenCheckedOnceIsCheckedAgainWhenTheKeySetChanges() throws Exception {
+        Route route = RouteCodec.parse("/zkgate/routes/c", ("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"svc\","
+                + "\"auth\":{\"jwt\":{\"issuer\":\"i\",\"audiences\":[\"a\"],\"jwksZnode\":\"k\","
+                + "\"algorithms\":[\"HS256\"]}}}").getBytes(StandardCharsets.UTF_8), "c");
+        AtomicReference<JWKSet> set = new AtomicReference<>(new JWKSet(secret));
+        KeySource keys = new KeySource() {
+            @Override
+            public JWKSet keys() {
+                return set.get();
+            }
+
+            @Override
+            public void unknownKey() {}
+        };
+        JwtGuard guard = new JwtGuard(route.auth().jwt(), keys, new AuthRejections(null, "c"));
+        TestRequest request = TestRequest.get("/x").withHeader("Authorization", "Bearer " + token("u"));
+
+        assertNull(guard.check(request, null, new HeaderEdits()));
+        assertNull(guard.check(request, null, new HeaderEdits()), "passes again from the cache");
+        set.set(new JWKSet(new OctetSequenceKey.Builder(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}).keyID("s").build()));
+        assertInstanceOf(Decision.Refuse.class, guard.check(request, null, new HeaderEdits()),
+                "the key it was signed with is gone: the cached verdict does not count");
     }
 
     @Test
