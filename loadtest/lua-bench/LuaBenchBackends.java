@@ -101,7 +101,8 @@ public class LuaBenchBackends {
                 StandardCharsets.UTF_8));
         put(zk, "/zkgate/routes/plain", route("plain", null));
         put(zk, "/zkgate/routes/jwt", "{\"id\":\"jwt\",\"match\":{\"pathPrefix\":\"/jwt\"},\"service\":\"bench\","
-                + "\"stripPrefix\":true,\"auth\":{\"jwt\":{\"issuer\":\"https://bench.test/\",\"audiences\":[\"bench\"],"
+                + "\"stripPrefix\":true,\"auth\":{\"jwt\":{\"issuer\":\"https://bench.test/\","
+                + "\"audiences\":[\"bench\"],"
                 + "\"jwksUri\":\"http://127.0.0.1:" + port + "/jwks\",\"algorithms\":[\"RS256\"],"
                 + "\"claimsToHeaders\":{\"sub\":\"X-User-Id\"}}}}");
         put(zk, "/zkgate/routes/key", "{\"id\":\"key\",\"match\":{\"pathPrefix\":\"/key\"},\"service\":\"bench\","

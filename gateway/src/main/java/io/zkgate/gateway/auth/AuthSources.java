@@ -48,7 +48,8 @@ public final class AuthSources implements Closeable {
         this.fetches = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256),
                 daemon("zkgate-jwks-fetch"), new ThreadPoolExecutor.DiscardPolicy());
         this.passwordChecks = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(PASSWORD_QUEUE), daemon("zkgate-bcrypt"), new ThreadPoolExecutor.AbortPolicy());
+                new ArrayBlockingQueue<>(PASSWORD_QUEUE), daemon("zkgate-bcrypt"),
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** Starts watching the credential and key-set znodes. */

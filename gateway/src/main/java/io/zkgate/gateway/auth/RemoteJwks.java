@@ -109,8 +109,8 @@ final class RemoteJwks implements KeySource {
             fetchedNanos = System.nanoTime();
             loaded = true;
             if (changed || failing) {
-                log.info("JWKS from {}: {} keys ({})", uri, set.size(),
-                        set.getKeys().stream().map(JWK::getKeyID).map(String::valueOf).collect(Collectors.joining(", ")));
+                log.info("JWKS from {}: {} keys ({})", uri, set.size(), set.getKeys().stream().map(JWK::getKeyID)
+                        .map(String::valueOf).collect(Collectors.joining(", ")));
             }
             failing = false;
         } catch (Exception e) {
