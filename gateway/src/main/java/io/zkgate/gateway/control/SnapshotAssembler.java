@@ -71,9 +71,10 @@ final class SnapshotAssembler {
                 script(r), guards(r));
     }
 
-    /** The route's guards in the order {@link io.zkgate.gateway.routing.RouteGuard} gives. */
+    /** The route's guards in the order {@link RouteGuard} gives (CORS, IP rules, authentication, ...). */
     private List<RouteGuard> guards(Route r) {
-        List<RouteGuard> guards = new ArrayList<>(auth.guards(r));
+        List<RouteGuard> guards = new ArrayList<>();
+        guards.addAll(auth.guards(r));
         return guards;
     }
 
