@@ -13,6 +13,10 @@
 #
 #   loadtest/lua-bench.sh                      # 15 rounds of 10000 requests per route, 50 concurrent, after 60000 warm-up
 #   ROUNDS=5 REQUESTS=30000 loadtest/lua-bench.sh
+#   BENCH=auth ROUNDS=30 loadtest/lua-bench.sh  # route auth instead: /plain/, /jwt/ (RS256, cached key), /key/ (API key)
+#
+# With BENCH=auth every run sends the same two headers (a valid bearer token and a valid API key) to every route, so
+# the routes differ only in the check the gateway makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +27,12 @@ WARMUP=${WARMUP:-60000}
 HEAP=${HEAP:-256m}
 JAR=gateway/target/zkgate-gateway.jar
 KEY="X-Api-Key: k-19be44d07a"
+BENCH=${BENCH:-lua}
+case "$BENCH" in
+    lua) ROUTES=(plain empty inject apikey); PROTECTED=(apikey) ;;
+    auth) ROUTES=(plain jwt key); PROTECTED=(jwt key) ;;
+    *) echo "lua-bench: BENCH=$BENCH (expected: lua or auth)" >&2; exit 2 ;;
+esac
 
 for tool in java ab curl python3; do
     command -v "$tool" >/dev/null || { echo "lua-bench: $tool not found" >&2; exit 2; }
@@ -51,22 +61,36 @@ for _ in $(seq 1 120); do
 done
 
 mkfifo "$WORK/backends.in"
-java -cp "$JAR" loadtest/lua-bench/LuaBenchBackends.java "127.0.0.1:$ZKPORT" config/examples/scripts \
+java -cp "$JAR" loadtest/lua-bench/LuaBenchBackends.java "127.0.0.1:$ZKPORT" config/examples/scripts "$BENCH" \
     < "$WORK/backends.in" > "$WORK/backends.log" 2>&1 &
 BE=$!
 exec 3> "$WORK/backends.in"
+HEADERS=(-H "$KEY")
+if [ "$BENCH" = auth ]; then
+    for _ in $(seq 1 120); do
+        grep -q '^READY' "$WORK/backends.log" && break
+        kill -0 "$BE" 2>/dev/null || { cat "$WORK/backends.log" >&2; exit 1; }
+        sleep 0.5
+    done
+    HEADERS=(-H "Authorization: Bearer $(awk '/^TOKEN / { print $2 }' "$WORK/backends.log")"
+             -H "X-Api-Key: $(awk '/^APIKEY / { print $2 }' "$WORK/backends.log")")
+fi
+all_ok() {
+    local route
+    for route in "${ROUTES[@]}"; do
+        [ "$(curl -s "${HEADERS[@]}" "http://127.0.0.1:$PORT/$route/")" = "ok" ] || return 1
+    done
+}
 for _ in $(seq 1 120); do
-    if [ "$(curl -s -H "$KEY" "http://127.0.0.1:$PORT/apikey/")" = "ok" ] \
-        && [ "$(curl -s "http://127.0.0.1:$PORT/inject/")" = "ok" ] \
-        && [ "$(curl -s "http://127.0.0.1:$PORT/empty/")" = "ok" ] \
-        && [ "$(curl -s "http://127.0.0.1:$PORT/plain/")" = "ok" ]; then
-        break
-    fi
+    all_ok && break
     kill -0 "$BE" 2>/dev/null || { cat "$WORK/backends.log" >&2; exit 1; }
     sleep 0.5
 done
-[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/apikey/")" = "401" ] \
-    || { echo "lua-bench: /apikey/ without a key must answer 401" >&2; exit 1; }
+all_ok || { echo "lua-bench: the routes do not all answer ok" >&2; exit 1; }
+for route in "${PROTECTED[@]}"; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/$route/")" = "401" ] \
+        || { echo "lua-bench: /$route/ without credentials must answer 401" >&2; exit 1; }
+done
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 user_ticks() { awk '{ print $14 }' "/proc/$1/stat"; }
@@ -76,7 +100,7 @@ TICK=$(getconf CLK_TCK)
 run() { # run ROUND ROUTE N -> one result line
     local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1 u0 u1
     before=$(cpu_ticks "$GW"); u0=$(user_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
-    out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" -H "$KEY" "http://127.0.0.1:$PORT/$route/" 2>&1)
+    out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" "${HEADERS[@]}" "http://127.0.0.1:$PORT/$route/" 2>&1)
     after=$(cpu_ticks "$GW"); u1=$(user_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
     local rps failed non2xx
     rps=$(awk '/^Requests per second/ { print $4 }' <<<"$out")
@@ -86,22 +110,21 @@ run() { # run ROUND ROUTE N -> one result line
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(java -version 2>&1 | head -1)  $(nproc) cores  load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# ab -k -c $CONCURRENCY -n $REQUESTS per run, $ROUNDS rounds, heap $HEAP, clock tick 1/$TICK s"
-ROUTES=(plain empty inject apikey)
+echo "# ab -k -c $CONCURRENCY -n $REQUESTS per run, $ROUNDS rounds, heap $HEAP, clock tick 1/$TICK s, BENCH=$BENCH"
 for route in "${ROUTES[@]}"; do run warmup "$route" "$WARMUP" > /dev/null; done
 
 RESULTS="$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do
-    for i in 0 1 2 3; do
-        route=${ROUTES[$(( (i + r) % 4 ))]}
+    for i in $(seq 0 $(( ${#ROUTES[@]} - 1 ))); do
+        route=${ROUTES[$(( (i + r) % ${#ROUTES[@]} ))]}
         run "$r" "$route" "$REQUESTS" | tee -a "$RESULTS"
     done
 done
 
-python3 - "$RESULTS" "$TICK" <<'PY'
+python3 - "$RESULTS" "$TICK" "${ROUTES[@]}" <<'PY'
 import sys, statistics
 tick = int(sys.argv[2])
-ROUTES = ("plain", "empty", "inject", "apikey")
+ROUTES = tuple(sys.argv[3:])
 by = {}
 for line in open(sys.argv[1]):
     rnd, route, rps, ticks, n, failed, non2xx, other, user = line.split()

@@ -1,9 +1,19 @@
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.zkgate.agent.ServiceRegistration;
+import io.zkgate.schema.Credential;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
@@ -26,9 +36,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * 127.0.0.1 answering "ok", registered as service "bench" in the gateway's ZooKeeper, the example scripts
  * header-injection and api-key plus a script that does nothing, and four routes to the same service: /plain (no
  * script), /empty (the do-nothing script), /inject and /apikey.
+ * With a third argument {@code auth} (BENCH=auth lua-bench.sh) it sets up route authentication instead: /plain
+ * without it, /jwt with {@code auth.jwt} (RS256, keys from a JWKS this JVM serves) and /key with {@code auth.apiKey}
+ * (one key in credential set "bench"), and prints {@code TOKEN <jwt>} and {@code APIKEY <key>} before READY.
  * Runs until its standard input closes.
  *
- * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR
+ * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR [auth]
  * Runs on its main thread; the backends are thread-safe Jetty servers.
  */
 public class LuaBenchBackends {
@@ -45,15 +58,11 @@ public class LuaBenchBackends {
             registrations.add(ServiceRegistration.register(zk, "/services", "bench", "bench-" + i, "127.0.0.1", port, 1,
                     Map.of()));
         }
-        Path scripts = Path.of(args[1]);
-        for (String name : new String[] {"header-injection", "api-key"}) {
-            put(zk, "/zkgate/scripts/" + name, Files.readString(scripts.resolve(name + ".lua")));
+        if (args.length > 2 && args[2].equals("auth")) {
+            servers.add(auth(zk));
+        } else {
+            scripts(zk, Path.of(args[1]));
         }
-        put(zk, "/zkgate/scripts/empty", "function on_request(req) end\n");
-        put(zk, "/zkgate/routes/plain", route("plain", null));
-        put(zk, "/zkgate/routes/empty", route("empty", "empty"));
-        put(zk, "/zkgate/routes/inject", route("inject", "header-injection"));
-        put(zk, "/zkgate/routes/apikey", route("apikey", "api-key"));
         System.out.println("READY");
         System.out.flush();
         while (System.in.read() >= 0) {
@@ -64,6 +73,47 @@ public class LuaBenchBackends {
             s.stop();
         }
         zk.close();
+    }
+
+    private static void scripts(CuratorFramework zk, Path scripts) throws Exception {
+        for (String name : new String[] {"header-injection", "api-key"}) {
+            put(zk, "/zkgate/scripts/" + name, Files.readString(scripts.resolve(name + ".lua")));
+        }
+        put(zk, "/zkgate/scripts/empty", "function on_request(req) end\n");
+        put(zk, "/zkgate/routes/plain", route("plain", null));
+        put(zk, "/zkgate/routes/empty", route("empty", "empty"));
+        put(zk, "/zkgate/routes/inject", route("inject", "header-injection"));
+        put(zk, "/zkgate/routes/apikey", route("apikey", "api-key"));
+    }
+
+    /** The auth routes, a JWKS server for the JWT route, a key for the API-key route; returns the JWKS server. */
+    private static Server auth(CuratorFramework zk) throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("bench").generate();
+        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        Server issuer = server((request, response, callback) -> {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, ByteBuffer.wrap(jwks), callback);
+            return true;
+        });
+        int port = ((ServerConnector) issuer.getConnectors()[0]).getLocalPort();
+        String apiKey = Credential.newApiKey();
+        put(zk, "/zkgate/credentials/bench/bench-client", new String(Credential.apiKey(apiKey, null).toJson(),
+                StandardCharsets.UTF_8));
+        put(zk, "/zkgate/routes/plain", route("plain", null));
+        put(zk, "/zkgate/routes/jwt", "{\"id\":\"jwt\",\"match\":{\"pathPrefix\":\"/jwt\"},\"service\":\"bench\","
+                + "\"stripPrefix\":true,\"auth\":{\"jwt\":{\"issuer\":\"https://bench.test/\","
+                + "\"audiences\":[\"bench\"],"
+                + "\"jwksUri\":\"http://127.0.0.1:" + port + "/jwks\",\"algorithms\":[\"RS256\"],"
+                + "\"claimsToHeaders\":{\"sub\":\"X-User-Id\"}}}}");
+        put(zk, "/zkgate/routes/key", "{\"id\":\"key\",\"match\":{\"pathPrefix\":\"/key\"},\"service\":\"bench\","
+                + "\"stripPrefix\":true,\"auth\":{\"apiKey\":{\"credentials\":\"bench\"}}}");
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("bench").build(),
+                new JWTClaimsSet.Builder().issuer("https://bench.test/").audience("bench").subject("bench-user")
+                        .expirationTime(new Date(System.currentTimeMillis() + 86_400_000L)).build());
+        jwt.sign(new RSASSASigner(key));
+        System.out.println("TOKEN " + jwt.serialize());
+        System.out.println("APIKEY " + apiKey);
+        return issuer;
     }
 
     private static String route(String id, String script) {
@@ -81,6 +131,20 @@ public class LuaBenchBackends {
     }
 
     private static Server backend() throws Exception {
+        byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
+        return server((request, response, callback) -> {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return true;
+        });
+    }
+
+    /** What a bench server does with each request. */
+    private interface Answer {
+        boolean handle(Request request, Response response, Callback callback) throws Exception;
+    }
+
+    private static Server server(Answer answer) throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool(16, 2);
         Server server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
@@ -89,13 +153,10 @@ public class LuaBenchBackends {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
-        byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
         server.setHandler(new Handler.Abstract.NonBlocking() {
             @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
-                response.write(true, ByteBuffer.wrap(body), callback);
-                return true;
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                return answer.handle(request, response, callback);
             }
         });
         server.start();

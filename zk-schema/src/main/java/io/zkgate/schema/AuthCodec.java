@@ -164,7 +164,8 @@ final class AuthCodec {
         String set = credentials(r, n, "auth.basic.credentials");
         String realm = r.string(n, "auth.basic.realm", "realm", false);
         if (realm != null && !REALM.matcher(realm).matches()) {
-            r.problem("auth.basic.realm", "'" + realm + "' (expected: 1-64 printable ASCII characters, no '\"' or '\\')");
+            r.problem("auth.basic.realm", "'" + realm
+                    + "' (expected: 1-64 printable ASCII characters, no '\"' or '\\')");
         }
         String client = header(r, n, "auth.basic.clientHeader", "clientHeader");
         return r.problems.size() > before ? null : new Route.Basic(set, realm, client);

@@ -57,8 +57,8 @@ public record Credential(String type, String hash, String created) {
             throw new ValidationException(new Problem(source, "(document)", "invalid JSON"));
         }
         if (tree == null || !tree.isObject()) {
-            throw new ValidationException(new Problem(source, "(document)", "not an object (expected: "
-                    + "{\"type\":\"apiKey\",\"hash\":\"<sha-256 hex>\"} or {\"type\":\"basic\",\"hash\":\"<bcrypt>\"})"));
+            throw new ValidationException(new Problem(source, "(document)", "not an object (expected: {\"type\":"
+                    + "\"apiKey\",\"hash\":\"<sha-256 hex>\"} or {\"type\":\"basic\",\"hash\":\"<bcrypt>\"})"));
         }
         String type = tree.path("type").asText("");
         String hash = tree.path("hash").asText("");

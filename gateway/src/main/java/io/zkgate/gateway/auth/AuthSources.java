@@ -36,7 +36,8 @@ public final class AuthSources implements Closeable {
     private final Map<String, RemoteJwks> remoteKeys = new ConcurrentHashMap<>();
     private final ExecutorService fetches;
     private final ThreadPoolExecutor passwordChecks;
-    private final HttpClient http;
+    /** Made on first use: a JDK client starts a selector thread, which a gateway without JWKS URLs never needs. */
+    private HttpClient http;
     private final VerifiedPasswords verified = new VerifiedPasswords(10_000);
 
     /** @param layout where credential sets and pinned key sets live; null for none (tests without ZooKeeper) */
@@ -47,9 +48,8 @@ public final class AuthSources implements Closeable {
         this.fetches = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(256),
                 daemon("zkgate-jwks-fetch"), new ThreadPoolExecutor.DiscardPolicy());
         this.passwordChecks = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(PASSWORD_QUEUE), daemon("zkgate-bcrypt"), new ThreadPoolExecutor.AbortPolicy());
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-                .followRedirects(HttpClient.Redirect.NEVER).executor(fetches).build();
+                new ArrayBlockingQueue<>(PASSWORD_QUEUE), daemon("zkgate-bcrypt"),
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** Starts watching the credential and key-set znodes. */
@@ -78,8 +78,16 @@ public final class AuthSources implements Closeable {
 
     private RemoteJwks remote(Route.Jwt jwt) {
         String key = jwt.jwksUri() + " " + jwt.refreshSeconds() + " " + jwt.minRefreshSeconds();
-        return remoteKeys.computeIfAbsent(key, k -> new RemoteJwks(URI.create(jwt.jwksUri()), http, fetches,
+        return remoteKeys.computeIfAbsent(key, k -> new RemoteJwks(URI.create(jwt.jwksUri()), http(), fetches,
                 TimeUnit.SECONDS.toNanos(jwt.refreshSeconds()), TimeUnit.SECONDS.toNanos(jwt.minRefreshSeconds())));
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+        }
+        return http;
     }
 
     @Override

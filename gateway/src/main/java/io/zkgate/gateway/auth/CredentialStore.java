@@ -34,6 +34,8 @@ final class CredentialStore {
     /** Every credential by znode path; Curator thread only. */
     private final Map<String, Credential> byPath = new HashMap<>();
     private CuratorCache cache;
+    /** Whether the first full read is done, after which each change is logged; Curator thread only. */
+    private boolean initialized;
 
     /** @param root the credentials root, or null to watch nothing */
     CredentialStore(String root) {
@@ -51,6 +53,9 @@ final class CredentialStore {
             } else {
                 put(data);
             }
+        }).forInitialized(() -> {
+            initialized = true;
+            log.info("credentials read from {}: {} sets", root, sets.size());
         }).build());
         cache.start();
     }
@@ -115,7 +120,9 @@ final class CredentialStore {
             next.put(set, new CredentialSet(Map.copyOf(keys), Map.copyOf(passwords)));
         }
         sets = Map.copyOf(next);
-        log.info("credential set '{}' now holds {} API keys and {} users", set, keys.size(), passwords.size());
+        if (initialized) {
+            log.info("credential set '{}' now holds {} API keys and {} users", set, keys.size(), passwords.size());
+        }
     }
 
     void close() {

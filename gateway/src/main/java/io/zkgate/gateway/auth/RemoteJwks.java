@@ -103,12 +103,14 @@ final class RemoteJwks implements KeySource {
                 throw new IOException("no keys in the set");
             }
             boolean changed = !set.getKeys().equals(keys.getKeys());
-            keys = set;
+            if (changed) {
+                keys = set; // an unchanged set keeps its identity, which the guards' verified-token caches key on
+            }
             fetchedNanos = System.nanoTime();
             loaded = true;
             if (changed || failing) {
-                log.info("JWKS from {}: {} keys ({})", uri, set.size(),
-                        set.getKeys().stream().map(JWK::getKeyID).map(String::valueOf).collect(Collectors.joining(", ")));
+                log.info("JWKS from {}: {} keys ({})", uri, set.size(), set.getKeys().stream().map(JWK::getKeyID)
+                        .map(String::valueOf).collect(Collectors.joining(", ")));
             }
             failing = false;
         } catch (Exception e) {

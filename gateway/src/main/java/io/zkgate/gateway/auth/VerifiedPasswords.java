@@ -1,8 +1,6 @@
 package io.zkgate.gateway.auth;
 
 import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,20 +8,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * The outcome of bcrypt checks already run, so a client presenting the same user and password again costs a SHA-256
  * and a map lookup, not another 50-100 ms of bcrypt. Keyed by the SHA-256 of set, user and password (the password
  * itself is never kept); each verdict remembers the stored hash it was checked against, so a rotated or revoked
- * password misses the cache at once. Bounded: past the limit, arbitrary entries are dropped (they are only
- * recomputed). Also tracks the checks under way so one credential is never checked twice at the same time.
+ * password misses the cache at once. Bounded ({@link BoundedCache}). Also tracks the checks under way so one
+ * credential is never checked twice at the same time.
  * Thread-safe: concurrent maps.
  */
 final class VerifiedPasswords {
     /** A check's outcome against {@code hash}. */
     record Verdict(String hash, boolean ok) {}
 
-    private final int max;
-    private final Map<ByteBuffer, Verdict> verdicts = new ConcurrentHashMap<>();
+    private final BoundedCache<Verdict> verdicts;
     private final Set<ByteBuffer> checking = ConcurrentHashMap.newKeySet();
 
     VerifiedPasswords(int max) {
-        this.max = max;
+        this.verdicts = new BoundedCache<>(max);
     }
 
     /** The verdict for {@code key} if it was reached against {@code hash}, else null. */
@@ -33,13 +30,6 @@ final class VerifiedPasswords {
     }
 
     void put(ByteBuffer key, Verdict verdict) {
-        if (verdicts.size() >= max) {
-            Iterator<ByteBuffer> it = verdicts.keySet().iterator();
-            for (int i = 0; i < max / 8 && it.hasNext(); i++) {
-                it.next();
-                it.remove();
-            }
-        }
         verdicts.put(key, verdict);
     }
 

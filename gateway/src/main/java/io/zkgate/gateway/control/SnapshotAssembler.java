@@ -93,7 +93,7 @@ final class SnapshotAssembler {
                 script(r), traffic, guards(r));
     }
 
-    /** The route's guards in the order {@link io.zkgate.gateway.routing.RouteGuard} gives. */
+    /** The route's guards in the order {@link RouteGuard} gives (CORS, IP rules, authentication, ...). */
     private List<RouteGuard> guards(Route r) {
         List<RouteGuard> guards = new ArrayList<>(EdgeGuards.of(r, metrics));
         guards.addAll(auth.guards(r));

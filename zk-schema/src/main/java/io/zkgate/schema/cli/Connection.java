@@ -1,12 +1,15 @@
 package io.zkgate.schema.cli;
 
+import io.zkgate.schema.ZkAcls;
 import io.zkgate.schema.ZkAuth;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 
 /** One CLI command's ZooKeeper session. Not thread-safe: one command uses it at a time. */
 final class Connection implements AutoCloseable {
@@ -58,6 +61,44 @@ final class Connection implements AutoCloseable {
             } catch (KeeperException.NodeExistsException e) {
                 // created by someone else meanwhile
             }
+        }
+    }
+
+    /**
+     * Writes {@code path} in the tree under {@code root} (created when absent, as {@link #ensureRoot} does) with the
+     * root's ACL, creating its parent first when that is not the root; an existing node is overwritten only with
+     * {@code replace}, else {@code existsMessage} fails the command.
+     *
+     * @return true when the node was created, false when it was overwritten
+     */
+    boolean putWithTreeAcl(String root, String path, byte[] content, boolean replace, String existsMessage)
+            throws Exception {
+        ensureRoot(root);
+        List<ACL> acl = client.getACL().forPath(root);
+        if (ZkAcls.hidesDigests(acl)) {
+            throw CtlException.failed(RoutePlan.notAuthorised(root));
+        }
+        try {
+            String parent = path.substring(0, path.lastIndexOf('/'));
+            if (!parent.equals(root) && client.checkExists().forPath(parent) == null) {
+                try {
+                    client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(parent, new byte[0]);
+                } catch (KeeperException.NodeExistsException e) {
+                    // created meanwhile
+                }
+            }
+            try {
+                client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(path, content);
+                return true;
+            } catch (KeeperException.NodeExistsException e) {
+                if (!replace) {
+                    throw CtlException.failed(existsMessage);
+                }
+                client.setData().forPath(path, content);
+                return false;
+            }
+        } catch (KeeperException.NoAuthException e) {
+            throw CtlException.failed(RoutePlan.notAuthorised(root));
         }
     }
 

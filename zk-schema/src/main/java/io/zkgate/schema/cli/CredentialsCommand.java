@@ -2,7 +2,6 @@ package io.zkgate.schema.cli;
 
 import io.zkgate.schema.Credential;
 import io.zkgate.schema.ValidationException;
-import io.zkgate.schema.ZkAcls;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,9 +15,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.data.ACL;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -257,35 +254,9 @@ final class CredentialsCommand implements Runnable {
         String path = layout.credentialPath(ZkgateCtl.checkName(spec, "SET", set),
                 ZkgateCtl.checkName(spec, "NAME", name));
         try (Connection c = root.connect(spec)) {
-            CuratorFramework client = c.client();
-            c.ensureRoot(layout.credentialsPath());
-            List<ACL> acl = client.getACL().forPath(layout.credentialsPath());
-            if (ZkAcls.hidesDigests(acl)) {
-                throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialsPath()));
-            }
-            try {
-                if (client.checkExists().forPath(layout.credentialSetPath(set)) == null) {
-                    try {
-                        client.create().withMode(CreateMode.PERSISTENT).withACL(acl)
-                                .forPath(layout.credentialSetPath(set), new byte[0]);
-                    } catch (KeeperException.NodeExistsException e) {
-                        // created meanwhile
-                    }
-                }
-                try {
-                    client.create().withMode(CreateMode.PERSISTENT).withACL(acl).forPath(path, credential.toJson());
-                    return "added";
-                } catch (KeeperException.NodeExistsException e) {
-                    if (!replace) {
-                        throw CtlException.failed("'" + name + "' already exists in set '" + set + "'; add --replace "
-                                + "to rotate it, or revoke it first");
-                    }
-                    client.setData().forPath(path, credential.toJson());
-                    return "replaced";
-                }
-            } catch (KeeperException.NoAuthException e) {
-                throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialsPath()));
-            }
+            return c.putWithTreeAcl(layout.credentialsPath(), path, credential.toJson(), replace, "'" + name
+                    + "' already exists in set '" + set + "'; add --replace to rotate it, or revoke it first")
+                    ? "added" : "replaced";
         }
     }
 

@@ -83,11 +83,18 @@ final class InitCommand implements Callable<Integer> {
             ensure(client, out, layout.zkgateRoot(), locked);
             ensure(client, out, layout.routesPath(), locked);
             ensure(client, out, layout.scriptsPath(), locked);
+            ensure(client, out, layout.credentialsPath(), locked);
+            ensure(client, out, layout.jwksPath(), locked);
             ensure(client, out, layout.gatewaysPath(), gateways);
             ensure(client, out, layout.servicesPath(), lockServices ? locked : null);
             if (acl) {
                 lockChildren(client, out, layout.routesPath(), locked);
                 lockChildren(client, out, layout.scriptsPath(), locked);
+                lockChildren(client, out, layout.jwksPath(), locked);
+                lockChildren(client, out, layout.credentialsPath(), locked);
+                for (String set : client.getChildren().forPath(layout.credentialsPath())) {
+                    lockChildren(client, out, layout.credentialsPath() + "/" + set, locked);
+                }
             }
         }
         out.println(acl ? "initialised, locked to operators " + ops.stream().map(ZkAuth::user)

@@ -115,7 +115,8 @@ public final class ZkgateCtl {
                 ScriptsCommand.class,
                 ServicesCommand.class,
                 GatewaysCommand.class,
-                CredentialsCommand.class
+                CredentialsCommand.class,
+                JwksCommand.class
             },
             footer = {"", "Exit codes: 0 ok, 1 validation error, conflict or ZooKeeper failure, 2 usage."})
     static final class Root implements Runnable {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.schema.Credential;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,6 +60,26 @@ class CredentialsCommandTest extends ZkTestSupport {
                 "dave");
         assertEquals(1, empty.code(), empty.toString());
         assertNull(observer.checkExists().forPath(LAYOUT.credentialPath("staff", "dave")));
+    }
+
+    @Test
+    void jwksPutPinsAPublicKeySetAndRefusesPrivateKeysAndNonSets() throws Exception {
+        Path dir = Files.createTempDirectory("jwks");
+        Path good = write(dir, "good.json",
+                "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\",\"n\":\"0vx7\",\"e\":\"AQAB\"}]}");
+        CtlRun put = ctl("jwks", "put", "login", good.toString());
+        assertEquals(0, put.code(), put.toString());
+        assertTrue(new String(observer.getData().forPath(LAYOUT.jwksPath("login")), StandardCharsets.UTF_8)
+                .contains("\"k1\""));
+
+        Path secret = write(dir, "private.json",
+                "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k2\",\"n\":\"0vx7\",\"e\":\"AQAB\",\"d\":\"X4cT\"}]}");
+        CtlRun refused = ctl("jwks", "put", "other", secret.toString());
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.err().contains("keys[0].d: a private key"), refused.err());
+        CtlRun notASet = ctl("jwks", "put", "other", write(dir, "x.json", "{\"kty\":\"RSA\"}").toString());
+        assertEquals(1, notASet.code(), notASet.toString());
+        assertNull(observer.checkExists().forPath(LAYOUT.jwksPath("other")));
     }
 
     @Test
