@@ -71,7 +71,7 @@ class ConcurrencyCapEndToEndTest {
 
             assertEquals(503, RawHttp.status(refused), refused);
             assertTrue(refused.contains("{\"status\":503,\"error\":\"overloaded\",\"route\":\"cap\",\"message\":\"the route "
-                    + "has its maximum of 3 requests in flight (maxInFlight); try again shortly\"}"), refused);
+                    + "has its maximum of 3 requests in flight (maxInFlight); try again shortly\""), refused);
             assertFalse(running.stream().anyMatch(CompletableFuture::isDone), "refused while the three still ran");
             for (CompletableFuture<HttpResponse<String>> r : running) {
                 assertEquals(200, r.get(20, TimeUnit.SECONDS).statusCode());

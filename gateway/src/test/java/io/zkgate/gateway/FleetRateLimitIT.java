@@ -21,13 +21,19 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet-scoped rate limit across three gateway processes on one ZooKeeper, load spread evenly: the fleet lets
  * through its limit in all; a gateway killed with SIGKILL leaves the other two at half each once its session has
  * expired; when it comes back, each is at a third again.
+ *
+ * <p>It runs three gateway processes for about a minute, so it runs only when asked, with the fleet-scale tests:
+ * {@code mvn -B -pl gateway -am verify -Dzkgate.scale=true -Dit.test=FleetRateLimitIT -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}.
  */
+@EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetRateLimitIT {
     private static final Path JAR = Path.of("target", "zkgate-gateway.jar");
     private static final int SESSION_TIMEOUT_MS = 3000;
