@@ -1,6 +1,7 @@
 package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
@@ -24,7 +25,10 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * One request and its response on the event loop: asks the router, answers refusals itself, or sends the request to
@@ -60,6 +64,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private final LoopSelector loop;
     private String query;
     private Decision.Forward forward;
+    /** The TLS context of the current forward's route, or null for plain text. */
+    private SslContextFactory.Client tlsContext;
     private UpstreamConnection upstream;
     private boolean staleRetried;
     /** A WebSocket handshake: its Upgrade is forwarded, and a 101 turns both connections into a tunnel. */
@@ -169,36 +175,51 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             answerFromScript(answer);
-        } else if (!speaksPlainHttp1(decision.route())) {
+        } else if (decision.route().route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1) {
             refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
-                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks plain "
-                    + "HTTP/1.1 to backends); the backend was not contacted. Serve this route with --engine servlet");
+                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks HTTP/1.1 "
+                    + "to backends); the backend was not contacted. Serve this route with --engine servlet");
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             send((Decision.Forward) decision);
         }
     }
 
-    /** Whether the route's backends are reached in plain HTTP/1.1, all the loop engine speaks to backends. */
-    private static boolean speaksPlainHttp1(RouteEntry route) {
-        return !route.upstreamTls() && route.route().upstreamProtocol() == Route.Upstream.Protocol.HTTP_1_1;
-    }
-
     private static String upstreamOf(RouteEntry route) {
-        Route.Upstream.Protocol protocol = route.route().upstreamProtocol();
-        return protocol == Route.Upstream.Protocol.HTTP_1_1 ? "TLS (upstream.tls)"
-                : "HTTP/2 (upstream.protocol " + protocol.wireName() + ")";
+        return "HTTP/2 (upstream.protocol " + route.route().upstreamProtocol().wireName() + ")";
     }
 
     private void send(Decision.Forward next) {
         forward = next;
         Endpoint endpoint = next.endpoint();
-        UpstreamConnection pooled = loop.pool.take(address(endpoint));
+        if (next.route().upstreamTls()) {
+            try {
+                tlsContext = engine.upstreamTls.context(next.route().route().upstreamTls());
+            } catch (IOException e) {
+                refuse(next.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + next.routeId()
+                        + "': its upstream TLS setting cannot be used: " + e.getMessage());
+                router.record(next.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
+                return;
+            }
+        }
+        UpstreamConnection pooled = loop.pool.take(poolKey(next));
         if (pooled != null) {
             attach(pooled);
             return;
         }
-        client.connector.connectUpstream(endpoint.host(), endpoint.port(), connectTimeoutMs(), this);
+        client.connector.connectUpstream(endpoint.host(), port(next), connectTimeoutMs(), this);
+    }
+
+    /** The port the route reaches the backend on: its TLS port for TLS routes. */
+    private static int port(Decision.Forward f) {
+        return f.route().upstreamTls() ? f.endpoint().tlsPort() : f.endpoint().port();
+    }
+
+    /** Pooled connections are kept by address, and for TLS routes by TLS setting too: one TLS context per pool. */
+    private static String poolKey(Decision.Forward f) {
+        Endpoint e = f.endpoint();
+        return f.route().upstreamTls() ? e.host() + ":" + e.tlsPort() + " " + f.route().route().upstreamTls()
+                : address(e);
     }
 
     /** The route's {@code timeouts.connectMs}, or the gateway's default. */
@@ -213,13 +234,25 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public Connection newConnection(EndPoint endPoint, LoopSelector loop) {
-        UpstreamConnection c = new UpstreamConnection(endPoint, client.executor(), loop, address(forward.endpoint()));
+        SslConnection ssl = tlsContext == null ? null : UpstreamTls.wrap(tlsContext, endPoint,
+                forward.endpoint().host(), port(forward), client.connector.getByteBufferPool(), client.executor());
+        UpstreamConnection c = new UpstreamConnection(ssl == null ? endPoint : ssl.getSslEndPoint(),
+                (LoopEndPoint) endPoint, client.executor(), loop, poolKey(forward));
+        if (ssl != null) {
+            ssl.getSslEndPoint().setConnection(c);
+            ssl.addHandshakeListener(new SslHandshakeListener() {
+                @Override
+                public void handshakeFailed(Event event, Throwable failure) {
+                    c.tlsFailed(failure);
+                }
+            });
+        }
         if (finished) { // the exchange ended while this was connecting (client gone): the connection goes to the pool
             c.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
         } else {
             attach(c);
         }
-        return c;
+        return ssl == null ? c : ssl;
     }
 
     @Override
@@ -238,7 +271,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             send(next);
             return;
         }
-        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(endpoint)
+        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
                 + " failed: " + failure);
         router.record(forward.route(), method, 502, startNanos);
     }
@@ -691,7 +724,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public String upstreamAddress() {
-        return forward == null ? null : address(forward.endpoint());
+        return forward == null ? null : forward.endpoint().host() + ":" + port(forward);
     }
 
     @Override
@@ -724,8 +757,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 send(other);
                 return;
             }
-            client.connector.connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
-                    connectTimeoutMs(), this);
+            client.connector.connectUpstream(forward.endpoint().host(), port(forward), connectTimeoutMs(), this);
             return;
         }
         router.failed(forward.endpoint());
@@ -740,7 +772,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 send(next);
                 return;
             }
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(forward.endpoint())
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
                     + " failed: " + failure.getMessage());
             router.record(forward.route(), method, 502, startNanos);
             return;
@@ -768,7 +800,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             u.close();
         }
         if (!responseToClient || pendingHead != null) {
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + address(forward.endpoint())
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + upstreamAddress()
                     + " did not respond within " + forward.route().responseTimeoutMs() + " ms");
             router.record(forward.route(), method, 504, startNanos);
             return;

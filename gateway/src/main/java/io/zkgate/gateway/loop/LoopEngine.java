@@ -29,6 +29,8 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     final AccessLog accessLog;
     final long websocketIdleMs;
     final long connectTimeoutMs;
+    /** TLS contexts of routes with {@code upstream.tls}, shared by the loops. */
+    final UpstreamTls upstreamTls = new UpstreamTls();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
     /** Exchanges under way, all loops; a graceful stop waits for none. */
@@ -87,6 +89,12 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
 
     void tunnelClosed() {
         tunnelsOpen.decrementAndGet();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        upstreamTls.stopAll();
+        super.doStop();
     }
 
     /** WebSocket tunnels open now. */
