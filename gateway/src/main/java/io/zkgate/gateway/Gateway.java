@@ -15,6 +15,7 @@ import io.zkgate.gateway.loop.LoopEngine;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
+import io.zkgate.gateway.proxy.PriorKnowledgeH2c;
 import io.zkgate.gateway.proxy.RouteCompression;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
@@ -38,7 +39,6 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
@@ -197,7 +197,7 @@ public final class Gateway implements Closeable {
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures());
         proxyConnector = "loop".equals(settings.engine()) ? loopConnector(router, accessLog)
-                : new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+                : new ServerConnector(server, new HttpConnectionFactory(http), new PriorKnowledgeH2c(http));
         proxyConnector.setName("proxy");
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
