@@ -283,6 +283,7 @@ public final class Gateway implements Closeable {
                 settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
                 settings.upstreamConnectTimeoutMs());
         loopEngine = engine;
+        snapshots.onPublish(engine::snapshotPublished);
         LoopConnector connector = new LoopConnector(server, settings.eventLoops(), engine);
         connector.getSelectorManager().setConnectTimeout(3_600_000); // each connect has its route's own timeout
         log.info("engine: loop, {} event loops", settings.eventLoops());
