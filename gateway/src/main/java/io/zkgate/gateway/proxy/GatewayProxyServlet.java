@@ -381,7 +381,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
-        if (HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())) {
+        if (HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())
+                && wantsTrailers(clientRequest, serverResponse)) {
             GrpcTrailers trailers = GrpcTrailers.forward(proxyResponse, serverResponse);
             clientRequest.setAttribute(GrpcTrailers.ATTRIBUTE, trailers);
         }
@@ -400,6 +401,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /** A gRPC answer, or a client that said it takes trailers ({@code TE: trailers}), gets the backend's trailers. */
+    private static boolean wantsTrailers(HttpServletRequest clientRequest, Response serverResponse) {
+        String te = clientRequest.getHeader("TE");
+        return Grpc.isGrpc(serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))
+                || (te != null && te.contains("trailers"));
+    }
+
     private static boolean isEventStream(Response serverResponse) {
         String type = serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
         return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
@@ -410,7 +418,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             ProxyExchange exchange, ScriptFailure failure) {
         try {
             proxyResponse.reset();
-            writeError(clientRequest, proxyResponse, ErrorResponse.SCRIPT_ERROR, exchange.routeId(), failure.getMessage());
+            writeError(clientRequest, proxyResponse, ErrorResponse.SCRIPT_ERROR, exchange.routeId(),
+                    failure.getMessage());
             record(clientRequest, exchange, ErrorResponse.SCRIPT_ERROR.status());
         } catch (IOException | IllegalStateException e) {
             _log.debug("writing script error response failed", e);
