@@ -16,6 +16,7 @@ import io.zkgate.schema.Route;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
@@ -88,6 +89,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private ByteBuffer pendingHead;
     private boolean responseToClient;
     private boolean chunkedToClient;
+    /** Compresses this response's body for the client (route {@code compression}), or null. */
+    private GzipEncoder gzip;
     private boolean closeClient;
     private boolean discarding;
     private Decision.Forward retryAfterDiscard;
@@ -543,12 +546,18 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
         }
+        if (!noBody && forward.route().route().compresses() && GzipEncoder.applies(forward.route().route(),
+                requestHeaders.get(HttpHeader.ACCEPT_ENCODING), status, responseHeaders.get(HttpHeader.CONTENT_ENCODING),
+                responseHeaders.get(HttpHeader.CONTENT_TYPE), chunked ? -1 : contentLength)) {
+            gzip = new GzipEncoder();
+            head.append("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+        }
         if (noBody) {
             String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
             if (length != null && !(status == 204)) {
                 head.append("Content-Length: ").append(length).append("\r\n");
             }
-        } else if (!chunked && contentLength >= 0) {
+        } else if (gzip == null && !chunked && contentLength >= 0) {
             head.append("Content-Length: ").append(contentLength).append("\r\n");
         } else if (version == HttpVersion.HTTP_1_1) {
             chunkedToClient = true;
@@ -576,6 +585,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         bytesSent += content.remaining();
         ByteBuffer head = takeHead();
+        if (gzip != null) {
+            content = gzip.encode(content);
+            if (!content.hasRemaining()) {
+                return head == null || client.out.write(head);
+            }
+        }
         if (chunkedToClient) {
             ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
             return head == null ? client.out.write(size, content, CRLF.slice())
@@ -655,7 +670,15 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             return;
         }
         ByteBuffer head = takeHead();
-        if (chunkedToClient) {
+        ByteBuffer tail = gzip == null ? null : gzip.finish();
+        gzip = null;
+        if (tail != null) {
+            ByteBuffer[] out = chunkedToClient
+                    ? new ByteBuffer[] {head, BufferUtil.toBuffer(Integer.toHexString(tail.remaining()) + "\r\n"),
+                        tail, CRLF.slice(), lastChunk(responseTrailers)}
+                    : new ByteBuffer[] {head, tail};
+            client.out.write(head == null ? Arrays.copyOfRange(out, 1, out.length) : out);
+        } else if (chunkedToClient) {
             if (head == null) {
                 client.out.write(lastChunk(responseTrailers));
             } else {

@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says once per route version, when the loop engine serves the proxy port, what of that route the loop engine
- * leaves to the servlet engine: HTTP/2 to backends (its requests are refused with a 502) and compression (its
- * bodies go out as the backend sent them), so neither goes unnoticed. Confined to the control thread.
+ * Says once per route version, when the loop engine serves the proxy port, that the route's backends speak HTTP/2,
+ * which the loop engine leaves to the servlet engine (its requests are refused with a 502), so it does not go
+ * unnoticed. Confined to the control thread.
  */
 final class ServletOnlyRouteNotice {
     private static final Logger log = LoggerFactory.getLogger(ServletOnlyRouteNotice.class);
@@ -22,17 +22,14 @@ final class ServletOnlyRouteNotice {
     void snapshotPublished(Snapshot snapshot) {
         Set<String> now = new HashSet<>();
         for (RouteEntry e : snapshot.routes().entries()) {
-            boolean http2 = e.route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1;
-            if (!http2 && !e.route().compresses()) {
+            if (e.route().upstreamProtocol() == Route.Upstream.Protocol.HTTP_1_1) {
                 continue;
             }
             String key = e.id() + "@" + e.znodeVersion();
             now.add(key);
             if (!told.contains(key)) {
-                log.warn("route {}: {} on the loop engine; serve it with --engine servlet", e.id(), http2
-                        ? "upstream.protocol " + e.route().upstreamProtocol().wireName()
-                                + " is not spoken, its requests are answered 502"
-                        : "compression is not applied, bodies go out as the backend sent them");
+                log.warn("route {}: upstream.protocol {} is not spoken on the loop engine, its requests are answered "
+                        + "502; serve it with --engine servlet", e.id(), e.route().upstreamProtocol().wireName());
             }
         }
         told = now;
