@@ -84,6 +84,13 @@ class CompressionEndToEndTest {
         });
     }
 
+    /** Route "web" to {@code backend}, compressing answers of 100 bytes and more. */
+    private static void compressingRoute(GatewayFixture f, Server backend) throws Exception {
+        f.writer.register("web", "1", LoopbackServer.port(backend), 1);
+        f.writer.putRoute("web", "{\"id\":\"web\",\"match\":{\"pathPrefix\":\"/web\"},\"service\":\"web\","
+                + "\"compression\":{\"minBytes\":100}}");
+    }
+
     private static HttpResponse<byte[]> get(int port, String path, String acceptEncoding) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10));
@@ -97,9 +104,7 @@ class CompressionEndToEndTest {
     void gzipAndBrotliAreNegotiatedButNotForAJpegOrABackendCompressedBodyOrARouteWithout() throws Exception {
         Server backend = backend();
         try (GatewayFixture f = new GatewayFixture("--engine", "servlet")) {
-            f.writer.register("web", "1", LoopbackServer.port(backend), 1);
-            f.writer.putRoute("web", "{\"id\":\"web\",\"match\":{\"pathPrefix\":\"/web\"},\"service\":\"web\","
-                    + "\"compression\":{\"minBytes\":100}}");
+            compressingRoute(f, backend);
             f.writer.putRoute("plain", "{\"id\":\"plain\",\"match\":{\"pathPrefix\":\"/plain\"},\"service\":\"web\"}");
             await().atMost(Duration.ofSeconds(10)).until(() -> get(f.port(), "/web/t", null).statusCode() == 200
                     && get(f.port(), "/plain/t", null).statusCode() == 200);
@@ -138,9 +143,7 @@ class CompressionEndToEndTest {
     void theLoopEngineGzipsInTheLoopButNotAJpegOrABackendCompressedBody() throws Exception {
         Server backend = backend();
         try (GatewayFixture f = new GatewayFixture("--engine", "loop")) {
-            f.writer.register("web", "1", LoopbackServer.port(backend), 1);
-            f.writer.putRoute("web", "{\"id\":\"web\",\"match\":{\"pathPrefix\":\"/web\"},\"service\":\"web\","
-                    + "\"compression\":{\"minBytes\":100}}");
+            compressingRoute(f, backend);
             await().atMost(Duration.ofSeconds(10)).until(() -> get(f.port(), "/web/t", null).statusCode() == 200);
 
             for (int i = 0; i < 2; i++) { // the second on the pooled upstream connection
