@@ -21,6 +21,7 @@ import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.proxy.CanonicalPathHandler;
+import io.zkgate.gateway.proxy.PriorKnowledgeH2c;
 import io.zkgate.gateway.proxy.RouteCompression;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.demo.DemoBackends;
@@ -50,10 +51,8 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.DetectorConnectionFactory;
@@ -345,7 +344,7 @@ public final class Gateway implements Closeable {
     /** The plain proxy port's protocols on the servlet engine: HTTP/1.1, and h2c with prior knowledge if asked. */
     private ConnectionFactory[] plainFactories(HttpConfiguration http) {
         HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        return settings.tls().h2c() ? new ConnectionFactory[] {http1, new HTTP2CServerConnectionFactory(http)}
+        return settings.tls().h2c() ? new ConnectionFactory[] {http1, new PriorKnowledgeH2c(http)}
                 : new ConnectionFactory[] {http1};
     }
 
@@ -377,6 +376,7 @@ public final class Gateway implements Closeable {
                 settings.upstreamMaxConnections(), accessLog, settings.websocketIdleTimeoutMs(),
                 settings.upstreamConnectTimeoutMs(), mirror);
         loopEngine = engine;
+        snapshots.onPublish(engine::snapshotPublished);
         LoopConnector connector = settings.tls().h2c()
                 ? new LoopConnector(server, settings.eventLoops(),
                         new DetectorConnectionFactory(new H2cPriorKnowledge(http)), engine)

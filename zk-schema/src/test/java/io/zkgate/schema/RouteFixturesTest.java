@@ -61,7 +61,7 @@ class RouteFixturesTest {
         RouteFiles.Loaded loaded = RouteFiles.load(List.of(fixtures("good")));
 
         assertTrue(loaded.ok(), loaded.problems().toString());
-        assertEquals(10, loaded.routes().size());
+        assertEquals(8, loaded.routes().size());
         for (RouteFiles.Entry e : loaded.routes()) {
             Route stored = RouteCodec.parse("/zkgate/routes/" + e.route().id(), RouteCodec.toJson(e.route()),
                     e.route().id());

@@ -15,6 +15,20 @@ class ServiceInstanceCodecTest {
     }
 
     @Test
+    void theSslPortIsReadWrittenBackAndNullMeansNone() throws Exception {
+        String base = "{\"name\":\"orders\",\"id\":\"i1\",\"address\":\"10.0.0.1\",\"port\":8080,";
+        assertEquals(8443, parse(base + "\"sslPort\":8443}").sslPort());
+        assertEquals(0, parse(base + "\"sslPort\":null}").sslPort());
+        assertEquals(0, parse(base + "\"payload\":null}").sslPort());
+        ServiceInstance tls = parse(base + "\"sslPort\":\"8443\"}");
+        assertEquals(tls, ServiceInstanceCodec.parse("/services/orders/i1", "orders", "i1",
+                ServiceInstanceCodec.toJson(tls)));
+        ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(ValidationException.class,
+                () -> parse(base + "\"sslPort\":70000}"));
+        assertEquals("sslPort", e.problems().get(0).field());
+    }
+
+    @Test
     void weightComesFromPayloadWeightThenMetadataWeightThenDefaultsToOne() throws Exception {
         String base = "{\"name\":\"orders\",\"id\":\"i1\",\"address\":\"10.0.0.1\",\"port\":8080,";
         assertEquals(5, parse(base + "\"payload\":{\"weight\":5,\"metadata\":{\"weight\":\"9\"}}}").weight());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,20 @@ class UpstreamAndCompressionValidationTest {
     private static List<String> problems(String fields) {
         return assertThrows(ValidationException.class, () -> parse(fields)).problems().stream()
                 .map(Problem::toString).toList();
+    }
+
+    @Test
+    void aRouteFileWithUpstreamAndCompressionBlocksLoadsAsTheCliReadsIt() throws Exception {
+        RouteFiles.Loaded loaded = RouteFiles.load(List.of(Path.of(getClass().getResource("/routes/upstream").toURI())));
+
+        assertTrue(loaded.ok(), loaded.problems().toString());
+        Route payments = loaded.routes().stream().map(RouteFiles.Entry::route)
+                .filter(r -> r.id().equals("payments")).findFirst().orElseThrow();
+        assertEquals("payments.internal", payments.upstreamTls().serverName());
+        assertEquals(1024, payments.compression().effectiveMinBytes());
+        Route greeter = loaded.routes().stream().map(RouteFiles.Entry::route)
+                .filter(r -> r.id().equals("greeter")).findFirst().orElseThrow();
+        assertEquals(Route.Upstream.Protocol.H2C, greeter.upstreamProtocol());
     }
 
     @Test

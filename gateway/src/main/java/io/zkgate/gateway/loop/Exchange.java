@@ -1,6 +1,7 @@
 package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.mirror.Mirror;
@@ -17,6 +18,7 @@ import io.zkgate.schema.Route;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
@@ -26,7 +28,10 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * One request and its response on the event loop: asks the router, answers refusals itself, or sends the request to
@@ -66,6 +71,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** The decision's header edits (request id, CORS and other policies' headers); NONE before the decision. */
     private HeaderEdits edits = HeaderEdits.NONE;
     private Decision.Forward forward;
+    /** The TLS context of the current forward's route, or null for plain text. */
+    private SslContextFactory.Client tlsContext;
     private UpstreamConnection upstream;
     private boolean staleRetried;
     /** A WebSocket handshake: its Upgrade is forwarded, and a 101 turns both connections into a tunnel. */
@@ -88,6 +95,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private ByteBuffer pendingHead;
     private boolean responseToClient;
     private boolean chunkedToClient;
+    /** Compresses this response's body for the client (route {@code compression}), or null. */
+    private GzipEncoder gzip;
     private boolean closeClient;
     private boolean discarding;
     private Decision.Forward retryAfterDiscard;
@@ -190,10 +199,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         } else if (decision instanceof Decision.Reply reply) {
             router.record(reply.route(), method, reply.status(), startNanos);
             respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
-        } else if (!speaksPlainHttp1(decision.route())) {
+        } else if (decision.route().route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1) {
             refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
-                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks plain "
-                    + "HTTP/1.1 to backends); the backend was not contacted. Serve this route with --engine servlet");
+                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks HTTP/1.1 "
+                    + "to backends); the backend was not contacted. Serve this route with --engine servlet");
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
@@ -225,26 +234,41 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         mirrorBody = new byte[(int) length];
     }
 
-    /** Whether the route's backends are reached in plain HTTP/1.1, all the loop engine speaks to backends. */
-    private static boolean speaksPlainHttp1(RouteEntry route) {
-        return !route.upstreamTls() && route.route().upstreamProtocol() == Route.Upstream.Protocol.HTTP_1_1;
-    }
-
     private static String upstreamOf(RouteEntry route) {
-        Route.Upstream.Protocol protocol = route.route().upstreamProtocol();
-        return protocol == Route.Upstream.Protocol.HTTP_1_1 ? "TLS (upstream.tls)"
-                : "HTTP/2 (upstream.protocol " + protocol.wireName() + ")";
+        return "HTTP/2 (upstream.protocol " + route.route().upstreamProtocol().wireName() + ")";
     }
 
     private void send(Decision.Forward next) {
         forward = next;
         Endpoint endpoint = next.endpoint();
-        UpstreamConnection pooled = loop.pool.take(address(endpoint));
+        if (next.route().upstreamTls()) {
+            try {
+                tlsContext = engine.upstreamTls.context(next.route().route().upstreamTls());
+            } catch (IOException e) {
+                refuse(next.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + next.routeId()
+                        + "': its upstream TLS setting cannot be used: " + e.getMessage());
+                router.record(next.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
+                return;
+            }
+        }
+        UpstreamConnection pooled = loop.pool.take(poolKey(next));
         if (pooled != null) {
             attach(pooled);
             return;
         }
-        client.connector.connectUpstream(endpoint.host(), endpoint.port(), connectTimeoutMs(), this);
+        client.connector.connectUpstream(endpoint.host(), port(next), connectTimeoutMs(), this);
+    }
+
+    /** The port the route reaches the backend on: its TLS port for TLS routes. */
+    private static int port(Decision.Forward f) {
+        return f.route().upstreamTls() ? f.endpoint().tlsPort() : f.endpoint().port();
+    }
+
+    /** Pooled connections are kept by address, and for TLS routes by TLS setting too: one TLS context per pool. */
+    private static String poolKey(Decision.Forward f) {
+        Endpoint e = f.endpoint();
+        return f.route().upstreamTls() ? e.host() + ":" + e.tlsPort() + " " + f.route().route().upstreamTls()
+                : address(e);
     }
 
     /** The route's {@code timeouts.connectMs}, or the gateway's default. */
@@ -259,13 +283,25 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public Connection newConnection(EndPoint endPoint, LoopSelector loop) {
-        UpstreamConnection c = new UpstreamConnection(endPoint, client.executor(), loop, address(forward.endpoint()));
+        SslConnection ssl = tlsContext == null ? null : UpstreamTls.wrap(tlsContext, endPoint,
+                forward.endpoint().host(), port(forward), client.connector.getByteBufferPool(), client.executor());
+        UpstreamConnection c = new UpstreamConnection(ssl == null ? endPoint : ssl.getSslEndPoint(),
+                (LoopEndPoint) endPoint, client.executor(), loop, poolKey(forward));
+        if (ssl != null) {
+            ssl.getSslEndPoint().setConnection(c);
+            ssl.addHandshakeListener(new SslHandshakeListener() {
+                @Override
+                public void handshakeFailed(Event event, Throwable failure) {
+                    c.tlsFailed(failure);
+                }
+            });
+        }
         if (finished) { // the exchange ended while this was connecting (client gone): the connection goes to the pool
             c.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
         } else {
             attach(c);
         }
-        return c;
+        return ssl == null ? c : ssl;
     }
 
     @Override
@@ -284,7 +320,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             send(next);
             return;
         }
-        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(endpoint)
+        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
                 + " failed: " + failure);
         router.record(forward.route(), method, 502, startNanos);
     }
@@ -586,12 +622,18 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (edited) {
             edits.appendResponseLines(head);
         }
+        if (!noBody && forward.route().route().compresses() && GzipEncoder.applies(forward.route().route(),
+                requestHeaders.get(HttpHeader.ACCEPT_ENCODING), status, responseHeaders.get(HttpHeader.CONTENT_ENCODING),
+                responseHeaders.get(HttpHeader.CONTENT_TYPE), chunked ? -1 : contentLength)) {
+            gzip = new GzipEncoder();
+            head.append("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+        }
         if (noBody) {
             String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
             if (length != null && !(status == 204)) {
                 head.append("Content-Length: ").append(length).append("\r\n");
             }
-        } else if (!chunked && contentLength >= 0) {
+        } else if (gzip == null && !chunked && contentLength >= 0) {
             head.append("Content-Length: ").append(contentLength).append("\r\n");
         } else if (version == HttpVersion.HTTP_1_1) {
             chunkedToClient = true;
@@ -619,6 +661,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
         bytesSent += content.remaining();
         ByteBuffer head = takeHead();
+        if (gzip != null) {
+            content = gzip.encode(content);
+            if (!content.hasRemaining()) {
+                return head == null || client.out.write(head);
+            }
+        }
         if (chunkedToClient) {
             ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
             return head == null ? client.out.write(size, content, CRLF.slice())
@@ -700,7 +748,15 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             return;
         }
         ByteBuffer head = takeHead();
-        if (chunkedToClient) {
+        ByteBuffer tail = gzip == null ? null : gzip.finish();
+        gzip = null;
+        if (tail != null) {
+            ByteBuffer[] out = chunkedToClient
+                    ? new ByteBuffer[] {head, BufferUtil.toBuffer(Integer.toHexString(tail.remaining()) + "\r\n"),
+                        tail, CRLF.slice(), lastChunk(responseTrailers)}
+                    : new ByteBuffer[] {head, tail};
+            client.out.write(head == null ? Arrays.copyOfRange(out, 1, out.length) : out);
+        } else if (chunkedToClient) {
             if (head == null) {
                 client.out.write(lastChunk(responseTrailers));
             } else {
@@ -769,7 +825,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public String upstreamAddress() {
-        return forward == null ? null : address(forward.endpoint());
+        return forward == null ? null : forward.endpoint().host() + ":" + port(forward);
     }
 
     @Override
@@ -807,8 +863,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 send(other);
                 return;
             }
-            client.connector.connectUpstream(forward.endpoint().host(), forward.endpoint().port(),
-                    connectTimeoutMs(), this);
+            client.connector.connectUpstream(forward.endpoint().host(), port(forward), connectTimeoutMs(), this);
             return;
         }
         router.failed(forward.endpoint());
@@ -823,7 +878,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 send(next);
                 return;
             }
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + address(forward.endpoint())
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
                     + " failed: " + failure.getMessage());
             router.record(forward.route(), method, 502, startNanos);
             return;
@@ -851,7 +906,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             u.close();
         }
         if (!responseToClient || pendingHead != null) {
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + address(forward.endpoint())
+            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + upstreamAddress()
                     + " did not respond within " + forward.route().responseTimeoutMs() + " ms");
             router.record(forward.route(), method, 504, startNanos);
             return;

@@ -3,6 +3,7 @@ package io.zkgate.gateway.loop;
 import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.Snapshot;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,6 +33,9 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     final long connectTimeoutMs;
     /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
     final Mirror mirror;
+    /** TLS contexts of routes with {@code upstream.tls}, shared by the loops. */
+    final UpstreamTls upstreamTls = new UpstreamTls();
+    private final ServletOnlyRouteNotice notice = new ServletOnlyRouteNotice();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
     /** Exchanges under way, all loops; a graceful stop waits for none. */
@@ -104,6 +108,17 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
 
     void tunnelClosed() {
         tunnelsOpen.decrementAndGet();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        upstreamTls.stopAll();
+        super.doStop();
+    }
+
+    /** Called with each published snapshot (control thread): notes routes the loop engine leaves to the servlet's. */
+    public void snapshotPublished(Snapshot snapshot) {
+        notice.snapshotPublished(snapshot);
     }
 
     /** WebSocket tunnels open now. */

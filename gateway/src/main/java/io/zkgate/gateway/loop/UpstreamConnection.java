@@ -25,6 +25,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     private static final int INPUT_BYTES = 16 * 1024;
 
     final Writes out;
+    /** The socket's endpoint: {@link #getEndPoint()} itself, or beneath it the TLS layer's. */
+    private final LoopEndPoint socket;
     private final LoopSelector loop;
     private final String address;
     private final HttpParser parser;
@@ -39,9 +41,17 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     /** The parser delivered a whole response; the exchange hears of it once parseNext has returned. */
     private boolean completed;
     private boolean opened;
+    /** Why the TLS handshake failed, if it did: the close that follows often carries no cause of its own. */
+    private volatile Throwable tlsFailure;
 
-    UpstreamConnection(EndPoint endPoint, Executor executor, LoopSelector loop, String address) {
+    /**
+     * @param endPoint where HTTP is read and written: the socket's, or the decrypted side of a TLS connection on it
+     * @param socket   the socket's endpoint
+     * @param address  the pool key: backend address, and for TLS its setting
+     */
+    UpstreamConnection(EndPoint endPoint, LoopEndPoint socket, Executor executor, LoopSelector loop, String address) {
         super(endPoint, executor);
+        this.socket = socket;
         this.loop = loop;
         this.address = address;
         this.parser = new HttpParser(this, 64 * 1024, HttpCompliance.RFC9110);
@@ -63,7 +73,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
 
     /** Takes {@code next} as its exchange; a HEAD request's response has no body whatever its headers say. */
     void attach(Exchange next, boolean headRequest, long responseTimeoutMs) {
-        ((LoopEndPoint) getEndPoint()).notIdle(); // its idle time in the pool does not count against the response
+        socket.notIdle(); // its idle time in the pool does not count against the response
         exchange = next;
         responseStarted = false;
         parser.reset();
@@ -101,6 +111,11 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
 
     boolean opened() {
         return opened;
+    }
+
+    /** The TLS layer beneath failed its handshake with {@code failure}. */
+    void tlsFailed(Throwable failure) {
+        tlsFailure = failure;
     }
 
     @Override
@@ -218,7 +233,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
             Exchange current = exchange;
             exchange = null;
             if (current != null) {
-                current.upstreamFailed(cause == null ? new IOException("the backend connection closed") : cause);
+                Throwable why = cause != null ? cause : tlsFailure;
+                current.upstreamFailed(why == null ? new IOException("the backend connection closed") : why);
             }
         });
     }

@@ -400,7 +400,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
-        if (HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())) {
+        if (HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())
+                && wantsTrailers(clientRequest, serverResponse)) {
             GrpcTrailers trailers = GrpcTrailers.forward(proxyResponse, serverResponse);
             clientRequest.setAttribute(GrpcTrailers.ATTRIBUTE, trailers);
         }
@@ -421,6 +422,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 serverResponse.abort(e);
             }
         }
+    }
+
+    /** A gRPC answer, or a client that said it takes trailers ({@code TE: trailers}), gets the backend's trailers. */
+    private static boolean wantsTrailers(HttpServletRequest clientRequest, Response serverResponse) {
+        String te = clientRequest.getHeader("TE");
+        return Grpc.isGrpc(serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))
+                || (te != null && te.contains("trailers"));
     }
 
     private static boolean isEventStream(Response serverResponse) {

@@ -69,7 +69,8 @@ final class ProxyExchange implements AccessLog.Entry {
     @Override
     public String upstreamAddress() {
         Endpoint endpoint = endpoint();
-        return endpoint == null ? null : endpoint.host() + ":" + endpoint.port();
+        return endpoint == null ? null
+                : endpoint.host() + ":" + (route().upstreamTls() ? endpoint.tlsPort() : endpoint.port());
     }
 
     @Override

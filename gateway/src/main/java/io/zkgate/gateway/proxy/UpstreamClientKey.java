@@ -31,6 +31,7 @@ record UpstreamClientKey(long connectTimeoutMs, Route.Upstream.Protocol protocol
     public String toString() {
         return protocol.wireName() + (tls == null ? "" : " tls" + (tls.verifies() ? "" : " unverified")
                 + (tls.serverName() == null ? "" : " " + tls.serverName())
-                + (tls.clientCertificate() == null ? "" : " client-certificate")) + ", connect " + connectTimeoutMs + " ms";
+                + (tls.clientCertificate() == null ? "" : " client-certificate"))
+                + ", connect " + connectTimeoutMs + " ms";
     }
 }

@@ -87,7 +87,8 @@ public final class PemFiles {
         PrivateKey key = privateKey(keyFile);
         if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
             throw new IOException(keyFile + ": a " + key.getAlgorithm() + " key, but " + certFile + " holds a "
-                    + chain.get(0).getPublicKey().getAlgorithm() + " certificate (expected: the key of the certificate)");
+                    + chain.get(0).getPublicKey().getAlgorithm()
+                    + " certificate (expected: the key of the certificate)");
         }
         try {
             KeyStore store = emptyStore();

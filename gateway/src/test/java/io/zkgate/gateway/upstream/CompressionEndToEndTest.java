@@ -31,8 +31,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Routes with a {@code compression} block on the servlet engine: negotiated by Accept-Encoding, never harmful. */
+/** Routes with a {@code compression} block: negotiated by Accept-Encoding, never harmful, on both engines. */
 class CompressionEndToEndTest {
     private static final String TEXT = "zkgate compresses this line. ".repeat(200);
     private static final byte[] JPEG = jpegLike();
@@ -82,6 +84,13 @@ class CompressionEndToEndTest {
         });
     }
 
+    /** Route "web" to {@code backend}, compressing answers of 100 bytes and more. */
+    private static void compressingRoute(GatewayFixture f, Server backend) throws Exception {
+        f.writer.register("web", "1", LoopbackServer.port(backend), 1);
+        f.writer.putRoute("web", "{\"id\":\"web\",\"match\":{\"pathPrefix\":\"/web\"},\"service\":\"web\","
+                + "\"compression\":{\"minBytes\":100}}");
+    }
+
     private static HttpResponse<byte[]> get(int port, String path, String acceptEncoding) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10));
@@ -95,9 +104,7 @@ class CompressionEndToEndTest {
     void gzipAndBrotliAreNegotiatedButNotForAJpegOrABackendCompressedBodyOrARouteWithout() throws Exception {
         Server backend = backend();
         try (GatewayFixture f = new GatewayFixture("--engine", "servlet")) {
-            f.writer.register("web", "1", LoopbackServer.port(backend), 1);
-            f.writer.putRoute("web", "{\"id\":\"web\",\"match\":{\"pathPrefix\":\"/web\"},\"service\":\"web\","
-                    + "\"compression\":{\"minBytes\":100}}");
+            compressingRoute(f, backend);
             f.writer.putRoute("plain", "{\"id\":\"plain\",\"match\":{\"pathPrefix\":\"/plain\"},\"service\":\"web\"}");
             await().atMost(Duration.ofSeconds(10)).until(() -> get(f.port(), "/web/t", null).statusCode() == 200
                     && get(f.port(), "/plain/t", null).statusCode() == 200);
@@ -133,9 +140,36 @@ class CompressionEndToEndTest {
     }
 
     @Test
-    void anEventStreamOnACompressingRouteIsStillFlushedPerEvent() throws Exception {
+    void theLoopEngineGzipsInTheLoopButNotAJpegOrABackendCompressedBody() throws Exception {
+        Server backend = backend();
+        try (GatewayFixture f = new GatewayFixture("--engine", "loop")) {
+            compressingRoute(f, backend);
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(f.port(), "/web/t", null).statusCode() == 200);
+
+            for (int i = 0; i < 2; i++) { // the second on the pooled upstream connection
+                HttpResponse<byte[]> gz = get(f.port(), "/web/t", "br;q=1, gzip;q=0.5");
+                assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElse(null));
+                assertTrue(gz.body().length < TEXT.length() / 4, "compressed: " + gz.body().length);
+                try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body()))) {
+                    assertEquals(TEXT, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+            assertNull(get(f.port(), "/web/t", "gzip;q=0, br").headers().firstValue("Content-Encoding").orElse(null));
+            HttpResponse<byte[]> jpeg = get(f.port(), "/web/photo.jpg", "gzip");
+            assertNull(jpeg.headers().firstValue("Content-Encoding").orElse(null));
+            assertArrayEquals(JPEG, jpeg.body());
+            HttpResponse<byte[]> pre = get(f.port(), "/web/pre", "gzip");
+            assertArrayEquals(PRE_GZIPPED, pre.body(), "the backend's own encoding passes untouched");
+        } finally {
+            LoopbackServer.stop(backend);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"loop", "servlet"})
+    void anEventStreamOnACompressingRouteIsStillFlushedPerEvent(String engine) throws Exception {
         try (EventStreamBackend events = EventStreamBackend.serverSentEvents();
-                GatewayFixture f = new GatewayFixture("--engine", "servlet")) {
+                GatewayFixture f = new GatewayFixture("--engine", engine)) {
             f.writer.register("sse", "1", events.port(), 1);
             f.writer.putRoute("sse", "{\"id\":\"sse\",\"match\":{\"pathPrefix\":\"/sse\"},\"service\":\"sse\","
                     + "\"compression\":{\"minBytes\":0}}");

@@ -45,7 +45,7 @@ class GrpcEndToEndTest {
 
     @BeforeEach
     void start() throws Exception {
-        f = new GatewayFixture("--engine", "servlet");
+        f = new GatewayFixture("--engine", "servlet", "--h2c");
         channel = NettyChannelBuilder.forAddress(new InetSocketAddress("127.0.0.1", f.port())).usePlaintext().build();
     }
 

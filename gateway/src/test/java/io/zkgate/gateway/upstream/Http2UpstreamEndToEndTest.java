@@ -57,7 +57,7 @@ class Http2UpstreamEndToEndTest {
         Server backend = h2cBackend();
         HttpClient http1 = new HttpClient();
         HttpClient http2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
-        try (GatewayFixture f = new GatewayFixture("--engine", "servlet")) {
+        try (GatewayFixture f = new GatewayFixture("--engine", "servlet", "--h2c")) {
             http1.start();
             http2.start();
             f.writer.register("h2", "1", port(backend), 1);
