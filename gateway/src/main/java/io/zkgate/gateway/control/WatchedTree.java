@@ -14,6 +14,7 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ final class WatchedTree implements Closeable {
             }
         } catch (Exception e) {
             log.info("batched read of {} not possible ({}); reading znode by znode", trees[read.size()].root,
-                    e.toString());
+                    e instanceof KeeperException k ? "ZooKeeper: " + k.code() : String.valueOf(e.getMessage()));
             read = null;
         }
         if (read != null) {
