@@ -47,7 +47,9 @@ class MirrorEndToEndTest {
                 + "\"mirror\":{\"service\":\"" + mirrorService + "\"" + extra + "}}");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             var e = f.gateway.snapshots().current().routes().entry(id);
-            return e != null && e.mirror() != null && e.balancer().endpoints().length == 1;
+            // the mirror's instance too: its service and the route are read by separate watches
+            return e != null && e.mirror() != null && e.mirror().instances() == 1
+                    && e.balancer().endpoints().length == 1;
         });
     }
 
