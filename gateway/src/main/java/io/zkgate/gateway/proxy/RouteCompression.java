@@ -36,17 +36,22 @@ public final class RouteCompression extends Handler.Wrapper {
     private final SnapshotRef snapshots;
     private final Set<String> connectorNames;
     private final Map<Route.Compression, CompressionHandler> bySetting = new ConcurrentHashMap<>();
+    /** Whether a route of the current snapshot compresses; set on the control thread at each publish. */
+    private volatile boolean anyRouteCompresses;
 
     /** @param connectorNames the proxy connectors (plain and TLS); requests of other connectors (admin) pass on */
     public RouteCompression(Handler next, SnapshotRef snapshots, List<String> connectorNames) {
         super(next);
         this.snapshots = snapshots;
         this.connectorNames = Set.copyOf(connectorNames);
+        snapshots.onPublish(s -> anyRouteCompresses = s.routes().entries().stream()
+                .anyMatch(e -> e.route().compresses()));
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        RouteEntry route = connectorNames.contains(request.getConnectionMetaData().getConnector().getName())
+        RouteEntry route = anyRouteCompresses
+                && connectorNames.contains(request.getConnectionMetaData().getConnector().getName())
                 ? routeOf(request) : null;
         if (route == null || !route.route().compresses()) {
             return super.handle(request, response, callback);
