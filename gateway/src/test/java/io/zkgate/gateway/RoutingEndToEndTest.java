@@ -249,7 +249,7 @@ class RoutingEndToEndTest {
     }
 
     @Test
-    void forwardedHeadersAreAddedAndHttp10KeepAliveIsAnsweredWithKeepAlive() throws Exception {
+    void forwardedHeadersAreAddedAndHttp10KeepAliveIsAnsweredWithKeepAliveOverAnHttp11Upstream() throws Exception {
         TestBackend fwd = f.closeLater(TestBackend.start("fwd"));
         f.writer.register("fwd", "1", fwd.port(), 1);
         f.writer.putRoute("fwd", route("fwd", "/fwd", "fwd"));
@@ -278,6 +278,8 @@ class RoutingEndToEndTest {
                     }
                 }
                 assertTrue(headers.contains("connection: keep-alive"), "headers: " + headers);
+                // An HTTP/1.0 client's request goes upstream as HTTP/1.1, so the upstream connection stays pooled
+                assertTrue(headers.contains("echo-protocol: http/1.1"), "headers: " + headers);
                 char[] body = new char[length];
                 int read = 0;
                 while (read < length) {

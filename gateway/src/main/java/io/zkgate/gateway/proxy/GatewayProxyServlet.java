@@ -58,6 +58,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     private final transient RequestRouter router;
     private final transient UpstreamClientSettings upstream;
+    /** What the servlet's own client is configured by. */
+    private final transient UpstreamClientKey plainKey;
     /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
     private final transient Mirror mirror;
     /** Upstream clients for routes that need their own (connect timeout, TLS, HTTP/2); created on first use. */
@@ -73,6 +75,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream, Mirror mirror) {
         this.router = router;
         this.upstream = upstream;
+        this.plainKey = UpstreamClientKey.plain(upstream.connectTimeoutMs());
         this.mirror = mirror;
     }
 
@@ -101,17 +104,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     /**
      * A route with its own connect timeout, upstream TLS or HTTP/2 gets a client configured so (shared by the routes
      * that agree); others use the servlet's client. The request speaks the route's protocol to the backend, whatever
-     * the client spoke to the gateway.
+     * the client spoke to the gateway: HTTP/1.1 even for an HTTP/1.0 client, as a proxy sends its own version, so
+     * the upstream connection stays pooled (an HTTP/1.0 request would make the backend close it after each answer).
      */
     @Override
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
-        UpstreamClientKey key = exchange == null || exchange.route() == null ? plainKey()
+        UpstreamClientKey key = exchange == null || exchange.route() == null ? plainKey
                 : UpstreamClientKey.of(exchange.route(), upstream.connectTimeoutMs());
-        HttpVersion clientVersion = HttpVersion.fromString(request.getProtocol());
-        HttpVersion version = key.http2() ? HttpVersion.HTTP_2
-                : clientVersion == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
-        if (key.equals(plainKey())) {
+        HttpVersion version = key.http2() ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
+        if (key.equals(plainKey)) {
             return super.newProxyRequest(request, rewrittenTarget).version(version);
         }
         HttpClient client = routeClients.forKey(key);
@@ -119,10 +121,6 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 .method(request.getMethod())
                 .version(version)
                 .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
-    }
-
-    private UpstreamClientKey plainKey() {
-        return UpstreamClientKey.plain(upstream.connectTimeoutMs());
     }
 
     /** A client for {@code key}: Jetty's proxy client settings, with the key's TLS context and transport. */

@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * A real Jetty backend on a free loopback port. It answers {@code <name> <path>[?query]} and echoes the forwarded
- * headers it received as response headers; a stalling backend never answers. Counts the requests it saw.
+ * headers and the HTTP version it received as response headers; a stalling backend never answers. Counts the requests it saw.
  */
 public final class TestBackend implements Closeable {
     private final String name;
@@ -55,6 +55,7 @@ public final class TestBackend implements Closeable {
                 response.setStatus(status);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                 response.getHeaders().put("X-Backend", name);
+                response.getHeaders().put("Echo-Protocol", request.getConnectionMetaData().getHttpVersion().asString());
                 response.getHeaders().put("X-Received-Headers", String.join(",", request.getHeaders().getFieldNamesCollection()
                         .stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).sorted().toList()));
                 copy(request, response, "X-Forwarded-For");
