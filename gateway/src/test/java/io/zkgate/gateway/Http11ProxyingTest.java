@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
+import io.zkgate.gateway.support.TestBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import java.io.ByteArrayOutputStream;
@@ -40,8 +41,11 @@ class Http11ProxyingTest {
         backend = f.closeLater(ScriptedBackend.start(Http11ProxyingTest::answer));
         f.writer.register("h11", "1", backend.port(), 1);
         f.writer.putRoute("h11", route("h11", "/b", "h11"));
+        TestBackend early = f.closeLater(TestBackend.start("early")); // a Jetty handler that never reads the body
+        f.writer.register("h11-early", "1", early.port(), 1);
+        f.writer.putRoute("h11-early", route("h11-early", "/early", "h11-early"));
         await().atMost(Duration.ofSeconds(15)).until(() -> RawHttp.exchange(f.port(), get("/b/plain"))
-                .startsWith("HTTP/1.1 200"));
+                .startsWith("HTTP/1.1 200") && RawHttp.exchange(f.port(), get("/early/x")).startsWith("HTTP/1.1 200"));
     }
 
     @AfterAll
@@ -162,6 +166,20 @@ class Http11ProxyingTest {
         String chunkedTo10 = RawHttp.exchange(f.port(), "GET /b/chunked HTTP/1.0\r\nHost: gw\r\n\r\n");
         assertFalse(chunkedTo10.contains("Transfer-Encoding"), "HTTP/1.0 has no chunked coding: " + chunkedTo10);
         assertEquals("abcdefg", RawHttp.body(chunkedTo10));
+    }
+
+    @Test
+    void aBackendAnsweringBeforeTheBodyArrivedLeavesTheClientConnectionServingTheNextRequest() throws Exception {
+        try (Socket s = socket()) {
+            send(s, "POST /early/upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\n");
+            String answer = readResponse(s.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 200") && answer.endsWith("early /early/upload\n"), answer);
+            assertFalse(answer.contains("Connection: close"), answer);
+            send(s, "body" + get("/early/next"));
+            String next = readResponse(s.getInputStream());
+            assertTrue(next.startsWith("HTTP/1.1 200") && next.endsWith("early /early/next\n"),
+                    "the body sent after the answer was read and dropped, not taken for a request: " + next);
+        }
     }
 
     @Test

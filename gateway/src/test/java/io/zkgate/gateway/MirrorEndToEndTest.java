@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -143,8 +142,6 @@ class MirrorEndToEndTest {
     }
 
     @Test
-    @Disabled("intermittent in the full suite on the loop engine (2 of 3 runs): the POST's copy never reached the "
-            + "mirror; passes alone on both engines; open bug, see the issue notes")
     void aCopyCarriesTheMethodPathQueryBodyAndForwardedHeaders() throws Exception {
         ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
                 "HTTP/1.1 204 No Content\r\n\r\n")));

@@ -50,6 +50,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             "te", "trailer", "transfer-encoding", "upgrade", "content-length");
     private static final ByteBuffer LAST_CHUNK = BufferUtil.toBuffer("0\r\n\r\n").asReadOnlyBuffer();
     private static final ByteBuffer CRLF = BufferUtil.toBuffer("\r\n").asReadOnlyBuffer();
+    /**
+     * When a backend answers before it read the whole body, at most this much of the body left is read and dropped so
+     * the client's connection can serve its next request (as nginx does); beyond it, or for a chunked body, the
+     * connection closes after the answer.
+     */
+    private static final long MAX_BODY_TO_DRAIN = 64 * 1024;
     private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
 
     private final ClientConnection client;
@@ -101,6 +107,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     private boolean discarding;
     private Decision.Forward retryAfterDiscard;
     private boolean responseDone;
+    /** Answered before the body was read whole: the rest of the body is being read and dropped. */
+    private boolean drainingBody;
     private boolean finished;
     /** For the access log: the status and body bytes the client got, the route, and the upstream time. */
     private int statusSent;
@@ -387,16 +395,17 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** A piece of the request body, a slice of the client's input buffer. @return false to pause the client */
     boolean requestContent(ByteBuffer content) {
+        if (mirrorBody != null) {
+            // before the check below: a backend may answer before it read the body, and the copy still needs it whole
+            int n = Math.min(content.remaining(), mirrorBody.length - mirrorBodyBytes);
+            content.duplicate().get(mirrorBody, mirrorBodyBytes, n);
+            mirrorBodyBytes += n;
+        }
         if (finished || upstream == null) {
             return true; // the exchange was answered already: the rest of the body is dropped
         }
         requestBodyStarted = true;
         requestBodyBytes += content.remaining();
-        if (mirrorBody != null) {
-            int n = Math.min(content.remaining(), mirrorBody.length - mirrorBodyBytes);
-            content.duplicate().get(mirrorBody, mirrorBodyBytes, n);
-            mirrorBodyBytes += n;
-        }
         if (requestChunked) {
             long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
             if (requestBodyBytes > max && !responseToClient) {
@@ -419,6 +428,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             engine.mirror.send(mirrored, method, query, requestHeaders, client.clientAddress(), mirrorBody);
         }
         mirrorBody = null;
+        if (drainingBody) {
+            drainingBody = false;
+            client.exchangeDone(true);
+            return;
+        }
         if (upstream != null && requestChunked && !finished) {
             upstream.out.write(lastChunk(requestTrailers));
         }
@@ -776,8 +790,16 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         release(reusable);
         if (requestDone) {
             finish();
+        } else if (!requestChunked && !closeClient
+                && requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH) - requestBodyBytes <= MAX_BODY_TO_DRAIN) {
+            // The backend answered before it read the whole body (a handler that never reads it): the exchange is
+            // over, and the connection serves the next request once the rest of the body has been read and dropped.
+            end();
+            logAccess();
+            drainingBody = true;
+            client.resume();
         } else {
-            closeClient = true; // the backend answered before the body was read: the rest cannot be framed away
+            closeClient = true; // the rest of the body is too large to read for nothing, or cannot be framed away
             finish();
         }
     }
