@@ -10,34 +10,28 @@ import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control path: three {@link WatchedTree}s (routes, services and Lua scripts) feed one control thread, which
- * hands each event to its registry ({@link RouteRegistry}, {@link ServiceRegistry}, {@link ScriptCatalog}), and
- * publishes a new {@link Snapshot} with one reference swap. The {@link SnapshotAssembler} rebuilds only the services
- * and routes the events touched and shares the rest with the previous snapshot. Events that arrive while a publish is
- * queued are coalesced into it. While ZooKeeper is unreachable nothing is published, so the last
- * snapshot keeps serving. Thread-safe: the public methods may be called from any thread; all state is confined to
- * the control thread.
+ * The control path: one control thread, on which {@link ZooKeeperWatches} hands each change of the routes, services
+ * and Lua scripts trees to its registry ({@link RouteRegistry}, {@link ServiceRegistry}, {@link ScriptCatalog}), and
+ * which publishes a new {@link Snapshot} with one reference swap. The {@link SnapshotAssembler} rebuilds only the
+ * services and routes the events touched and shares the rest with the previous snapshot. Events that arrive while a
+ * publish is queued are coalesced into it. While ZooKeeper is unreachable nothing is published, so the last snapshot
+ * keeps serving. Thread-safe: the public methods may be called from any thread; all state is confined to the control
+ * thread.
  */
 public final class ControlPlane implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
 
-    private final ZnodeLayout layout;
     private final SnapshotRef ref;
     private final ScheduledExecutorService control;
     private final GatewayMetrics metrics;
@@ -48,21 +42,13 @@ public final class ControlPlane implements Closeable {
     private final ServiceRegistry services;
     private final SnapshotAssembler assembler;
     private final LimitGuards limits;
-    /** Credential sets and key sets of authenticating routes; watched on their own Curator caches. */
-    private final AuthSources auth;
+    private final ZooKeeperWatches watches;
 
     // Confined to the control thread.
-    private boolean scriptsSynced;
     private boolean publishQueued;
     /** A publish is scheduled for when a departed backend's metrics are due for removal. */
     private boolean metricsRetireQueued;
     private long version;
-
-    private volatile boolean closed;
-    private final WatchedTree routesTree;
-    private final WatchedTree servicesTree;
-    /** Scripts first, so that routes bind their scripts as they are applied. */
-    private final WatchedTree[] trees;
 
     /**
      * @param emptyServiceGraceMs    how long a service that lost its last instance keeps its previous ones
@@ -79,7 +65,6 @@ public final class ControlPlane implements Closeable {
             GatewayMetrics metrics, ZooKeeperStatus zkStatus, int scriptInstructionLimit, OutlierSettings outliers,
             LimitGuards limits) {
         this.limits = limits;
-        this.layout = layout;
         this.ref = ref;
         this.metrics = metrics;
         this.zkStatus = zkStatus;
@@ -93,35 +78,18 @@ public final class ControlPlane implements Closeable {
         this.routes = new RouteRegistry(layout.routesPath());
         this.services = new ServiceRegistry(layout, emptyServiceGraceMs, ejector, (delayMs, service) ->
                 control.schedule(() -> changed(service), delayMs, TimeUnit.MILLISECONDS));
-        this.auth = new AuthSources(layout, metrics);
+        AuthSources auth = new AuthSources(layout, metrics);
         this.assembler = new SnapshotAssembler(defaults, metrics, scripts, limits, auth);
-        this.routesTree = new WatchedTree(layout.routesPath(), 1, control, this::onRouteEvent, () -> {
-            routes.sync();
-            queuePublish();
-        }, present -> {
-            routes.retainOnly(present, routesPzxid());
-            queuePublish();
-        });
-        this.servicesTree = new WatchedTree(layout.servicesPath(), 2, control, this::onServiceEvent, () -> {
-            services.sync();
-            queuePublish();
-        }, present -> {
-            services.retainOnly(present, System.nanoTime());
-            queuePublish();
-        });
-        this.trees = new WatchedTree[] {new WatchedTree(layout.scriptsPath(), 1, control, this::onScriptEvent,
-                this::onScriptsSynced, this::retainScripts), routesTree, servicesTree};
+        this.watches = new ZooKeeperWatches(layout, control, scripts, routes, services, auth, this::queuePublish);
     }
 
     /**
-     * Starts reading and watching the three trees ({@link WatchedTree}); the first snapshot with {@link
-     * Snapshot#synced()} follows once all three were read. Should the batched read fail (ZooKeeper older than 3.6,
-     * or unreachable for {@code connectWaitMs}), the watches' own reads sync the trees.
+     * Starts reading and watching the three trees and the auth sources ({@link ZooKeeperWatches}); the first snapshot
+     * with {@link Snapshot#synced()} follows once all three trees were read. Should the batched read fail (ZooKeeper
+     * older than 3.6, or unreachable for {@code connectWaitMs}), the watches' own reads sync the trees.
      */
     public void start(CuratorFramework client, long connectWaitMs) {
-        auth.start(client);
-        control.execute(() -> WatchedTree.readAndWatch(trees, client, connectWaitMs, () -> closed,
-                zkStatus::nowWatching));
+        watches.start(client, connectWaitMs, zkStatus::nowWatching);
     }
 
     /**
@@ -129,7 +97,7 @@ public final class ControlPlane implements Closeable {
      * admin API's instance metadata, so the services tree is cached once.
      */
     public Optional<byte[]> instanceData(String path) {
-        return servicesTree.get(path).map(ChildData::getData);
+        return watches.instanceData(path);
     }
 
     /** The routes' rate limits and concurrency caps, for the admin view. */
@@ -183,11 +151,7 @@ public final class ControlPlane implements Closeable {
 
     @Override
     public void close() {
-        closed = true;
-        for (WatchedTree tree : trees) {
-            tree.close();
-        }
-        auth.close();
+        watches.close();
         control.shutdownNow();
     }
 
@@ -199,75 +163,12 @@ public final class ControlPlane implements Closeable {
         }
     }
 
-    // ---- events (control thread) --------------------------------------------------------------------------------
-
-    private void onRouteEvent(Type type, ChildData oldData, ChildData data) {
-        ChildData node = type == Type.NODE_DELETED ? oldData : data;
-        String id = routes.idOf(node.getPath());
-        if (id == null) {
-            return;
-        }
-        if (type == Type.NODE_DELETED) {
-            routes.remove(id, node.getPath(), routesPzxid());
-        } else {
-            routes.put(id, data);
-        }
-        if (routes.synced()) {
-            queuePublish();
-        }
-    }
-
-    private long routesPzxid() {
-        return routesTree.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
-    }
-
-    private void onServiceEvent(Type type, ChildData oldData, ChildData data) {
-        if (type == Type.NODE_DELETED) {
-            services.remove(oldData.getPath(), System.nanoTime());
-        } else {
-            services.put(data.getPath(), data.getData());
-        }
-        if (services.synced()) {
-            queuePublish();
-        }
-    }
-
-    private void onScriptEvent(Type type, ChildData oldData, ChildData data) {
-        String path = type == Type.NODE_DELETED ? oldData.getPath() : data.getPath();
-        boolean changed = type == Type.NODE_DELETED
-                ? scripts.remove(path)
-                : scripts.put(path, data.getData(), data.getStat() == null ? -1 : data.getStat().getVersion());
-        String name = ZnodeLayout.childName(layout.scriptsPath(), path);
-        if (changed && name != null) {
-            routes.markNaming(Set.of(name));
-            if (scriptsSynced) {
-                queuePublish();
-            }
-        }
-    }
-
-    private void onScriptsSynced() {
-        scriptsSynced = true;
-        log.info("scripts synced from {}: {} scripts", layout.scriptsPath(), scripts.states().size());
-        routes.markNaming(scripts.states().keySet());
-        queuePublish();
-    }
-
-    private void retainScripts(Predicate<String> present) {
-        for (String name : Set.copyOf(scripts.states().keySet())) {
-            String path = layout.scriptsPath() + "/" + name;
-            if (!present.test(path)) {
-                onScriptEvent(Type.NODE_DELETED, new ChildData(path, null, null), null);
-            }
-        }
-    }
+    // ---- publishing (control thread) ----------------------------------------------------------------------------
 
     private void changed(String service) {
         services.markChanged(service);
         queuePublish();
     }
-
-    // ---- publishing (control thread) ----------------------------------------------------------------------------
 
     /** Coalesces a burst of events into one publish: it runs after the events already queued. */
     private void queuePublish() {
@@ -283,7 +184,7 @@ public final class ControlPlane implements Closeable {
             return;
         }
         long now = System.nanoTime();
-        boolean synced = routes.synced() && services.synced() && scriptsSynced;
+        boolean synced = routes.synced() && services.synced() && watches.scriptsSynced();
         if (synced) {
             zkStatus.synced();
         }

@@ -2,15 +2,12 @@ package io.zkgate.gateway.control;
 
 import io.zkgate.gateway.auth.AuthSources;
 import io.zkgate.gateway.balancer.Balancer;
-import io.zkgate.gateway.balancer.Balancers;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.edge.EdgeGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.MatchConditions;
 import io.zkgate.gateway.routing.RetryBudget;
-import io.zkgate.gateway.routing.RouteMirror;
-import io.zkgate.gateway.routing.RouteSplit;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteGuard;
 import io.zkgate.gateway.routing.RouteTable;
@@ -21,7 +18,6 @@ import io.zkgate.gateway.routing.UpstreamPolicy;
 import io.zkgate.gateway.scripting.RouteScript;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.gateway.scripting.ScriptStats;
-import io.zkgate.schema.Policy;
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,13 +27,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each route's {@link RouteEntry} with its
- * balancer (reused while the route's policy and routable endpoints stay the same), its retry budget (one per route
- * id for the gateway's life), its upstream settings with the gateway's defaults filled in and its script bound; binds
- * the endpoints each publish adds or drops to their backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control thread.
+ * Turns applied routes and built pools into what the request path runs on, rebuilding only what changed: each
+ * route's {@link RouteEntry} with its balancers ({@link RouteBalancers}), its match conditions (kept while its match
+ * stays the same), its retry budget (one per route id for the gateway's life), its upstream settings with the
+ * gateway's defaults filled in, its guards and its script bound; binds the endpoints each publish adds or drops to
+ * their backends' metrics; and puts them together into a {@link Snapshot}. Not thread-safe: confined to the control
+ * thread.
  */
 final class SnapshotAssembler {
     private final RouteDefaults defaults;
@@ -45,10 +42,7 @@ final class SnapshotAssembler {
     private final ScriptCatalog scripts;
     private final LimitGuards limits;
     private final AuthSources auth;
-    /** Each served route's balancer, kept while its policy and backends stay the same. */
-    private final Map<String, BuiltBalancer> balancers = new HashMap<>();
-    /** Each split route's side balancers by service, kept like {@link #balancers}. */
-    private final Map<String, Map<String, BuiltBalancer>> sideBalancers = new HashMap<>();
+    private final RouteBalancers balancers;
     /** Each served route's compiled match conditions, kept while its match stays the same. */
     private final Map<String, MatchConditions> conditions = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
@@ -77,6 +71,7 @@ final class SnapshotAssembler {
         this.scripts = scripts;
         this.limits = limits;
         this.auth = auth;
+        this.balancers = new RouteBalancers(metrics);
     }
 
     /** The entry of an applied route over the pools of its services (a service without a pool has no instance). */
@@ -88,8 +83,9 @@ final class SnapshotAssembler {
         } else {
             conditions.put(r.id(), compiled);
         }
-        RouteEntry.Traffic traffic = new RouteEntry.Traffic(compiled, state.czxid(), mirror(r));
-        return new RouteEntry(r, state.appliedVersion(), balancer(r), upstream(r), metrics.route(r.id()),
+        RouteEntry.Traffic traffic = new RouteEntry.Traffic(compiled, state.czxid(), balancers.mirror(r, pools));
+        Balancer balancer = balancers.balancer(r, pools, routesOf.getOrDefault(r.service(), Set.of()));
+        return new RouteEntry(r, state.appliedVersion(), balancer, upstream(r), metrics.route(r.id()),
                 script(r), traffic, guards(r));
     }
 
@@ -99,46 +95,6 @@ final class SnapshotAssembler {
         guards.addAll(auth.guards(r));
         guards.addAll(limits.of(r));
         return guards;
-    }
-
-    /** The route's balancer: over its service's routable instances, or a weighted split over its sides' services. */
-    private Balancer balancer(Route r) {
-        if (r.backends() == null) {
-            Endpoint[] routable = routable(r.service());
-            BuiltBalancer built = sharedRing(r, routable);
-            if (built == null) {
-                built = BuiltBalancer.reuseOrBuild(balancers.get(r.id()), r.lb(), routable);
-            }
-            balancers.put(r.id(), built);
-            sideBalancers.remove(r.id());
-            return built.balancer();
-        }
-        balancers.remove(r.id());
-        Map<String, BuiltBalancer> previous = sideBalancers.getOrDefault(r.id(), Map.of());
-        Map<String, BuiltBalancer> next = new HashMap<>();
-        List<RouteSplit.Side> sides = new ArrayList<>();
-        for (Route.Backend b : r.backends()) {
-            BuiltBalancer built = BuiltBalancer.reuseOrBuild(previous.get(b.service()), r.lb(), routable(b.service()));
-            next.put(b.service(), built);
-            sides.add(new RouteSplit.Side(b.service(), b.weight(), built.balancer(),
-                    metrics.splitSide(r.id(), b.service())));
-        }
-        sideBalancers.put(r.id(), next);
-        return new RouteSplit(sides, ThreadLocalRandom.current().nextInt());
-    }
-
-    /** The route's mirror over its service's routable instances, or null when it mirrors nothing. */
-    private RouteMirror mirror(Route r) {
-        if (r.mirror() == null) {
-            return null;
-        }
-        return new RouteMirror(r.mirror().service(), r.mirror().percent(),
-                Balancers.create(null, routable(r.mirror().service()).clone()), metrics.mirror(r.id()));
-    }
-
-    private Endpoint[] routable(String service) {
-        ServicePool pool = pools.get(service);
-        return pool == null ? new Endpoint[0] : pool.routable();
     }
 
     /** The services whose pool changes rebuild the route: its own or its split's, and its mirror's. */
@@ -193,9 +149,8 @@ final class SnapshotAssembler {
             }
             if (applied == null) {
                 removed.add(id);
-                balancers.remove(id);
+                balancers.forget(id);
                 limits.forget(id);
-                sideBalancers.remove(id);
                 conditions.remove(id);
             } else {
                 for (String service : linked) {
@@ -241,24 +196,6 @@ final class SnapshotAssembler {
     /** After {@link #assemble}: nanoseconds until a departed backend's metrics are due for removal, or -1. */
     long metricsDueNanos() {
         return metricsDueNanos;
-    }
-
-    /**
-     * A consistent-hash balancer another route of the same service already has for the same {@code lb} and
-     * endpoints, or null. A ring (about 40 KB for 10 backends) then exists once per service and policy, not once per
-     * route; it picks the same backend for a key whichever route asks, so sharing it changes no route's choices.
-     */
-    private BuiltBalancer sharedRing(Route r, Endpoint[] routable) {
-        if (r.policy() != Policy.CONSISTENT_HASH || r.service() == null) {
-            return null;
-        }
-        for (String other : routesOf.getOrDefault(r.service(), Set.of())) {
-            BuiltBalancer b = balancers.get(other);
-            if (b != null && b.builtFrom(r.lb(), routable)) {
-                return b;
-            }
-        }
-        return null;
     }
 
     private UpstreamPolicy upstream(Route r) {
