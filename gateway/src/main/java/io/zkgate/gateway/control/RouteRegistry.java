@@ -80,6 +80,18 @@ final class RouteRegistry {
     }
 
     /**
+     * The routes root's children and pzxid, read from ZooKeeper after a deletion (the watch's copy of the root does
+     * not follow deletions, so its pzxid is stale). When the children are exactly the routes held, every creation and
+     * deletion up to that pzxid is applied and it becomes the routes zxid; otherwise an event still on its way will
+     * move it.
+     */
+    void rootRead(Collection<String> ids, long pzxid) {
+        if (synced && ids.size() == routes.size() && routes.keySet().containsAll(ids)) {
+            zxid = Math.max(zxid, pzxid);
+        }
+    }
+
+    /**
      * Removes every route whose znode is not {@code present} (see {@link ServiceRegistry#retainOnly}).
      *
      * @param parentPzxid the routes parent's pzxid as the watch read it

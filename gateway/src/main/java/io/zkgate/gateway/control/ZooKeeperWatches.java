@@ -4,6 +4,7 @@ import io.zkgate.gateway.auth.AuthSources;
 import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -11,6 +12,7 @@ import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,8 @@ final class ZooKeeperWatches implements Closeable {
     /** Confined to the control thread. */
     private boolean scriptsSynced;
     private volatile boolean closed;
+    /** Set by {@link #start}; reads the routes root after a deletion. */
+    private volatile CuratorFramework client;
 
     /** @param publish asks for a publish; called on the {@code control} executor */
     ZooKeeperWatches(ZnodeLayout layout, Executor control, ScriptCatalog scripts, RouteRegistry routes,
@@ -73,6 +77,7 @@ final class ZooKeeperWatches implements Closeable {
      * WatchedTree#readAndWatch}); {@code allWatching} runs there once every tree's watch has read it.
      */
     void start(CuratorFramework client, long connectWaitMs, Runnable allWatching) {
+        this.client = client;
         auth.start(client);
         control.execute(() -> WatchedTree.readAndWatch(trees, client, connectWaitMs, () -> closed, allWatching));
     }
@@ -104,6 +109,7 @@ final class ZooKeeperWatches implements Closeable {
         }
         if (type == Type.NODE_DELETED) {
             routes.remove(id, node.getPath(), routesPzxid());
+            readRoutesRoot();
         } else {
             routes.put(id, data);
         }
@@ -112,7 +118,33 @@ final class ZooKeeperWatches implements Closeable {
         }
     }
 
-    /** The routes root's pzxid: the zxid of the last route created or deleted. */
+    /**
+     * Reads the routes root's children and pzxid in the background, so a deletion's zxid reaches the routes zxid that
+     * {@code zkgate-ctl gateways list} compares (the watch gives no zxid for a deletion).
+     */
+    private void readRoutesRoot() {
+        CuratorFramework zk = client;
+        if (zk == null || closed) {
+            return;
+        }
+        try {
+            zk.getChildren().inBackground((c, event) -> {
+                if (event.getResultCode() == KeeperException.Code.OK.intValue() && event.getStat() != null) {
+                    List<String> ids = event.getChildren();
+                    long pzxid = event.getStat().getPzxid();
+                    control.execute(() -> {
+                        routes.rootRead(ids, pzxid);
+                        publish.run();
+                    });
+                }
+            }).forPath(layout.routesPath());
+        } catch (Exception e) {
+            log.debug("reading {} after a route deletion failed; the next route change updates the zxid",
+                    layout.routesPath(), e);
+        }
+    }
+
+    /** The routes root's pzxid as the watch read it: the zxid of the last route created (deletions not followed). */
     private long routesPzxid() {
         return routesTree.get(layout.routesPath()).map(root -> root.getStat().getPzxid()).orElse(0L);
     }

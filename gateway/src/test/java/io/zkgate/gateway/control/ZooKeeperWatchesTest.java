@@ -101,6 +101,17 @@ class ZooKeeperWatchesTest {
     }
 
     @Test
+    void aRouteDeletionMovesTheRoutesZxidToTheDeletionsSoGatewaysListSaysCurrent() throws Exception {
+        create(layout.routesPath() + "/a", routeJson("a", "/a", "one"));
+        create(layout.routesPath() + "/b", routeJson("b", "/b", "one"));
+        startAndAwaitWatching();
+
+        client.delete().forPath(layout.routesPath() + "/a");
+        long deletion = client.checkExists().forPath(layout.routesPath()).getPzxid();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(deletion, onControl(routes::zxid)));
+    }
+
+    @Test
     void aChangedScriptMarksTheRoutesNamingItForARebuildAndOnlyThose() throws Exception {
         create(layout.scriptsPath() + "/guard", SCRIPT);
         create(layout.routesPath() + "/a", routeJson("a", "/a", "one").replaceFirst("}$", ",\"script\":\"guard\"}"));
