@@ -3,6 +3,7 @@ package io.zkgate.gateway.health;
 import io.zkgate.gateway.balancer.BackendHealth;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteIndex;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.schema.Route;
@@ -82,7 +83,7 @@ public final class ActiveHealthChecker implements Closeable {
      */
     public void onSnapshot(Snapshot snapshot) {
         Map<String, Route.HealthCheck> wanted = new HashMap<>();
-        for (String id : snapshot.routes().healthCheckedIds()) {
+        for (String id : snapshot.routes().ids(RouteIndex.HEALTH_CHECKED)) {
             RouteEntry e = snapshot.routes().entry(id);
             for (String service : e.route().services()) {
                 wanted.putIfAbsent(service, e.route().healthCheck());

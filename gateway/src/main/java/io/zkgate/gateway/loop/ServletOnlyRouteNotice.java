@@ -1,8 +1,8 @@
 package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteIndex;
 import io.zkgate.gateway.routing.Snapshot;
-import io.zkgate.schema.Route;
 import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -21,10 +21,8 @@ final class ServletOnlyRouteNotice {
     /** Called with each published snapshot. */
     void snapshotPublished(Snapshot snapshot) {
         Set<String> now = new HashSet<>();
-        for (RouteEntry e : snapshot.routes().entries()) {
-            if (e.route().upstreamProtocol() == Route.Upstream.Protocol.HTTP_1_1) {
-                continue;
-            }
+        for (String id : snapshot.routes().ids(RouteIndex.UPSTREAM_HTTP2)) {
+            RouteEntry e = snapshot.routes().entry(id);
             String key = e.id() + "@" + e.znodeVersion();
             now.add(key);
             if (!told.contains(key)) {

@@ -7,6 +7,7 @@ import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.Grpc;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteIndex;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.gateway.upstream.UpstreamTlsContexts;
@@ -171,8 +172,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      */
     public void snapshotPublished(Snapshot snapshot) {
         Set<UpstreamClientKey> inUse = new HashSet<>();
-        for (RouteEntry route : snapshot.routes().entries()) {
-            inUse.add(UpstreamClientKey.of(route, upstream.connectTimeoutMs()));
+        for (String id : snapshot.routes().ids(RouteIndex.OWN_UPSTREAM_CLIENT)) {
+            inUse.add(UpstreamClientKey.of(snapshot.routes().entry(id), upstream.connectTimeoutMs()));
         }
         routeClients.retainOnly(inUse);
     }

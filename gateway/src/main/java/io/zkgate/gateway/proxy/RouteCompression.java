@@ -1,6 +1,7 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.routing.RouteIndex;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.schema.Route;
 import java.util.List;
@@ -44,8 +45,7 @@ public final class RouteCompression extends Handler.Wrapper {
         super(next);
         this.snapshots = snapshots;
         this.connectorNames = Set.copyOf(connectorNames);
-        snapshots.onPublish(s -> anyRouteCompresses = s.routes().entries().stream()
-                .anyMatch(e -> e.route().compresses()));
+        snapshots.onPublish(s -> anyRouteCompresses = !s.routes().ids(RouteIndex.COMPRESSED).isEmpty());
     }
 
     @Override

@@ -2,11 +2,10 @@ package io.zkgate.gateway.routing;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
@@ -19,31 +18,35 @@ import java.util.TreeSet;
  * created first, then the smaller id. Each host's routes are a {@link PathTrie}, so a lookup costs the request path's segments whatever
  * the number of routes, takes no lock and allocates nothing.
  *
- * <p>Two small indexes ride along, so that snapshot listeners need not walk every route on every publish: the
- * connect timeouts in use (counted per route) and the ids of the routes that ask for active health checks.
+ * <p>Small indexes ride along, so that snapshot listeners need not walk every route on every publish: the ids of
+ * the routes of each {@link RouteIndex} kind.
  *
  * <p>Immutable. {@link #with} makes a new table that shares every part the change does not touch.
  */
 public final class RouteTable {
-    private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY, Map.of(),
-            Collections.emptyNavigableSet());
+    private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY, emptyIndexes());
 
     private final Map<String, PathTrie.Node> byHost;
     /** Host-less routes, or null when there are none. */
     private final PathTrie.Node anyHost;
     private final RouteList all;
-    /** Routes per connect timeout in use (-1: the gateway's default); unmodifiable. */
-    private final Map<Long, Integer> connectTimeouts;
-    /** Ids of the routes with a health check block, sorted; unmodifiable. */
-    private final NavigableSet<String> healthChecked;
+    /** The ids of each kind's routes, sorted; never modified once the table is made. */
+    private final Map<RouteIndex, NavigableSet<String>> indexes;
 
     private RouteTable(Map<String, PathTrie.Node> byHost, PathTrie.Node anyHost, RouteList all,
-            Map<Long, Integer> connectTimeouts, NavigableSet<String> healthChecked) {
+            Map<RouteIndex, NavigableSet<String>> indexes) {
         this.byHost = byHost;
         this.anyHost = anyHost;
         this.all = all;
-        this.connectTimeouts = connectTimeouts;
-        this.healthChecked = healthChecked;
+        this.indexes = indexes;
+    }
+
+    private static Map<RouteIndex, NavigableSet<String>> emptyIndexes() {
+        Map<RouteIndex, NavigableSet<String>> m = new EnumMap<>(RouteIndex.class);
+        for (RouteIndex kind : RouteIndex.values()) {
+            m.put(kind, Collections.emptyNavigableSet());
+        }
+        return m;
     }
 
     /** A table of {@code entries}, whose ids must be distinct. */
@@ -86,7 +89,7 @@ public final class RouteTable {
             put.forEach(e -> byId.put(e.id(), e));
             list = RouteList.of(byId.values());
         }
-        return new RouteTable(draft.hosts, draft.any, list, draft.connectTimeouts(), draft.healthChecked);
+        return new RouteTable(draft.hosts, draft.any, list, draft.indexes());
     }
 
     /** The tries of a table being made from this one; the host map is copied on its first change. */
@@ -94,14 +97,14 @@ public final class RouteTable {
         private final PathTrie.Edit edit = new PathTrie.Edit();
         private Map<String, PathTrie.Node> hosts = byHost;
         private PathTrie.Node any = anyHost;
-        private final Map<Long, Integer> timeoutDeltas = new HashMap<>(4);
-        private NavigableSet<String> healthChecked = RouteTable.this.healthChecked;
+        /** The indexes this draft changed: copies of this table's, edited in place. */
+        private final Map<RouteIndex, NavigableSet<String>> changedIndexes = new EnumMap<>(RouteIndex.class);
 
         void add(RouteEntry e) {
-            timeoutDeltas.merge(connectTimeout(e), 1, Integer::sum);
-            if (e.route().healthCheck() != null && !healthChecked.contains(e.id())) {
-                healthChecked = copyHealthChecked();
-                healthChecked.add(e.id());
+            for (RouteIndex kind : RouteIndex.values()) {
+                if (kind.holds(e) && !index(kind).contains(e.id())) {
+                    editable(kind).add(e.id());
+                }
             }
             if (e.host() == null) {
                 any = edit.add(any, e);
@@ -111,10 +114,10 @@ public final class RouteTable {
         }
 
         void remove(RouteEntry e) {
-            timeoutDeltas.merge(connectTimeout(e), -1, Integer::sum);
-            if (e.route().healthCheck() != null && healthChecked.contains(e.id())) {
-                healthChecked = copyHealthChecked();
-                healthChecked.remove(e.id());
+            for (RouteIndex kind : RouteIndex.values()) {
+                if (kind.holds(e) && index(kind).contains(e.id())) {
+                    editable(kind).remove(e.id());
+                }
             }
             if (e.host() == null) {
                 any = edit.remove(any, e);
@@ -123,33 +126,28 @@ public final class RouteTable {
             }
         }
 
-        private static long connectTimeout(RouteEntry e) {
-            return e.upstream() == null ? -1 : e.upstream().connectTimeoutMs();
+        private NavigableSet<String> index(RouteIndex kind) {
+            NavigableSet<String> changed = changedIndexes.get(kind);
+            return changed != null ? changed : indexes.get(kind);
         }
 
         /** A modifiable copy on the first change; later changes of this draft edit that copy. */
-        private NavigableSet<String> copyHealthChecked() {
-            return healthChecked == RouteTable.this.healthChecked ? new TreeSet<>(healthChecked) : healthChecked;
+        private NavigableSet<String> editable(RouteIndex kind) {
+            return changedIndexes.computeIfAbsent(kind, k -> new TreeSet<>(indexes.get(k)));
         }
 
-        /** The counts after this draft: shared with the table it came from when no count changed. */
-        Map<Long, Integer> connectTimeouts() {
-            Map<Long, Integer> next = null;
-            for (Map.Entry<Long, Integer> d : timeoutDeltas.entrySet()) {
-                if (d.getValue() == 0) {
-                    continue;
-                }
-                if (next == null) {
-                    next = new HashMap<>(RouteTable.this.connectTimeouts);
-                }
-                int n = next.getOrDefault(d.getKey(), 0) + d.getValue();
-                if (n > 0) {
-                    next.put(d.getKey(), n);
-                } else {
-                    next.remove(d.getKey());
-                }
+        /** The indexes after this draft: those no change touched are shared with the table it came from. */
+        Map<RouteIndex, NavigableSet<String>> indexes() {
+            if (changedIndexes.isEmpty()) {
+                return indexes;
             }
-            return next == null ? RouteTable.this.connectTimeouts : Map.copyOf(next);
+            Map<RouteIndex, NavigableSet<String>> next = new EnumMap<>(indexes);
+            changedIndexes.forEach((kind, ids) -> {
+                if (!ids.equals(indexes.get(kind))) { // a route replaced by one of the same kind changes nothing
+                    next.put(kind, Collections.unmodifiableNavigableSet(ids));
+                }
+            });
+            return next;
         }
 
         private void setHost(String host, PathTrie.Node root) {
@@ -219,14 +217,9 @@ public final class RouteTable {
         return all;
     }
 
-    /** The connect timeouts (ms; -1 for the gateway's default) at least one route uses. */
-    public Set<Long> connectTimeouts() {
-        return connectTimeouts.keySet();
-    }
-
-    /** The ids of the routes that ask for active health checks, sorted. */
-    public NavigableSet<String> healthCheckedIds() {
-        return Collections.unmodifiableNavigableSet(healthChecked);
+    /** The ids of the routes of {@code kind}, sorted; unmodifiable. */
+    public NavigableSet<String> ids(RouteIndex kind) {
+        return indexes.get(kind);
     }
 
     /** The route with {@code id}, or null. */
