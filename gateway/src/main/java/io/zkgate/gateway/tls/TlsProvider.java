@@ -62,9 +62,13 @@ public record TlsProvider(String name, String jsseName) {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            conscryptUnavailable = (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage())
-                    .lines().findFirst().orElse("").trim();
+            conscryptUnavailable = firstLine(e) + (root == e ? "" : ": " + firstLine(root));
         }
         return conscryptUnavailable;
+    }
+
+    private static String firstLine(Throwable t) {
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.lines().findFirst().orElse("").trim();
     }
 }
