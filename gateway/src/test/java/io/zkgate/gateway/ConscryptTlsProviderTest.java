@@ -47,15 +47,15 @@ class ConscryptTlsProviderTest {
     @TempDir
     static Path dir;
     static TestCertificates ca;
-    static Path cert;
-    static Path key;
+    /** {@code --tls-cert} and {@code --tls-key} of an ECDSA certificate for localhost. */
+    static List<String> certificateFlags;
 
     @BeforeAll
     static void certificates() throws Exception {
         ca = TestCertificates.in(dir);
-        cert = dir.resolve("localhost.pem");
-        key = dir.resolve("localhost.key");
-        ca.issue("localhost", "EC", null, 30).writeTo(cert, key);
+        ca.issue("localhost", "EC", null, 30).writeTo(dir.resolve("localhost.pem"), dir.resolve("localhost.key"));
+        certificateFlags = List.of("--tls-cert", dir.resolve("localhost.pem").toString(), "--tls-key",
+                dir.resolve("localhost.key").toString());
     }
 
     @Test
@@ -112,13 +112,13 @@ class ConscryptTlsProviderTest {
         int admin = JarProcess.freePort();
         int tlsPort = JarProcess.freePort();
         Path log = dir.resolve("fallback.log");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-Dorg.conscrypt.native.workdir=/proc/self",
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx128m", "-Dorg.conscrypt.native.workdir=/proc/self",
                 "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(),
                 "--port", "0", "--admin-port", Integer.toString(admin), "--tls-port", Integer.toString(tlsPort),
-                "--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tls-provider", "conscrypt",
-                "--embedded-zk-port", Integer.toString(JarProcess.freePort()), "--data-dir",
-                dir.resolve("fallback-data").toString());
+                "--tls-provider", "conscrypt", "--embedded-zk-port", Integer.toString(JarProcess.freePort()),
+                "--data-dir", dir.resolve("fallback-data").toString()));
+        command.addAll(certificateFlags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertEquals("jdk",
@@ -140,8 +140,8 @@ class ConscryptTlsProviderTest {
     }
 
     private static GatewayFixture gateway(String... flags) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--tls-port", "0", "--tls-cert", cert.toString(),
-                "--tls-key", key.toString(), "--tls-provider", "conscrypt"));
+        List<String> all = new ArrayList<>(List.of("--tls-port", "0", "--tls-provider", "conscrypt"));
+        all.addAll(certificateFlags);
         all.addAll(List.of(flags));
         return new GatewayFixture(all.toArray(new String[0]));
     }
