@@ -18,6 +18,7 @@
 #   ZKGATE_JAVA_OPTS="-XX:-UseSerialGC -XX:+UseG1GC" loadtest/run.sh   # JVM flags added to the launcher's
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
 #   TLS=1 loadtest/run.sh                            # HTTPS through zkgate and nginx with one certificate (wrk)
+#   TLS=1 TLS_PROVIDERS="jdk conscrypt" loadtest/run.sh   # the same, the loop engine on each TLS provider
 #   LIMITS=1 loadtest/run.sh                         # rate limit and concurrency cap overhead, same route without
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
@@ -30,7 +31,8 @@
 # PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
 # USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed), TLS=1 (the TLS plan: --engine loop
 # and servlet against nginx, all three with the same certificate: HTTPS keep-alive and a TLS handshake per request
-# with wrk, plaintext keep-alive with ab beside them; TLS_KEY=ec (P-256, default) or rsa (2048 bits)).
+# with wrk, plaintext keep-alive with ab beside them; TLS_KEY=ec (P-256, default) or rsa (2048 bits); TLS_PROVIDERS=
+# "jdk conscrypt" runs the loop engine once per --tls-provider, as zkgate-loop-jdk and zkgate-loop-conscrypt).
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); TLS=1 also nginx, openssl and wrk
 # (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot; LIMITS=1 (the limits plan: one route
 # plain, with a rate limit that never refuses, with a concurrency cap never reached, and with both).
@@ -45,7 +47,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY LIMITS TRAFFIC EDGE; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY TLS_PROVIDERS LIMITS TRAFFIC EDGE; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -179,12 +181,22 @@ if [ "${TLS:-0}" = 1 ]; then
     TLS_KEY_FILE=$WORK/tls/key.pem
     NGINX_TLS_PORT=$(free_port)
     TLS_PORT[nginx]=$NGINX_TLS_PORT
+    # TLS_PROVIDERS="jdk conscrypt": the loop engine once per TLS provider (zkgate-loop-jdk, zkgate-loop-conscrypt),
+    # in the same rounds, instead of once on the default provider.
+    tls_targets=(nginx)
     for engine in loop servlet; do
-        TLS_PORT[zkgate-$engine]=$(free_port)
-        gateway "zkgate-$engine" /zkgate "" "" \
-            "--engine $engine --tls-port ${TLS_PORT[zkgate-$engine]} --tls-cert $TLS_CERT --tls-key $TLS_KEY_FILE"
+        variants=("")
+        [ "$engine" = loop ] && [ -n "${TLS_PROVIDERS:-}" ] && read -r -a variants <<<"$TLS_PROVIDERS"
+        for provider in "${variants[@]}"; do
+            name=zkgate-$engine${provider:+-$provider}
+            case "$provider" in ""|jdk|conscrypt) ;; *) die "TLS_PROVIDERS: '$provider' (expected: jdk, conscrypt)" ;; esac
+            TLS_PORT[$name]=$(free_port)
+            gateway "$name" /zkgate "" "" "--engine $engine --tls-port ${TLS_PORT[$name]} --tls-cert $TLS_CERT \
+--tls-key $TLS_KEY_FILE${provider:+ --tls-provider $provider}"
+            tls_targets+=("$name")
+        done
     done
-    for target in nginx zkgate-loop zkgate-servlet; do
+    for target in "${tls_targets[@]}"; do
         scenario "$target-ka" "$target" k /one
         scenario "$target-tls" "$target" tls-k /one
         scenario "$target-handshake" "$target" tls-close /one

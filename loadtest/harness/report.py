@@ -40,6 +40,9 @@ for _kind, _what in (("ka", "keep-alive, `ok`"), ("4k", "keep-alive, 4 KiB respo
     DESCRIPTIONS.setdefault(f"nginx-{_kind}", f"nginx reverse proxy, {_what}")
     DESCRIPTIONS[f"zkgate-loop-{_kind}"] = f"zkgate `--engine loop`, 1 route, {_what}"
     DESCRIPTIONS[f"zkgate-servlet-{_kind}"] = f"zkgate `--engine servlet`, 1 route, {_what}"
+    for _provider in ("jdk", "conscrypt"):  # TLS_PROVIDERS
+        DESCRIPTIONS[f"zkgate-loop-{_provider}-{_kind}"] = (
+            f"zkgate `--engine loop --tls-provider {_provider}`, 1 route, {_what}")
 
 
 def read_tsv(path):
@@ -227,6 +230,12 @@ def main():
         if st and st["x_nginx"] is not None:
             checks.append((f"loop engine ≥ {floor} × nginx req/s, {k}", f"{st['x_nginx']:.2f} ×",
                            st["x_nginx"] >= floor))
+    for provider in ("jdk", "conscrypt"):  # TLS_PROVIDERS: the loop engine's TLS targets on each provider
+        for k, floor in (("tls", 0.8), ("handshake", 0.7)):
+            st = stats.get(f"zkgate-loop-{provider}-{k}")
+            if st and st["x_nginx"] is not None:
+                checks.append((f"loop engine, --tls-provider {provider} ≥ {floor} × nginx req/s, {k}",
+                               f"{st['x_nginx']:.2f} ×", st["x_nginx"] >= floor))
     total_failures = sum(st["failures"] for st in stats.values())
     checks.append(("no failed requests (all scenarios)", str(total_failures), total_failures == 0))
     if "zkgate-ka" in stats and "zkgate-nometrics-ka" in stats:

@@ -201,4 +201,19 @@ class GatewaySettingsTest {
             assertTrue(bad.getMessage().startsWith("tls-"), bad.getMessage());
         }
     }
+
+    @Test
+    void theTlsProviderIsJdkUnlessConscryptIsAskedForAndAnyOtherNameIsAUsageErrorNamingTheFlag() throws Exception {
+        assertEquals("jdk", GatewaySettings.load(new String[0], Map.of()).tls().provider());
+        assertEquals("conscrypt", GatewaySettings.load(new String[] {"--tls-port", "8443", "--tls-cert", "a.pem",
+                "--tls-key", "a.key", "--tls-provider", "Conscrypt"}, Map.of()).tls().provider());
+        assertEquals("conscrypt", GatewaySettings.load(new String[0], Map.of("ZKGATE_TLS_PROVIDER", "conscrypt"))
+                .tls().provider());
+        SettingsException bad = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--tls-provider", "openssl"}, Map.of()));
+        assertEquals(SettingsException.USAGE, bad.exitCode(), bad.getMessage());
+        assertTrue(bad.getMessage().contains("tls-provider") && bad.getMessage().contains("jdk, conscrypt"),
+                bad.getMessage());
+        assertTrue(GatewaySettings.usage().contains("--tls-provider"));
+    }
 }

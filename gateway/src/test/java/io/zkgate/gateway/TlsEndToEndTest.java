@@ -94,6 +94,8 @@ class TlsEndToEndTest {
             JsonNode listed = AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
             assertEquals(List.of("a.test", "b.test"), List.of(listed.get(0).get("name").asText(),
                     listed.get(1).get("name").asText()));
+            assertEquals(GatewayFixture.tlsProvider(),
+                    AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
         }
     }
 
@@ -215,7 +217,7 @@ class TlsEndToEndTest {
                 assertEquals(issued.certificate().getSerialNumber(), client.serverCertificate().getSerialNumber());
             }
         }
-        StartupException wrong = assertThrows(StartupException.class, () -> Gateway.start(GatewaySettings.of("--zk",
+        StartupException wrong = assertThrows(StartupException.class, () -> Gateway.start(settings("--zk",
                 "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port", "0", "--tls-keystore",
                 file.toString(), "--tls-keystore-password", "wrong")).close());
         assertTrue(wrong.getMessage().startsWith("tls-keystore " + file + ": cannot be read as PKCS12 with the "
@@ -255,8 +257,15 @@ class TlsEndToEndTest {
 
     private static void start(Path cert, Path key) throws Exception {
         // TLS is checked before anything else starts, so no ZooKeeper is needed to see the refusal.
-        Gateway.start(GatewaySettings.of("--zk", "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port",
+        Gateway.start(settings("--zk", "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port",
                 "0", "--tls-cert", cert.toString(), "--tls-key", key.toString())).close();
+    }
+
+    /** Settings of a gateway started without a fixture, on the suite's TLS provider. */
+    private static GatewaySettings settings(String... flags) throws Exception {
+        List<String> all = new ArrayList<>(GatewayFixture.tlsProviderFlags());
+        all.addAll(List.of(flags));
+        return GatewaySettings.of(all.toArray(new String[0]));
     }
 
     private static void route(GatewayFixture f, ScriptedBackend backend) throws Exception {

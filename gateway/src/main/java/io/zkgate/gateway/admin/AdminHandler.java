@@ -300,7 +300,9 @@ public final class AdminHandler extends Handler.Abstract {
         fleet.members().forEach(members::add);
         TlsContext context = tls;
         if (context != null) {
-            ArrayNode certificates = root.putObject("tls").putArray("certificates");
+            ObjectNode section = root.putObject("tls");
+            section.put("provider", context.provider().name());
+            ArrayNode certificates = section.putArray("certificates");
             for (TlsCertificates.Loaded c : context.current().certificates()) {
                 certificates.addObject().put("name", c.name()).put("source", c.source())
                         .put("notAfter", c.notAfter().toString())

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * cleanly, {@link SslContextFactory#reload} swaps it in for new handshakes while open connections keep theirs. A set
  * that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is the
  * gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
- * certificate that enters the last {@code --tls-expiry-warning-days}.
+ * certificate that enters the last {@code --tls-expiry-warning-days}. The JSSE provider is the JDK's or Conscrypt's
+ * ({@link TlsProvider}); both take the same standard protocol and cipher suite names.
  * Thread-safe: the reload runs on its own thread; readers see the current set through one volatile field.
  */
 public final class TlsContext implements Closeable {
@@ -39,6 +40,7 @@ public final class TlsContext implements Closeable {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final GatewaySettings.Tls settings;
+    private final TlsProvider provider;
     private final SslContextFactory.Server factory = new SslContextFactory.Server();
     private final MetricRegistry registry;
     private final Set<String> gauges = new HashSet<>();
@@ -46,10 +48,13 @@ public final class TlsContext implements Closeable {
     private final ScheduledExecutorService reloader;
     private volatile TlsCertificates current;
 
-    private TlsContext(GatewaySettings.Tls settings, TlsCertificates first, MetricRegistry registry) {
+    private TlsContext(GatewaySettings.Tls settings, TlsProvider provider, TlsCertificates first,
+            MetricRegistry registry) {
         this.settings = settings;
+        this.provider = provider;
         this.registry = registry;
         this.current = first;
+        factory.setProvider(provider.jsseName());
         factory.setKeyStore(first.keyStore());
         factory.setKeyStorePassword(TlsCertificates.STORE_PASSWORD);
         factory.setKeyManagerPassword(TlsCertificates.STORE_PASSWORD);
@@ -82,13 +87,19 @@ public final class TlsContext implements Closeable {
     public static TlsContext start(GatewaySettings.Tls settings, MetricRegistry registry)
             throws TlsCertificates.TlsException {
         TlsCertificates first = TlsCertificates.load(settings, Instant.now());
-        TlsContext context = new TlsContext(settings, first, registry);
-        log.info("TLS: {} certificate(s) loaded: {}", first.certificates().size(), describe(first));
+        TlsContext context = new TlsContext(settings, TlsProvider.choose(settings.provider()), first, registry);
+        log.info("TLS: {} certificate(s) loaded, provider {}: {}", first.certificates().size(),
+                context.provider.name(), describe(first));
         return context;
     }
 
     public SslContextFactory.Server factory() {
         return factory;
+    }
+
+    /** The JSSE provider serving the listener: the one asked for, or the JDK's when Conscrypt could not load. */
+    public TlsProvider provider() {
+        return provider;
     }
 
     /** The certificates served now. */

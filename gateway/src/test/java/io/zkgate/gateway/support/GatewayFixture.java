@@ -11,7 +11,8 @@ import org.apache.curator.test.TestingServer;
 
 /**
  * A real ZooKeeper (curator-test), a gateway on free ports pointed at it, and an operator's own client. The system
- * property {@code zkgate.engine} runs every fixture's gateway on that engine (unless the test chose one).
+ * property {@code zkgate.engine} runs every fixture's gateway on that engine (unless the test chose one), and
+ * {@code zkgate.tlsProvider} its TLS listener on that provider.
  */
 public final class GatewayFixture implements AutoCloseable {
     public final TestingServer zk;
@@ -28,11 +29,29 @@ public final class GatewayFixture implements AutoCloseable {
         if (engine != null && !engine.isEmpty() && !List.of(extraFlags).contains("--engine")) {
             flags.addAll(List.of("--engine", engine)); // a whole suite run against one engine
         }
+        if (!List.of(extraFlags).contains("--tls-provider")) {
+            flags.addAll(tlsProviderFlags());
+        }
         flags.addAll(List.of(extraFlags));
         gateway = Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
         operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
         operator.start();
         writer = new ZkWriter(operator);
+    }
+
+    /**
+     * {@code --tls-provider P} when the system property {@code zkgate.tlsProvider} asks for a TLS provider for the
+     * whole suite, else nothing; for tests that start a gateway without a fixture.
+     */
+    public static List<String> tlsProviderFlags() {
+        String provider = System.getProperty("zkgate.tlsProvider");
+        return provider == null || provider.isEmpty() ? List.of() : List.of("--tls-provider", provider);
+    }
+
+    /** The TLS provider the suite runs with: {@code zkgate.tlsProvider}, or the gateway's default. */
+    public static String tlsProvider() {
+        String provider = System.getProperty("zkgate.tlsProvider");
+        return provider == null || provider.isEmpty() ? "jdk" : provider;
     }
 
     public int port() {
