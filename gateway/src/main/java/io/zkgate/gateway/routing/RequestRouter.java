@@ -171,6 +171,18 @@ public final class RequestRouter {
         return route != null && route.route().cors() != null ? route : null;
     }
 
+    /**
+     * The header edits of an answer a front door makes before routing (a 400 or 431 of the HTTP parser, a
+     * {@code bad_path}): the request's id and trace context when request ids are on, so that every answer carries
+     * them; {@link HeaderEdits#NONE} otherwise.
+     *
+     * @param requestId   the client's X-Request-Id, or null (absent, or its headers were never read)
+     * @param traceparent the client's traceparent, or null
+     */
+    public HeaderEdits unroutedIds(String requestId, String traceparent) {
+        return requestIds ? RequestTracing.unrouted(requestId, traceparent) : HeaderEdits.NONE;
+    }
+
     private static HeaderEdits writable(HeaderEdits headers) {
         return headers == HeaderEdits.NONE ? new HeaderEdits() : headers;
     }
