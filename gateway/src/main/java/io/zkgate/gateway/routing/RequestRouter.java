@@ -108,7 +108,8 @@ public final class RequestRouter {
         long length = request.contentLength();
         if (length > 0 && length > maxBodyBytes(route)) {
             return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
-                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes", headers);
+                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes",
+                    beforeGuards(route, request, headers));
         }
         RouteGuard[] guards = route.guards();
         if (guards.length > 0) {
@@ -181,6 +182,19 @@ public final class RequestRouter {
      */
     public HeaderEdits unroutedIds(String requestId, String traceparent) {
         return requestIds ? RequestTracing.unrouted(requestId, traceparent) : HeaderEdits.NONE;
+    }
+
+    /** The headers of a refusal decided before the route's guards ran, with what the guards add to it (CORS). */
+    private static HeaderEdits beforeGuards(RouteEntry route, RequestView request, HeaderEdits headers) {
+        RouteGuard[] guards = route.guards();
+        if (guards.length == 0) {
+            return headers;
+        }
+        HeaderEdits edits = writable(headers);
+        for (RouteGuard guard : guards) {
+            guard.refusedBeforeGuards(request, edits);
+        }
+        return edits;
     }
 
     private static HeaderEdits writable(HeaderEdits headers) {
