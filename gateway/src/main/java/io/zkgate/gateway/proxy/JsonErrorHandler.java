@@ -50,6 +50,7 @@ public final class JsonErrorHandler extends ErrorHandler {
         byte[] body = (badPath == null ? body(status, message, ids) : ErrorResponse.BAD_PATH.body(null, badPath, ids))
                 .getBytes(StandardCharsets.UTF_8);
         ids.applyResponse(response.getHeaders());
+        request.setAttribute(AccessLog.ENTRY, new AccessLog.Unforwarded(null, null, ids));
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
