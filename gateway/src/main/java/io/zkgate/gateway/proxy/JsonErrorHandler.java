@@ -23,7 +23,7 @@ import org.eclipse.jetty.util.Callback;
  * {@code uri_too_long} or {@code http_<status>}; the route is null, as no route was chosen. With request ids on,
  * each answer carries an X-Request-Id and traceparent (the client's, when it sent well-formed ones and Jetty read
  * them) and ends its body with {@code requestId} and {@code traceId}, as a routed request's errors do.
- * Stateless.
+ * Thread-safe: holds only the router.
  */
 public final class JsonErrorHandler extends ErrorHandler {
     private final RequestRouter router;
@@ -44,13 +44,17 @@ public final class JsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int status, String message, Throwable cause,
             Callback callback) {
-        HeaderEdits ids = router.unroutedIds(request.getHeaders().get(RequestTracing.REQUEST_ID),
-                request.getHeaders().get(RequestTracing.TRACEPARENT));
+        AccessLog.Entry routed = (AccessLog.Entry) request.getAttribute(AccessLog.ENTRY);
+        HeaderEdits ids = routed != null && routed.ids().requestId() != null ? routed.ids()
+                : router.unroutedIds(request.getHeaders().get(RequestTracing.REQUEST_ID),
+                        request.getHeaders().get(RequestTracing.TRACEPARENT));
         String badPath = status == 400 ? badPath(request, cause) : null;
         byte[] body = (badPath == null ? body(status, message, ids) : ErrorResponse.BAD_PATH.body(null, badPath, ids))
                 .getBytes(StandardCharsets.UTF_8);
         ids.applyResponse(response.getHeaders());
-        request.setAttribute(AccessLog.ENTRY, new AccessLog.Unforwarded(null, null, ids));
+        if (routed == null) {
+            request.setAttribute(AccessLog.ENTRY, new AccessLog.Unforwarded(null, null, ids));
+        }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
