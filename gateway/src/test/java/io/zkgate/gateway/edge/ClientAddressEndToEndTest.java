@@ -132,8 +132,10 @@ class ClientAddressEndToEndTest {
         assertEquals(403, RawHttp.status(refused), refused);
         await().atMost(Duration.ofSeconds(5)).until(() -> logLines("/tenant/ws-proxied").size() == 1
                 && logLines("/tenant/ws-forged").size() == 1);
-        assertTrue(logLines("/tenant/ws-proxied").get(0).startsWith("10.4.4.4 "), logLines("/tenant/ws-proxied").toString());
-        assertTrue(logLines("/tenant/ws-forged").get(0).startsWith("192.168.8.8 "), logLines("/tenant/ws-forged").toString());
+        String proxied = logLines("/tenant/ws-proxied").get(0);
+        assertTrue(proxied.startsWith("10.4.4.4 "), "the forwarded handshake's line: " + proxied);
+        String forged = logLines("/tenant/ws-forged").get(0);
+        assertTrue(forged.startsWith("192.168.8.8 "), "the refused handshake's line: " + forged);
     }
 
     @Test
