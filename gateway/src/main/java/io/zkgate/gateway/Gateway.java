@@ -274,7 +274,7 @@ public final class Gateway implements Closeable {
         } else {
             server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
         }
-        server.setErrorHandler(new JsonErrorHandler());
+        server.setErrorHandler(new JsonErrorHandler(router));
         server.setStopTimeout(settings.shutdownTimeoutMs());
         if (accessLog != null) {
             server.setRequestLog(accessLog);
@@ -337,8 +337,8 @@ public final class Gateway implements Closeable {
                 settings.upstreamConnectTimeoutMs());
         metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) tunnel::openTunnels);
         metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) tunnel::tunnelsOpened);
-        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnectors), proxyConnectors,
-                settings.metrics() ? metrics.noRoute() : null);
+        return new CanonicalPathHandler(new RouteCompression(tunnel, snapshots, proxyConnectors), router,
+                proxyConnectors, settings.metrics() ? metrics.noRoute() : null);
     }
 
     /** The plain proxy port's protocols on the servlet engine: HTTP/1.1, and h2c with prior knowledge if asked. */

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
@@ -23,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * API keys and basic auth through the real gateway on a real ZooKeeper, with credentials added and revoked by
@@ -140,6 +144,44 @@ class ApiKeyAndBasicAuthEndToEndTest {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Http.get(f.port(), "/api/x", "Authorization", right).statusCode() == 401);
             assertEquals(reached, backend.received().size(), "a revoked user never reaches the backend");
+        }
+    }
+
+    @Test
+    void aBadEditOfAnExistingCredentialKeepsItsLastGoodVersionAndLogsTheZnodeAndReasonOnce() throws Exception {
+        Logger auth = (Logger) LoggerFactory.getLogger("io.zkgate.gateway.auth");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        auth.addAppender(logged);
+        try (GatewayFixture f = new GatewayFixture()) {
+            backend(f);
+            String key = ctl(f, "credentials", "add-key", "partners", "acme");
+            f.writer.putRoute("keyed", "{\"id\":\"keyed\",\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"api\","
+                    + "\"auth\":{\"apiKey\":{\"credentials\":\"partners\"}}}");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Http.get(f.port(), "/api/x", "X-Api-Key", key).statusCode() == 200);
+
+            String acme = ZnodeLayout.defaults().credentialPath("partners", "acme");
+            f.writer.putRaw(acme, "{\"type\":\"apiKey\",\"hash\":\"not-a-sha\"}");
+            String later = ctl(f, "credentials", "add-key", "partners", "later"); // watched after the bad edit
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Http.get(f.port(), "/api/x", "X-Api-Key", later).statusCode() == 200);
+            assertEquals(200, Http.get(f.port(), "/api/x", "X-Api-Key", key).statusCode(),
+                    "the bad edit did not revoke the key: its last good version stays");
+            assertEquals(1, logged.list.stream().filter(e -> e.getFormattedMessage().contains(acme + ": hash: "
+                    + "not a SHA-256") && e.getFormattedMessage().contains("last good version")).count(),
+                    logged.list.toString());
+
+            f.writer.putRaw(ZnodeLayout.defaults().credentialPath("partners", "fresh"), "{\"type\":\"nope\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged.list.stream().anyMatch(e -> e
+                    .getFormattedMessage().contains("partners/fresh: type: ")
+                    && e.getFormattedMessage().contains("not usable")));
+
+            ctl(f, "credentials", "revoke", "partners", "acme");
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Http.get(f.port(), "/api/x", "X-Api-Key", key).statusCode() == 401);
+        } finally {
+            auth.detachAppender(logged);
         }
     }
 

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The credential sets, watched under {@code {zkgateRoot}/credentials/<set>/<name>}: each change (an add, a rotation,
  * a revocation) rebuilds its set and swaps it in, so a revoked key is refused as soon as ZooKeeper's watch fires,
- * well within a second. A credential znode that fails validation is skipped with one log line.
+ * well within a second. A credential znode that fails validation is skipped with one log line naming the znode and
+ * the reason; when it held a good credential before (an operator's bad edit), that last good version stays in use,
+ * as a route's does, so a typo never revokes a credential: only deleting its znode does.
  * Thread-safe: the Curator thread writes, requests read one volatile map.
  */
 final class CredentialStore {
@@ -75,8 +77,12 @@ final class CredentialStore {
             byPath.put(data.getPath(), Credential.parse(data.getPath(), data.getData() == null ? new byte[0]
                     : data.getData()));
         } catch (ValidationException e) {
-            log.warn("credential refused, not usable: {}", e.getMessage());
-            byPath.remove(data.getPath());
+            if (byPath.containsKey(data.getPath())) { // the message names the znode, the field and the reason
+                log.warn("credential refused: {}; its last good version stays in use", e.getMessage());
+            } else {
+                log.warn("credential refused, not usable: {}", e.getMessage());
+            }
+            return; // nothing changed: the set keeps what it had
         }
         rebuild(set);
     }

@@ -104,16 +104,11 @@ final class CorsGuard implements RouteGuard {
             edits.removeResponse(ALLOW_ORIGIN).removeResponse(ALLOW_CREDENTIALS).removeResponse(EXPOSE_HEADERS);
             return null;
         }
-        edits.setResponse(ALLOW_ORIGIN, anyOrigin && !credentials ? "*" : origin);
-        if (credentials) {
-            edits.setResponse(ALLOW_CREDENTIALS, "true");
-        }
         if (!preflight) {
-            if (expose != null) {
-                edits.setResponse(EXPOSE_HEADERS, expose);
-            }
+            allowActual(origin, edits);
             return null;
         }
+        allowOrigin(origin, edits);
         String askedMethod = request.header(REQUEST_METHOD);
         edits.setResponse(ALLOW_METHODS, methods == REFLECT ? askedMethod.trim() : methods);
         String askedHeaders = request.header(REQUEST_HEADERS);
@@ -128,6 +123,36 @@ final class CorsGuard implements RouteGuard {
             edits.setResponse(MAX_AGE, maxAge);
         }
         return new Decision.Reply(route, 204, edits);
+    }
+
+    /**
+     * A request refused before the guards (413 on its declared length) gets the headers of an actual request, so
+     * the page that sent it can read the refusal; a disallowed origin gets none (and is not counted: nothing was
+     * refused for CORS).
+     */
+    @Override
+    public void refusedBeforeGuards(RequestView request, HeaderEdits edits) {
+        if (variesByOrigin) {
+            edits.addResponse("Vary", "Origin");
+        }
+        String origin = request.header(ORIGIN);
+        if (origin != null && allows(origin)) {
+            allowActual(origin, edits);
+        }
+    }
+
+    private void allowActual(String origin, HeaderEdits edits) {
+        allowOrigin(origin, edits);
+        if (expose != null) {
+            edits.setResponse(EXPOSE_HEADERS, expose);
+        }
+    }
+
+    private void allowOrigin(String origin, HeaderEdits edits) {
+        edits.setResponse(ALLOW_ORIGIN, anyOrigin && !credentials ? "*" : origin);
+        if (credentials) {
+            edits.setResponse(ALLOW_CREDENTIALS, "true");
+        }
     }
 
     /** Whether the route allows {@code origin}: {@code *}, an exact origin, or a {@code *.domain} pattern. */

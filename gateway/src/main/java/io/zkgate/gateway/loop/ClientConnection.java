@@ -4,6 +4,8 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
+import io.zkgate.gateway.routing.HeaderEdits;
+import io.zkgate.gateway.routing.RequestTracing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
@@ -260,6 +262,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking
         boolean hasBody = parser.isChunking() || parser.getContentLength() > 0;
         exchange = new Exchange(this, method, target, version, headers, keepAlive, hasBody, parser.isChunking(),
                 startNanos);
+        headers = null; // the exchange's now; a message refused before its head was whole has its own
         if (hasBody) {
             waiting = true; // the body is parsed once the upstream took the head
         }
@@ -314,10 +317,16 @@ final class ClientConnection extends AbstractConnection.NonBlocking
         }
         Exchange current = exchange;
         exchange = null;
+        HeaderEdits ids;
         if (current != null) {
             current.clientGone(null);
+            ids = current.ids(); // the body was bad: the request was routed and has its ids
+        } else {
+            HttpFields.Mutable read = headers; // the fields read before the failure, or null
+            ids = engine.router.unroutedIds(read == null ? null : read.get(RequestTracing.REQUEST_ID),
+                    read == null ? null : read.get(RequestTracing.TRACEPARENT));
         }
-        Exchange.writeLocal(this, status, JsonErrorHandler.body(status, failure.getReason()));
+        Exchange.writeLocal(this, status, JsonErrorHandler.body(status, failure.getReason(), ids), ids);
         closeAfterWrites();
     }
 

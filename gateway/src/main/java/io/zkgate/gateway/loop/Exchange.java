@@ -10,6 +10,7 @@ import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
@@ -172,7 +173,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             }
         }
         if (originForm.isEmpty() || originForm.charAt(0) != '/') {
-            refuse(null, ErrorResponse.BAD_PATH, "request target '" + target + "' is not a path");
+            refuseUnrouted("request target '" + target + "' is not a path");
             return;
         }
         int q = originForm.indexOf('?');
@@ -182,7 +183,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         try {
             path = CanonicalPath.of(rawPath);
         } catch (CanonicalPath.BadPathException e) {
-            refuse(null, ErrorResponse.BAD_PATH, "path '" + rawPath + "' refused: it holds " + e.getMessage());
+            refuseUnrouted("path '" + rawPath + "' refused: it holds " + e.getMessage());
             return;
         }
         String host = authority != null ? authority : requestHeaders.get(HttpHeader.HOST);
@@ -981,6 +982,13 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 error.body(routeId, message, edits).getBytes(StandardCharsets.UTF_8), closeAfter);
     }
 
+    /** A {@code bad_path} answer, made before routing: it carries a request id all the same. */
+    private void refuseUnrouted(String message) {
+        edits = router.unroutedIds(requestHeaders.get(RequestTracing.REQUEST_ID),
+                requestHeaders.get(RequestTracing.TRACEPARENT));
+        refuse(null, ErrorResponse.BAD_PATH, message);
+    }
+
     private static String responseLines(HeaderEdits edits) {
         if (!edits.hasResponse()) {
             return "";
@@ -1009,10 +1017,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         client.exchangeDone(keep);
     }
 
-    /** A JSON error the parser found, on a connection that then closes. */
-    static void writeLocal(ClientConnection client, int code, String json) {
-        writeLocal(client, code, "Content-Type: application/json\r\n", json.getBytes(StandardCharsets.UTF_8), false,
-                HttpVersion.HTTP_1_1);
+    /** A JSON error the parser found, with the request's ids ({@code ids}), on a connection that then closes. */
+    static void writeLocal(ClientConnection client, int code, String json, HeaderEdits ids) {
+        writeLocal(client, code, "Content-Type: application/json\r\n" + responseLines(ids),
+                json.getBytes(StandardCharsets.UTF_8), false, HttpVersion.HTTP_1_1);
     }
 
     private static void writeLocal(ClientConnection client, int code, String headers, byte[] body, boolean keepAlive,

@@ -46,6 +46,19 @@ public final class AccessLog implements RequestLog {
         }
     }
 
+    /** The entry of a request answered without reaching a backend (refused, or answered by the gateway). */
+    public record Unforwarded(String routeId, String clientIp, HeaderEdits ids) implements Entry {
+        @Override
+        public String upstreamAddress() {
+            return null;
+        }
+
+        @Override
+        public long upstreamNanos() {
+            return -1;
+        }
+    }
+
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneId.systemDefault());
 

@@ -2,6 +2,9 @@ package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.metrics.RouteMetrics;
 import io.zkgate.gateway.routing.ErrorResponse;
+import io.zkgate.gateway.routing.HeaderEdits;
+import io.zkgate.gateway.routing.RequestRouter;
+import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.schema.CanonicalPath;
 import java.util.List;
 import java.util.Set;
@@ -20,15 +23,19 @@ import org.eclipse.jetty.util.Callback;
  * Thread-safe: stateless per request.
  */
 public final class CanonicalPathHandler extends Handler.Wrapper {
+    private final RequestRouter router;
     private final Set<String> connectorNames;
     private final RouteMetrics noRoute;
 
     /**
+     * @param router         gives a refusal its request id and trace context, when request ids are on
      * @param connectorNames the proxy connectors' names (plain and TLS)
      * @param noRoute       where refused requests are counted (route {@code (none)}), or null to count nothing
      */
-    public CanonicalPathHandler(Handler next, List<String> connectorNames, RouteMetrics noRoute) {
+    public CanonicalPathHandler(Handler next, RequestRouter router, List<String> connectorNames,
+            RouteMetrics noRoute) {
         super(next);
+        this.router = router;
         this.connectorNames = Set.copyOf(connectorNames);
         this.noRoute = noRoute;
     }
@@ -46,7 +53,11 @@ public final class CanonicalPathHandler extends Handler.Wrapper {
         try {
             canonical = CanonicalPath.of(raw);
         } catch (CanonicalPath.BadPathException e) {
-            ErrorResponse.BAD_PATH.write(response, callback, null, refusal(raw, e));
+            HeaderEdits ids = router.unroutedIds(request.getHeaders().get(RequestTracing.REQUEST_ID),
+                    request.getHeaders().get(RequestTracing.TRACEPARENT));
+            ids.applyResponse(response.getHeaders());
+            request.setAttribute(AccessLog.ENTRY, new AccessLog.Unforwarded(null, null, ids));
+            ErrorResponse.BAD_PATH.write(response, callback, null, refusal(raw, e), ids);
             if (noRoute != null) {
                 noRoute.record(request.getMethod(), ErrorResponse.BAD_PATH.status(), System.nanoTime() - start);
             }

@@ -74,16 +74,18 @@ public final class WebSocketTunnel extends ConnectHandler {
         }
         long start = System.nanoTime();
         String peer = Request.getRemoteAddr(request);
-        Decision decision = router.route(new CoreRequestView(request, router.clientIp(peer,
-                () -> request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR))));
+        String clientIp = router.clientIp(peer, () -> request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR));
+        Decision decision = router.route(new CoreRequestView(request, clientIp));
         if (decision instanceof Decision.Forward forward) {
             if (router.tracksEnd(forward)) {
                 RequestEnd.onEnd(request, () -> router.ended(forward)); // the handshake's end, 101 or not
             }
-            connect(request, response, callback, new Handshake(forward, handshake(request, forward), start));
+            connect(request, response, callback,
+                    new Handshake(forward, handshake(request, forward), start, clientIp));
             return true;
         }
-        request.setAttribute(AccessLog.ENTRY, new Refused(decision.routeId(), decision.headers()));
+        request.setAttribute(AccessLog.ENTRY,
+                new AccessLog.Unforwarded(decision.routeId(), clientIp, decision.headers()));
         decision.headers().applyResponse(response.getHeaders());
         if (decision instanceof Decision.Answer answer) {
             router.record(answer.route(), "GET", answer.script().respondedStatus(), start);
@@ -203,7 +205,8 @@ public final class WebSocketTunnel extends ConnectHandler {
         router.failed(exchange.forward.endpoint());
         Decision.Forward next = router.retry(exchange.forward, "GET", true, true);
         if (next != null) {
-            connect(request, response, callback, new Handshake(next, handshake(request, next), exchange.start));
+            connect(request, response, callback, new Handshake(next, handshake(request, next), exchange.start,
+                    exchange.clientIp));
             return;
         }
         exchange.upstreamNanos = System.nanoTime() - exchange.upstreamStartNanos;
@@ -263,6 +266,8 @@ public final class WebSocketTunnel extends ConnectHandler {
         final ByteBuffer request;
         /** When the handshake arrived, for the route's request duration. */
         final long start;
+        /** The client's address through the trusted proxies, for the access log. */
+        final String clientIp;
         long upstreamStartNanos;
         volatile long upstreamNanos = -1;
         State state = State.HANDSHAKE;
@@ -271,10 +276,16 @@ public final class WebSocketTunnel extends ConnectHandler {
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
-        Handshake(Decision.Forward forward, ByteBuffer request, long start) {
+        Handshake(Decision.Forward forward, ByteBuffer request, long start, String clientIp) {
             this.forward = forward;
             this.request = request;
             this.start = start;
+            this.clientIp = clientIp;
+        }
+
+        @Override
+        public String clientIp() {
+            return clientIp;
         }
 
         @Override
@@ -427,18 +438,5 @@ public final class WebSocketTunnel extends ConnectHandler {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         router.record(route, "GET", error.status(), start);
         error.write(response, callback, route == null ? null : route.id(), message, ids);
-    }
-
-    /** The access log's view of a handshake that was not forwarded. */
-    private record Refused(String routeId, HeaderEdits ids) implements AccessLog.Entry {
-        @Override
-        public String upstreamAddress() {
-            return null;
-        }
-
-        @Override
-        public long upstreamNanos() {
-            return -1;
-        }
     }
 }

@@ -108,7 +108,8 @@ public final class RequestRouter {
         long length = request.contentLength();
         if (length > 0 && length > maxBodyBytes(route)) {
             return new Decision.Refuse(route, ErrorResponse.BODY_TOO_LARGE, "request body of " + length
-                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes", headers);
+                    + " bytes is over the route's limit of " + maxBodyBytes(route) + " bytes",
+                    beforeGuards(route, request, headers));
         }
         RouteGuard[] guards = route.guards();
         if (guards.length > 0) {
@@ -169,6 +170,31 @@ public final class RequestRouter {
         }
         RouteEntry route = snapshot.routes().match(request.host(), request.path(), asked.trim());
         return route != null && route.route().cors() != null ? route : null;
+    }
+
+    /**
+     * The header edits of an answer a front door makes before routing (a 400 or 431 of the HTTP parser, a
+     * {@code bad_path}): the request's id and trace context when request ids are on, so that every answer carries
+     * them; {@link HeaderEdits#NONE} otherwise.
+     *
+     * @param requestId   the client's X-Request-Id, or null (absent, or its headers were never read)
+     * @param traceparent the client's traceparent, or null
+     */
+    public HeaderEdits unroutedIds(String requestId, String traceparent) {
+        return requestIds ? RequestTracing.unrouted(requestId, traceparent) : HeaderEdits.NONE;
+    }
+
+    /** The headers of a refusal decided before the route's guards ran, with what the guards add to it (CORS). */
+    private static HeaderEdits beforeGuards(RouteEntry route, RequestView request, HeaderEdits headers) {
+        RouteGuard[] guards = route.guards();
+        if (guards.length == 0) {
+            return headers;
+        }
+        HeaderEdits edits = writable(headers);
+        for (RouteGuard guard : guards) {
+            guard.refusedBeforeGuards(request, edits);
+        }
+        return edits;
     }
 
     private static HeaderEdits writable(HeaderEdits headers) {

@@ -29,11 +29,28 @@ public final class RequestTracing {
 
     /** Records the request's id and trace in {@code headers} and asks for them upstream and in the response. */
     public static void begin(RequestView request, HeaderEdits headers) {
-        String id = request.header(REQUEST_ID);
+        boolean continued = begin(request.header(REQUEST_ID), request.header(TRACEPARENT), headers);
+        if (!continued && request.header(TRACESTATE) != null) {
+            headers.removeUpstream(TRACESTATE);
+        }
+    }
+
+    /**
+     * The ids of an answer a front door makes before the router sees the request (a message the HTTP parser
+     * refused, a path with no canonical form), by the same rules as {@link #begin}: the client's values when it sent
+     * well-formed ones (null when its headers were not read), new ones otherwise.
+     */
+    public static HeaderEdits unrouted(String requestId, String traceparent) {
+        HeaderEdits headers = new HeaderEdits();
+        begin(requestId, traceparent, headers);
+        return headers;
+    }
+
+    /** Records the ids and asks for them upstream and in the response; whether the client's trace is continued. */
+    private static boolean begin(String id, String parent, HeaderEdits headers) {
         if (!wellFormedRequestId(id)) {
             id = newId(2);
         }
-        String parent = request.header(TRACEPARENT);
         String traceId;
         String flags;
         boolean continued = validTraceparent(parent);
@@ -49,9 +66,7 @@ public final class RequestTracing {
         headers.ids(id, traceId);
         headers.setUpstream(REQUEST_ID, id).setResponse(REQUEST_ID, id).setUpstream(TRACEPARENT, traceparent)
                 .setResponse(TRACEPARENT, traceparent);
-        if (!continued && request.header(TRACESTATE) != null) {
-            headers.removeUpstream(TRACESTATE);
-        }
+        return continued;
     }
 
     /** Whether a client's {@code X-Request-Id} is kept: 1-128 of letters, digits, '.', '_', '-'. */

@@ -17,6 +17,13 @@ public interface RouteGuard {
     Decision check(RequestView request, RouteEntry route, HeaderEdits headers);
 
     /**
+     * The router refuses the request before the guards run (a declared body over the route's limit): the guard adds
+     * the response headers the refusal still needs, without deciding anything (CORS, so a browser's page can read
+     * why its request failed). Nothing is held, so {@link #ended} does not follow.
+     */
+    default void refusedBeforeGuards(RequestView request, HeaderEdits headers) {}
+
+    /**
      * Whether the guard holds something for each request it lets through until that request ends (a concurrency
      * permit); if so, {@link #ended} is called exactly once for each of them.
      */

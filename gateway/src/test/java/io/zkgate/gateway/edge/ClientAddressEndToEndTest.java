@@ -124,6 +124,21 @@ class ClientAddressEndToEndTest {
     }
 
     @Test
+    void aWebSocketHandshakeFromATrustedProxyIsLoggedWithTheForwardedClientWhetherForwardedOrRefused()
+            throws Exception {
+        String forwarded = handshake("/tenant/ws-proxied", "10.4.4.4");
+        assertEquals(200, RawHttp.status(forwarded), "the backend refused the upgrade with its 200: " + forwarded);
+        String refused = handshake("/tenant/ws-forged", "192.168.8.8");
+        assertEquals(403, RawHttp.status(refused), refused);
+        await().atMost(Duration.ofSeconds(5)).until(() -> logLines("/tenant/ws-proxied").size() == 1
+                && logLines("/tenant/ws-forged").size() == 1);
+        String proxied = logLines("/tenant/ws-proxied").get(0);
+        assertTrue(proxied.startsWith("10.4.4.4 "), "the forwarded handshake's line: " + proxied);
+        String forged = logLines("/tenant/ws-forged").get(0);
+        assertTrue(forged.startsWith("192.168.8.8 "), "the refused handshake's line: " + forged);
+    }
+
+    @Test
     void adminRoutesShowsTheIpRulesAsApplied() {
         String routes = AdminClient.json(f.adminPort(), "/admin/routes").toString();
         assertTrue(routes.contains("\"ipRules\":{\"allow\":[\"10.0.0.0/8\"]}"), routes);
@@ -137,6 +152,13 @@ class ClientAddressEndToEndTest {
     private static long refusals(String route) {
         return f.gateway.metrics().registry().counter(MetricNames.tagged("zkgate_route_refusals_total", "route",
                 route, "reason", "ip_rules")).getCount();
+    }
+
+    /** A WebSocket opening handshake from the trusted proxy on behalf of {@code client}. */
+    private static String handshake(String path, String client) throws Exception {
+        return RawHttp.exchange(V6, f.port(), "GET " + path + " HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "X-Forwarded-For: " + client + "\r\n\r\n");
     }
 
     private static String get(String host, String path, String headers) throws Exception {

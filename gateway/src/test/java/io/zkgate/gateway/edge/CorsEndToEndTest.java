@@ -42,6 +42,9 @@ class CorsEndToEndTest {
                   "exposeHeaders":["X-Request-Id","X-Total"],"allowCredentials":true,"maxAgeSeconds":600}}""");
         f.writer.putRoute("open", """
                 {"id":"open","match":{"pathPrefix":"/open"},"service":"app","cors":{"allowOrigins":["*"]}}""");
+        f.writer.putRoute("small", """
+                {"id":"small","match":{"pathPrefix":"/small"},"service":"app","limits":{"maxBodyBytes":10},
+                 "cors":{"allowOrigins":["https://app.example.com"],"allowCredentials":true}}""");
         try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
             f.writer.register("down", "1", closed.getLocalPort(), 1); // nothing listens there once closed
         }
@@ -50,7 +53,8 @@ class CorsEndToEndTest {
                  "cors":{"allowOrigins":["https://app.example.com"],"allowCredentials":true}}""");
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(request("GET", "/open/x", "")) == 200
                 && RawHttp.status(request("GET", "/down/x", "")) == 502
-                && RawHttp.status(request("GET", "/app/x", "")) == 200);
+                && RawHttp.status(request("GET", "/app/x", "")) == 200
+                && RawHttp.status(request("GET", "/small/x", "")) == 200);
     }
 
     @AfterAll
@@ -154,6 +158,21 @@ class CorsEndToEndTest {
     }
 
     @Test
+    void aBodyRefusedOnItsDeclaredLengthBeforeTheGuardsStillCarriesTheCorsHeadersOfAnAllowedOriginOnly()
+            throws Exception {
+        String body = "x".repeat(100);
+        String r = request("POST", "/small/upload", "Origin: " + APP + "\r\nContent-Length: 100\r\n", body);
+        assertEquals(413, RawHttp.status(r), r);
+        assertTrue(RawHttp.body(r).contains("\"error\":\"body_too_large\""), r);
+        assertTrue(FetchCors.corsCheck(r, APP, true), "the page can read why its upload failed: " + r);
+        assertTrue(RawHttp.headers(r, "Vary").contains("Origin"), r);
+        String other = request("POST", "/small/upload", "Origin: https://evil.example.com\r\nContent-Length: 100\r\n",
+                body);
+        assertEquals(413, RawHttp.status(other), other);
+        assertFalse(FetchCors.anyCorsHeader(other), other);
+    }
+
+    @Test
     void adminRoutesShowsTheCorsBlockAndABadEditIsRefusedByFieldWhileTheLastGoodVersionServes() throws Exception {
         f.writer.putRoute("app2", """
                 {"id":"app2","match":{"pathPrefix":"/app2"},"service":"app","cors":{"allowOrigins":["https://a.test"]}}""");
@@ -186,7 +205,11 @@ class CorsEndToEndTest {
     }
 
     private static String request(String method, String path, String headers) throws Exception {
+        return request(method, path, headers, "");
+    }
+
+    private static String request(String method, String path, String headers, String body) throws Exception {
         return RawHttp.exchange(f.port(), method + " " + path + " HTTP/1.1\r\nHost: h\r\n" + headers
-                + "Connection: close\r\n\r\n");
+                + "Connection: close\r\n\r\n" + body);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Request ids and W3C trace context through the real gateway: present upstream, in the response, in the access log
- * and in error bodies (a 404 of no route, and a 502 the front door makes after the decision), kept when well-formed
- * and replaced when not.
+ * and in error bodies (a 404 of no route, a 502 the front door makes after the decision, and the 400s and 431s made
+ * before routing), kept when well-formed and replaced when not.
  */
 class RequestIdEndToEndTest {
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -39,7 +40,7 @@ class RequestIdEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         accessLog = dir.resolve("access.log");
-        f = new GatewayFixture("--access-log", accessLog.toString());
+        f = new GatewayFixture("--access-log", accessLog.toString(), "--max-request-header-bytes", "4096");
         backend = f.closeLater(ScriptedBackend.start(r -> Reply.keepAlive(
                 "HTTP/1.1 200 OK\r\nX-Request-Id: from-backend\r\nContent-Length: 2\r\n\r\nok")));
         f.writer.register("ok", "1", backend.port(), 1);
@@ -122,6 +123,61 @@ class RequestIdEndToEndTest {
         String id = RawHttp.header(r, "X-Request-Id");
         assertTrue(id.matches(HEX32), r);
         assertTrue(RawHttp.body(r).contains("\"requestId\":\"" + id + "\""), r);
+    }
+
+    @Test
+    void aPathRefusedBeforeRoutingKeepsTheClientsIdsInItsHeadersBodyAndLogLine() throws Exception {
+        int kept = 0;
+        for (String path : List.of("/ok/../../etc", "/ok/a%00b", "/ok/%zz", "/ok;x/y", "/ok/%2e%2e/%2e%2e/x",
+                "/ok/%252e%252e/x", "/ok/x%5C..%5Cy")) {
+            String r = get(path, "X-Request-Id: badpath-1\r\ntraceparent: " + PARENT + "\r\n");
+            assertEquals(400, RawHttp.status(r), path + ": " + r);
+            String body = RawHttp.body(r);
+            assertTrue(body.contains("\"error\":\"bad_path\""), body);
+            String id = RawHttp.header(r, "X-Request-Id");
+            String trace = RawHttp.header(r, "traceparent").substring(3, 35);
+            assertTrue(body.endsWith(",\"requestId\":\"" + id + "\",\"traceId\":\"" + trace + "\"}\n"), body);
+            // The servlet engine's Jetty refuses a target it cannot decode in the request line, before any header is
+            // read: that answer gets new ids. Every refusal made with the headers read keeps the client's.
+            if (!body.contains("it cannot be decoded or climbs above the root")) {
+                assertEquals("badpath-1", id, path + ": " + r);
+                assertEquals(TRACE, trace, path + ": " + r);
+                kept++;
+            }
+        }
+        assertTrue(kept >= 1, "the gateway's own canonicalizer refused " + kept + " of them");
+        String fresh = get("/ok/a%00c", "");
+        String id = RawHttp.header(fresh, "X-Request-Id");
+        assertTrue(id.matches(HEX32), fresh);
+        assertTrue(RawHttp.body(fresh).contains("\"requestId\":\"" + id + "\",\"traceId\":\""), fresh);
+        String trace = RawHttp.header(fresh, "traceparent").substring(3, 35);
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.readAllLines(accessLog).stream()
+                .anyMatch(l -> l.contains(" 400 ") && l.endsWith(" " + id + " " + trace)));
+    }
+
+    @Test
+    void messagesTheHttpParserRefusesCarryARequestIdInTheirHeadersAndBody() throws Exception {
+        String tooBig = get("/ok/big", "X-Request-Id: big-1\r\nX-Big: " + "a".repeat(6000) + "\r\n");
+        assertEquals(431, RawHttp.status(tooBig), tooBig);
+        assertParserRefusal(tooBig, "header_too_large");
+        String malformed = RawHttp.exchange(f.port(), "GET /ok/x HTTP/1.1 extra\r\nHost: h\r\n\r\n");
+        assertEquals(400, RawHttp.status(malformed), malformed);
+        assertParserRefusal(malformed, "bad_request");
+        String smuggling = RawHttp.exchange(f.port(), "POST /ok/x HTTP/1.1\r\nHost: h\r\nX-Request-Id: smuggle-1\r\n"
+                + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde");
+        assertEquals(400, RawHttp.status(smuggling), smuggling);
+        assertParserRefusal(smuggling, "bad_request");
+    }
+
+    /** The refusal's X-Request-Id (the client's if it got that far, else a new one) is the one in its body. */
+    private static void assertParserRefusal(String r, String error) {
+        String id = RawHttp.header(r, "X-Request-Id");
+        assertTrue(id != null && RequestTracing.wellFormedRequestId(id), r);
+        String body = RawHttp.body(r);
+        assertTrue(body.startsWith("{\"status\":" + RawHttp.status(r) + ",\"error\":\"" + error + "\",\"route\":null,"),
+                body);
+        assertTrue(body.matches(".*,\"requestId\":\"" + id + "\",\"traceId\":\"" + HEX32 + "\"}\n"), body);
+        assertTrue(RawHttp.header(r, "traceparent").matches("00-" + HEX32 + "-[0-9a-f]{16}-01"), r);
     }
 
     private static Received last() {
