@@ -17,6 +17,7 @@
 #   JAVA_HOME=/path/to/jdk loadtest/run.sh           # another JDK for the gateways
 #   ZKGATE_JAVA_OPTS="-XX:-UseSerialGC -XX:+UseG1GC" loadtest/run.sh   # JVM flags added to the launcher's
 #   VARIANTS=loadtest/harness/variants/gc.txt loadtest/run.sh          # compare gateway configurations (tuning)
+#   VARIANT_CLOSE=1 VARIANTS=...                     # each variant also without keep-alive (a connection per request)
 #   TLS=1 loadtest/run.sh                            # HTTPS through zkgate and nginx with one certificate (wrk)
 #   TLS=1 TLS_PROVIDERS="jdk conscrypt" loadtest/run.sh   # the same, the loop engine on each TLS provider
 #   LIMITS=1 loadtest/run.sh                         # rate limit and concurrency cap overhead, same route without
@@ -47,7 +48,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS ZKGATE_JAVA_OPTS TLS TLS_KEY TLS_PROVIDERS LIMITS TRAFFIC EDGE; do
+        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS VARIANT_CLOSE ZKGATE_JAVA_OPTS TLS TLS_KEY TLS_PROVIDERS LIMITS TRAFFIC EDGE; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -299,6 +300,7 @@ else
         fi
         gateway "$name" /zkgate "$jhome" "$opts" "$flags"
         scenario "$name" "$name" k /one
+        [ "${VARIANT_CLOSE:-0}" = 1 ] && scenario "$name-close" "$name" close /one
     done < "$VARIANTS"
 fi
 if [ -n "$SCENARIOS" ]; then

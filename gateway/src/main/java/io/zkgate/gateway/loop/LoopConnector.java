@@ -30,9 +30,14 @@ public final class LoopConnector extends ServerConnector {
     /** The selector {@link #connectUpstream} wants the new channel on, read by chooseSelector within that call. */
     private static final ThreadLocal<LoopSelector> TARGET = new ThreadLocal<>();
 
-    /** @param factories the first one takes each accepted connection (TLS, a protocol detection, or the loop's) */
+    /**
+     * No acceptor thread: the listening socket is non-blocking and accepted by a loop's selector, so a new
+     * connection is not handed from an acceptor thread to a loop.
+     *
+     * @param factories the first one takes each accepted connection (TLS, a protocol detection, or the loop's)
+     */
     public LoopConnector(Server server, int selectors, ConnectionFactory... factories) {
-        super(server, null, null, null, 1, selectors, factories);
+        super(server, null, null, null, 0, selectors, factories);
     }
 
     /**
