@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.zkgate.gateway.fleet.FleetSize;
 import io.zkgate.schema.TrafficLimits;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,6 +67,25 @@ class RateLimiterTest {
         assertEquals(2, allowed(limiter, "a", t, 5));
         limiter.giveBack("a");
         assertEquals(1, allowed(limiter, "a", t, 5));
+    }
+
+    @Test
+    void aKeyIdlePastItsTimeoutIsEvictedOnTheTimeLaterRequestsSawOrOnTheClockAtACleanUp() {
+        AtomicLong source = new AtomicLong(1_000_000_000L);
+        long t = source.get();
+        // 10 per second, burst 10: a bucket is full again after 1 s, so a key idle for 3 s goes
+        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY),
+                new FleetSize(), 10, source::get);
+        limiter.take("idle", t);
+        limiter.take("busy", t + 2_000 * MS);
+        limiter.cleanUp();
+        assertEquals(2, limiter.keys(), "2 s idle is within the timeout");
+        limiter.take("busy", t + 4_000 * MS);
+        limiter.cleanUp();
+        assertEquals(1, limiter.keys(), "a later request's time expires the idle key, the source clock standing still");
+        source.set(t + 60_000 * MS);
+        limiter.cleanUp();
+        assertEquals(0, limiter.keys(), "without requests a clean-up goes by the source clock");
     }
 
     @Test
