@@ -25,7 +25,8 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 /**
  * Exchanges cut short still count in {@code zkgate_requests_total}, once each: a backend that dies in the middle of
  * its body (counted with the status the client got), a client that leaves before the answer (while waiting for it,
- * or in the middle of sending its own body), and one that leaves in the middle of the response body. Raw sockets on both sides; the counts are read from the admin port's {@code /metrics}, and
+ * or in the middle of sending its own body), and one that leaves in the middle of the response body. Raw sockets
+ * on both sides; the counts are read from the admin port's {@code /metrics}, and
  * stay put for a while after, so a request counted twice fails too. Runs on both engines.
  */
 class CutExchangeMetricsEndToEndTest {
@@ -57,7 +58,7 @@ class CutExchangeMetricsEndToEndTest {
         f.close();
     }
 
-    /** The backend's script, by path: 100 of 1,000 bytes then a close, an answer after 1.5 s, 100 bytes then silence. */
+    /** The backend's script, by path: 100 of 1,000 bytes then a close; an answer after 1.5 s; 100 bytes, silence. */
     private static Reply answer(Received r) {
         String path = r.requestLine().split(" ")[1];
         String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n";

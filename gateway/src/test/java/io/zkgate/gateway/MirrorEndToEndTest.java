@@ -173,11 +173,11 @@ class MirrorEndToEndTest {
                     + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
-            String interim = readHead(in);
-            assertTrue(interim.startsWith("HTTP/1.1 100"), interim);
+            // a 100, or the backend's answer already (it does not read the body): the client then sends it anyway
+            String first = readHead(in);
             out.write("body".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            String answer = readHead(in);
+            String answer = first.startsWith("HTTP/1.1 100") ? readHead(in) : first;
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.toLowerCase(Locale.ROOT).contains("x-backend: mir-main"), answer);
         }
@@ -189,7 +189,7 @@ class MirrorEndToEndTest {
         assertEquals(0, mirrored("mexpect", "body_too_large"));
     }
 
-    /** A mirror backend that records each copy and answers 204, as service {@code service}, mirroring route {@code id}. */
+    /** A mirror backend, as service {@code service} of route {@code id}'s mirror: records each copy, answers 204. */
     private static ScriptedBackend shadowOf(String id, String service) throws Exception {
         ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
                 "HTTP/1.1 204 No Content\r\n\r\n")));
