@@ -13,8 +13,12 @@ import java.util.function.Function;
  * One {@code rateLimit} of a route: its buckets, one per key value (client address, header value) in a Caffeine cache
  * bounded to {@code maxKeys} entries, or a single bucket for {@code key: route}. An idle key is evicted once its
  * bucket would be full again, which loses nothing (a new bucket starts full); only when more than {@code maxKeys}
- * keys are active at once can an evicted key come back with a full bucket early. The cache's upkeep (eviction,
- * access order) runs on Caffeine's default executor, not on the request's thread. A fleet-scoped limit divides its
+ * keys are active at once can an evicted key come back with a full bucket early. Entries expire a fixed time after
+ * they were written, not after their last read: a read-ordered cache does bookkeeping on every lookup (a read buffer,
+ * access times, reordering), a write-ordered one does none while it is less than half full. A check rewrites its
+ * key's entry (rarely: once per idle timeout less the bucket's refill time) when the entry would otherwise expire
+ * less than a second after the bucket is full again, so an active key is never evicted. The cache's upkeep (eviction)
+ * runs on Caffeine's default executor, not on the request's thread. A fleet-scoped limit divides its
  * rate and burst by the live gateways on each check, so a change of the fleet applies to the very next request.
  * A check for a held key costs one clock read, one cache lookup (which reads the {@link RequestClock} the check
  * moves, not the clock again) and one compare-and-set, and allocates nothing: the share's interval and burst are
@@ -27,6 +31,8 @@ public final class RateLimiter {
     /** Key values longer than this are kept as a 64-bit hash, so that a key costs the same whatever its length. */
     static final int MAX_KEY_CHARS = 64;
     private static final Function<String, TokenBucket> NEW_BUCKET = k -> new TokenBucket();
+    /** An entry is rewritten when it would expire less than this after its bucket is full again. */
+    private static final long RENEW_MARGIN_NANOS = 1_000_000_000L;
 
     private final TrafficLimits.RateLimit limit;
     private final TrafficLimits.Key.Kind kind;
@@ -35,6 +41,8 @@ public final class RateLimiter {
     private final FleetSize fleet;
     private final long intervalNanos;
     private final RequestClock clock;
+    /** How long after its last write a key's entry expires. */
+    private final long idleTimeoutNanos;
     private final Cache<String, TokenBucket> buckets;
     private final TokenBucket single;
     /** The last share a check used; replaced (rarely) when the fleet's size changes. */
@@ -54,13 +62,14 @@ public final class RateLimiter {
         this.intervalNanos = Math.max(1, Math.round(1e9 / limit.requestsPerSecond()));
         this.clock = new RequestClock(ticker);
         this.current = share(1);
+        this.idleTimeoutNanos = idleTimeout(intervalNanos, limit.burst()).toNanos();
         if (kind == TrafficLimits.Key.Kind.ROUTE) {
             this.buckets = null;
             this.single = new TokenBucket();
         } else {
             this.buckets = Caffeine.newBuilder()
                     .maximumSize(maxKeys)
-                    .expireAfterAccess(idleTimeout(intervalNanos, limit.burst()))
+                    .expireAfterWrite(Duration.ofNanos(idleTimeoutNanos))
                     .ticker(clock)
                     .build();
             this.single = null;
@@ -120,7 +129,16 @@ public final class RateLimiter {
             return single.take(now, s.intervalNanos, s.limitNanos);
         }
         clock.saw(now);
-        return buckets.get(key, NEW_BUCKET).take(now, s.intervalNanos, s.limitNanos);
+        TokenBucket b = buckets.get(key, NEW_BUCKET);
+        long wait = b.take(now, s.intervalNanos, s.limitNanos);
+        long written = b.written;
+        if (written == 0) {
+            b.written = clock.read(); // just created: the cache wrote it at about this time
+        } else if (now + b.nanosUntilFull(now) + RENEW_MARGIN_NANOS > written + idleTimeoutNanos) {
+            b.written = clock.read();
+            buckets.put(key, b); // a rewrite moves the entry's expiry on
+        }
+        return wait;
     }
 
     /** Gives back the token {@link #take} took for {@code key}. */
