@@ -89,6 +89,24 @@ class RateLimiterTest {
     }
 
     @Test
+    void aKeyInUseKeepsItsBucketLongPastTheIdleTimeout() {
+        AtomicLong source = new AtomicLong(1_000_000_000L);
+        long t = source.get();
+        // 10 per second, burst 10: an entry lives 3 s from its last write, so this one is rewritten while in use
+        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY),
+                new FleetSize(), 10, source::get);
+        assertEquals(10, allowed(limiter, "busy", t, 20), "the burst, used up");
+        for (long ms = 100; ms <= 10_000; ms += 100) {
+            assertEquals(0, limiter.take("busy", t + ms * MS), "one token every 100 ms, at " + ms + " ms");
+            source.set(t + ms * MS);
+            limiter.cleanUp();
+        }
+        assertEquals(1, limiter.keys());
+        assertTrue(limiter.take("busy", t + 10_000 * MS) > 0,
+                "the bucket is still empty: the key was never evicted and made again with a full bucket");
+    }
+
+    @Test
     void keysLongerThanTheLimitCostTheSameAsShortOnes() {
         String longKey = "x".repeat(10_000);
         RateLimiter limiter = new RateLimiter(limit(1, 1, "header:X-Key", TrafficLimits.Scope.GATEWAY),
