@@ -73,9 +73,7 @@ class RateLimiterTest {
     void aKeyIdlePastItsTimeoutIsEvictedOnTheTimeLaterRequestsSawOrOnTheClockAtACleanUp() {
         AtomicLong source = new AtomicLong(1_000_000_000L);
         long t = source.get();
-        // 10 per second, burst 10: a bucket is full again after 1 s, so a key idle for 3 s goes
-        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY),
-                new FleetSize(), 10, source::get);
+        RateLimiter limiter = tenPerSecondPerKey(source); // a bucket is full again after 1 s: a key idle for 3 s goes
         limiter.take("idle", t);
         limiter.take("busy", t + 2_000 * MS);
         limiter.cleanUp();
@@ -92,9 +90,7 @@ class RateLimiterTest {
     void aKeyInUseKeepsItsBucketLongPastTheIdleTimeout() {
         AtomicLong source = new AtomicLong(1_000_000_000L);
         long t = source.get();
-        // 10 per second, burst 10: an entry lives 3 s from its last write, so this one is rewritten while in use
-        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY),
-                new FleetSize(), 10, source::get);
+        RateLimiter limiter = tenPerSecondPerKey(source); // an entry lives 3 s from its last write: rewritten in use
         assertEquals(10, allowed(limiter, "busy", t, 20), "the burst, used up");
         for (long ms = 100; ms <= 10_000; ms += 100) {
             assertEquals(0, limiter.take("busy", t + ms * MS), "one token every 100 ms, at " + ms + " ms");
@@ -165,6 +161,12 @@ class RateLimiterTest {
         System.out.printf("%d active keys of 16 characters: %.0f bytes per key, key string included%n", keys, perKey);
         assertEquals(keys, limiter.keys());
         assertTrue(perKey <= 200, perKey + " bytes per key");
+    }
+
+    /** 10 per second, burst 10, per {@code X-Key} value, its cache on the clock {@code source}. */
+    private static RateLimiter tenPerSecondPerKey(AtomicLong source) {
+        return new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY), new FleetSize(), 10,
+                source::get);
     }
 
     /** Used heap after full collections, once it stops shrinking. */
