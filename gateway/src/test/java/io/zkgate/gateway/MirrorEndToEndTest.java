@@ -12,9 +12,15 @@ import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestBackend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,10 +149,7 @@ class MirrorEndToEndTest {
 
     @Test
     void aCopyCarriesTheMethodPathQueryBodyAndForwardedHeaders() throws Exception {
-        ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
-                "HTTP/1.1 204 No Content\r\n\r\n")));
-        f.writer.register("mir-body", "1", shadow.port(), 1);
-        mirroredRoute("mbody", "mir-body", "");
+        ScriptedBackend shadow = shadowOf("mbody", "mir-body");
 
         HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", null);
         assertEquals(200, r.statusCode());
@@ -157,6 +160,55 @@ class MirrorEndToEndTest {
         assertEquals("body", copy.rawBody());
         assertNotNull(copy.header("X-Forwarded-For"), copy.head());
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(1, mirrored("mbody", "2xx")));
+    }
+
+    @Test
+    void aRequestThatExpects100ContinueIsCopiedWithItsBody() throws Exception {
+        ScriptedBackend shadow = shadowOf("mexpect", "mir-expect");
+
+        try (Socket s = new Socket("127.0.0.1", f.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /mexpect/orders HTTP/1.1\r\nHost: gw\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            // a 100, or the backend's answer already (it does not read the body): the client then sends it anyway
+            String first = readHead(in);
+            out.write("body".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String answer = first.startsWith("HTTP/1.1 100") ? readHead(in) : first;
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertTrue(answer.toLowerCase(Locale.ROOT).contains("x-backend: mir-main"), answer);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> shadow.received().size() == 1);
+        ScriptedBackend.Received copy = shadow.received().get(0);
+        assertEquals("POST /mexpect/orders HTTP/1.1", copy.requestLine());
+        assertEquals("body", copy.rawBody());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(1, mirrored("mexpect", "2xx")));
+        assertEquals(0, mirrored("mexpect", "body_too_large"));
+    }
+
+    /** A mirror backend, as service {@code service} of route {@code id}'s mirror: records each copy, answers 204. */
+    private static ScriptedBackend shadowOf(String id, String service) throws Exception {
+        ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
+                "HTTP/1.1 204 No Content\r\n\r\n")));
+        f.writer.register(service, "1", shadow.port(), 1);
+        mirroredRoute(id, service, "");
+        return shadow;
+    }
+
+    /** Reads one response head, through its blank line. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     @Test

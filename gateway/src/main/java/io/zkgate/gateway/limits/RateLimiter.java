@@ -13,10 +13,17 @@ import java.util.function.Function;
  * One {@code rateLimit} of a route: its buckets, one per key value (client address, header value) in a Caffeine cache
  * bounded to {@code maxKeys} entries, or a single bucket for {@code key: route}. An idle key is evicted once its
  * bucket would be full again, which loses nothing (a new bucket starts full); only when more than {@code maxKeys}
- * keys are active at once can an evicted key come back with a full bucket early. The cache's upkeep (eviction,
- * access order) runs on Caffeine's default executor, not on the request's thread. A fleet-scoped limit divides its
+ * keys are active at once can an evicted key come back with a full bucket early. Entries expire a fixed time after
+ * they were written, not after their last read: a read-ordered cache does bookkeeping on every lookup (a read buffer,
+ * access times, reordering), a write-ordered one does none while it is less than half full. A check rewrites its
+ * key's entry (rarely: once per idle timeout less the bucket's refill time) when the entry would otherwise expire
+ * less than a second after the bucket is full again, so an active key is never evicted. The cache's upkeep (eviction)
+ * runs on Caffeine's default executor, not on the request's thread. A fleet-scoped limit divides its
  * rate and burst by the live gateways on each check, so a change of the fleet applies to the very next request.
- * Thread-safe: Caffeine's cache and lock-free buckets; the rest is final.
+ * A check for a held key costs one clock read, one cache lookup (which reads the {@link RequestClock} the check
+ * moves, not the clock again) and one compare-and-set, and allocates nothing: the share's interval and burst are
+ * worked out once per fleet size, not per request.
+ * Thread-safe: Caffeine's cache, lock-free buckets and an immutable share swapped through a volatile field.
  */
 public final class RateLimiter {
     /** The bucket requests without the key header share; no header value can hold a NUL. */
@@ -24,12 +31,22 @@ public final class RateLimiter {
     /** Key values longer than this are kept as a 64-bit hash, so that a key costs the same whatever its length. */
     static final int MAX_KEY_CHARS = 64;
     private static final Function<String, TokenBucket> NEW_BUCKET = k -> new TokenBucket();
+    /** An entry is rewritten when it would expire less than this after its bucket is full again. */
+    private static final long RENEW_MARGIN_NANOS = 1_000_000_000L;
 
     private final TrafficLimits.RateLimit limit;
+    private final TrafficLimits.Key.Kind kind;
+    private final String header;
+    private final boolean fleetScoped;
     private final FleetSize fleet;
     private final long intervalNanos;
+    private final RequestClock clock;
+    /** How long after its last write a key's entry expires. */
+    private final long idleTimeoutNanos;
     private final Cache<String, TokenBucket> buckets;
     private final TokenBucket single;
+    /** The last share a check used; replaced (rarely) when the fleet's size changes. */
+    private volatile Share current;
 
     /**
      * @param fleet   the live gateway count, for a fleet-scoped limit
@@ -38,16 +55,22 @@ public final class RateLimiter {
      */
     public RateLimiter(TrafficLimits.RateLimit limit, FleetSize fleet, int maxKeys, Ticker ticker) {
         this.limit = limit;
+        this.kind = limit.key().kind();
+        this.header = limit.key().header();
+        this.fleetScoped = limit.scope() == TrafficLimits.Scope.FLEET;
         this.fleet = fleet;
         this.intervalNanos = Math.max(1, Math.round(1e9 / limit.requestsPerSecond()));
-        if (limit.key().kind() == TrafficLimits.Key.Kind.ROUTE) {
+        this.clock = new RequestClock(ticker);
+        this.current = share(1);
+        this.idleTimeoutNanos = idleTimeout(intervalNanos, limit.burst()).toNanos();
+        if (kind == TrafficLimits.Key.Kind.ROUTE) {
             this.buckets = null;
             this.single = new TokenBucket();
         } else {
             this.buckets = Caffeine.newBuilder()
                     .maximumSize(maxKeys)
-                    .expireAfterAccess(idleTimeout(intervalNanos, limit.burst()))
-                    .ticker(ticker)
+                    .expireAfterWrite(Duration.ofNanos(idleTimeoutNanos))
+                    .ticker(clock)
                     .build();
             this.single = null;
         }
@@ -68,11 +91,11 @@ public final class RateLimiter {
 
     /** The key value {@code request} is counted under. */
     public String key(RequestView request) {
-        return switch (limit.key().kind()) {
+        return switch (kind) {
             case ROUTE -> null;
             case CLIENT_IP -> bounded(request.clientIp()); // through the trusted proxies, as everywhere
             case HEADER -> {
-                String value = request.header(limit.key().header());
+                String value = request.header(header);
                 yield value == null ? MISSING : bounded(value);
             }
         };
@@ -101,16 +124,28 @@ public final class RateLimiter {
      * @return 0 when allowed, else nanoseconds until a request of that key would be allowed
      */
     public long take(String key, long now) {
-        int share = share();
-        long interval = intervalNanos * share;
-        return bucket(key).take(now, interval, interval * burst(share));
+        Share s = currentShare();
+        if (key == null || buckets == null) {
+            return single.take(now, s.intervalNanos, s.limitNanos);
+        }
+        clock.saw(now);
+        TokenBucket b = buckets.get(key, NEW_BUCKET);
+        long wait = b.take(now, s.intervalNanos, s.limitNanos);
+        long written = b.written;
+        if (written == 0) {
+            b.written = clock.read(); // just created: the cache wrote it at about this time
+        } else if (now + b.nanosUntilFull(now) + RENEW_MARGIN_NANOS > written + idleTimeoutNanos) {
+            b.written = clock.read();
+            buckets.put(key, b); // a rewrite moves the entry's expiry on
+        }
+        return wait;
     }
 
     /** Gives back the token {@link #take} took for {@code key}. */
     public void giveBack(String key) {
         TokenBucket b = key == null ? single : buckets.getIfPresent(key);
         if (b != null) {
-            b.giveBack(intervalNanos * share());
+            b.giveBack(currentShare().intervalNanos);
         }
     }
 
@@ -120,13 +155,26 @@ public final class RateLimiter {
         return b == null ? 0 : b.nanosUntilFull(now);
     }
 
-    private TokenBucket bucket(String key) {
-        return key == null || buckets == null ? single : buckets.get(key, NEW_BUCKET);
+    private Share currentShare() {
+        Share s = current;
+        if (fleetScoped) {
+            int live = fleet.live();
+            if (s.gateways != live) {
+                s = share(live);
+                current = s;
+            }
+        }
+        return s;
+    }
+
+    private Share share(int gateways) {
+        long interval = intervalNanos * gateways;
+        return new Share(gateways, interval, interval * burst(gateways));
     }
 
     /** What this gateway enforces: 1 for a gateway-scoped limit, else the live gateways. */
     public int share() {
-        return limit.scope() == TrafficLimits.Scope.FLEET ? fleet.live() : 1;
+        return fleetScoped ? fleet.live() : 1;
     }
 
     /** This gateway's burst: the limit's, divided by {@code share} and rounded up (at least 1). */
@@ -147,7 +195,12 @@ public final class RateLimiter {
     /** Runs pending evictions now (tests, the admin view). */
     public void cleanUp() {
         if (buckets != null) {
+            clock.catchUp();
             buckets.cleanUp();
         }
+    }
+
+    /** A bucket's parameters for one fleet size: the interval between tokens and how far from full it may go. */
+    private record Share(int gateways, long intervalNanos, long limitNanos) {
     }
 }

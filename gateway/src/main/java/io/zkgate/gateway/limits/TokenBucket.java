@@ -8,10 +8,10 @@ import java.lang.invoke.VarHandle;
  * networks and redis-cell): the instant at which the bucket would be full again. A request at {@code now} is
  * allowed when the bucket, after taking its token, is at most {@code burst} intervals from full, that is when
  * {@code max(tat, now) + interval - now <= burst * interval}; it then moves {@code tat} on by one interval. One
- * compare-and-set per request, no lock, no allocation; 24 bytes per bucket.
+ * compare-and-set per request, no lock, no allocation; 32 bytes per bucket (with the cache's write time).
  * Rate and burst are passed in on each call rather than kept, so that a fleet-scoped limit can change its share
  * without touching its buckets: the state stays meaningful because it is a point in time.
- * Thread-safe: the state is a single volatile long updated by compare-and-set.
+ * Thread-safe: the state is a single volatile long updated by compare-and-set; {@link #written} is advisory.
  */
 public final class TokenBucket {
     private static final VarHandle TAT;
@@ -27,6 +27,11 @@ public final class TokenBucket {
     /** When the bucket is full again, on the {@link System#nanoTime()} clock; MIN_VALUE: full since ever. */
     @SuppressWarnings("unused") // through TAT
     private volatile long tat = Long.MIN_VALUE;
+    /**
+     * When the cache holding this bucket last wrote its entry, on the limiter's clock (0: not yet noted); the
+     * {@link RateLimiter}'s alone. Plain and racy on purpose: a lost update costs one more rewrite, never a lost bucket.
+     */
+    long written;
 
     /**
      * Takes one token when there is one.

@@ -57,6 +57,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
      * connection closes after the answer.
      */
     private static final long MAX_BODY_TO_DRAIN = 64 * 1024;
+    /** What a request whose client left before its answer counts as (nginx's "client closed request"). */
+    static final int CLIENT_CLOSED_REQUEST = 499;
     private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
 
     private final ClientConnection client;
@@ -906,6 +908,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, 502, startNanos);
             return;
         }
+        router.record(forward.route(), method, statusSent, startNanos); // as the servlet engine: the status sent
         end();
         client.close(); // part of the response went out: the client must see it cut
     }
@@ -934,12 +937,20 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, 504, startNanos);
             return;
         }
+        router.record(forward.route(), method, statusSent, startNanos);
         end();
         client.close();
     }
 
-    /** The client went away: the upstream exchange is abandoned and its connection closed. */
+    /**
+     * The client went away: the upstream exchange is abandoned and its connection closed. An exchange not yet
+     * counted is counted here, once: with the status sent when the response had started, else as
+     * {@value #CLIENT_CLOSED_REQUEST}. Every path that counts an exchange also ends it, so {@code finished} tells.
+     */
     void clientGone(Throwable cause) {
+        if (!finished && forward != null) {
+            router.record(forward.route(), method, responseToClient ? statusSent : CLIENT_CLOSED_REQUEST, startNanos);
+        }
         end();
         UpstreamConnection u = upstream;
         upstream = null;

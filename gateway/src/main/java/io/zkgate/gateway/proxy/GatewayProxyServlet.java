@@ -240,6 +240,26 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     /**
+     * A client's {@code Expect: 100-continue} goes on to the backend, and the body is read once the backend asked for
+     * it; but a mirrored request's small body is read whole first, the gateway answering the expectation itself (as
+     * the loop engine does), so that its copy can carry the body. The backend then gets the body with the head and no
+     * {@code Expect}.
+     */
+    @Override
+    protected boolean expects100Continue(HttpServletRequest request) {
+        return super.expects100Continue(request) && !readsBodyFirst(request,
+                (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE));
+    }
+
+    /** Whether the request's body is read whole before the backend is asked: it has a mirror that gets the body. */
+    private boolean readsBodyFirst(HttpServletRequest request, ProxyExchange exchange) {
+        Decision.Forward forward = exchange == null ? null : exchange.forward();
+        long length = request.getContentLengthLong();
+        return mirror != null && forward != null && forward.attempt() == 0 && forward.mirror() != null
+                && length >= 0 && length <= RETRY_BUFFER_BYTES;
+    }
+
+    /**
      * Jetty's test, plus HTTP/2 requests of unknown length that declare a content type (gRPC calls): HTTP/2 has no
      * Transfer-Encoding to tell a streamed body by.
      */
@@ -494,6 +514,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         ProxyExchange exchange = (ProxyExchange) clientRequest.getAttribute(ProxyExchange.ATTRIBUTE);
         boolean preserveHost = host != null && exchange != null && exchange.route() != null
                 && exchange.route().route().preservesHost();
+        boolean bodyInHand = exchange != null && (exchange.body != null || readsBodyFirst(clientRequest, exchange));
         proxyRequest.headers(headers -> {
             if (preserveHost) {
                 headers.put(HttpHeader.HOST, host);
@@ -508,6 +529,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
             if (exchange != null && exchange.decision.headers().hasUpstream()) {
                 exchange.decision.headers().applyUpstream(headers);
+            }
+            if (bodyInHand) {
+                headers.remove(HttpHeader.EXPECT); // the gateway met the expectation: the body goes with the head
             }
         });
         applyScriptHeaders(clientRequest, proxyRequest);

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.zkgate.gateway.fleet.FleetSize;
 import io.zkgate.schema.TrafficLimits;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,6 +70,39 @@ class RateLimiterTest {
     }
 
     @Test
+    void aKeyIdlePastItsTimeoutIsEvictedOnTheTimeLaterRequestsSawOrOnTheClockAtACleanUp() {
+        AtomicLong source = new AtomicLong(1_000_000_000L);
+        long t = source.get();
+        RateLimiter limiter = tenPerSecondPerKey(source); // a bucket is full again after 1 s: a key idle for 3 s goes
+        limiter.take("idle", t);
+        limiter.take("busy", t + 2_000 * MS);
+        limiter.cleanUp();
+        assertEquals(2, limiter.keys(), "2 s idle is within the timeout");
+        limiter.take("busy", t + 4_000 * MS);
+        limiter.cleanUp();
+        assertEquals(1, limiter.keys(), "a later request's time expires the idle key, the source clock standing still");
+        source.set(t + 60_000 * MS);
+        limiter.cleanUp();
+        assertEquals(0, limiter.keys(), "without requests a clean-up goes by the source clock");
+    }
+
+    @Test
+    void aKeyInUseKeepsItsBucketLongPastTheIdleTimeout() {
+        AtomicLong source = new AtomicLong(1_000_000_000L);
+        long t = source.get();
+        RateLimiter limiter = tenPerSecondPerKey(source); // an entry lives 3 s from its last write: rewritten in use
+        assertEquals(10, allowed(limiter, "busy", t, 20), "the burst, used up");
+        for (long ms = 100; ms <= 10_000; ms += 100) {
+            assertEquals(0, limiter.take("busy", t + ms * MS), "one token every 100 ms, at " + ms + " ms");
+            source.set(t + ms * MS);
+            limiter.cleanUp();
+        }
+        assertEquals(1, limiter.keys());
+        assertTrue(limiter.take("busy", t + 10_000 * MS) > 0,
+                "the bucket is still empty: the key was never evicted and made again with a full bucket");
+    }
+
+    @Test
     void keysLongerThanTheLimitCostTheSameAsShortOnes() {
         String longKey = "x".repeat(10_000);
         RateLimiter limiter = new RateLimiter(limit(1, 1, "header:X-Key", TrafficLimits.Scope.GATEWAY),
@@ -91,9 +125,10 @@ class RateLimiterTest {
     void tenMillionDistinctKeysLeaveNoMoreThanTheCapOnTheHeap() throws Exception {
         int cap = LimitGuards.DEFAULT_MAX_KEYS;
         long before = usedHeapAfterGc();
-        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Api-Key", TrafficLimits.Scope.GATEWAY),
-                new FleetSize(), cap, Ticker.systemTicker());
         long now = System.nanoTime();
+        // the cache's clock stands still, so the cap's worth of keys is still held when the heap is measured
+        RateLimiter limiter = new RateLimiter(limit(10, 10, "header:X-Api-Key", TrafficLimits.Scope.GATEWAY),
+                new FleetSize(), cap, () -> now);
         for (int i = 0; i < 10_000_000; i++) {
             limiter.take("key-" + i, now);
         }
@@ -126,6 +161,12 @@ class RateLimiterTest {
         System.out.printf("%d active keys of 16 characters: %.0f bytes per key, key string included%n", keys, perKey);
         assertEquals(keys, limiter.keys());
         assertTrue(perKey <= 200, perKey + " bytes per key");
+    }
+
+    /** 10 per second, burst 10, per {@code X-Key} value, its cache on the clock {@code source}. */
+    private static RateLimiter tenPerSecondPerKey(AtomicLong source) {
+        return new RateLimiter(limit(10, 10, "header:X-Key", TrafficLimits.Scope.GATEWAY), new FleetSize(), 10,
+                source::get);
     }
 
     /** Used heap after full collections, once it stops shrinking. */
