@@ -324,7 +324,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         try {
             ResponseWriter writer = (ResponseWriter) request.getAttribute(ResponseWriter.ATTRIBUTE);
             if (writer == null) {
-                writer = new ResponseWriter(response, serverResponse);
+                writer = new ResponseWriter(response, serverResponse, () -> clientGone(request));
                 request.setAttribute(ResponseWriter.ATTRIBUTE, writer);
                 writer.data(buffer, offset, length, callback);
                 response.getOutputStream().setWriteListener(writer); // calls onWritePossible, maybe on another thread
@@ -333,8 +333,24 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 writer.onWritePossible();
             }
         } catch (Throwable failure) {
+            clientGone(request); // the write to the client threw
             callback.failed(failure);
             serverResponse.abort(failure);
+        }
+    }
+
+    /** The client's request body broke off: what fails next is the client's doing, not the backend's. */
+    @Override
+    protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
+            HttpServletResponse proxyResponse, Throwable failure) {
+        clientGone(clientRequest);
+        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    private static void clientGone(HttpServletRequest request) {
+        ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
+        if (exchange != null) {
+            exchange.clientGone = true;
         }
     }
 
@@ -618,6 +634,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 if (clientRequest.isAsyncStarted()) {
                     clientRequest.getAsyncContext().complete();
                 }
+            }
+            return;
+        }
+        if (exchange.clientGone) {
+            // Not the backend's failure: no ejection streak, no failure metric, no retry. Counted with the status the
+            // client got, or 499 (client closed request) before any, as the loop engine does.
+            record(clientRequest, exchange, proxyResponse.isCommitted() ? proxyResponse.getStatus() : 499);
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().complete();
             }
             return;
         }

@@ -26,6 +26,8 @@ final class ProxyExchange implements AccessLog.Entry {
     long upstreamStartNanos;
     long upstreamNanos = -1;
     boolean acquired;
+    /** The client went away (a write to it failed, or its request body broke off): a failure that follows is not the backend's. */
+    volatile boolean clientGone;
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
 

@@ -23,6 +23,7 @@ final class ResponseWriter implements WriteListener {
 
     private final HttpServletResponse response;
     private final Response upstreamResponse;
+    private final Runnable clientGone;
     private final long contentLength;
     private long written;
     private State state = State.IDLE;
@@ -31,9 +32,11 @@ final class ResponseWriter implements WriteListener {
     private int length;
     private Callback callback;
 
-    ResponseWriter(HttpServletResponse response, Response upstreamResponse) {
+    /** @param clientGone told when a write to the client fails, before the upstream response is aborted */
+    ResponseWriter(HttpServletResponse response, Response upstreamResponse, Runnable clientGone) {
         this.response = response;
         this.upstreamResponse = upstreamResponse;
+        this.clientGone = clientGone;
         this.contentLength = upstreamResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     }
 
@@ -88,6 +91,7 @@ final class ResponseWriter implements WriteListener {
 
     @Override
     public void onError(Throwable failure) {
+        clientGone.run();
         upstreamResponse.abort(failure);
     }
 }
