@@ -111,8 +111,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         ProxyExchange exchange = (ProxyExchange) request.getAttribute(ProxyExchange.ATTRIBUTE);
-        UpstreamClientKey key = exchange == null || exchange.route() == null ? plainKey
-                : UpstreamClientKey.of(exchange.route(), upstream.connectTimeoutMs());
+        RouteEntry route = exchange == null ? null : exchange.route();
+        // Most routes use the servlet's own client: tell them by the route's fields, without making a key per request
+        UpstreamClientKey key = route == null || !RouteIndex.OWN_UPSTREAM_CLIENT.holds(route) ? plainKey
+                : UpstreamClientKey.of(route, upstream.connectTimeoutMs());
         HttpVersion version = key.http2() ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
         if (key.equals(plainKey)) {
             return super.newProxyRequest(request, rewrittenTarget).version(version);

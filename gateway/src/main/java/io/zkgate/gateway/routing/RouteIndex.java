@@ -28,7 +28,8 @@ public enum RouteIndex {
         this.member = member;
     }
 
-    boolean holds(RouteEntry e) {
+    /** Whether route {@code e} is of this kind; a few field reads, no allocation. */
+    public boolean holds(RouteEntry e) {
         return member.test(e);
     }
 }
