@@ -878,16 +878,14 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         boolean neverSent = !requestSent; // the head's write itself failed: the backend cannot have taken the request
         boolean resendable = RequestRouter.idempotent(method) || neverSent;
         if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && resendable) {
-            // A pooled connection that turned out closed, most often the backend ending an idle one, though a backend
-            // going down looks the same: another backend when the route retries (as the servlet engine does), else a
-            // fresh connection to this one. Neither counts toward ejection.
+            // A pooled connection that turned out closed, most often the backend ending an idle one as it was taken:
+            // a fresh connection to the same backend, which is neither a retry (no attempt, no budget) nor a failure
+            // toward ejection. Had it gone to another backend, it would spend the request's one retry on a healthy
+            // backend's idle close, and a dead backend picked for it would then fail the request. A backend going
+            // down refuses the fresh connection, which counts toward its ejection and is retried as any connect
+            // failure.
             staleRetried = true;
             requestSent = false;
-            Decision.Forward other = router.retry(forward, method, neverSent, true);
-            if (other != null) {
-                send(other);
-                return;
-            }
             client.connector.connectUpstream(forward.endpoint().host(), port(forward), connectTimeoutMs(), this);
             return;
         }
