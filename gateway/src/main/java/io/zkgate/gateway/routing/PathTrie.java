@@ -20,7 +20,6 @@ import java.util.Set;
 final class PathTrie {
     static final RouteEntry[] NONE = new RouteEntry[0];
     private static final String[] NO_KEYS = new String[0];
-    private static final int[] NO_HASHES = new int[0];
     private static final Node[] NO_CHILDREN = new Node[0];
     /**
      * At one prefix: the route with more conditions first (each header, query and cookie condition and a methods
@@ -33,21 +32,29 @@ final class PathTrie {
 
     private PathTrie() {}
 
-    /** One node: the routes whose prefix ends here, and the children by next segment. */
+    /**
+     * One node: its own segment, the routes whose prefix ends here, and the children by next segment. A child holds
+     * its segment and that segment's hash itself, so a probe reads the table slot and the child, not three
+     * parallel arrays: at 10,000 routes a lookup's cost is cache misses, two fewer per level this way.
+     */
     static final class Node {
+        final String segment;
+        final int hash;
         RouteEntry[] here = NONE;
-        /** Open addressing, linear probing, at most half full; {@code hashes[i]} is {@code keys[i].hashCode()}. */
-        String[] keys = NO_KEYS;
-        int[] hashes = NO_HASHES;
-        Node[] children = NO_CHILDREN;
+        /** Open addressing on the children's hashes, linear probing, at most half full. */
+        Node[] table = NO_CHILDREN;
         int size;
 
+        /** @param segment the path segment this node stands for; null for a root */
+        Node(String segment) {
+            this.segment = segment;
+            this.hash = segment == null ? 0 : segment.hashCode();
+        }
+
         private Node copy() {
-            Node c = new Node();
+            Node c = new Node(segment);
             c.here = here;
-            c.keys = keys.clone();
-            c.hashes = hashes.clone();
-            c.children = children.clone();
+            c.table = table.clone();
             c.size = size;
             return c;
         }
@@ -58,15 +65,16 @@ final class PathTrie {
 
         /** The child for segment {@code path[from, to)}, whose {@link String#hashCode()} is {@code h}; or null. */
         Node child(int h, String path, int from, int to) {
-            int mask = keys.length - 1;
+            Node[] t = table;
+            int mask = t.length - 1;
             int len = to - from;
             for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
-                String k = keys[i];
-                if (k == null) {
+                Node c = t[i];
+                if (c == null) {
                     return null;
                 }
-                if (hashes[i] == h && k.length() == len && path.regionMatches(from, k, 0, len)) {
-                    return children[i];
+                if (c.hash == h && c.segment.length() == len && path.regionMatches(from, c.segment, 0, len)) {
+                    return c;
                 }
             }
         }
@@ -81,50 +89,43 @@ final class PathTrie {
             return null;
         }
 
-        private void put(String key, Node child) {
-            if (keys.length == 0 || (size + 1) * 2 > keys.length) {
-                rehash(Math.max(4, keys.length * 2));
+        /** Adds {@code child} under its segment, replacing the child there. */
+        private void put(Node child) {
+            if (table.length == 0 || (size + 1) * 2 > table.length) {
+                rehash(Math.max(4, table.length * 2));
             }
-            int mask = keys.length - 1;
-            for (int i = spread(key.hashCode()) & mask; ; i = (i + 1) & mask) {
-                if (keys[i] == null) {
-                    keys[i] = key;
-                    hashes[i] = key.hashCode();
-                    children[i] = child;
+            int mask = table.length - 1;
+            for (int i = spread(child.hash) & mask; ; i = (i + 1) & mask) {
+                if (table[i] == null) {
+                    table[i] = child;
                     size++;
                     return;
                 }
-                if (keys[i].equals(key)) {
-                    children[i] = child;
+                if (table[i].segment.equals(child.segment)) {
+                    table[i] = child;
                     return;
                 }
             }
         }
 
         private void remove(String key) {
-            String[] oldKeys = keys;
-            Node[] oldChildren = children;
-            keys = new String[oldKeys.length];
-            hashes = new int[oldKeys.length];
-            children = new Node[oldKeys.length];
+            Node[] old = table;
+            table = new Node[old.length];
             size = 0;
-            for (int i = 0; i < oldKeys.length; i++) {
-                if (oldKeys[i] != null && !oldKeys[i].equals(key)) {
-                    put(oldKeys[i], oldChildren[i]);
+            for (Node c : old) {
+                if (c != null && !c.segment.equals(key)) {
+                    put(c);
                 }
             }
         }
 
         private void rehash(int capacity) {
-            String[] oldKeys = keys;
-            Node[] oldChildren = children;
-            keys = new String[capacity];
-            hashes = new int[capacity];
-            children = new Node[capacity];
+            Node[] old = table;
+            table = new Node[capacity];
             size = 0;
-            for (int i = 0; i < oldKeys.length; i++) {
-                if (oldKeys[i] != null) {
-                    put(oldKeys[i], oldChildren[i]);
+            for (Node c : old) {
+                if (c != null) {
+                    put(c);
                 }
             }
         }
@@ -201,22 +202,22 @@ final class PathTrie {
     static final class Edit {
         private final Set<Node> owned = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        private Node own(Node n) {
+        private Node own(Node n, String segment) {
             if (n != null && owned.contains(n)) {
                 return n;
             }
-            Node c = n == null ? new Node() : n.copy();
+            Node c = n == null ? new Node(segment) : n.copy();
             owned.add(c);
             return c;
         }
 
         /** The trie {@code root} (null: empty) with {@code e} added at its prefix. */
         Node add(Node root, RouteEntry e) {
-            return add(root, segments(e.prefix()), 0, e);
+            return add(root, null, segments(e.prefix()), 0, e);
         }
 
-        private Node add(Node n, String[] segs, int i, RouteEntry e) {
-            Node m = own(n);
+        private Node add(Node n, String segment, String[] segs, int i, RouteEntry e) {
+            Node m = own(n, segment);
             if (i == segs.length) {
                 RouteEntry[] here = Arrays.copyOf(m.here, m.here.length + 1);
                 here[here.length - 1] = e;
@@ -225,9 +226,9 @@ final class PathTrie {
                 return m;
             }
             Node child = m.child(segs[i]);
-            Node next = add(child, segs, i + 1, e);
+            Node next = add(child, segs[i], segs, i + 1, e);
             if (next != child) {
-                m.put(segs[i], next);
+                m.put(next);
             }
             return m;
         }
@@ -238,7 +239,7 @@ final class PathTrie {
         }
 
         private Node remove(Node n, String[] segs, int i, RouteEntry e) {
-            Node m = own(n);
+            Node m = own(n, n.segment);
             if (i == segs.length) {
                 m.here = Arrays.stream(m.here).filter(x -> x != e).toArray(RouteEntry[]::new);
             } else {
@@ -248,7 +249,7 @@ final class PathTrie {
                     if (next == null) {
                         m.remove(segs[i]);
                     } else if (next != child) {
-                        m.put(segs[i], next);
+                        m.put(next);
                     }
                 }
             }
