@@ -52,11 +52,20 @@ final class Connection implements AutoCloseable {
 
     /** The data of {@code path} (empty when it holds none); absent, it fails the command naming {@code what}. */
     byte[] read(String path, String what) throws Exception {
+        byte[] data = readIfPresent(path);
+        if (data == null) {
+            throw CtlException.absent(what, path);
+        }
+        return data;
+    }
+
+    /** The data of {@code path} (empty when it holds none), or null when it is gone, as a listed child may be. */
+    byte[] readIfPresent(String path) throws Exception {
         try {
             byte[] data = client.getData().forPath(path);
             return data == null ? new byte[0] : data;
         } catch (KeeperException.NoNodeException e) {
-            throw CtlException.absent(what, path);
+            return null;
         }
     }
 

@@ -131,9 +131,7 @@ final class CredentialsCommand extends CommandGroup {
 
         @Override
         void prepare() {
-            if (set != null) {
-                name("SET", set);
-            }
+            name("SET", set);
         }
 
         @Override

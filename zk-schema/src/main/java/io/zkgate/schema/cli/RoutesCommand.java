@@ -181,14 +181,12 @@ final class RoutesCommand extends CommandGroup {
             rows.add(new String[] {"ID", "HOST", "PREFIX", "METHODS", "SERVICE", "POLICY", "SCRIPT"});
             for (String id : children) {
                 String path = routesPath + "/" + id;
-                byte[] data;
-                try {
-                    data = client.getData().forPath(path);
-                } catch (KeeperException.NoNodeException e) {
+                byte[] data = zk.readIfPresent(path);
+                if (data == null) {
                     continue;
                 }
                 try {
-                    Route r = RouteCodec.parse(path, data == null ? new byte[0] : data, id);
+                    Route r = RouteCodec.parse(path, data, id);
                     rows.add(new String[] {
                         id,
                         r.match().host() == null ? "*" : r.match().host(),
@@ -217,24 +215,14 @@ final class RoutesCommand extends CommandGroup {
     /** {@code routes get}. */
     @Command(name = "get", mixinStandardHelpOptions = true,
             description = "Print one route as JSON (as stored) or YAML (ready to edit and apply).")
-    static final class Get extends ZkCommand {
+    static final class Get extends OneRoute {
         private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory()
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
-        @Parameters(index = "0", paramLabel = "ID", description = "route id")
-        String id;
-
         @Option(names = {"-o", "--format"}, paramLabel = "FORMAT", defaultValue = "json",
                 description = "json or yaml (default: ${DEFAULT-VALUE})")
         Format format;
-
-        private String path;
-
-        @Override
-        void prepare() {
-            path = layout().routePath(name("ID", id));
-        }
 
         @Override
         void run(Connection zk) throws Exception {
@@ -258,17 +246,7 @@ final class RoutesCommand extends CommandGroup {
     /** {@code routes delete}. */
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Delete one route, in a transaction that bumps the route version.")
-    static final class Delete extends ZkCommand {
-        @Parameters(index = "0", paramLabel = "ID", description = "route id")
-        String id;
-
-        private String path;
-
-        @Override
-        void prepare() {
-            path = layout().routePath(name("ID", id));
-        }
-
+    static final class Delete extends OneRoute {
         @Override
         void run(Connection zk) throws Exception {
             CuratorFramework client = zk.client();
@@ -289,6 +267,20 @@ final class RoutesCommand extends CommandGroup {
             }
             out().println("deleted route '" + id + "' (route version " + rootStat.getVersion() + " -> "
                     + (rootStat.getVersion() + 1) + ")");
+        }
+    }
+
+    /** A command on the one route ID names. */
+    abstract static class OneRoute extends ZkCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "route id")
+        String id;
+
+        /** ID's znode. */
+        String path;
+
+        @Override
+        void prepare() {
+            path = layout().routePath(name("ID", id));
         }
     }
 }

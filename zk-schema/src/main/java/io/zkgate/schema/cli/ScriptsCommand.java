@@ -160,17 +160,7 @@ final class ScriptsCommand extends CommandGroup {
 
     /** {@code scripts get}. */
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Print a script's source as stored.")
-    static final class Get extends ZkCommand {
-        @Parameters(index = "0", paramLabel = "NAME", description = "script name")
-        String name;
-
-        private String path;
-
-        @Override
-        void prepare() {
-            path = layout().scriptPath(name("NAME", name));
-        }
-
+    static final class Get extends OneScript {
         @Override
         void run(Connection zk) throws Exception {
             out().print(new String(zk.read(path, "script '" + name + "'"), StandardCharsets.UTF_8));
@@ -181,17 +171,7 @@ final class ScriptsCommand extends CommandGroup {
     /** {@code scripts delete}. */
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Delete a script; refused while a route names it.")
-    static final class Delete extends ZkCommand {
-        @Parameters(index = "0", paramLabel = "NAME", description = "script name")
-        String name;
-
-        private String path;
-
-        @Override
-        void prepare() {
-            path = layout().scriptPath(name("NAME", name));
-        }
-
+    static final class Delete extends OneScript {
         @Override
         void run(Connection zk) throws Exception {
             CuratorFramework client = zk.client();
@@ -220,6 +200,20 @@ final class ScriptsCommand extends CommandGroup {
                 throw CtlException.notAuthorised(layout.scriptsPath());
             }
             out().println("deleted script '" + name + "'");
+        }
+    }
+
+    /** A command on the one script NAME names. */
+    abstract static class OneScript extends ZkCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "script name")
+        String name;
+
+        /** NAME's znode. */
+        String path;
+
+        @Override
+        void prepare() {
+            path = layout().scriptPath(name("NAME", name));
         }
     }
 }

@@ -31,9 +31,7 @@ final class ServicesCommand extends CommandGroup {
 
         @Override
         void prepare() {
-            if (name != null) {
-                name("NAME", name);
-            }
+            name("NAME", name);
         }
 
         @Override
@@ -71,15 +69,12 @@ final class ServicesCommand extends CommandGroup {
                 }
                 for (String id : ids) {
                     String path = servicePath + "/" + id;
-                    byte[] data;
-                    try {
-                        data = client.getData().forPath(path);
-                    } catch (KeeperException.NoNodeException e) {
+                    byte[] data = zk.readIfPresent(path);
+                    if (data == null) {
                         continue;
                     }
                     try {
-                        ServiceInstance i = ServiceInstanceCodec.parse(path, service, id,
-                                data == null ? new byte[0] : data);
+                        ServiceInstance i = ServiceInstanceCodec.parse(path, service, id, data);
                         rows.add(new String[] {service, id, i.address() + ":" + i.port(),
                             Integer.toString(i.weight()), state(i),
                             i.registrationTimeUtc() == 0 ? "-" : Instant.ofEpochMilli(i.registrationTimeUtc())

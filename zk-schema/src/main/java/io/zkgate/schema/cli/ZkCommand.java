@@ -63,9 +63,12 @@ abstract class ZkCommand implements Callable<Integer> {
         return root.err();
     }
 
-    /** {@code value} when it can be one znode path segment, else a usage error naming {@code label}. */
+    /**
+     * {@code value} when it can be one znode path segment, else a usage error naming {@code label}; null (an optional
+     * argument not given) stays null.
+     */
     final String name(String label, String value) {
-        if (!ZnodeLayout.isValidName(value)) {
+        if (value != null && !ZnodeLayout.isValidName(value)) {
             throw usage(label + ": '" + value + "' (" + ZnodeLayout.nameRule() + ")");
         }
         return value;
