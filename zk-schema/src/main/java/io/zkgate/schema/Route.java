@@ -491,7 +491,7 @@ public record Route(
      * @param serverName        the name sent by SNI and checked against the certificate, or null for the backend's
      *                          registered address
      * @param clientCertificate PEM certificate chain presented to backends that ask for one (mutual TLS), or null
-     * @param clientKey         PEM PKCS#8 private key of {@code clientCertificate}
+     * @param clientKey         PEM private key of {@code clientCertificate} (PKCS#8, PKCS#1 or SEC1)
      */
     public record Tls(Boolean verify, String ca, String serverName, String clientCertificate, String clientKey) {
         /** TLS with verification against the JVM's trusted CAs and nothing else set. */

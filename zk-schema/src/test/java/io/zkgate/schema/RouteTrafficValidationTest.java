@@ -1,9 +1,11 @@
 package io.zkgate.schema;
 
+import static io.zkgate.schema.OrdersRoute.SRC;
+import static io.zkgate.schema.OrdersRoute.parse;
+import static io.zkgate.schema.OrdersRoute.problems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -12,17 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** The route fields of traffic policy: match conditions, weighted splits and mirroring, read and refused. */
 class RouteTrafficValidationTest {
-    private static final String SRC = "/zkgate/routes/orders";
-
-    private static Route parse(String json) throws ValidationException {
-        return RouteCodec.parse(SRC, json.getBytes(StandardCharsets.UTF_8), "orders");
-    }
-
-    private static List<String> problems(String json) {
-        return assertThrows(ValidationException.class, () -> parse(json)).problems().stream()
-                .map(Problem::toString).toList();
-    }
-
     @Test
     void conditionsSplitAndMirrorParseAndWriteBackTheSameRoute() throws Exception {
         Route r = parse("""

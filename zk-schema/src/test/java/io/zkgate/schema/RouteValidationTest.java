@@ -1,8 +1,10 @@
 package io.zkgate.schema;
 
+import static io.zkgate.schema.OrdersRoute.SRC;
+import static io.zkgate.schema.OrdersRoute.parse;
+import static io.zkgate.schema.OrdersRoute.problems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -11,17 +13,6 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RouteValidationTest {
-    private static final String SRC = "/zkgate/routes/orders";
-
-    private static Route parse(String json) throws ValidationException {
-        return RouteCodec.parse(SRC, json.getBytes(StandardCharsets.UTF_8), "orders");
-    }
-
-    private static List<String> problems(String json) {
-        return assertThrows(ValidationException.class, () -> parse(json)).problems().stream()
-                .map(Problem::toString).toList();
-    }
-
     @Test
     void theBriefsExampleRouteParsesAndWritesBackTheSameFields() throws Exception {
         String json = """

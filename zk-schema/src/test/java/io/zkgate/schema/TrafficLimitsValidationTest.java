@@ -1,8 +1,10 @@
 package io.zkgate.schema;
 
+import static io.zkgate.schema.OrdersRoute.SRC;
+import static io.zkgate.schema.OrdersRoute.parseFields;
+import static io.zkgate.schema.OrdersRoute.problemsOfFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -10,21 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TrafficLimitsValidationTest {
-    private static final String SRC = "/zkgate/routes/orders";
-    private static final String BASE = "\"match\":{\"pathPrefix\":\"/o\"},\"service\":\"orders\"";
-
-    private static Route parse(String fields) throws ValidationException {
-        return RouteCodec.parse(SRC, ("{" + BASE + "," + fields + "}").getBytes(StandardCharsets.UTF_8), "orders");
-    }
-
-    private static List<String> problems(String fields) {
-        return assertThrows(ValidationException.class, () -> parse(fields)).problems().stream()
-                .map(Problem::toString).toList();
-    }
-
     @Test
     void oneRateLimitObjectAndACapParseAndWriteBackTheSame() throws Exception {
-        Route r = parse("""
+        Route r = parseFields("""
                 "rateLimit":{"requestsPerSecond":100,"burst":200,"key":"header:X-Api-Key","scope":"fleet"},
                 "maxInFlight":50""");
         TrafficLimits.RateLimit limit = r.trafficLimits().rateLimits().get(0);
@@ -40,7 +30,7 @@ class TrafficLimitsValidationTest {
 
     @Test
     void severalLimitsKeepTheirOrderAndLeftOutFieldsTakeDefaults() throws Exception {
-        Route r = parse("""
+        Route r = parseFields("""
                 "rateLimit":[{"requestsPerSecond":2.5,"key":"client_ip"},
                              {"requestsPerSecond":1000,"burst":1,"key":"route","scope":"gateway"}]""");
         List<TrafficLimits.RateLimit> limits = r.trafficLimits().rateLimits();
@@ -54,12 +44,12 @@ class TrafficLimitsValidationTest {
 
     @Test
     void aRouteWithoutLimitsHasNone() throws Exception {
-        assertNull(parse("\"stripPrefix\":false").trafficLimits());
+        assertNull(parseFields("\"stripPrefix\":false").trafficLimits());
     }
 
     @Test
     void badValuesAreRefusedNamingTheFieldAndTheReason() {
-        List<String> p = problems("""
+        List<String> p = problemsOfFields("""
                 "rateLimit":[{"requestsPerSecond":-5,"burst":0,"key":"cookie:sid","scope":"planet","colour":1},
                              {"requestsPerSecond":0,"key":"route"},
                              {"burst":3,"key":"header:"}, 7],
@@ -84,8 +74,8 @@ class TrafficLimitsValidationTest {
     @Test
     void aRateLimitThatIsNeitherObjectNorArrayIsRefused() {
         assertEquals(List.of(SRC + ": rateLimit: a string (expected: a rate limit object or an array of them)"),
-                problems("\"rateLimit\":\"100/s\""));
+                problemsOfFields("\"rateLimit\":\"100/s\""));
         assertEquals(List.of(SRC + ": rateLimit[0].key: missing (expected: client_ip, header:NAME or route)"),
-                problems("\"rateLimit\":[{\"requestsPerSecond\":1}]"));
+                problemsOfFields("\"rateLimit\":[{\"requestsPerSecond\":1}]"));
     }
 }

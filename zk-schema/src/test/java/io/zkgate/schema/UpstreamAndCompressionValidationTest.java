@@ -1,29 +1,18 @@
 package io.zkgate.schema;
 
+import static io.zkgate.schema.OrdersRoute.SRC;
+import static io.zkgate.schema.OrdersRoute.parseFields;
+import static io.zkgate.schema.OrdersRoute.problemsOfFields;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UpstreamAndCompressionValidationTest {
-    private static final String SRC = "/zkgate/routes/orders";
-    private static final String BASE = "\"match\":{\"pathPrefix\":\"/o\"},\"service\":\"orders\"";
-
-    private static Route parse(String fields) throws ValidationException {
-        return RouteCodec.parse(SRC, ("{" + BASE + "," + fields + "}").getBytes(StandardCharsets.UTF_8), "orders");
-    }
-
-    private static List<String> problems(String fields) {
-        return assertThrows(ValidationException.class, () -> parse(fields)).problems().stream()
-                .map(Problem::toString).toList();
-    }
-
     @Test
     void aRouteFileWithUpstreamAndCompressionBlocksLoadsAsTheCliReadsIt() throws Exception {
         RouteFiles.Loaded loaded = RouteFiles.load(List.of(Path.of(getClass().getResource("/routes/upstream").toURI())));
@@ -40,7 +29,7 @@ class UpstreamAndCompressionValidationTest {
 
     @Test
     void anUpstreamTlsBlockVerifiesByDefaultAndWritesBackWhatWasGiven() throws Exception {
-        Route r = parse("""
+        Route r = parseFields("""
                 "upstream":{"tls":{"ca":"/etc/zkgate/ca.pem","serverName":"orders.internal",
                   "clientCertificate":"/etc/zkgate/gw.crt","clientKey":"/etc/zkgate/gw.key"}}""");
         assertTrue(r.upstreamTls().verifies());
@@ -51,17 +40,17 @@ class UpstreamAndCompressionValidationTest {
 
     @Test
     void h2ImpliesTlsWithDefaultsAndH2cIsPlainText() throws Exception {
-        Route h2 = parse("\"upstream\":{\"protocol\":\"h2\"}");
+        Route h2 = parseFields("\"upstream\":{\"protocol\":\"h2\"}");
         assertEquals(Route.Tls.DEFAULTS, h2.upstreamTls());
-        Route h2c = parse("\"upstream\":{\"protocol\":\"h2c\"}");
+        Route h2c = parseFields("\"upstream\":{\"protocol\":\"h2c\"}");
         assertNull(h2c.upstreamTls());
         assertEquals(Route.Upstream.Protocol.H2C, h2c.upstreamProtocol());
-        assertNull(parse("\"preserveHost\":true").upstreamTls(), "no upstream block: plain HTTP/1.1");
+        assertNull(parseFields("\"preserveHost\":true").upstreamTls(), "no upstream block: plain HTTP/1.1");
     }
 
     @Test
     void badUpstreamValuesAreRefusedNamingFieldAndReason() {
-        List<String> p = problems("""
+        List<String> p = problemsOfFields("""
                 "upstream":{"protocol":"h3","tls":{"verify":"no","ca":"ca.pem","serverName":"a b",
                   "clientCertificate":"/c.pem","colour":1}}""");
         assertTrue(p.contains(SRC + ": upstream.protocol: unknown protocol 'h3' (expected one of: http/1.1, h2c, h2)"),
@@ -78,23 +67,23 @@ class UpstreamAndCompressionValidationTest {
     @Test
     void verificationIsNeverSkippedSilently() {
         assertEquals(List.of(SRC + ": upstream.tls.verify: false, but ca is set for verifying (expected: true, or "
-                + "leave out ca and serverName)"), problems("\"upstream\":{\"tls\":{\"verify\":false,\"ca\":\"/ca.pem\"}}"));
+                + "leave out ca and serverName)"), problemsOfFields("\"upstream\":{\"tls\":{\"verify\":false,\"ca\":\"/ca.pem\"}}"));
         assertEquals(List.of(SRC + ": upstream.protocol: 'h2c' is HTTP/2 in plain text, but upstream.tls is set "
-                + "(expected: 'h2' for HTTP/2 over TLS)"), problems("\"upstream\":{\"protocol\":\"h2c\",\"tls\":{}}"));
+                + "(expected: 'h2' for HTTP/2 over TLS)"), problemsOfFields("\"upstream\":{\"protocol\":\"h2c\",\"tls\":{}}"));
     }
 
     @Test
     void compressionIsOnWhenItsBlockIsGivenAndItsValuesAreChecked() throws Exception {
-        Route r = parse("\"compression\":{\"minBytes\":100,\"contentTypes\":[\"Application/JSON\",\"text/html\"]}");
+        Route r = parseFields("\"compression\":{\"minBytes\":100,\"contentTypes\":[\"Application/JSON\",\"text/html\"]}");
         assertTrue(r.compresses());
         assertEquals(List.of("application/json", "text/html"), r.compression().contentTypes());
         assertEquals(r, RouteCodec.parse(SRC, RouteCodec.toJson(r), "orders"), "round trip");
-        assertFalse(parse("\"compression\":{\"enabled\":false}").compresses());
-        assertFalse(parse("\"preserveHost\":true").compresses(), "no block: no compression");
-        assertEquals(Route.Compression.DEFAULT_MIN_BYTES, parse("\"compression\":{}").compression().effectiveMinBytes());
+        assertFalse(parseFields("\"compression\":{\"enabled\":false}").compresses());
+        assertFalse(parseFields("\"preserveHost\":true").compresses(), "no block: no compression");
+        assertEquals(Route.Compression.DEFAULT_MIN_BYTES, parseFields("\"compression\":{}").compression().effectiveMinBytes());
 
-        List<String> p = problems("\"compression\":{\"minBytes\":-1,\"contentTypes\":\"text/html\",\"level\":9}");
-        assertTrue(problems("\"compression\":{\"contentTypes\":[\"text/*\"]}").get(0).endsWith(
+        List<String> p = problemsOfFields("\"compression\":{\"minBytes\":-1,\"contentTypes\":\"text/html\",\"level\":9}");
+        assertTrue(problemsOfFields("\"compression\":{\"contentTypes\":[\"text/*\"]}").get(0).endsWith(
                 "compression.contentTypes[0]: \"text/*\" (expected: a media type without parameters or wildcards, such "
                 + "as application/json)"));
         assertTrue(p.contains(SRC + ": compression.minBytes: -1 (expected: an integer from 0 to 67108864)"), p.toString());

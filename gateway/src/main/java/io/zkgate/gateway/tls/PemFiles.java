@@ -2,10 +2,16 @@ package io.zkgate.gateway.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -19,9 +25,11 @@ import java.util.regex.Pattern;
 /**
  * Reads PEM as cert-manager, Let's Encrypt and openssl write it: certificate chains, and private keys in PKCS#8
  * ({@code PRIVATE KEY}), PKCS#1 RSA ({@code RSA PRIVATE KEY}) and SEC1 EC ({@code EC PRIVATE KEY}) form; the last two
- * are wrapped into PKCS#8 here so the JDK alone can read them. Stateless.
+ * are wrapped into PKCS#8 here so the JDK alone can read them. The TLS listener reads text it has already read (to
+ * digest it for reloads); routes' {@code upstream.tls} files are read into key stores with messages that name the
+ * file. Stateless and thread-safe.
  */
-final class PemFiles {
+public final class PemFiles {
     private static final Pattern BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END \\1-----", Pattern.DOTALL);
     /** rsaEncryption, 1.2.840.113549.1.1.1 */
@@ -91,6 +99,67 @@ final class PemFiles {
             }
         }
         throw new PemException("no private key in it (expected PEM PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    }
+
+    /** A key store trusting each certificate of {@code file}. */
+    public static KeyStore trustStore(Path file) throws IOException {
+        try {
+            KeyStore store = emptyStore();
+            int i = 0;
+            for (X509Certificate c : certificates(file)) {
+                store.setCertificateEntry("ca-" + i++, c);
+            }
+            return store;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A key store holding the key of {@code keyFile} for the chain of {@code certFile} under alias "key". */
+    public static KeyStore keyStore(Path certFile, Path keyFile, char[] password) throws IOException {
+        List<X509Certificate> chain = certificates(certFile);
+        PrivateKey key;
+        try {
+            key = privateKey(read(keyFile));
+        } catch (PemException e) {
+            throw new IOException(keyFile + ": " + e.getMessage(), e);
+        }
+        String certAlgorithm = chain.get(0).getPublicKey().getAlgorithm();
+        if (!certAlgorithm.equals(key.getAlgorithm())) {
+            throw new IOException(keyFile + ": a " + key.getAlgorithm() + " key, but " + certFile + " holds a "
+                    + certAlgorithm + " certificate (expected: the key of the certificate)");
+        }
+        try {
+            KeyStore store = emptyStore();
+            store.setKeyEntry("key", key, password, chain.toArray(new Certificate[0]));
+            return store;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(keyFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<X509Certificate> certificates(Path file) throws IOException {
+        try {
+            return certificates(read(file));
+        } catch (PemException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String read(Path file) throws IOException {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore emptyStore() throws GeneralSecurityException, IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        return store;
     }
 
     private static byte[] der(String base64) {

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.upstream;
 
+import io.zkgate.gateway.tls.PemFiles;
 import io.zkgate.schema.Route;
 import java.io.IOException;
 import java.nio.file.Path;

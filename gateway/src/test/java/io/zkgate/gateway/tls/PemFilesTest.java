@@ -7,16 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.TestCertificates;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The three private key forms cert-manager, Let's Encrypt and openssl write are all read. */
+/**
+ * The three private key forms cert-manager, Let's Encrypt and openssl write are all read, by the TLS listener and for
+ * routes' {@code upstream.tls} files alike.
+ */
 class PemFilesTest {
     /** secp256r1, 1.2.840.10045.3.1.7 */
     private static final byte[] P256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
@@ -65,6 +73,38 @@ class PemFilesTest {
         PemFiles.PemException noCertificate = assertThrows(PemFiles.PemException.class,
                 () -> PemFiles.certificates("hello"));
         assertTrue(noCertificate.getMessage().startsWith("no PEM certificate in it"), noCertificate.getMessage());
+    }
+
+    @Test
+    void keyStoresForUpstreamTlsAreReadFromFilesInEveryKeyFormAndFailuresNameTheFile(@TempDir Path dir)
+            throws Exception {
+        Path cert = resource("backend.pem");
+        Path pkcs8 = resource("backend.key.pem");
+        KeyStore trusted = PemFiles.trustStore(resource("ca.pem"));
+        assertTrue(trusted.isCertificateEntry("ca-0"));
+        KeyStore fromPkcs8 = PemFiles.keyStore(cert, pkcs8, "pw".toCharArray());
+        PrivateKey key = (PrivateKey) fromPkcs8.getKey("key", "pw".toCharArray());
+        Path pkcs1 = Files.writeString(dir.resolve("backend.rsa.pem"),
+                TestCertificates.pem(innerKey(key.getEncoded()), "RSA PRIVATE KEY"));
+        assertEquals(key, PemFiles.keyStore(cert, pkcs1, "pw".toCharArray()).getKey("key", "pw".toCharArray()));
+
+        Path missing = dir.resolve("missing.pem");
+        IOException absent = assertThrows(IOException.class, () -> PemFiles.trustStore(missing));
+        assertEquals(missing + ": no such file", absent.getMessage());
+        KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
+        ec.initialize(new ECGenParameterSpec("secp256r1"));
+        Path ecKey = Files.writeString(dir.resolve("ec.key.pem"),
+                TestCertificates.pem(ec.generateKeyPair().getPrivate().getEncoded(), "PRIVATE KEY"));
+        IOException mismatch = assertThrows(IOException.class,
+                () -> PemFiles.keyStore(cert, ecKey, "pw".toCharArray()));
+        assertEquals(ecKey + ": a EC key, but " + cert + " holds a RSA certificate (expected: the key of the "
+                + "certificate)", mismatch.getMessage());
+        IOException notPem = assertThrows(IOException.class, () -> PemFiles.trustStore(ecKey));
+        assertTrue(notPem.getMessage().startsWith(ecKey + ": no PEM certificate in it"), notPem.getMessage());
+    }
+
+    private static Path resource(String name) throws Exception {
+        return Path.of(PemFilesTest.class.getResource("/tls/" + name).toURI());
     }
 
     /** The key inside a PKCS#8 PrivateKeyInfo: the contents of its octet string, after version and algorithm. */

@@ -10,6 +10,7 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
 
 /** One CLI command's ZooKeeper session. Not thread-safe: one command uses it at a time. */
 final class Connection implements AutoCloseable {
@@ -49,6 +50,34 @@ final class Connection implements AutoCloseable {
         return client;
     }
 
+    /** The data of {@code path} (empty when it holds none); absent, it fails the command naming {@code what}. */
+    byte[] read(String path, String what) throws Exception {
+        byte[] data = readIfPresent(path);
+        if (data == null) {
+            throw CtlException.absent(what, path);
+        }
+        return data;
+    }
+
+    /** The data of {@code path} (empty when it holds none), or null when it is gone, as a listed child may be. */
+    byte[] readIfPresent(String path) throws Exception {
+        try {
+            byte[] data = client.getData().forPath(path);
+            return data == null ? new byte[0] : data;
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        }
+    }
+
+    /** The stat of {@code path}; absent, it fails the command naming {@code what}. */
+    Stat stat(String path, String what) throws Exception {
+        Stat stat = client.checkExists().forPath(path);
+        if (stat == null) {
+            throw CtlException.absent(what, path);
+        }
+        return stat;
+    }
+
     /**
      * Creates {@code path} and its parents when absent, as {@code init} without {@code --acl} does (persistent,
      * ZooKeeper's open ACL), so a command can write to a tree no one has initialised. An existing node is left as
@@ -76,7 +105,7 @@ final class Connection implements AutoCloseable {
         ensureRoot(root);
         List<ACL> acl = client.getACL().forPath(root);
         if (ZkAcls.hidesDigests(acl)) {
-            throw CtlException.failed(RoutePlan.notAuthorised(root));
+            throw CtlException.notAuthorised(root);
         }
         try {
             String parent = path.substring(0, path.lastIndexOf('/'));
@@ -98,39 +127,12 @@ final class Connection implements AutoCloseable {
                 return false;
             }
         } catch (KeeperException.NoAuthException e) {
-            throw CtlException.failed(RoutePlan.notAuthorised(root));
+            throw CtlException.notAuthorised(root);
         }
     }
 
     @Override
     public void close() {
         client.close();
-    }
-
-    /** An operator-readable sentence for a failure from ZooKeeper or Curator. */
-    static String describe(Throwable e) {
-        if (e instanceof KeeperException.NoAuthException) {
-            return "not authorised to change " + path(e) + " (give an operator's --auth user:password); nothing was"
-                    + " written";
-        }
-        if (e instanceof KeeperException.NoNodeException) {
-            return path(e) + " does not exist (run 'zkgate-ctl init' first)";
-        }
-        if (e instanceof KeeperException.ConnectionLossException
-                || e instanceof KeeperException.SessionExpiredException) {
-            return "lost the connection to ZooKeeper; nothing more was written (run the command again)";
-        }
-        if (e instanceof KeeperException.AuthFailedException) {
-            return "ZooKeeper refused the credentials given with --auth";
-        }
-        if (e instanceof KeeperException) {
-            return "ZooKeeper: " + e.getMessage();
-        }
-        return e.toString();
-    }
-
-    private static String path(Throwable e) {
-        String path = ((KeeperException) e).getPath();
-        return path == null ? "the node" : path;
     }
 }

@@ -13,16 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code credentials}: add, list and revoke the API keys and basic-auth users of the credential sets routes name in
@@ -38,32 +33,12 @@ import picocli.CommandLine.Spec;
             CredentialsCommand.ListCredentials.class,
             CredentialsCommand.Revoke.class
         })
-final class CredentialsCommand implements Runnable {
-    @ParentCommand
-    ZkgateCtl.Root root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command");
-    }
-
+final class CredentialsCommand extends CommandGroup {
     /** {@code credentials add-key}. */
     @Command(name = "add-key", mixinStandardHelpOptions = true,
             description = "Generate an API key, store its SHA-256 under SET/NAME and print the key: the only time it "
                     + "is shown. With --replace an existing key of that name is rotated.")
-    static final class AddKey implements Callable<Integer> {
-        @ParentCommand
-        CredentialsCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "SET", description = "credential set, as routes name it")
-        String set;
-
+    static final class AddKey extends Store {
         @Parameters(index = "1", paramLabel = "NAME", description = "the client's name, forwarded to the backend")
         String name;
 
@@ -71,12 +46,16 @@ final class CredentialsCommand implements Runnable {
         boolean replace;
 
         @Override
-        public Integer call() throws Exception {
+        void prepare() {
+            path(name);
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
             String key = Credential.newApiKey();
-            String verb = store(parent.root, spec, set, name, Credential.apiKey(key, now()), replace);
-            parent.root.err().println(verb + " API key '" + name + "' in set '" + set + "'; it is shown once:");
-            parent.root.out().println(key);
-            return ZkgateCtl.OK;
+            String verb = store(zk, name, Credential.apiKey(key, now()), replace);
+            err().println(verb + " API key '" + name + "' in set '" + set + "'; it is shown once:");
+            out().println(key);
         }
     }
 
@@ -84,16 +63,7 @@ final class CredentialsCommand implements Runnable {
     @Command(name = "add-user", mixinStandardHelpOptions = true,
             description = "Store a basic-auth user's bcrypt password hash under SET/NAME. The password is read from "
                     + "the first line of standard input, or from the environment variable --password-env names.")
-    static final class AddUser implements Callable<Integer> {
-        @ParentCommand
-        CredentialsCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "SET", description = "credential set, as routes name it")
-        String set;
-
+    static final class AddUser extends Store {
         @Parameters(index = "1", paramLabel = "NAME", description = "user name (no ':'), forwarded to the backend")
         String name;
 
@@ -104,14 +74,14 @@ final class CredentialsCommand implements Runnable {
         @Option(names = "--replace", description = "change the password of an existing user")
         boolean replace;
 
+        private Credential credential;
+
         @Override
-        public Integer call() throws Exception {
+        void prepare() throws CtlException {
             if (name.indexOf(':') >= 0) {
-                throw new ParameterException(spec.commandLine(), "NAME: '" + name + "' (expected: no ':', which "
-                        + "ends the user name in basic auth)");
+                throw usage("NAME: '" + name + "' (expected: no ':', which ends the user name in basic auth)");
             }
             char[] password = password();
-            Credential credential;
             try {
                 credential = Credential.password(password, now());
             } catch (IllegalArgumentException e) {
@@ -119,21 +89,25 @@ final class CredentialsCommand implements Runnable {
             } finally {
                 Arrays.fill(password, '\0');
             }
-            String verb = store(parent.root, spec, set, name, credential, replace);
-            parent.root.out().println(verb + " user '" + name + "' in set '" + set + "'");
-            return ZkgateCtl.OK;
+            path(name);
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
+            String verb = store(zk, name, credential, replace);
+            out().println(verb + " user '" + name + "' in set '" + set + "'");
         }
 
         private char[] password() throws CtlException {
             String text;
             if (passwordEnv != null) {
-                text = parent.root.ctl.env(passwordEnv);
+                text = root().ctl.env(passwordEnv);
                 if (text == null) {
-                    throw new ParameterException(spec.commandLine(), "--password-env: $" + passwordEnv + " is not set");
+                    throw usage("--password-env: $" + passwordEnv + " is not set");
                 }
             } else {
                 try {
-                    text = new BufferedReader(new InputStreamReader(parent.root.ctl.stdin(), StandardCharsets.UTF_8))
+                    text = new BufferedReader(new InputStreamReader(root().ctl.stdin(), StandardCharsets.UTF_8))
                             .readLine();
                 } catch (IOException e) {
                     throw CtlException.failed("cannot read the password from standard input: " + e.getMessage());
@@ -151,110 +125,104 @@ final class CredentialsCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List credential names, types and creation times, of one set or of all; never a secret or "
                     + "a hash.")
-    static final class ListCredentials implements Callable<Integer> {
-        @ParentCommand
-        CredentialsCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class ListCredentials extends ZkCommand {
         @Parameters(index = "0", paramLabel = "SET", arity = "0..1", description = "credential set (default: all)")
         String set;
 
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = parent.root;
-            ZnodeLayout layout = root.layout(spec);
-            try (Connection c = root.connect(spec)) {
-                CuratorFramework client = c.client();
-                List<String> sets = new ArrayList<>();
-                if (set != null) {
-                    sets.add(ZkgateCtl.checkName(spec, "SET", set));
-                } else if (client.checkExists().forPath(layout.credentialsPath()) != null) {
-                    sets.addAll(client.getChildren().forPath(layout.credentialsPath()));
-                    Collections.sort(sets);
+        void prepare() {
+            name("SET", set);
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
+            CuratorFramework client = zk.client();
+            ZnodeLayout layout = layout();
+            List<String> sets = new ArrayList<>();
+            if (set != null) {
+                sets.add(set);
+            } else if (client.checkExists().forPath(layout.credentialsPath()) != null) {
+                sets.addAll(client.getChildren().forPath(layout.credentialsPath()));
+                Collections.sort(sets);
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"SET", "NAME", "TYPE", "CREATED"});
+            for (String s : sets) {
+                List<String> names;
+                try {
+                    names = new ArrayList<>(client.getChildren().forPath(layout.credentialSetPath(s)));
+                } catch (KeeperException.NoNodeException e) {
+                    if (set != null) {
+                        throw CtlException.absent("credential set '" + s + "'", layout.credentialSetPath(s));
+                    }
+                    continue;
                 }
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"SET", "NAME", "TYPE", "CREATED"});
-                for (String s : sets) {
-                    List<String> names;
+                Collections.sort(names);
+                for (String n : names) {
+                    String path = layout.credentialPath(s, n);
+                    String type;
+                    String created = "-";
                     try {
-                        names = new ArrayList<>(client.getChildren().forPath(layout.credentialSetPath(s)));
+                        Credential cred = Credential.parse(path, client.getData().forPath(path));
+                        type = cred.type();
+                        created = cred.created() == null ? "-" : cred.created();
+                    } catch (ValidationException e) {
+                        type = "refused: " + e.problems().get(0).field() + ": " + e.problems().get(0).reason();
                     } catch (KeeperException.NoNodeException e) {
-                        if (set != null) {
-                            throw CtlException.failed("no credential set '" + s + "' ("
-                                    + layout.credentialSetPath(s) + " does not exist)");
-                        }
                         continue;
                     }
-                    Collections.sort(names);
-                    for (String n : names) {
-                        String path = layout.credentialPath(s, n);
-                        String type;
-                        String created = "-";
-                        try {
-                            Credential cred = Credential.parse(path, client.getData().forPath(path));
-                            type = cred.type();
-                            created = cred.created() == null ? "-" : cred.created();
-                        } catch (ValidationException e) {
-                            type = "refused: " + e.problems().get(0).field() + ": " + e.problems().get(0).reason();
-                        } catch (KeeperException.NoNodeException e) {
-                            continue;
-                        }
-                        rows.add(new String[] {s, n, type, created});
-                    }
+                    rows.add(new String[] {s, n, type, created});
                 }
-                Table.print(root.out(), rows);
             }
-            return ZkgateCtl.OK;
+            Table.print(out(), rows);
         }
     }
 
     /** {@code credentials revoke}. */
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Delete a key or user; gateways refuse it within a second.")
-    static final class Revoke implements Callable<Integer> {
-        @ParentCommand
-        CredentialsCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Revoke extends ZkCommand {
         @Parameters(index = "0", paramLabel = "SET", description = "credential set")
         String set;
 
         @Parameters(index = "1", paramLabel = "NAME", description = "key or user name")
         String name;
 
+        private String path;
+
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = parent.root;
-            ZnodeLayout layout = root.layout(spec);
-            String path = layout.credentialPath(ZkgateCtl.checkName(spec, "SET", set),
-                    ZkgateCtl.checkName(spec, "NAME", name));
-            try (Connection c = root.connect(spec)) {
-                try {
-                    c.client().delete().forPath(path);
-                } catch (KeeperException.NoNodeException e) {
-                    throw CtlException.failed("no credential '" + name + "' in set '" + set + "' (" + path
-                            + " does not exist)");
-                } catch (KeeperException.NoAuthException e) {
-                    throw CtlException.failed(RoutePlan.notAuthorised(layout.credentialSetPath(set)));
-                }
-                root.out().println("revoked '" + name + "' in set '" + set + "'");
+        void prepare() {
+            path = layout().credentialPath(name("SET", set), name("NAME", name));
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
+            try {
+                zk.client().delete().forPath(path);
+            } catch (KeeperException.NoNodeException e) {
+                throw CtlException.absent("credential '" + name + "' in set '" + set + "'", path);
+            } catch (KeeperException.NoAuthException e) {
+                throw CtlException.notAuthorised(layout().credentialSetPath(set));
             }
-            return ZkgateCtl.OK;
+            out().println("revoked '" + name + "' in set '" + set + "'");
         }
     }
 
-    /** Writes a credential; returns {@code added} or {@code replaced}. */
-    private static String store(ZkgateCtl.Root root, CommandSpec spec, String set, String name, Credential credential,
-            boolean replace) throws Exception {
-        ZnodeLayout layout = root.layout(spec);
-        String path = layout.credentialPath(ZkgateCtl.checkName(spec, "SET", set),
-                ZkgateCtl.checkName(spec, "NAME", name));
-        try (Connection c = root.connect(spec)) {
-            return c.putWithTreeAcl(layout.credentialsPath(), path, credential.toJson(), replace, "'" + name
+    /** What {@code add-key} and {@code add-user} share: the set, and writing a credential into it. */
+    abstract static class Store extends ZkCommand {
+        @Parameters(index = "0", paramLabel = "SET", description = "credential set, as routes name it")
+        String set;
+
+        private String path;
+
+        /** Checks the names and keeps the credential's path; call from {@link #prepare}. */
+        final void path(String name) {
+            path = layout().credentialPath(name("SET", set), name("NAME", name));
+        }
+
+        /** Writes {@code credential}; returns {@code added} or {@code replaced}. */
+        final String store(Connection zk, String name, Credential credential, boolean replace) throws Exception {
+            return zk.putWithTreeAcl(layout().credentialsPath(), path, credential.toJson(), replace, "'" + name
                     + "' already exists in set '" + set + "'; add --replace to rotate it, or revoke it first")
                     ? "added" : "replaced";
         }

@@ -15,6 +15,17 @@ final class CtlException extends Exception {
         return new CtlException(ZkgateCtl.FAILED, message);
     }
 
+    /** {@code what} (such as {@code script 'auth'}) is not in ZooKeeper at {@code path}. */
+    static CtlException absent(String what, String path) {
+        return failed("no " + what + " (" + path + " does not exist)");
+    }
+
+    /** ZooKeeper refused a write under {@code path}; a multi-op's refusal names no path, so the caller names it. */
+    static CtlException notAuthorised(String path) {
+        return failed("not authorised to change " + path + " (give an operator's --auth user:password); nothing was"
+                + " written");
+    }
+
     int exitCode() {
         return exitCode;
     }

@@ -11,80 +11,54 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code gateways}: the fleet view, as gateways report it in their ephemeral status znodes. Not thread-safe. */
 @Command(name = "gateways", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
         description = "Gateways that report to ZooKeeper and the route version each has applied.",
         subcommands = GatewaysCommand.ListGateways.class)
-final class GatewaysCommand implements Runnable {
-    @ParentCommand
-    ZkgateCtl.Root root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command");
-    }
-
+final class GatewaysCommand extends CommandGroup {
     /** {@code gateways list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"One line per gateway: its id, whether it serves the newest route change (current,"
                     + " behind by its appliedRouteZxid, or refused (route X: reason) when the newer changes are"
                     + " edits it refused), then every field of its status JSON."})
-    static final class ListGateways implements Callable<Integer> {
+    static final class ListGateways extends ZkCommand {
         private static final ObjectMapper JSON = new ObjectMapper();
 
-        @ParentCommand
-        GatewaysCommand gateways;
-
-        @Spec
-        CommandSpec spec;
-
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = gateways.root;
-            ZnodeLayout layout = root.layout(spec);
-            PrintWriter out = root.out();
-            try (Connection c = root.connect(spec)) {
-                CuratorFramework client = c.client();
-                Stat routes = client.checkExists().forPath(layout.routesPath());
-                RouteChanges changes = null;
-                if (routes != null) {
-                    changes = RouteChanges.read(client, layout, routes);
-                    out.println("route version in ZooKeeper: " + routes.getVersion() + ", newest route change: zxid "
-                            + changes.newest());
-                }
-                if (client.checkExists().forPath(layout.gatewaysPath()) == null) {
-                    out.println("no gateways have reported (" + layout.gatewaysPath() + " does not exist)");
-                    return ZkgateCtl.OK;
-                }
-                List<String> ids = new ArrayList<>(client.getChildren().forPath(layout.gatewaysPath()));
-                Collections.sort(ids);
-                if (ids.isEmpty()) {
-                    out.println("no gateways have reported");
-                }
-                for (String id : ids) {
-                    byte[] data;
-                    try {
-                        data = client.getData().forPath(layout.gatewaysPath() + "/" + id);
-                    } catch (KeeperException.NoNodeException e) {
-                        continue; // the gateway left meanwhile
-                    }
-                    out.println(id + "  " + state(data, changes) + "  " + describe(data));
-                }
+        void run(Connection zk) throws Exception {
+            CuratorFramework client = zk.client();
+            ZnodeLayout layout = layout();
+            PrintWriter out = out();
+            Stat routes = client.checkExists().forPath(layout.routesPath());
+            RouteChanges changes = null;
+            if (routes != null) {
+                changes = RouteChanges.read(client, layout, routes);
+                out.println("route version in ZooKeeper: " + routes.getVersion() + ", newest route change: zxid "
+                        + changes.newest());
             }
-            return ZkgateCtl.OK;
+            if (client.checkExists().forPath(layout.gatewaysPath()) == null) {
+                out.println("no gateways have reported (" + layout.gatewaysPath() + " does not exist)");
+                return;
+            }
+            List<String> ids = new ArrayList<>(client.getChildren().forPath(layout.gatewaysPath()));
+            Collections.sort(ids);
+            if (ids.isEmpty()) {
+                out.println("no gateways have reported");
+            }
+            for (String id : ids) {
+                byte[] data;
+                try {
+                    data = client.getData().forPath(layout.gatewaysPath() + "/" + id);
+                } catch (KeeperException.NoNodeException e) {
+                    continue; // the gateway left meanwhile
+                }
+                out.println(id + "  " + state(data, changes) + "  " + describe(data));
+            }
         }
 
         /**

@@ -6,18 +6,13 @@ import io.zkgate.schema.ZnodeLayout;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code init}: creates the tree, idempotently, and with {@code --acl} locks it to operators. Not thread-safe. */
 @Command(name = "init", mixinStandardHelpOptions = true,
@@ -27,16 +22,10 @@ import picocli.CommandLine.Spec;
                     + " operators (--auth, --operator) may do everything, anyone may read. Gateways need no"
                     + " credentials; they only read. The gateways znode stays open for gateways to report in."
         })
-final class InitCommand implements Callable<Integer> {
+final class InitCommand extends ZkCommand {
     /** What the gateways znode allows anyone: gateways create and delete their ephemeral status znodes. */
     private static final int GATEWAYS_WORLD_PERMS = ZooDefs.Perms.READ | ZooDefs.Perms.WRITE | ZooDefs.Perms.CREATE
             | ZooDefs.Perms.DELETE;
-
-    @ParentCommand
-    ZkgateCtl.Root root;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--acl", description = "lock the routes and scripts trees to operators, world read-only")
     boolean acl;
@@ -49,57 +38,58 @@ final class InitCommand implements Callable<Integer> {
             + "operators create service znodes (then give each service's agent its own with 'services grant')")
     boolean lockServices;
 
+    private final List<ZkAuth> ops = new ArrayList<>();
+
     @Override
-    public Integer call() throws Exception {
-        ZnodeLayout layout = root.layout(spec);
-        ZkAuth auth = root.auth(spec);
-        List<ZkAuth> ops = new ArrayList<>();
+    void prepare() {
+        ZkAuth auth = root().auth(spec);
         if (acl) {
             if (auth == null) {
-                throw new ParameterException(spec.commandLine(),
-                        "--acl needs --auth user:password: the operator identity the ACL grants");
+                throw usage("--acl needs --auth user:password: the operator identity the ACL grants");
             }
             ops.add(auth);
             for (String o : operators) {
                 try {
                     ops.add(ZkAuth.parse(o));
                 } catch (IllegalArgumentException e) {
-                    throw new ParameterException(spec.commandLine(), "--operator: (expected: user:password)");
+                    throw usage("--operator: (expected: user:password)");
                 }
             }
         } else if (!operators.isEmpty() || lockServices) {
-            throw new ParameterException(spec.commandLine(), "--operator and --lock-services go with --acl");
+            throw usage("--operator and --lock-services go with --acl");
         }
-        PrintWriter out = root.out();
-        try (Connection c = root.connect(spec)) {
-            CuratorFramework client = c.client();
-            List<ACL> locked = acl ? ZkAcls.operatorsWriteWorldRead(ops) : null;
-            List<ACL> gateways = null;
-            if (acl) {
-                gateways = new ArrayList<>(locked);
-                gateways.removeIf(a -> a.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE));
-                gateways.add(new ACL(GATEWAYS_WORLD_PERMS, ZooDefs.Ids.ANYONE_ID_UNSAFE));
-            }
-            ensure(client, out, layout.zkgateRoot(), locked);
-            ensure(client, out, layout.routesPath(), locked);
-            ensure(client, out, layout.scriptsPath(), locked);
-            ensure(client, out, layout.credentialsPath(), locked);
-            ensure(client, out, layout.jwksPath(), locked);
-            ensure(client, out, layout.gatewaysPath(), gateways);
-            ensure(client, out, layout.servicesPath(), lockServices ? locked : null);
-            if (acl) {
-                lockChildren(client, out, layout.routesPath(), locked);
-                lockChildren(client, out, layout.scriptsPath(), locked);
-                lockChildren(client, out, layout.jwksPath(), locked);
-                lockChildren(client, out, layout.credentialsPath(), locked);
-                for (String set : client.getChildren().forPath(layout.credentialsPath())) {
-                    lockChildren(client, out, layout.credentialsPath() + "/" + set, locked);
-                }
+    }
+
+    @Override
+    void run(Connection zk) throws Exception {
+        CuratorFramework client = zk.client();
+        ZnodeLayout layout = layout();
+        PrintWriter out = out();
+        List<ACL> locked = acl ? ZkAcls.operatorsWriteWorldRead(ops) : null;
+        List<ACL> gateways = null;
+        if (acl) {
+            gateways = new ArrayList<>(locked);
+            gateways.removeIf(a -> a.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE));
+            gateways.add(new ACL(GATEWAYS_WORLD_PERMS, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+        }
+        ensure(client, out, layout.zkgateRoot(), locked);
+        ensure(client, out, layout.routesPath(), locked);
+        ensure(client, out, layout.scriptsPath(), locked);
+        ensure(client, out, layout.credentialsPath(), locked);
+        ensure(client, out, layout.jwksPath(), locked);
+        ensure(client, out, layout.gatewaysPath(), gateways);
+        ensure(client, out, layout.servicesPath(), lockServices ? locked : null);
+        if (acl) {
+            lockChildren(client, out, layout.routesPath(), locked);
+            lockChildren(client, out, layout.scriptsPath(), locked);
+            lockChildren(client, out, layout.jwksPath(), locked);
+            lockChildren(client, out, layout.credentialsPath(), locked);
+            for (String set : client.getChildren().forPath(layout.credentialsPath())) {
+                lockChildren(client, out, layout.credentialsPath() + "/" + set, locked);
             }
         }
         out.println(acl ? "initialised, locked to operators " + ops.stream().map(ZkAuth::user)
                 .collect(Collectors.joining(", ")) : "initialised");
-        return ZkgateCtl.OK;
     }
 
     /** Creates {@code path} if absent; sets {@code acl} when not null, else leaves an existing node's ACL alone. */

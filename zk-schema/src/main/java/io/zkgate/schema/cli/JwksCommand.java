@@ -2,19 +2,12 @@ package io.zkgate.schema.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zkgate.schema.ZnodeLayout;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jwks put}: pins a JWKS document in {@code {zkgateRoot}/jwks/<name>} for JWT routes' {@code jwksZnode}, after
@@ -24,57 +17,37 @@ import picocli.CommandLine.Spec;
 @Command(name = "jwks", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "COMMAND",
         description = "Key sets pinned in ZooKeeper for JWT routes (auth.jwt.jwksZnode).",
         subcommands = JwksCommand.Put.class)
-final class JwksCommand implements Runnable {
+final class JwksCommand extends CommandGroup {
     private static final Set<String> KEY_TYPES = Set.of("RSA", "EC", "oct", "OKP");
     private static final List<String> PRIVATE_MEMBERS = List.of("d", "p", "q", "dp", "dq", "qi");
-
-    @ParentCommand
-    ZkgateCtl.Root root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command");
-    }
 
     /** {@code jwks put}. */
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = "Check a JWKS file and store it as the key set NAME; gateways apply it at once.")
-    static final class Put implements Callable<Integer> {
-        @ParentCommand
-        JwksCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Put extends ZkCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "key set name, as routes name it in jwksZnode")
         String name;
 
         @Parameters(index = "1", paramLabel = "FILE", description = "JWKS document (JSON with a \"keys\" array)")
         Path file;
 
+        private String path;
+        private byte[] content;
+
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = parent.root;
-            ZnodeLayout layout = root.layout(spec);
-            String path = layout.jwksPath(ZkgateCtl.checkName(spec, "NAME", name));
-            byte[] content;
-            try {
-                content = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw CtlException.failed(file + ": cannot read: " + e.getMessage());
-            }
+        void prepare() throws CtlException {
+            path = layout().jwksPath(name("NAME", name));
+            content = readFile(file);
             String problem = problem(content);
             if (problem != null) {
                 throw CtlException.failed(file + ": " + problem + "; key set '" + name + "' was not stored");
             }
-            try (Connection c = root.connect(spec)) {
-                boolean created = c.putWithTreeAcl(layout.jwksPath(), path, content, true, null);
-                root.out().println((created ? "created" : "updated") + " key set '" + name + "'");
-            }
-            return ZkgateCtl.OK;
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
+            boolean created = zk.putWithTreeAcl(layout().jwksPath(), path, content, true, null);
+            out().println((created ? "created" : "updated") + " key set '" + name + "'");
         }
     }
 

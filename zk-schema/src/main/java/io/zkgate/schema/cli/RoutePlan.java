@@ -15,8 +15,6 @@ import io.zkgate.schema.ZnodeLayout;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,15 +57,16 @@ public final class RoutePlan {
     /**
      * One route's step.
      *
-     * @param kind    what happens
-     * @param id      route id
-     * @param source  where the desired route was read ({@code file:line}), or its znode path for REMOVED and KEPT
-     * @param json    the bytes to write for ADDED and CHANGED, else null
-     * @param version the route znode's data version as read, -1 for ADDED
-     * @param fields  field-level changes for ADDED, CHANGED
-     * @param note    why a CHANGED route changed beyond its fields (an invalid znode), else null
+     * @param kind     what happens
+     * @param id       route id
+     * @param fileLine the {@code file:line} the desired route was read from; null for REMOVED and KEPT, which no
+     *                 file holds
+     * @param json     the bytes to write for ADDED and CHANGED, else null
+     * @param version  the route znode's data version as read, -1 for ADDED
+     * @param fields   field-level changes for ADDED, CHANGED
+     * @param note     why a CHANGED route changed beyond its fields (an invalid znode), else null
      */
-    public record Step(Kind kind, String id, String source, byte[] json, int version, List<FieldChange> fields,
+    public record Step(Kind kind, String id, String fileLine, byte[] json, int version, List<FieldChange> fields,
             String note) {
         public Step {
             fields = List.copyOf(fields);
@@ -135,24 +134,24 @@ public final class RoutePlan {
         for (RouteFiles.Entry e : desired) {
             Route route = e.route();
             inFiles.add(route.id());
-            String source = e.file() + (e.line() > 0 ? ":" + e.line() : "");
+            String fileLine = e.file() + (e.line() > 0 ? ":" + e.line() : "");
             JsonNode after = RouteCodec.toTree(route);
             byte[] json = RouteCodec.toJson(route);
             Current cur = current.get(route.id());
             if (cur == null) {
-                steps.add(new Step(Kind.ADDED, route.id(), source, json, -1, diff(null, after), null));
+                steps.add(new Step(Kind.ADDED, route.id(), fileLine, json, -1, RouteDiff.fields(null, after), null));
             } else if (cur.route == null) {
-                steps.add(new Step(Kind.CHANGED, route.id(), source, json, cur.version, diff(cur.rawTree, after),
-                        "invalid in ZooKeeper: " + cur.problem));
+                steps.add(new Step(Kind.CHANGED, route.id(), fileLine, json, cur.version,
+                        RouteDiff.fields(cur.rawTree, after), "invalid in ZooKeeper: " + cur.problem));
             } else {
-                List<FieldChange> fields = diff(RouteCodec.toTree(cur.route), after);
-                steps.add(new Step(fields.isEmpty() ? Kind.UNCHANGED : Kind.CHANGED, route.id(), source,
+                List<FieldChange> fields = RouteDiff.fields(RouteCodec.toTree(cur.route), after);
+                steps.add(new Step(fields.isEmpty() ? Kind.UNCHANGED : Kind.CHANGED, route.id(), fileLine,
                         fields.isEmpty() ? null : json, cur.version, fields, null));
             }
         }
         for (Current cur : current.values()) {
             if (!inFiles.contains(cur.id)) {
-                steps.add(new Step(prune ? Kind.REMOVED : Kind.KEPT, cur.id, cur.path, null, cur.version, List.of(),
+                steps.add(new Step(prune ? Kind.REMOVED : Kind.KEPT, cur.id, null, null, cur.version, List.of(),
                         null));
             }
         }
@@ -221,10 +220,10 @@ public final class RoutePlan {
         for (Step s : steps) {
             switch (s.kind) {
                 case ADDED:
-                    out.println("+ added   " + s.id + "  (" + s.source + ")");
+                    out.println("+ added   " + s.id + "  (" + s.fileLine + ")");
                     break;
                 case CHANGED:
-                    out.println("~ changed " + s.id + "  (" + s.source + ")"
+                    out.println("~ changed " + s.id + "  (" + s.fileLine + ")"
                             + (s.note == null ? "" : "  " + s.note));
                     break;
                 case REMOVED:
@@ -269,7 +268,7 @@ public final class RoutePlan {
     public Committed commit(CuratorFramework client) throws Exception {
         String routesPath = layout.routesPath();
         if (count(Kind.ADDED) > 0 && ZkAcls.hidesDigests(childAcl)) {
-            throw CtlException.failed(notAuthorised(routesPath));
+            throw CtlException.notAuthorised(routesPath);
         }
         List<CuratorOp> ops = new ArrayList<>();
         List<String> what = new ArrayList<>();
@@ -280,8 +279,8 @@ public final class RoutePlan {
             what.add("script '" + script + "'");
         }
         for (Step s : steps) {
-            String path = s.kind == Kind.ADDED || s.kind == Kind.CHANGED || s.kind == Kind.UNCHANGED
-                    ? layout.routePath(s.id) : s.source;
+            // Not layout.routePath: a znode someone created by hand may have a name that method refuses.
+            String path = routesPath + "/" + s.id;
             switch (s.kind) {
                 case ADDED:
                     ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).withACL(childAcl)
@@ -306,15 +305,10 @@ public final class RoutePlan {
                 | KeeperException.NodeExistsException e) {
             throw conflict(client, e, what);
         } catch (KeeperException.NoAuthException e) {
-            throw CtlException.failed(notAuthorised(routesPath));
+            throw CtlException.notAuthorised(routesPath);
         }
         Stat stat = results.get(0).getResultStat();
         return new Committed(stat.getVersion(), stat.getMzxid());
-    }
-
-    /** A multi-op's refusal names no path; the routes znode is the one every apply writes. */
-    static String notAuthorised(String path) {
-        return "not authorised to change " + path + " (give an operator's --auth user:password); nothing was written";
     }
 
     private CtlException conflict(CuratorFramework client, KeeperException e, List<String> what) {
@@ -345,43 +339,6 @@ public final class RoutePlan {
         }
         return CtlException.failed("conflict: " + culprit + " changed in ZooKeeper since this apply read it" + now
                 + "; nothing was written. Run the apply again to review the new diff.");
-    }
-
-    /** Field-level differences between two route trees; arrays compare as whole values. */
-    static List<FieldChange> diff(JsonNode before, JsonNode after) {
-        Map<String, JsonNode> b = new LinkedHashMap<>();
-        Map<String, JsonNode> a = new LinkedHashMap<>();
-        if (before != null) {
-            flatten(before, "", b);
-        }
-        flatten(after, "", a);
-        List<FieldChange> changes = new ArrayList<>();
-        for (Map.Entry<String, JsonNode> e : a.entrySet()) {
-            if (e.getKey().equals("id")) {
-                continue;
-            }
-            JsonNode old = b.get(e.getKey());
-            if (old == null || !old.equals(e.getValue())) {
-                changes.add(new FieldChange(e.getKey(), old, e.getValue()));
-            }
-        }
-        for (Map.Entry<String, JsonNode> e : b.entrySet()) {
-            if (!a.containsKey(e.getKey()) && !e.getKey().equals("id")) {
-                changes.add(new FieldChange(e.getKey(), e.getValue(), null));
-            }
-        }
-        return changes;
-    }
-
-    private static void flatten(JsonNode node, String prefix, Map<String, JsonNode> out) {
-        if (node.isObject() && (node.size() > 0 || prefix.isEmpty())) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                flatten(e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out);
-            }
-        } else {
-            out.put(prefix, node);
-        }
     }
 
     /** A route znode as read. */

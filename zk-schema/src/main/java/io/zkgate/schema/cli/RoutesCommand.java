@@ -1,6 +1,5 @@
 package io.zkgate.schema.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -27,7 +26,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code routes}: validate, apply, list, get, delete. Not thread-safe. */
@@ -40,18 +38,7 @@ import picocli.CommandLine.Spec;
             RoutesCommand.Get.class,
             RoutesCommand.Delete.class
         })
-final class RoutesCommand implements Runnable {
-    @ParentCommand
-    ZkgateCtl.Root root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing command");
-    }
-
+final class RoutesCommand extends CommandGroup {
     /** Prints every problem of a failed load and returns the exception that ends the command. */
     static CtlException rejected(PrintWriter err, List<Problem> problems, String what) {
         for (Problem p : problems) {
@@ -68,19 +55,20 @@ final class RoutesCommand implements Runnable {
                         + " documents. A directory is read recursively (*.yaml, *.yml, *.json)."
             })
     static final class Validate implements Callable<Integer> {
-        @ParentCommand
-        RoutesCommand routes;
+        @Spec
+        CommandSpec spec;
 
         @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "route files or directories")
         List<Path> paths;
 
         @Override
         public Integer call() throws Exception {
+            ZkgateCtl.Root root = ZkgateCtl.Root.of(spec);
             RouteFiles.Loaded loaded = RouteFiles.load(paths);
             if (!loaded.ok()) {
-                throw rejected(routes.root.err(), loaded.problems(), "the files are not valid");
+                throw rejected(root.err(), loaded.problems(), "the files are not valid");
             }
-            routes.root.out().println("ok: " + loaded.routes().size() + " routes in " + loaded.files() + " files");
+            root.out().println("ok: " + loaded.routes().size() + " routes in " + loaded.files() + " files");
             return ZkgateCtl.OK;
         }
     }
@@ -94,13 +82,7 @@ final class RoutesCommand implements Runnable {
                         + " the transaction fails as a whole: exit 1, nothing written.",
                 "Routes in ZooKeeper that the files do not hold are kept unless --prune is given."
             })
-    static final class Apply implements Callable<Integer> {
-        @ParentCommand
-        RoutesCommand routes;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Apply extends ZkCommand {
         @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "route files or directories")
         List<Path> paths;
 
@@ -110,39 +92,42 @@ final class RoutesCommand implements Runnable {
         @Option(names = "--prune", description = "remove routes that are in ZooKeeper but not in the files")
         boolean prune;
 
+        private List<RouteFiles.Entry> desired;
+
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = routes.root;
-            ZnodeLayout layout = root.layout(spec);
+        void prepare() throws Exception {
             RouteFiles.Loaded loaded = RouteFiles.load(paths);
             if (!loaded.ok()) {
-                throw rejected(root.err(), loaded.problems(), "nothing was written");
+                throw rejected(err(), loaded.problems(), "nothing was written");
             }
-            PrintWriter out = root.out();
-            try (Connection c = root.connect(spec)) {
-                if (!dryRun) {
-                    c.ensureRoot(layout.routesPath());
-                }
-                RoutePlan plan = RoutePlan.compute(c.client(), layout, loaded.routes(), prune);
-                if (!plan.problems().isEmpty()) {
-                    throw rejected(root.err(), plan.problems(), "nothing was written");
-                }
-                plan.print(out);
-                warnUnregisteredServices(c.client(), layout, loaded.routes(), root.err());
-                if (dryRun) {
-                    out.println("dry run: nothing was written");
-                    return ZkgateCtl.OK;
-                }
-                if (plan.isEmpty()) {
-                    out.println("nothing to apply: ZooKeeper holds these routes");
-                    return ZkgateCtl.OK;
-                }
-                root.beforeCommit().run();
-                RoutePlan.Committed done = plan.commit(c.client());
-                out.println("applied in one transaction: route version " + plan.routeVersion() + " -> "
-                        + done.routeVersion() + ", zxid " + done.zxid());
+            desired = loaded.routes();
+        }
+
+        @Override
+        void run(Connection zk) throws Exception {
+            ZnodeLayout layout = layout();
+            PrintWriter out = out();
+            if (!dryRun) {
+                zk.ensureRoot(layout.routesPath());
             }
-            return ZkgateCtl.OK;
+            RoutePlan plan = RoutePlan.compute(zk.client(), layout, desired, prune);
+            if (!plan.problems().isEmpty()) {
+                throw rejected(err(), plan.problems(), "nothing was written");
+            }
+            plan.print(out);
+            warnUnregisteredServices(zk.client(), layout, desired, err());
+            if (dryRun) {
+                out.println("dry run: nothing was written");
+                return;
+            }
+            if (plan.isEmpty()) {
+                out.println("nothing to apply: ZooKeeper holds these routes");
+                return;
+            }
+            root().beforeCommit().run();
+            RoutePlan.Committed done = plan.commit(zk.client());
+            out.println("applied in one transaction: route version " + plan.routeVersion() + " -> "
+                    + done.routeVersion() + ", zxid " + done.zxid());
         }
     }
 
@@ -179,60 +164,48 @@ final class RoutesCommand implements Runnable {
     /** {@code routes list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the routes in ZooKeeper; znodes that fail validation are marked INVALID.")
-    static final class ListRoutes implements Callable<Integer> {
-        @ParentCommand
-        RoutesCommand routes;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class ListRoutes extends ZkCommand {
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = routes.root;
-            ZnodeLayout layout = root.layout(spec);
-            PrintWriter out = root.out();
-            try (Connection c = root.connect(spec)) {
-                CuratorFramework client = c.client();
-                Stat rootStat = client.checkExists().forPath(layout.routesPath());
-                if (rootStat == null) {
-                    throw CtlException.failed(layout.routesPath() + " does not exist (run 'zkgate-ctl init' first)");
-                }
-                List<String> children = new ArrayList<>(client.getChildren().forPath(layout.routesPath()));
-                Collections.sort(children);
-                out.println("route version " + rootStat.getVersion() + ", " + children.size() + " routes");
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"ID", "HOST", "PREFIX", "METHODS", "SERVICE", "POLICY", "SCRIPT"});
-                for (String id : children) {
-                    String path = layout.routesPath() + "/" + id;
-                    byte[] data;
-                    try {
-                        data = client.getData().forPath(path);
-                    } catch (KeeperException.NoNodeException e) {
-                        continue;
-                    }
-                    try {
-                        Route r = RouteCodec.parse(path, data == null ? new byte[0] : data, id);
-                        rows.add(new String[] {
-                            id,
-                            r.match().host() == null ? "*" : r.match().host(),
-                            r.match().pathPrefix(),
-                            r.match().methods().isEmpty()
-                                    ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
-                            r.describeServices(),
-                            r.policy().wireName(),
-                            r.script() == null ? "-" : r.script()
-                        });
-                    } catch (ValidationException e) {
-                        rows.add(new String[] {id, "INVALID", e.problems().get(0).field() + ": "
-                                + e.problems().get(0).reason()});
-                        for (Problem p : e.problems()) {
-                            root.err().println(p);
-                        }
-                    }
-                }
-                Table.print(out, rows);
+        void run(Connection zk) throws Exception {
+            CuratorFramework client = zk.client();
+            String routesPath = layout().routesPath();
+            PrintWriter out = out();
+            Stat rootStat = client.checkExists().forPath(routesPath);
+            if (rootStat == null) {
+                throw CtlException.failed(routesPath + " does not exist (run 'zkgate-ctl init' first)");
             }
-            return ZkgateCtl.OK;
+            List<String> children = new ArrayList<>(client.getChildren().forPath(routesPath));
+            Collections.sort(children);
+            out.println("route version " + rootStat.getVersion() + ", " + children.size() + " routes");
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "HOST", "PREFIX", "METHODS", "SERVICE", "POLICY", "SCRIPT"});
+            for (String id : children) {
+                String path = routesPath + "/" + id;
+                byte[] data = zk.readIfPresent(path);
+                if (data == null) {
+                    continue;
+                }
+                try {
+                    Route r = RouteCodec.parse(path, data, id);
+                    rows.add(new String[] {
+                        id,
+                        r.match().host() == null ? "*" : r.match().host(),
+                        r.match().pathPrefix(),
+                        r.match().methods().isEmpty()
+                                ? "*" : String.join(",", new TreeSet<>(r.match().methods())),
+                        r.describeServices(),
+                        r.policy().wireName(),
+                        r.script() == null ? "-" : r.script()
+                    });
+                } catch (ValidationException e) {
+                    rows.add(new String[] {id, "INVALID", e.problems().get(0).field() + ": "
+                            + e.problems().get(0).reason()});
+                    for (Problem p : e.problems()) {
+                        err().println(p);
+                    }
+                }
+            }
+            Table.print(out, rows);
         }
     }
 
@@ -242,97 +215,72 @@ final class RoutesCommand implements Runnable {
     /** {@code routes get}. */
     @Command(name = "get", mixinStandardHelpOptions = true,
             description = "Print one route as JSON (as stored) or YAML (ready to edit and apply).")
-    static final class Get implements Callable<Integer> {
+    static final class Get extends OneRoute {
         private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory()
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-
-        @ParentCommand
-        RoutesCommand routes;
-
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(index = "0", paramLabel = "ID", description = "route id")
-        String id;
 
         @Option(names = {"-o", "--format"}, paramLabel = "FORMAT", defaultValue = "json",
                 description = "json or yaml (default: ${DEFAULT-VALUE})")
         Format format;
 
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = routes.root;
-            ZnodeLayout layout = root.layout(spec);
-            String path = layout.routePath(ZkgateCtl.checkName(spec, "ID", id));
-            try (Connection c = root.connect(spec)) {
-                byte[] data;
-                try {
-                    data = c.client().getData().forPath(path);
-                } catch (KeeperException.NoNodeException e) {
-                    throw CtlException.failed("no route '" + id + "' (" + path + " does not exist)");
-                }
-                Route route;
-                try {
-                    route = RouteCodec.parse(path, data == null ? new byte[0] : data, id);
-                } catch (ValidationException e) {
-                    root.out().println(new String(data, StandardCharsets.UTF_8));
-                    throw rejected(root.err(), e.problems(), "the stored route is not valid (printed as stored)");
-                }
-                JsonNode tree = RouteCodec.toTree(route);
-                if (format == Format.yaml) {
-                    root.out().print(YAML.writeValueAsString(tree));
-                } else {
-                    root.out().println(new String(RouteCodec.toJson(route), StandardCharsets.UTF_8));
-                }
-                root.out().flush();
+        void run(Connection zk) throws Exception {
+            byte[] data = zk.read(path, "route '" + id + "'");
+            Route route;
+            try {
+                route = RouteCodec.parse(path, data, id);
+            } catch (ValidationException e) {
+                out().println(new String(data, StandardCharsets.UTF_8));
+                throw rejected(err(), e.problems(), "the stored route is not valid (printed as stored)");
             }
-            return ZkgateCtl.OK;
+            if (format == Format.yaml) {
+                out().print(YAML.writeValueAsString(RouteCodec.toTree(route)));
+            } else {
+                out().println(new String(RouteCodec.toJson(route), StandardCharsets.UTF_8));
+            }
+            out().flush();
         }
     }
 
     /** {@code routes delete}. */
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Delete one route, in a transaction that bumps the route version.")
-    static final class Delete implements Callable<Integer> {
-        @ParentCommand
-        RoutesCommand routes;
+    static final class Delete extends OneRoute {
+        @Override
+        void run(Connection zk) throws Exception {
+            CuratorFramework client = zk.client();
+            String routesPath = layout().routesPath();
+            Stat stat = zk.stat(path, "route '" + id + "'");
+            Stat rootStat = new Stat();
+            byte[] rootData = client.getData().storingStatIn(rootStat).forPath(routesPath);
+            try {
+                client.transaction().forOperations(
+                        client.transactionOp().setData().withVersion(rootStat.getVersion())
+                                .forPath(routesPath, rootData == null ? new byte[0] : rootData),
+                        client.transactionOp().delete().withVersion(stat.getVersion()).forPath(path));
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+                throw CtlException.failed("conflict: the routes changed in ZooKeeper while deleting '" + id
+                        + "'; nothing was deleted. Run the command again.");
+            } catch (KeeperException.NoAuthException e) {
+                throw CtlException.notAuthorised(routesPath);
+            }
+            out().println("deleted route '" + id + "' (route version " + rootStat.getVersion() + " -> "
+                    + (rootStat.getVersion() + 1) + ")");
+        }
+    }
 
-        @Spec
-        CommandSpec spec;
-
+    /** A command on the one route ID names. */
+    abstract static class OneRoute extends ZkCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "route id")
         String id;
 
+        /** ID's znode. */
+        String path;
+
         @Override
-        public Integer call() throws Exception {
-            ZkgateCtl.Root root = routes.root;
-            ZnodeLayout layout = root.layout(spec);
-            String path = layout.routePath(ZkgateCtl.checkName(spec, "ID", id));
-            try (Connection c = root.connect(spec)) {
-                CuratorFramework client = c.client();
-                Stat rootStat = new Stat();
-                byte[] rootData;
-                Stat stat = client.checkExists().forPath(path);
-                if (stat == null) {
-                    throw CtlException.failed("no route '" + id + "' (" + path + " does not exist)");
-                }
-                rootData = client.getData().storingStatIn(rootStat).forPath(layout.routesPath());
-                try {
-                    client.transaction().forOperations(
-                            client.transactionOp().setData().withVersion(rootStat.getVersion())
-                                    .forPath(layout.routesPath(), rootData == null ? new byte[0] : rootData),
-                            client.transactionOp().delete().withVersion(stat.getVersion()).forPath(path));
-                } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-                    throw CtlException.failed("conflict: the routes changed in ZooKeeper while deleting '" + id
-                            + "'; nothing was deleted. Run the command again.");
-                } catch (KeeperException.NoAuthException e) {
-                    throw CtlException.failed(RoutePlan.notAuthorised(layout.routesPath()));
-                }
-                root.out().println("deleted route '" + id + "' (route version " + rootStat.getVersion() + " -> "
-                        + (rootStat.getVersion() + 1) + ")");
-            }
-            return ZkgateCtl.OK;
+        void prepare() {
+            path = layout().routePath(name("ID", id));
         }
     }
 }

@@ -17,7 +17,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code zkgate-ctl}, the operator CLI: validated, transactional edits of routes and scripts in ZooKeeper, and
@@ -88,15 +87,7 @@ public final class ZkgateCtl {
         CommandLine cl = new CommandLine(new Root(this));
         cl.setOut(o);
         cl.setErr(e);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            PrintWriter w = commandLine.getErr();
-            if (ex instanceof CtlException) {
-                w.println("zkgate-ctl: " + ex.getMessage());
-                return ((CtlException) ex).exitCode();
-            }
-            w.println("zkgate-ctl: " + Connection.describe(ex));
-            return FAILED;
-        });
+        cl.setExecutionExceptionHandler(ZkCommand::exitCode);
         int code = cl.execute(args);
         o.flush();
         e.flush();
@@ -119,11 +110,8 @@ public final class ZkgateCtl {
                 JwksCommand.class
             },
             footer = {"", "Exit codes: 0 ok, 1 validation error, conflict or ZooKeeper failure, 2 usage."})
-    static final class Root implements Runnable {
+    static final class Root extends CommandGroup {
         final ZkgateCtl ctl;
-
-        @Spec
-        CommandSpec spec;
 
         @Option(names = "--zk", paramLabel = "HOST:PORT[,...]", scope = ScopeType.INHERIT,
                 description = "ZooKeeper ensemble (default: $" + ENV_ZK + ", else " + DEFAULT_ZK + ")")
@@ -152,9 +140,9 @@ public final class ZkgateCtl {
             this.ctl = ctl;
         }
 
-        @Override
-        public void run() {
-            throw new ParameterException(spec.commandLine(), "missing command");
+        /** The top-level command of the command line that {@code spec} is part of. */
+        static Root of(CommandSpec spec) {
+            return (Root) spec.root().userObject();
         }
 
         PrintWriter out() {
@@ -230,14 +218,5 @@ public final class ZkgateCtl {
                 return new String[] {"zkgate-ctl " + p.getProperty("version", "(development build)")};
             }
         }
-    }
-
-    /** Rejects a name that cannot be one znode path segment, as a usage error. */
-    static String checkName(CommandSpec spec, String what, String name) {
-        if (!ZnodeLayout.isValidName(name)) {
-            throw new ParameterException(spec.commandLine(),
-                    what + ": '" + name + "' (" + ZnodeLayout.nameRule() + ")");
-        }
-        return name;
     }
 }

@@ -11,7 +11,6 @@ import io.zkgate.schema.ServiceInstance;
 import io.zkgate.schema.ServiceInstanceCodec;
 import io.zkgate.schema.ZkAuth;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,15 +23,11 @@ import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** With {@code init --acl} only operators change routes and scripts; everybody, gateways included, still reads. */
 class AclTest extends ZkTestSupport {
     private static final byte[] EVIL = "{\"id\":\"evil\",\"match\":{\"pathPrefix\":\"/\"},\"service\":\"evil\"}"
             .getBytes(StandardCharsets.UTF_8);
-
-    @TempDir
-    Path dir;
 
     @BeforeEach
     void lockAndFill() {
@@ -143,6 +138,19 @@ class AclTest extends ZkTestSupport {
 
         assertEquals(2, run.code(), run.toString());
         assertTrue(run.err().contains("--acl needs --auth user:password"), run.err());
+    }
+
+    @Test
+    void aRefusalFromZooKeeperThatTheCommandDoesNotExpectExitsOneWithASentence() throws Exception {
+        assertEquals(0, ctl("--auth", OPS, "services", "grant", "orders", "orders-agent:pw").code());
+        List<ACL> granted = admin.getACL().forPath(LAYOUT.servicePath("orders"));
+
+        CtlRun other = ctl("--auth", "intruder:pw", "services", "grant", "orders", "intruder-agent:pw");
+
+        assertEquals(1, other.code(), other.toString());
+        assertEquals("zkgate-ctl: not authorised to change /services/orders (give an operator's --auth "
+                + "user:password); nothing was written\n", other.err());
+        assertEquals(granted, admin.getACL().forPath(LAYOUT.servicePath("orders")));
     }
 
     @Test

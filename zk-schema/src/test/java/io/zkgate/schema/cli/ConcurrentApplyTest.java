@@ -13,13 +13,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Two applies planned from the same route version: the one that commits second fails and writes nothing. */
 class ConcurrentApplyTest extends ZkTestSupport {
-    @TempDir
-    Path dir;
-
     @BeforeEach
     void start() {
         assertEquals(0, ctl("init").code());

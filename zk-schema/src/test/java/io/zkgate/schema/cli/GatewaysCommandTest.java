@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class GatewaysCommandTest extends ZkTestSupport {
-    @TempDir
-    Path dir;
-
     @Test
     void anAbsentFleetViewIsReportedNotAnError() {
         CtlRun run = ctl("gateways", "list");

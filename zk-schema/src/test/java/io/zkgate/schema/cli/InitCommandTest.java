@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.apache.zookeeper.ZooDefs;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class InitCommandTest extends ZkTestSupport {
     private static final List<String> TREE = List.of("/zkgate", "/zkgate/routes", "/zkgate/scripts",
             "/zkgate/gateways", "/services");
-
-    @TempDir
-    Path dir;
 
     @Test
     void initCreatesTheWholeTreeOpenWithoutAcl() throws Exception {

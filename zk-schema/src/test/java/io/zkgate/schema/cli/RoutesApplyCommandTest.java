@@ -13,12 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RoutesApplyCommandTest extends ZkTestSupport {
-    @TempDir
-    Path dir;
-
     @BeforeEach
     void init() {
         assertEquals(0, ctl("init").code());

@@ -12,12 +12,8 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RoutesReadCommandsTest extends ZkTestSupport {
-    @TempDir
-    Path dir;
-
     @BeforeEach
     void applyGoodFixtures() {
         assertEquals(0, ctl("init").code());

@@ -9,12 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ScriptsCommandTest extends ZkTestSupport {
-    @TempDir
-    Path dir;
-
     @BeforeEach
     void init() {
         assertEquals(0, ctl("init").code());

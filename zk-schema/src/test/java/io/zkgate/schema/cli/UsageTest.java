@@ -1,8 +1,10 @@
 package io.zkgate.schema.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +20,8 @@ class UsageTest extends ZkTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"", "init", "routes", "routes validate", "routes apply", "routes list", "routes get",
         "routes delete", "scripts", "scripts put", "scripts list", "scripts get", "scripts delete", "services",
-        "services list", "services grant", "gateways", "gateways list"})
+        "services list", "services grant", "gateways", "gateways list", "credentials", "credentials add-key",
+        "credentials add-user", "credentials list", "credentials revoke", "jwks", "jwks put"})
     void everyCommandAnswersHelpWithItsUsageAndExitZero(String command) {
         List<String> args = new ArrayList<>(command.isEmpty() ? List.of() : Arrays.asList(command.split(" ")));
         args.add("--help");
@@ -33,7 +36,10 @@ class UsageTest extends ZkTestSupport {
     @ParameterizedTest
     @ValueSource(strings = {"", "bogus", "routes", "routes get", "routes apply", "scripts put auth",
         "routes get a/b", "--connect-timeout-ms abc routes list", "routes get orders --format xml",
-        "--auth nocolon routes list", "init --lock-services", "services grant orders agent:pw"})
+        "--auth nocolon routes list", "init --lock-services", "services grant orders agent:pw",
+        "--connect-timeout-ms 0 routes list", "--zkgate-root zkgate routes list", "scripts delete a/b",
+        "credentials revoke partners a/b", "credentials add-key a/b acme", "jwks put a/b keys.json",
+        "services list a/b"})
     void usageErrorsExitTwoWithAMessage(String command) {
         CtlRun run = CtlRun.of(Map.of(), ("--zk " + NOWHERE + " " + command).trim().split(" "));
 
@@ -54,6 +60,32 @@ class UsageTest extends ZkTestSupport {
         CtlRun run = CtlRun.of(Map.of("ZKGATE_ZK", NOWHERE), "gateways", "list", "--zk", server.getConnectString());
 
         assertEquals(0, run.code(), run.toString());
+    }
+
+    @Test
+    void aMalformedIdentityInTheEnvironmentIsAUsageErrorNamingTheVariable() {
+        CtlRun run = CtlRun.of(Map.of("ZKGATE_ZK", NOWHERE, "ZKGATE_ZK_AUTH", "nocolon"), "routes", "list");
+
+        assertEquals(2, run.code(), run.toString());
+        assertTrue(run.err().contains("ZKGATE_ZK_AUTH: (expected: user:password"), run.err());
+    }
+
+    @Test
+    void inputThatFailsItsChecksExitsOneBeforeAnyConnectionIsTried() {
+        Path keys = write(dir, "private.json", "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"d\":\"X4cT\"}]}");
+        Path routes = write(dir, "routes/bad.yaml", "id: bad\nmatch:\n  pathPrefix: nope\nservice: orders\n");
+
+        for (String[] args : List.of(new String[] {"jwks", "put", "login", keys.toString()},
+                new String[] {"scripts", "put", "auth", dir.resolve("missing.lua").toString()},
+                new String[] {"routes", "apply", routes.getParent().toString()})) {
+            List<String> all = new ArrayList<>(List.of("--zk", NOWHERE, "--connect-timeout-ms", "300"));
+            all.addAll(List.of(args));
+
+            CtlRun run = CtlRun.of(Map.of(), all.toArray(String[]::new));
+
+            assertEquals(1, run.code(), run.toString());
+            assertFalse(run.err().contains("cannot reach ZooKeeper"), run.err());
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A real ZooKeeper on a free port for the class, emptied before each test. Not thread-safe. */
 abstract class ZkTestSupport {
@@ -33,6 +34,10 @@ abstract class ZkTestSupport {
     static CuratorFramework observer;
     /** Authenticated as {@link #OPS}; cleans up locked trees. */
     static CuratorFramework admin;
+
+    /** A directory of the test's own for route files and scripts. */
+    @TempDir
+    Path dir;
 
     @BeforeAll
     static void startZooKeeper() throws Exception {
