@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +31,7 @@ final class RouteRegistry {
 
     private final String routesPath;
     private final Map<String, RouteState> routes = new HashMap<>();
-    /** Applied routes by host and normalized prefix, the only routes a new one can clash with. */
-    private final Map<String, Set<String>> byMatch = new HashMap<>();
+    private final RouteMatchIndex matches = new RouteMatchIndex();
     private final Map<String, ChildData> beforeSync = new HashMap<>();
     /** Routes whose served version changed (applied, replaced or gone) since {@link #drainChanged()}. */
     private Set<String> changed = new LinkedHashSet<>();
@@ -73,7 +71,7 @@ final class RouteRegistry {
         RouteState gone = routes.remove(id);
         log.info("route {} removed (znode {} deleted)", id, path);
         if (gone != null && gone.applied() != null) {
-            unindex(gone);
+            matches.remove(id, gone.applied());
             changed.add(id);
             recheckRefused();
         }
@@ -187,13 +185,11 @@ final class RouteRegistry {
             refuse(id, prev, data, data.getPath() + ": " + tlsProblem);
             return;
         }
-        for (String otherId : byMatch.getOrDefault(matchKey(route), Set.of())) {
-            Route other = routes.get(otherId).applied();
-            if (!otherId.equals(id) && RouteConflicts.sameMatch(route, other)) {
-                refuse(id, prev, data, data.getPath() + ": match: duplicate match ("
-                        + RouteConflicts.describe(route.match()) + ") of route '" + otherId + "'");
-                return;
-            }
+        String clash = matches.clashing(id, route, other -> routes.get(other).applied());
+        if (clash != null) {
+            refuse(id, prev, data, data.getPath() + ": match: duplicate match ("
+                    + RouteConflicts.describe(route.match()) + ") of route '" + clash + "'");
+            return;
         }
         long mzxid = data.getStat() == null ? 0 : data.getStat().getMzxid();
         zxid = Math.max(zxid, mzxid);
@@ -220,20 +216,12 @@ final class RouteRegistry {
             return;
         }
         if (before != null) {
-            unindex(prev);
+            matches.remove(prev.id(), before);
         }
         if (next.applied() != null) {
-            byMatch.computeIfAbsent(matchKey(next.applied()), k -> new HashSet<>()).add(next.id());
+            matches.add(next.id(), next.applied());
         }
         changed.add(next.id());
-    }
-
-    private void unindex(RouteState s) {
-        String key = matchKey(s.applied());
-        Set<String> ids = byMatch.get(key);
-        if (ids != null && ids.remove(s.id()) && ids.isEmpty()) {
-            byMatch.remove(key);
-        }
     }
 
     /** After a route went away, a route refused for clashing with it may now be valid. */
@@ -248,10 +236,6 @@ final class RouteRegistry {
         for (RouteState s : refused) {
             upsert(s.id(), s.latest());
         }
-    }
-
-    private static String matchKey(Route r) {
-        return r.match().host() + "\n" + r.match().normalizedPrefix();
     }
 
     /** The route id a znode path names, or null when it is not a direct child of the routes path. */
