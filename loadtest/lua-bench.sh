@@ -14,6 +14,10 @@
 #   loadtest/lua-bench.sh                      # 15 rounds of 10000 requests per route, 50 concurrent, after 60000 warm-up
 #   ROUNDS=5 REQUESTS=30000 loadtest/lua-bench.sh
 #   BENCH=auth ROUNDS=30 loadtest/lua-bench.sh  # route auth instead: /plain/, /jwt/ (RS256, cached key), /key/ (API key)
+#   BENCH=edge ROUNDS=30 loadtest/lua-bench.sh  # CORS and request ids: /plain/ and /cors/ on the gateway (request ids
+#                                               # on, the default), /plain/ on a second gateway with --request-ids=false
+#                                               # (noids) and on a third with ids on (aa: the JVM-to-JVM noise floor),
+#                                               # all three on the first one's ZooKeeper; every run sends an Origin
 #
 # With BENCH=auth every run sends the same two headers (a valid bearer token and a valid API key) to every route, so
 # the routes differ only in the check the gateway makes.
@@ -31,7 +35,8 @@ BENCH=${BENCH:-lua}
 case "$BENCH" in
     lua) ROUTES=(plain empty inject apikey); PROTECTED=(apikey) ;;
     auth) ROUTES=(plain jwt key); PROTECTED=(jwt key) ;;
-    *) echo "lua-bench: BENCH=$BENCH (expected: lua or auth)" >&2; exit 2 ;;
+    edge) ROUTES=(plain cors noids aa); PROTECTED=() ;;
+    *) echo "lua-bench: BENCH=$BENCH (expected: lua, auth or edge)" >&2; exit 2 ;;
 esac
 
 for tool in java ab curl python3; do
@@ -42,9 +47,11 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 PORT=$(free_port); ADMIN=$(free_port); ZKPORT=$(free_port)
 WORK=$(mktemp -d)
-GW=""; BE=""
+GW=""; BE=""; GW2=""; GW3=""
 cleanup() {
     [ -n "$BE" ] && kill "$BE" 2>/dev/null && wait "$BE" 2>/dev/null || true
+    [ -n "$GW2" ] && kill "$GW2" 2>/dev/null && wait "$GW2" 2>/dev/null || true
+    [ -n "$GW3" ] && kill "$GW3" 2>/dev/null && wait "$GW3" 2>/dev/null || true
     [ -n "$GW" ] && kill "$GW" 2>/dev/null && wait "$GW" 2>/dev/null || true
     exec 3>&- 2>/dev/null || true
     rm -rf "$WORK"
@@ -59,6 +66,37 @@ for _ in $(seq 1 120); do
     kill -0 "$GW" 2>/dev/null || { cat "$WORK/gateway.log" >&2; exit 1; }
     sleep 0.5
 done
+
+if [ "$BENCH" = edge ]; then # two more gateways on the first one's ZooKeeper, same heap and launcher
+    PORT2=$(free_port); ADMIN2=$(free_port); PORT3=$(free_port); ADMIN3=$(free_port)
+    java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT2" --admin-port "$ADMIN2" \
+        --zk "127.0.0.1:$ZKPORT" --request-ids=false > "$WORK/gateway2.log" 2>&1 &
+    GW2=$!
+    java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT3" --admin-port "$ADMIN3" \
+        --zk "127.0.0.1:$ZKPORT" > "$WORK/gateway3.log" 2>&1 &
+    GW3=$!
+    for admin in "$ADMIN2" "$ADMIN3"; do
+        for _ in $(seq 1 120); do
+            curl -fs "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break
+            sleep 0.5
+        done
+        curl -fs "http://127.0.0.1:$admin/ready" >/dev/null || { cat "$WORK"/gateway[23].log >&2; exit 1; }
+    done
+fi
+target_url() { # the URL a run loads: BENCH=edge's noids and aa are /plain/ on the second and third gateway
+    case "$BENCH:$1" in
+        edge:noids) echo "http://127.0.0.1:$PORT2/plain/" ;;
+        edge:aa) echo "http://127.0.0.1:$PORT3/plain/" ;;
+        *) echo "http://127.0.0.1:$PORT/$1/" ;;
+    esac
+}
+target_pid() {
+    case "$BENCH:$1" in
+        edge:noids) echo "$GW2" ;;
+        edge:aa) echo "$GW3" ;;
+        *) echo "$GW" ;;
+    esac
+}
 
 mkfifo "$WORK/backends.in"
 java -cp "$JAR" loadtest/lua-bench/LuaBenchBackends.java "127.0.0.1:$ZKPORT" config/examples/scripts "$BENCH" \
@@ -75,10 +113,13 @@ if [ "$BENCH" = auth ]; then
     HEADERS=(-H "Authorization: Bearer $(awk '/^TOKEN / { print $2 }' "$WORK/backends.log")"
              -H "X-Api-Key: $(awk '/^APIKEY / { print $2 }' "$WORK/backends.log")")
 fi
+if [ "$BENCH" = edge ]; then
+    HEADERS=(-H "Origin: https://app.example")
+fi
 all_ok() {
     local route
     for route in "${ROUTES[@]}"; do
-        [ "$(curl -s "${HEADERS[@]}" "http://127.0.0.1:$PORT/$route/")" = "ok" ] || return 1
+        [ "$(curl -s "${HEADERS[@]}" "$(target_url "$route")")" = "ok" ] || return 1
     done
 }
 for _ in $(seq 1 120); do
@@ -87,7 +128,7 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 all_ok || { echo "lua-bench: the routes do not all answer ok" >&2; exit 1; }
-for route in "${PROTECTED[@]}"; do
+for route in "${PROTECTED[@]+"${PROTECTED[@]}"}"; do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/$route/")" = "401" ] \
         || { echo "lua-bench: /$route/ without credentials must answer 401" >&2; exit 1; }
 done
@@ -98,10 +139,11 @@ busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 TICK=$(getconf CLK_TCK)
 
 run() { # run ROUND ROUTE N -> one result line
-    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1 u0 u1
-    before=$(cpu_ticks "$GW"); u0=$(user_ticks "$GW"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
-    out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" "${HEADERS[@]}" "http://127.0.0.1:$PORT/$route/" 2>&1)
-    after=$(cpu_ticks "$GW"); u1=$(user_ticks "$GW"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
+    local round=$1 route=$2 n=$3 before after out be0 be1 all0 all1 u0 u1 pid
+    pid=$(target_pid "$route")
+    before=$(cpu_ticks "$pid"); u0=$(user_ticks "$pid"); be0=$(cpu_ticks "$BE"); all0=$(busy_ticks)
+    out=$(timeout 300 ab -q -k -s 10 -c "$CONCURRENCY" -n "$n" "${HEADERS[@]}" "$(target_url "$route")" 2>&1)
+    after=$(cpu_ticks "$pid"); u1=$(user_ticks "$pid"); be1=$(cpu_ticks "$BE"); all1=$(busy_ticks)
     local rps failed non2xx
     rps=$(awk '/^Requests per second/ { print $4 }' <<<"$out")
     failed=$(awk '/^Failed requests/ { print $3 }' <<<"$out")

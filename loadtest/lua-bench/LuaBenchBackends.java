@@ -39,9 +39,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * With a third argument {@code auth} (BENCH=auth lua-bench.sh) it sets up route authentication instead: /plain
  * without it, /jwt with {@code auth.jwt} (RS256, keys from a JWKS this JVM serves) and /key with {@code auth.apiKey}
  * (one key in credential set "bench"), and prints {@code TOKEN <jwt>} and {@code APIKEY <key>} before READY.
+ * With {@code edge} (BENCH=edge lua-bench.sh): /plain and /cors, the same route with {@code cors} allowing
+ * {@code https://app.example}.
  * Runs until its standard input closes.
  *
- * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR [auth]
+ * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR [auth|edge]
  * Runs on its main thread; the backends are thread-safe Jetty servers.
  */
 public class LuaBenchBackends {
@@ -60,6 +62,10 @@ public class LuaBenchBackends {
         }
         if (args.length > 2 && args[2].equals("auth")) {
             servers.add(auth(zk));
+        } else if (args.length > 2 && args[2].equals("edge")) {
+            put(zk, "/zkgate/routes/plain", route("plain", null));
+            put(zk, "/zkgate/routes/cors", "{\"id\":\"cors\",\"match\":{\"pathPrefix\":\"/cors\"},\"service\":\"bench\","
+                    + "\"stripPrefix\":true,\"cors\":{\"allowOrigins\":[\"https://app.example\"]}}");
         } else {
             scripts(zk, Path.of(args[1]));
         }
