@@ -84,6 +84,22 @@ class DrainAndCloseTest {
     }
 
     @Test
+    void closeWithZooKeeperDownStopsWaitingForTheDeleteAfterTwoConnectionTimeouts() throws Exception {
+        // Curator would retry the delete for four connection timeouts; the session takes the node anyway.
+        agent = RegistryAgent.builder().connectString(server.getConnectString()).sessionTimeout(Duration.ofSeconds(60))
+                .connectionTimeout(Duration.ofSeconds(1)).service("orders").address("127.0.0.1").port(8081)
+                .shutdownHook(false).build().start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
+        server.stop();
+        try (AgentLog log = new AgentLog()) {
+            agent.close();
+            assertTrue(log.lines().stream().anyMatch(l -> l.endsWith("is taking long (ZooKeeper unreachable?); it goes "
+                    + "with the session")), String.join("\n", log.lines()));
+        }
+        assertEquals(RegistryAgent.State.CLOSED, agent.state());
+    }
+
+    @Test
     void closeDuringDrainCutsTheWaitShort() throws Exception {
         agent = agentBuilder().drainPeriod(Duration.ofSeconds(60)).build().start();
         await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 5));
