@@ -36,6 +36,7 @@ import io.zkgate.gateway.tls.TlsContext;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.gateway.zk.ZkConnectionLog;
 import io.zkgate.gateway.zk.ZkRoots;
+import io.zkgate.schema.BoundedStep;
 import io.zkgate.schema.ZkAuth;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
@@ -489,22 +490,15 @@ public final class Gateway implements Closeable {
      * lose (the node is ephemeral and goes with the session).
      */
     private void leaveZooKeeper(boolean loud) {
-        Thread leave = new Thread(() -> {
+        boolean left = BoundedStep.run("zkgate-leave-zookeeper", LEAVE_ZOOKEEPER_MS, () -> {
             if (fleet != null) {
                 fleet.close();
             }
             if (curator != null) {
                 curator.close();
             }
-        }, "zkgate-leave-zookeeper");
-        leave.setDaemon(true);
-        leave.start();
-        try {
-            leave.join(LEAVE_ZOOKEEPER_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (leave.isAlive() && loud) {
+        });
+        if (!left && loud) {
             log.warn("ZooKeeper unreachable: not waiting for the session to close (its ephemeral nodes go when it "
                     + "expires)");
         }

@@ -12,28 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The packaged sidecar jar itself (runs after {@code package}, under failsafe). */
-class AgentJarIT {
+class AgentJarIT extends SidecarFixture {
     private static final Path JAR = Path.of("target", "zkgate-agent.jar");
-
-    @TempDir
-    Path dir;
-
-    private TestingServer server;
-    private CuratorFramework observer;
-    private Backend backend;
-    private Sidecar sidecar;
-
-    @AfterEach
-    void tearDown() {
-        Zk.closeQuietly(sidecar, observer, server, backend);
-    }
 
     @Test
     void packagedJarPrintsUsageForHelp() throws Exception {
@@ -47,28 +30,24 @@ class AgentJarIT {
     @Test
     void packagedJarRegistersAPlainHttpServerAndSigtermRemovesItAfterTheDrainPeriodWithExitZero()
             throws Exception {
-        server = Zk.server();
-        observer = Zk.observer(server.getConnectString());
-        backend = new Backend();
+        startZooKeeperAndBackend();
         long drainMs = 1000;
         sidecar = Sidecar.fromJar(dir, JAR, "--zk", server.getConnectString(), "--service", "web", "--id", "web-1",
                 "--port", Integer.toString(backend.port()), "--address", "127.0.0.1", "--metadata",
                 "zone=a,version=2", "--health-url", backend.healthUrl().toString(), "--health-interval-ms", "200",
                 "--drain-ms", Long.toString(drainMs));
-        AgentMainProcessTest.assertRegistersAndDrainsOnSigterm(sidecar, observer, backend, drainMs);
+        assertRegistersAndDrainsOnSigterm(drainMs);
     }
 
     @Test
     void inAnEnvironmentThatAlsoConfiguresAGatewayTheJarReadsOnlyItsOwnVariables() throws Exception {
-        server = Zk.server();
-        observer = Zk.observer(server.getConnectString());
-        backend = new Backend();
+        startZooKeeperAndBackend();
         sidecar = Sidecar.fromJar(dir, JAR, Map.of("ZKGATE_PORT", "8080", "ZKGATE_ADMIN_PORT", "9090",
                 "ZKGATE_ZK", "127.0.0.1:1", "ZKGATE_AGENT_ZK", server.getConnectString(), "ZKGATE_AGENT_SERVICE", "web",
                 "ZKGATE_AGENT_ID", "web-1", "ZKGATE_AGENT_ADDRESS", "127.0.0.1",
                 "ZKGATE_AGENT_PORT", Integer.toString(backend.port())));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> observer.checkExists().forPath("/services/web/web-1") != null);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Zk.exists(observer, "/services/web/web-1"));
         String json = new String(observer.getData().forPath("/services/web/web-1"), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"port\":" + backend.port()), json);
         assertFalse(sidecar.output().contains("deprecated"), sidecar.output());
@@ -76,14 +55,12 @@ class AgentJarIT {
 
     @Test
     void theOldSharedVariableNamesStillRegisterWithOneDeprecationLine() throws Exception {
-        server = Zk.server();
-        observer = Zk.observer(server.getConnectString());
-        backend = new Backend();
+        startZooKeeperAndBackend();
         sidecar = Sidecar.fromJar(dir, JAR, Map.of("ZKGATE_ZK", server.getConnectString(), "ZKGATE_SERVICE", "web",
                 "ZKGATE_ID", "web-1", "ZKGATE_ADDRESS", "127.0.0.1", "ZKGATE_PORT", Integer.toString(backend.port()),
                 "ZKGATE_ADMIN_PORT", "9090"));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> observer.checkExists().forPath("/services/web/web-1") != null);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Zk.exists(observer, "/services/web/web-1"));
         List<String> deprecated = sidecar.stderr().lines().filter(l -> l.contains("deprecated")).toList();
         assertEquals(1, deprecated.size(), sidecar.output());
         assertTrue(deprecated.get(0).contains("use ZKGATE_AGENT_ADDRESS, ZKGATE_AGENT_ID, ZKGATE_AGENT_PORT, "

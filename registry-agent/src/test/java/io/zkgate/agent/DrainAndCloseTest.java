@@ -3,9 +3,11 @@ package io.zkgate.agent;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /** drain() and close(), the written format, ACLs and the small ServiceRegistration wrapper. */
 class DrainAndCloseTest {
+    private static final String DEMO_PATH = "/services/demo/demo-1";
+
     private TestingServer server;
     private CuratorFramework observer;
     private RegistryAgent agent;
@@ -80,6 +84,22 @@ class DrainAndCloseTest {
     }
 
     @Test
+    void closeWithZooKeeperDownStopsWaitingForTheDeleteAfterTwoConnectionTimeouts() throws Exception {
+        // Curator would retry the delete for four connection timeouts; the session takes the node anyway.
+        agent = RegistryAgent.builder().connectString(server.getConnectString()).sessionTimeout(Duration.ofSeconds(60))
+                .connectionTimeout(Duration.ofSeconds(1)).service("orders").address("127.0.0.1").port(8081)
+                .shutdownHook(false).build().start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
+        server.stop();
+        try (AgentLog log = new AgentLog()) {
+            agent.close();
+            assertTrue(log.lines().stream().anyMatch(l -> l.endsWith("is taking long (ZooKeeper unreachable?); it goes "
+                    + "with the session")), String.join("\n", log.lines()));
+        }
+        assertEquals(RegistryAgent.State.CLOSED, agent.state());
+    }
+
+    @Test
     void closeDuringDrainCutsTheWaitShort() throws Exception {
         agent = agentBuilder().drainPeriod(Duration.ofSeconds(60)).build().start();
         await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 5));
@@ -126,12 +146,22 @@ class DrainAndCloseTest {
     }
 
     @Test
-    void defaultIdIsGeneratedOnceAndDefaultAddressIsNotLoopbackWhenTheHostHasOne() throws Exception {
+    void eachAgentKeepsTheDefaultIdGeneratedForIt() {
         agent = RegistryAgent.builder().connectString(server.getConnectString()).service("orders").port(8081)
                 .shutdownHook(false).build();
         String id = agent.id();
         assertNotNull(id);
         assertEquals(id, agent.id());
+        try (RegistryAgent other = RegistryAgent.builder().connectString(server.getConnectString())
+                .service("orders").port(8081).shutdownHook(false).build()) {
+            assertNotEquals(id, other.id());
+        }
+    }
+
+    @Test
+    void theDefaultAddressIsNotLoopbackWhenTheHostHasOne() throws Exception {
+        agent = RegistryAgent.builder().connectString(server.getConnectString()).service("orders").port(8081)
+                .shutdownHook(false).build();
         boolean hasNonLoopback = java.net.NetworkInterface.networkInterfaces().anyMatch(n -> {
             try {
                 return n.isUp() && !n.isLoopback()
@@ -140,9 +170,8 @@ class DrainAndCloseTest {
                 return false;
             }
         });
-        if (hasNonLoopback) {
-            assertFalse(java.net.InetAddress.getByName(agent.address()).isLoopbackAddress(), agent.address());
-        }
+        assumeTrue(hasNonLoopback, "this host has a non-loopback address");
+        assertFalse(java.net.InetAddress.getByName(agent.address()).isLoopbackAddress(), agent.address());
     }
 
     @Test
@@ -156,54 +185,74 @@ class DrainAndCloseTest {
     }
 
     @Test
-    void withDigestAuthTheAgentRegistersUnderAProtectedRootAndOnlyItMayChangeItsNode() throws Exception {
-        String digest = DigestAuthenticationProvider.generateDigest("agent:s3cret");
-        ACL agentAll = new ACL(ZooDefs.Perms.ALL, new Id("digest", digest));
-        ACL worldRead = new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE);
-        observer.create().withACL(java.util.List.of(agentAll, worldRead)).forPath("/secure");
-
-        agent = RegistryAgent.builder().connectString(server.getConnectString()).servicesRoot("/secure")
-                .service("orders").address("127.0.0.1").port(8081).zkAuth("agent:s3cret").shutdownHook(false)
-                .build().start();
+    void withDigestAuthOnlyTheAgentsUserMayChangeOrDeleteItsNode() throws Exception {
+        agent = securedAgent("orders-1", 8081);
         await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
         assertThrows(KeeperException.NoAuthException.class, () -> observer.delete().forPath(agent.path()));
         assertThrows(KeeperException.NoAuthException.class,
                 () -> observer.setData().forPath(agent.path(), new byte[0]));
+    }
 
-        // Another agent of the service with the same credentials registers beside it.
-        try (RegistryAgent second = RegistryAgent.builder().connectString(server.getConnectString())
-                .servicesRoot("/secure").service("orders").id("orders-2").address("127.0.0.1").port(8082)
-                .zkAuth("agent:s3cret").shutdownHook(false).build().start()) {
+    @Test
+    void withDigestAuthTheServiceNodeTakesInstancesOfTheSameUserOnly() throws Exception {
+        agent = securedAgent("orders-1", 8081);
+        assertTrue(agent.awaitRegistered(Duration.ofSeconds(10)));
+        try (RegistryAgent second = securedAgent("orders-2", 8082)) {
             assertTrue(second.awaitRegistered(Duration.ofSeconds(10)));
             assertTrue(Zk.exists(observer, "/secure/orders/orders-2"));
         }
-
-        // Without credentials another agent cannot register under the protected root.
         try (CuratorFramework anonymous = CuratorFrameworkFactory.newClient(server.getConnectString(),
                 new RetryOneTime(100))) {
             anonymous.start();
             assertThrows(KeeperException.NoAuthException.class,
-                    () -> anonymous.create().forPath("/secure/intruder", new byte[0]));
+                    () -> anonymous.create().forPath("/secure/orders/intruder", new byte[0]));
+        }
+    }
+
+    /** An agent of service orders under /secure, which only the digest user agent:s3cret may write. */
+    private RegistryAgent securedAgent(String id, int port) throws Exception {
+        if (observer.checkExists().forPath("/secure") == null) {
+            String digest = DigestAuthenticationProvider.generateDigest("agent:s3cret");
+            ACL agentAll = new ACL(ZooDefs.Perms.ALL, new Id("digest", digest));
+            ACL worldRead = new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE);
+            observer.create().withACL(java.util.List.of(agentAll, worldRead)).forPath("/secure");
+        }
+        return RegistryAgent.builder().connectString(server.getConnectString()).servicesRoot("/secure")
+                .service("orders").id(id).address("127.0.0.1").port(port).zkAuth("agent:s3cret").shutdownHook(false)
+                .build().start();
+    }
+
+    @Test
+    void aServiceRegistrationIsWrittenWhenRegisterReturns() throws Exception {
+        try (CuratorFramework client = Zk.client(server.getConnectString());
+                ServiceRegistration registration = demoRegistration(client)) {
+            Zk.Seen seen = Zk.read(observer, DEMO_PATH);
+            assertNotNull(seen, "written when register returns");
+            assertEquals(2, seen.instance().weight());
+            assertEquals("a", seen.instance().metadata().get("zone"));
         }
     }
 
     @Test
-    void serviceRegistrationKeepsItsContractAndNowRecoversADeletedNode() throws Exception {
-        CuratorFramework client = Zk.client(server.getConnectString());
-        try {
-            ServiceRegistration registration = ServiceRegistration.register(client, "/services", "demo", "demo-1",
-                    "127.0.0.1", 9001, 2, Map.of("zone", "a"));
-            String path = "/services/demo/demo-1";
-            Zk.Seen seen = Zk.read(observer, path);
-            assertNotNull(seen, "written when register returns");
-            assertEquals(2, seen.instance().weight());
-            assertEquals("a", seen.instance().metadata().get("zone"));
-            observer.delete().forPath(path);
-            await().atMost(Duration.ofSeconds(2)).until(() -> Zk.exists(observer, path));
-            registration.close();
-            assertFalse(Zk.exists(observer, path));
-        } finally {
-            client.close();
+    void aServiceRegistrationRecreatesItsNodeAfterAnotherClientDeletesIt() throws Exception {
+        try (CuratorFramework client = Zk.client(server.getConnectString());
+                ServiceRegistration registration = demoRegistration(client)) {
+            observer.delete().forPath(DEMO_PATH);
+            await().atMost(Duration.ofSeconds(2)).until(() -> Zk.exists(observer, DEMO_PATH));
+            assertEquals(1, registration.reRegistrations());
         }
+    }
+
+    @Test
+    void closingAServiceRegistrationDeletesItsNode() throws Exception {
+        try (CuratorFramework client = Zk.client(server.getConnectString())) {
+            demoRegistration(client).close();
+            assertFalse(Zk.exists(observer, DEMO_PATH));
+        }
+    }
+
+    private static ServiceRegistration demoRegistration(CuratorFramework client) throws Exception {
+        return ServiceRegistration.register(client, "/services", "demo", "demo-1", "127.0.0.1", 9001, 2,
+                Map.of("zone", "a"));
     }
 }

@@ -4,8 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,5 +114,53 @@ class HealthCheckTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
         healthy.set(false);
         await().atMost(Duration.ofSeconds(10)).until(() -> !Zk.exists(observer, agent.path()));
+    }
+
+    @Test
+    void aReturnAfterWithdrawalIsLoggedAsHealthyAgainUnlikeTheFirstRegistration() throws Exception {
+        try (AgentLog log = new AgentLog()) {
+            agent = agentBuilder().healthUrl(backend.healthUrl()).build().start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
+            backend.healthStatus(503);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Zk.exists(observer, agent.path()));
+            backend.healthStatus(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Zk.registeredBy(observer, agent, 1));
+
+            String name = "web/" + agent.id() + ": ";
+            await().atMost(Duration.ofSeconds(10)).until(() -> registeredLines(log, name).size() == 2);
+            List<String> registered = registeredLines(log, name);
+            assertFalse(registered.get(0).contains("healthy again"), registered.get(0));
+            assertTrue(registered.get(1).endsWith(" (healthy again)"), registered.get(1));
+            List<String> lines = log.lines();
+            int passed = lines.indexOf(name + "health check passed; registering");
+            int withdrawn = indexOfStart(lines, name + "unhealthy after " + FAILURES + " failed health checks");
+            int back = lines.indexOf(name + "healthy again after " + SUCCESSES + " passing health checks; registering");
+            assertTrue(0 <= passed && passed < withdrawn && withdrawn < back, String.join("\n", lines));
+        }
+    }
+
+    @Test
+    void aLoopbackHealthUrlIsPolledOnTheRegisteredAddressWhereGatewaysConnect() throws Exception {
+        String external = HostAddress.nonLoopback();
+        assumeFalse(RegisteredAddress.isLoopback(external), "this host has a non-loopback address");
+        // The backend listens on 127.0.0.1 only: gateways could not reach it at the registered address.
+        agent = agentBuilder().address(external).healthUrl(backend.healthUrl()).build().start();
+        Thread.sleep(10L * INTERVAL_MS); // time enough to register, were the check made on loopback
+        assertFalse(Zk.exists(observer, agent.path()));
+        assertEquals(RegistryAgent.State.PENDING, agent.state());
+        assertEquals(0, backend.healthRequests(), "the loopback URL itself was not asked");
+    }
+
+    private static List<String> registeredLines(AgentLog log, String name) {
+        return log.lines().stream().filter(l -> l.startsWith(name + "registered ")).toList();
+    }
+
+    private static int indexOfStart(List<String> lines, String start) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(start)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }
