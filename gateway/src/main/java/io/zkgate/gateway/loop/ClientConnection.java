@@ -51,6 +51,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking
     /** Inside {@code parser.parseNext}: whatever ends an exchange then only clears {@link #waiting}. */
     private boolean parsing;
     private boolean closing;
+    /** The parse under way read a whole request: read interest is kept on while its exchange runs. */
+    private boolean requestRead;
     private Exchange exchange;
     private String clientAddress;
     /** Set once the connection became a WebSocket tunnel: no more HTTP on it. */
@@ -137,6 +139,10 @@ final class ClientConnection extends AbstractConnection.NonBlocking
             if (parser.isClosed() || parser.isState(HttpParser.State.CLOSE)) {
                 return;
             }
+            if (requestRead) {
+                requestRead = false;
+                keepReadInterest();
+            }
         }
     }
 
@@ -174,9 +180,23 @@ final class ClientConnection extends AbstractConnection.NonBlocking
             waiting = true; // the next request is read once this response has drained
         } else if (!input.hasRemaining() && !parsing) {
             waiting = false; // nothing pipelined: wait for the next request without a read that would find none
-            fillInterested();
+            if (!isFillInterested()) {
+                fillInterested();
+            }
         } else {
             resume();
+        }
+    }
+
+    /**
+     * Leaves read interest on while a request that was read whole is answered, so the selector's interest in this
+     * connection does not go off at each request and on again at its answer: two {@code epoll_ctl} calls a request
+     * fewer. Should the client send before the answer is done (a pipelined request, its close), the readiness is
+     * seen once and left in the socket: parsing waits for the exchange, and the interest goes off until then.
+     */
+    private void keepReadInterest() {
+        if (waiting && exchange != null && !input.hasRemaining() && tunnel == null && !isFillInterested()) {
+            fillInterested();
         }
     }
 
@@ -298,6 +318,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking
         Exchange current = exchange;
         if (current != null) {
             waiting = true;
+            requestRead = true;
             current.requestComplete();
         }
         return true;

@@ -18,7 +18,8 @@ final class Reads {
     private Reads() {}
 
     /**
-     * @return the bytes read into {@code buffer}; 0 when there were none (fill interest is then registered), {@link #EOF}
+     * @return the bytes read into {@code buffer}; 0 when there were none (fill interest is then registered, unless it
+     *         already was), {@link #EOF}
      *         or {@link #FAILED} (after {@code failed} got the failure)
      */
     static int fill(AbstractConnection connection, ByteBuffer buffer, Consumer<Throwable> failed) {
@@ -29,7 +30,7 @@ final class Reads {
             failed.accept(e);
             return FAILED;
         }
-        if (filled == 0) {
+        if (filled == 0 && !connection.isFillInterested()) {
             connection.fillInterested();
         }
         return filled < 0 ? EOF : filled;
