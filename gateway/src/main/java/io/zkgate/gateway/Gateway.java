@@ -14,6 +14,7 @@ import io.zkgate.gateway.fleet.FleetSize;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.loop.H2cPriorKnowledge;
+import io.zkgate.gateway.loop.LoopAlpnConnectionFactory;
 import io.zkgate.gateway.loop.LoopConnector;
 import io.zkgate.gateway.loop.LoopEngine;
 import io.zkgate.gateway.loop.LoopSslConnectionFactory;
@@ -358,7 +359,8 @@ public final class Gateway implements Closeable {
         HttpConfiguration https = new HttpConfiguration(http);
         SecureRequestCustomizer secure = new SecureRequestCustomizer(false, false, -1, false); // any Host, any SNI
         https.addCustomizer(secure);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+        ALPNServerConnectionFactory alpn = loopEngine != null ? new LoopAlpnConnectionFactory("h2", "http/1.1")
+                : new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
         if (loopEngine != null) {
