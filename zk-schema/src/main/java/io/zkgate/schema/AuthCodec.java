@@ -1,11 +1,9 @@
 package io.zkgate.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +38,7 @@ final class AuthCodec {
     private AuthCodec() {}
 
     /** The auth block of {@code tree}, or null when absent or wrong (the problems are in {@code r}). */
-    static Route.Auth read(RouteCodec.Reader r, JsonNode tree) {
+    static Route.Auth read(FieldReader r, JsonNode tree) {
         JsonNode node = r.object(tree, "auth", false);
         if (node == null) {
             return null;
@@ -60,14 +58,14 @@ final class AuthCodec {
         return jwt == null && apiKey == null && basic == null ? null : new Route.Auth(jwt, apiKey, basic);
     }
 
-    private static Route.Jwt jwt(RouteCodec.Reader r, JsonNode n) {
+    private static Route.Jwt jwt(FieldReader r, JsonNode n) {
         if (n == null) {
             return null;
         }
         int before = r.problems.size();
         r.unknown(n, "auth.jwt.", JWT_FIELDS);
         String issuer = r.string(n, "auth.jwt.issuer", "issuer", true);
-        List<String> audiences = strings(r, n, "auth.jwt.audiences", "audiences");
+        List<String> audiences = r.strings(n, "auth.jwt.audiences", "audiences", true);
         if (audiences != null && audiences.isEmpty()) {
             r.problem("auth.jwt.audiences", "empty (expected: at least one audience the token's aud must hold)");
         }
@@ -87,7 +85,7 @@ final class AuthCodec {
         if (znode != null && !ZnodeLayout.isValidName(znode)) {
             r.problem("auth.jwt.jwksZnode", "'" + znode + "' (" + ZnodeLayout.nameRule() + ")");
         }
-        List<String> algorithms = strings(r, n, "auth.jwt.algorithms", "algorithms");
+        List<String> algorithms = r.strings(n, "auth.jwt.algorithms", "algorithms", true);
         if (algorithms != null) {
             if (algorithms.isEmpty()) {
                 r.problem("auth.jwt.algorithms", "empty (expected: the JWS algorithms accepted, such as [\"RS256\"])");
@@ -115,7 +113,7 @@ final class AuthCodec {
                 if (e.getKey().isBlank()) {
                     r.problem("auth.jwt.claimsToHeaders", "an empty claim name (expected: a claim such as sub)");
                 } else if (!e.getValue().isTextual()) {
-                    r.problem(field, "a " + RouteCodec.kind(e.getValue()) + " (expected: a header name)");
+                    r.problem(field, "a " + FieldReader.kind(e.getValue()) + " (expected: a header name)");
                 } else if (headerProblem(e.getValue().asText()) != null) {
                     r.problem(field, "'" + e.getValue().asText() + "' " + headerProblem(e.getValue().asText()));
                 } else {
@@ -139,7 +137,7 @@ final class AuthCodec {
                 minRefresh);
     }
 
-    private static Route.ApiKey apiKey(RouteCodec.Reader r, JsonNode n) {
+    private static Route.ApiKey apiKey(FieldReader r, JsonNode n) {
         if (n == null) {
             return null;
         }
@@ -155,7 +153,7 @@ final class AuthCodec {
         return r.problems.size() > before ? null : new Route.ApiKey(set, header, client);
     }
 
-    private static Route.Basic basic(RouteCodec.Reader r, JsonNode n) {
+    private static Route.Basic basic(FieldReader r, JsonNode n) {
         if (n == null) {
             return null;
         }
@@ -171,7 +169,7 @@ final class AuthCodec {
         return r.problems.size() > before ? null : new Route.Basic(set, realm, client);
     }
 
-    private static String credentials(RouteCodec.Reader r, JsonNode n, String field) {
+    private static String credentials(FieldReader r, JsonNode n, String field) {
         String set = r.string(n, field, "credentials", true);
         if (set != null && !ZnodeLayout.isValidName(set)) {
             r.problem(field, "'" + set + "' (" + ZnodeLayout.nameRule() + ")");
@@ -180,7 +178,7 @@ final class AuthCodec {
         return set;
     }
 
-    private static String header(RouteCodec.Reader r, JsonNode n, String field, String name) {
+    private static String header(FieldReader r, JsonNode n, String field, String name) {
         String h = r.string(n, field, name, false);
         String problem = h == null ? null : headerProblem(h);
         if (problem != null) {
@@ -222,28 +220,6 @@ final class AuthCodec {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
     }
 
-    private static List<String> strings(RouteCodec.Reader r, JsonNode parent, String field, String name) {
-        JsonNode n = parent.get(name);
-        if (n == null || n.isNull()) {
-            r.problem(field, "missing (expected: an array of strings)");
-            return null;
-        }
-        if (!n.isArray()) {
-            r.problem(field, "a " + RouteCodec.kind(n) + " (expected: an array of strings)");
-            return null;
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            JsonNode e = n.get(i);
-            if (!e.isTextual() || e.asText().isBlank()) {
-                r.problem(field + "[" + i + "]", e + " (expected: a non-empty string)");
-            } else {
-                out.add(e.asText());
-            }
-        }
-        return out;
-    }
-
     /** Writes {@code auth} into the route tree, absent optional fields left out. */
     static void write(ObjectNode root, Route.Auth auth) {
         if (auth == null) {
@@ -254,45 +230,29 @@ final class AuthCodec {
             Route.Jwt j = auth.jwt();
             ObjectNode n = a.putObject("jwt");
             n.put("issuer", j.issuer());
-            ArrayNode aud = n.putArray("audiences");
-            j.audiences().forEach(aud::add);
-            putIf(n, "jwksUri", j.jwksUri());
-            putIf(n, "jwksZnode", j.jwksZnode());
-            ArrayNode algs = n.putArray("algorithms");
-            j.algorithms().forEach(algs::add);
+            FieldWriter.putStrings(n, "audiences", j.audiences());
+            FieldWriter.putIfSet(n, "jwksUri", j.jwksUri());
+            FieldWriter.putIfSet(n, "jwksZnode", j.jwksZnode());
+            FieldWriter.putStrings(n, "algorithms", j.algorithms());
             if (!j.claimsToHeaders().isEmpty()) {
                 ObjectNode c = n.putObject("claimsToHeaders");
                 j.claimsToHeaders().forEach(c::put);
             }
-            if (j.clockSkewSeconds() != null) {
-                n.put("clockSkewSeconds", j.clockSkewSeconds());
-            }
-            if (j.stripAuthorization() != null) {
-                n.put("stripAuthorization", j.stripAuthorization());
-            }
-            putIf(n, "hashKeyClaim", j.hashKeyClaim());
-            if (j.jwksRefreshSeconds() != null) {
-                n.put("jwksRefreshSeconds", j.jwksRefreshSeconds());
-            }
-            if (j.jwksMinRefreshSeconds() != null) {
-                n.put("jwksMinRefreshSeconds", j.jwksMinRefreshSeconds());
-            }
+            FieldWriter.putIfSet(n, "clockSkewSeconds", j.clockSkewSeconds());
+            FieldWriter.putIfSet(n, "stripAuthorization", j.stripAuthorization());
+            FieldWriter.putIfSet(n, "hashKeyClaim", j.hashKeyClaim());
+            FieldWriter.putIfSet(n, "jwksRefreshSeconds", j.jwksRefreshSeconds());
+            FieldWriter.putIfSet(n, "jwksMinRefreshSeconds", j.jwksMinRefreshSeconds());
         } else if (auth.apiKey() != null) {
             ObjectNode n = a.putObject("apiKey");
             n.put("credentials", auth.apiKey().credentials());
-            putIf(n, "header", auth.apiKey().header());
-            putIf(n, "clientHeader", auth.apiKey().clientHeader());
+            FieldWriter.putIfSet(n, "header", auth.apiKey().header());
+            FieldWriter.putIfSet(n, "clientHeader", auth.apiKey().clientHeader());
         } else {
             ObjectNode n = a.putObject("basic");
             n.put("credentials", auth.basic().credentials());
-            putIf(n, "realm", auth.basic().realm());
-            putIf(n, "clientHeader", auth.basic().clientHeader());
-        }
-    }
-
-    private static void putIf(ObjectNode n, String name, String value) {
-        if (value != null) {
-            n.put(name, value);
+            FieldWriter.putIfSet(n, "realm", auth.basic().realm());
+            FieldWriter.putIfSet(n, "clientHeader", auth.basic().clientHeader());
         }
     }
 }
