@@ -39,11 +39,10 @@ final class AuthCodec {
 
     /** The auth block of {@code tree}, or null when absent or wrong (the problems are in {@code r}). */
     static Route.Auth read(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "auth", false);
+        JsonNode node = r.block(tree, "auth", AUTH_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "auth.", AUTH_FIELDS);
         int kinds = 0;
         for (String k : AUTH_FIELDS) {
             kinds += node.hasNonNull(k) ? 1 : 0;
@@ -52,18 +51,17 @@ final class AuthCodec {
             r.problem("auth", kinds + " kinds set (expected: exactly one of jwt, apiKey, basic)");
             return null;
         }
-        Route.Jwt jwt = node.hasNonNull("jwt") ? jwt(r, r.object(node, "auth.jwt", "jwt")) : null;
-        Route.ApiKey apiKey = node.hasNonNull("apiKey") ? apiKey(r, r.object(node, "auth.apiKey", "apiKey")) : null;
-        Route.Basic basic = node.hasNonNull("basic") ? basic(r, r.object(node, "auth.basic", "basic")) : null;
-        return jwt == null && apiKey == null && basic == null ? null : new Route.Auth(jwt, apiKey, basic);
+        int before = r.problems.size();
+        JsonNode jwt = r.block(node, "auth.jwt", "jwt", JWT_FIELDS);
+        JsonNode apiKey = r.block(node, "auth.apiKey", "apiKey", API_KEY_FIELDS);
+        JsonNode basic = r.block(node, "auth.basic", "basic", BASIC_FIELDS);
+        Route.Auth auth = jwt != null ? new Route.Auth(jwt(r, jwt), null, null)
+                : apiKey != null ? new Route.Auth(null, apiKey(r, apiKey), null)
+                : basic != null ? new Route.Auth(null, null, basic(r, basic)) : null;
+        return r.problems.size() > before ? null : auth;
     }
 
     private static Route.Jwt jwt(FieldReader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.jwt.", JWT_FIELDS);
         String issuer = r.string(n, "auth.jwt.issuer", "issuer", true);
         List<String> audiences = r.strings(n, "auth.jwt.audiences", "audiences", true);
         if (audiences != null && audiences.isEmpty()) {
@@ -130,19 +128,11 @@ final class AuthCodec {
             r.problem("auth.jwt.jwksRefreshSeconds", "set with jwksZnode (expected: only with jwksUri; a znode is "
                     + "watched)");
         }
-        if (r.problems.size() > before) {
-            return null;
-        }
         return new Route.Jwt(issuer, audiences, uri, znode, algorithms, claims, skew, strip, hashKeyClaim, refresh,
                 minRefresh);
     }
 
     private static Route.ApiKey apiKey(FieldReader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.apiKey.", API_KEY_FIELDS);
         String set = credentials(r, n, "auth.apiKey.credentials");
         String header = header(r, n, "auth.apiKey.header", "header");
         String client = header(r, n, "auth.apiKey.clientHeader", "clientHeader");
@@ -150,15 +140,10 @@ final class AuthCodec {
             r.problem("auth.apiKey.clientHeader", "'" + client + "' is the key's own header (expected: another "
                     + "header; the key is never forwarded)");
         }
-        return r.problems.size() > before ? null : new Route.ApiKey(set, header, client);
+        return new Route.ApiKey(set, header, client);
     }
 
     private static Route.Basic basic(FieldReader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.basic.", BASIC_FIELDS);
         String set = credentials(r, n, "auth.basic.credentials");
         String realm = r.string(n, "auth.basic.realm", "realm", false);
         if (realm != null && !REALM.matcher(realm).matches()) {
@@ -166,7 +151,7 @@ final class AuthCodec {
                     + "' (expected: 1-64 printable ASCII characters, no '\"' or '\\')");
         }
         String client = header(r, n, "auth.basic.clientHeader", "clientHeader");
-        return r.problems.size() > before ? null : new Route.Basic(set, realm, client);
+        return new Route.Basic(set, realm, client);
     }
 
     private static String credentials(FieldReader r, JsonNode n, String field) {

@@ -17,11 +17,10 @@ final class CompressionCodec {
     private CompressionCodec() {}
 
     static Route.Compression read(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "compression", false);
+        JsonNode node = r.block(tree, "compression", COMPRESSION_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "compression.", COMPRESSION_FIELDS);
         Boolean enabled = r.bool(node, "compression.enabled", "enabled");
         Integer minBytes = r.integer(node, "compression.minBytes", "minBytes", 0, MAX_COMPRESSION_MIN_BYTES);
         return new Route.Compression(enabled, minBytes, contentTypes(r, node));

@@ -22,11 +22,10 @@ final class EdgeCodec {
     private EdgeCodec() {}
 
     static Route.Cors cors(FieldReader r, JsonNode tree, Route.Match match) {
-        JsonNode node = r.object(tree, "cors", false);
+        JsonNode node = r.block(tree, "cors", CORS_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "cors.", CORS_FIELDS);
         Boolean credentials = r.bool(node, "cors.allowCredentials", "allowCredentials");
         boolean withCredentials = Boolean.TRUE.equals(credentials);
         List<String> origins = strings(r, node, "cors.allowOrigins", "allowOrigins", true);
@@ -92,11 +91,10 @@ final class EdgeCodec {
     }
 
     static Route.IpRules ipRules(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "ipRules", false);
+        JsonNode node = r.block(tree, "ipRules", IP_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "ipRules.", IP_FIELDS);
         List<String> allow = cidrs(r, node, "allow");
         List<String> deny = cidrs(r, node, "deny");
         if ((allow == null || allow.isEmpty()) && (deny == null || deny.isEmpty())) {

@@ -94,6 +94,20 @@ final class FieldReader {
         return n;
     }
 
+    /** An optional block {@code name} of the route, its unknown fields reported; null when absent or not an object. */
+    JsonNode block(JsonNode tree, String name, Set<String> known) {
+        return block(tree, name, name, known);
+    }
+
+    /** An optional block {@code name} in {@code parent}, reported as {@code field}; see {@link #block(JsonNode, String, Set)}. */
+    JsonNode block(JsonNode parent, String field, String name, Set<String> known) {
+        JsonNode n = object(parent, field, name, false);
+        if (n != null) {
+            unknown(n, field + ".", known);
+        }
+        return n;
+    }
+
     Integer integer(JsonNode parent, String field, String name, int min, int max) {
         JsonNode n = parent.get(name);
         if (n == null || n.isNull()) {

@@ -22,11 +22,10 @@ final class ForwardingCodec {
     private ForwardingCodec() {}
 
     static Route.LoadBalancing lb(FieldReader r, JsonNode tree) {
-        JsonNode lbNode = r.object(tree, "lb", false);
+        JsonNode lbNode = r.block(tree, "lb", LB_FIELDS);
         if (lbNode == null) {
             return null;
         }
-        r.unknown(lbNode, "lb.", LB_FIELDS);
         Policy policy = null;
         String policyName = r.string(lbNode, "lb.policy", "policy", false);
         if (policyName != null) {
@@ -67,31 +66,28 @@ final class ForwardingCodec {
     }
 
     static Route.Timeouts timeouts(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "timeouts", false);
+        JsonNode node = r.block(tree, "timeouts", TIMEOUT_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "timeouts.", TIMEOUT_FIELDS);
         return new Route.Timeouts(
                 r.integer(node, "timeouts.connectMs", "connectMs", 1, MAX_TIMEOUT_MS),
                 r.integer(node, "timeouts.responseMs", "responseMs", 1, MAX_TIMEOUT_MS));
     }
 
     static Route.Retries retries(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "retries", false);
+        JsonNode node = r.block(tree, "retries", RETRY_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "retries.", RETRY_FIELDS);
         return new Route.Retries(r.integer(node, "retries.attempts", "attempts", 0, MAX_RETRIES));
     }
 
     static Route.Limits limits(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "limits", false);
+        JsonNode node = r.block(tree, "limits", LIMIT_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "limits.", LIMIT_FIELDS);
         JsonNode max = node.get("maxBodyBytes");
         Long maxBody = null;
         if (max != null && !max.isNull()) {
@@ -106,11 +102,10 @@ final class ForwardingCodec {
 
     /** The health check, its left-out numbers filled with the defaults; null when absent or its path is wrong. */
     static Route.HealthCheck healthCheck(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "healthCheck", false);
+        JsonNode node = r.block(tree, "healthCheck", HEALTH_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "healthCheck.", HEALTH_FIELDS);
         String path = r.string(node, "healthCheck.path", "path", true);
         if (path != null && (!path.startsWith("/") || path.contains(" "))) {
             r.problem("healthCheck.path", "'" + path + "' (expected: a path starting with '/')");

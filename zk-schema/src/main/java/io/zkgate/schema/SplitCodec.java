@@ -107,11 +107,10 @@ final class SplitCodec {
 
     /** The {@code mirror} block: a service and the percentage of requests copied to it (default 100); or null. */
     static Route.Mirror mirror(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "mirror", false);
+        JsonNode node = r.block(tree, "mirror", MIRROR_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "mirror.", MIRROR_FIELDS);
         String service = serviceName(r, node, "mirror.service", "service");
         double percent = 100;
         JsonNode p = node.get("percent");

@@ -16,11 +16,10 @@ final class UpstreamCodec {
     private UpstreamCodec() {}
 
     static Route.Upstream read(FieldReader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "upstream", false);
+        JsonNode node = r.block(tree, "upstream", UPSTREAM_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "upstream.", UPSTREAM_FIELDS);
         Route.Upstream.Protocol protocol = null;
         String protocolName = r.string(node, "upstream.protocol", "protocol", false);
         if (protocolName != null) {
@@ -30,7 +29,7 @@ final class UpstreamCodec {
                         + "' (expected one of: http/1.1, h2c, h2)");
             }
         }
-        JsonNode tlsNode = r.object(node, "upstream.tls", "tls");
+        JsonNode tlsNode = r.block(node, "upstream.tls", "tls", TLS_FIELDS);
         Route.Tls tls = tlsNode == null ? null : tls(r, tlsNode);
         if (protocol == Route.Upstream.Protocol.H2C && tlsNode != null) {
             r.problem("upstream.protocol", "'h2c' is HTTP/2 in plain text, but upstream.tls is set "
@@ -40,7 +39,6 @@ final class UpstreamCodec {
     }
 
     private static Route.Tls tls(FieldReader r, JsonNode tlsNode) {
-        r.unknown(tlsNode, "upstream.tls.", TLS_FIELDS);
         Boolean verify = r.bool(tlsNode, "upstream.tls.verify", "verify");
         String ca = file(r, tlsNode, "ca");
         String serverName = r.string(tlsNode, "upstream.tls.serverName", "serverName", false);
