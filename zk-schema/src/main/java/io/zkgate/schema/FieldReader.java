@@ -99,7 +99,7 @@ final class FieldReader {
         return block(tree, name, name, known);
     }
 
-    /** An optional block {@code name} in {@code parent}, reported as {@code field}; see {@link #block(JsonNode, String, Set)}. */
+    /** An optional block {@code name} in {@code parent}, reported as {@code field}, its unknown fields reported. */
     JsonNode block(JsonNode parent, String field, String name, Set<String> known) {
         JsonNode n = object(parent, field, name, false);
         if (n != null) {
