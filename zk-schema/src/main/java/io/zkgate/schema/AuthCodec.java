@@ -1,11 +1,9 @@
 package io.zkgate.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +38,11 @@ final class AuthCodec {
     private AuthCodec() {}
 
     /** The auth block of {@code tree}, or null when absent or wrong (the problems are in {@code r}). */
-    static Route.Auth read(RouteCodec.Reader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "auth", false);
+    static Route.Auth read(FieldReader r, JsonNode tree) {
+        JsonNode node = r.block(tree, "auth", AUTH_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "auth.", AUTH_FIELDS);
         int kinds = 0;
         for (String k : AUTH_FIELDS) {
             kinds += node.hasNonNull(k) ? 1 : 0;
@@ -54,20 +51,19 @@ final class AuthCodec {
             r.problem("auth", kinds + " kinds set (expected: exactly one of jwt, apiKey, basic)");
             return null;
         }
-        Route.Jwt jwt = node.hasNonNull("jwt") ? jwt(r, r.object(node, "auth.jwt", "jwt")) : null;
-        Route.ApiKey apiKey = node.hasNonNull("apiKey") ? apiKey(r, r.object(node, "auth.apiKey", "apiKey")) : null;
-        Route.Basic basic = node.hasNonNull("basic") ? basic(r, r.object(node, "auth.basic", "basic")) : null;
-        return jwt == null && apiKey == null && basic == null ? null : new Route.Auth(jwt, apiKey, basic);
+        int before = r.problems.size();
+        JsonNode jwt = r.block(node, "auth.jwt", "jwt", JWT_FIELDS);
+        JsonNode apiKey = r.block(node, "auth.apiKey", "apiKey", API_KEY_FIELDS);
+        JsonNode basic = r.block(node, "auth.basic", "basic", BASIC_FIELDS);
+        Route.Auth auth = jwt != null ? new Route.Auth(jwt(r, jwt), null, null)
+                : apiKey != null ? new Route.Auth(null, apiKey(r, apiKey), null)
+                : basic != null ? new Route.Auth(null, null, basic(r, basic)) : null;
+        return r.problems.size() > before ? null : auth;
     }
 
-    private static Route.Jwt jwt(RouteCodec.Reader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.jwt.", JWT_FIELDS);
+    private static Route.Jwt jwt(FieldReader r, JsonNode n) {
         String issuer = r.string(n, "auth.jwt.issuer", "issuer", true);
-        List<String> audiences = strings(r, n, "auth.jwt.audiences", "audiences");
+        List<String> audiences = r.strings(n, "auth.jwt.audiences", "audiences", true);
         if (audiences != null && audiences.isEmpty()) {
             r.problem("auth.jwt.audiences", "empty (expected: at least one audience the token's aud must hold)");
         }
@@ -87,7 +83,7 @@ final class AuthCodec {
         if (znode != null && !ZnodeLayout.isValidName(znode)) {
             r.problem("auth.jwt.jwksZnode", "'" + znode + "' (" + ZnodeLayout.nameRule() + ")");
         }
-        List<String> algorithms = strings(r, n, "auth.jwt.algorithms", "algorithms");
+        List<String> algorithms = r.strings(n, "auth.jwt.algorithms", "algorithms", true);
         if (algorithms != null) {
             if (algorithms.isEmpty()) {
                 r.problem("auth.jwt.algorithms", "empty (expected: the JWS algorithms accepted, such as [\"RS256\"])");
@@ -115,7 +111,7 @@ final class AuthCodec {
                 if (e.getKey().isBlank()) {
                     r.problem("auth.jwt.claimsToHeaders", "an empty claim name (expected: a claim such as sub)");
                 } else if (!e.getValue().isTextual()) {
-                    r.problem(field, "a " + RouteCodec.kind(e.getValue()) + " (expected: a header name)");
+                    r.problem(field, "a " + FieldReader.kind(e.getValue()) + " (expected: a header name)");
                 } else if (headerProblem(e.getValue().asText()) != null) {
                     r.problem(field, "'" + e.getValue().asText() + "' " + headerProblem(e.getValue().asText()));
                 } else {
@@ -132,19 +128,11 @@ final class AuthCodec {
             r.problem("auth.jwt.jwksRefreshSeconds", "set with jwksZnode (expected: only with jwksUri; a znode is "
                     + "watched)");
         }
-        if (r.problems.size() > before) {
-            return null;
-        }
         return new Route.Jwt(issuer, audiences, uri, znode, algorithms, claims, skew, strip, hashKeyClaim, refresh,
                 minRefresh);
     }
 
-    private static Route.ApiKey apiKey(RouteCodec.Reader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.apiKey.", API_KEY_FIELDS);
+    private static Route.ApiKey apiKey(FieldReader r, JsonNode n) {
         String set = credentials(r, n, "auth.apiKey.credentials");
         String header = header(r, n, "auth.apiKey.header", "header");
         String client = header(r, n, "auth.apiKey.clientHeader", "clientHeader");
@@ -152,15 +140,10 @@ final class AuthCodec {
             r.problem("auth.apiKey.clientHeader", "'" + client + "' is the key's own header (expected: another "
                     + "header; the key is never forwarded)");
         }
-        return r.problems.size() > before ? null : new Route.ApiKey(set, header, client);
+        return new Route.ApiKey(set, header, client);
     }
 
-    private static Route.Basic basic(RouteCodec.Reader r, JsonNode n) {
-        if (n == null) {
-            return null;
-        }
-        int before = r.problems.size();
-        r.unknown(n, "auth.basic.", BASIC_FIELDS);
+    private static Route.Basic basic(FieldReader r, JsonNode n) {
         String set = credentials(r, n, "auth.basic.credentials");
         String realm = r.string(n, "auth.basic.realm", "realm", false);
         if (realm != null && !REALM.matcher(realm).matches()) {
@@ -168,10 +151,10 @@ final class AuthCodec {
                     + "' (expected: 1-64 printable ASCII characters, no '\"' or '\\')");
         }
         String client = header(r, n, "auth.basic.clientHeader", "clientHeader");
-        return r.problems.size() > before ? null : new Route.Basic(set, realm, client);
+        return new Route.Basic(set, realm, client);
     }
 
-    private static String credentials(RouteCodec.Reader r, JsonNode n, String field) {
+    private static String credentials(FieldReader r, JsonNode n, String field) {
         String set = r.string(n, field, "credentials", true);
         if (set != null && !ZnodeLayout.isValidName(set)) {
             r.problem(field, "'" + set + "' (" + ZnodeLayout.nameRule() + ")");
@@ -180,7 +163,7 @@ final class AuthCodec {
         return set;
     }
 
-    private static String header(RouteCodec.Reader r, JsonNode n, String field, String name) {
+    private static String header(FieldReader r, JsonNode n, String field, String name) {
         String h = r.string(n, field, name, false);
         String problem = h == null ? null : headerProblem(h);
         if (problem != null) {
@@ -222,28 +205,6 @@ final class AuthCodec {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
     }
 
-    private static List<String> strings(RouteCodec.Reader r, JsonNode parent, String field, String name) {
-        JsonNode n = parent.get(name);
-        if (n == null || n.isNull()) {
-            r.problem(field, "missing (expected: an array of strings)");
-            return null;
-        }
-        if (!n.isArray()) {
-            r.problem(field, "a " + RouteCodec.kind(n) + " (expected: an array of strings)");
-            return null;
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < n.size(); i++) {
-            JsonNode e = n.get(i);
-            if (!e.isTextual() || e.asText().isBlank()) {
-                r.problem(field + "[" + i + "]", e + " (expected: a non-empty string)");
-            } else {
-                out.add(e.asText());
-            }
-        }
-        return out;
-    }
-
     /** Writes {@code auth} into the route tree, absent optional fields left out. */
     static void write(ObjectNode root, Route.Auth auth) {
         if (auth == null) {
@@ -254,45 +215,29 @@ final class AuthCodec {
             Route.Jwt j = auth.jwt();
             ObjectNode n = a.putObject("jwt");
             n.put("issuer", j.issuer());
-            ArrayNode aud = n.putArray("audiences");
-            j.audiences().forEach(aud::add);
-            putIf(n, "jwksUri", j.jwksUri());
-            putIf(n, "jwksZnode", j.jwksZnode());
-            ArrayNode algs = n.putArray("algorithms");
-            j.algorithms().forEach(algs::add);
+            FieldWriter.putStrings(n, "audiences", j.audiences());
+            FieldWriter.putIfSet(n, "jwksUri", j.jwksUri());
+            FieldWriter.putIfSet(n, "jwksZnode", j.jwksZnode());
+            FieldWriter.putStrings(n, "algorithms", j.algorithms());
             if (!j.claimsToHeaders().isEmpty()) {
                 ObjectNode c = n.putObject("claimsToHeaders");
                 j.claimsToHeaders().forEach(c::put);
             }
-            if (j.clockSkewSeconds() != null) {
-                n.put("clockSkewSeconds", j.clockSkewSeconds());
-            }
-            if (j.stripAuthorization() != null) {
-                n.put("stripAuthorization", j.stripAuthorization());
-            }
-            putIf(n, "hashKeyClaim", j.hashKeyClaim());
-            if (j.jwksRefreshSeconds() != null) {
-                n.put("jwksRefreshSeconds", j.jwksRefreshSeconds());
-            }
-            if (j.jwksMinRefreshSeconds() != null) {
-                n.put("jwksMinRefreshSeconds", j.jwksMinRefreshSeconds());
-            }
+            FieldWriter.putIfSet(n, "clockSkewSeconds", j.clockSkewSeconds());
+            FieldWriter.putIfSet(n, "stripAuthorization", j.stripAuthorization());
+            FieldWriter.putIfSet(n, "hashKeyClaim", j.hashKeyClaim());
+            FieldWriter.putIfSet(n, "jwksRefreshSeconds", j.jwksRefreshSeconds());
+            FieldWriter.putIfSet(n, "jwksMinRefreshSeconds", j.jwksMinRefreshSeconds());
         } else if (auth.apiKey() != null) {
             ObjectNode n = a.putObject("apiKey");
             n.put("credentials", auth.apiKey().credentials());
-            putIf(n, "header", auth.apiKey().header());
-            putIf(n, "clientHeader", auth.apiKey().clientHeader());
+            FieldWriter.putIfSet(n, "header", auth.apiKey().header());
+            FieldWriter.putIfSet(n, "clientHeader", auth.apiKey().clientHeader());
         } else {
             ObjectNode n = a.putObject("basic");
             n.put("credentials", auth.basic().credentials());
-            putIf(n, "realm", auth.basic().realm());
-            putIf(n, "clientHeader", auth.basic().clientHeader());
-        }
-    }
-
-    private static void putIf(ObjectNode n, String name, String value) {
-        if (value != null) {
-            n.put(name, value);
+            FieldWriter.putIfSet(n, "realm", auth.basic().realm());
+            FieldWriter.putIfSet(n, "clientHeader", auth.basic().clientHeader());
         }
     }
 }

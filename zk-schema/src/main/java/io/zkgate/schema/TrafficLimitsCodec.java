@@ -48,12 +48,12 @@ final class TrafficLimitsCodec {
                     if (one.isObject()) {
                         add(limits, rateLimit(one, "rateLimit[" + i + "]", problem));
                     } else {
-                        problem.accept("rateLimit[" + i + "]", "a " + RouteCodec.kind(one)
+                        problem.accept("rateLimit[" + i + "]", "a " + FieldReader.kind(one)
                                 + " (expected: a rate limit object)");
                     }
                 }
             } else {
-                problem.accept("rateLimit", "a " + RouteCodec.kind(rate)
+                problem.accept("rateLimit", "a " + FieldReader.kind(rate)
                         + " (expected: a rate limit object or an array of them)");
             }
         }
@@ -132,7 +132,7 @@ final class TrafficLimitsCodec {
     }
 
     /** Writes the route's limits into its JSON tree: one rate limit as an object, several as an array. */
-    static void write(TrafficLimits limits, ObjectNode root) {
+    static void write(ObjectNode root, TrafficLimits limits) {
         if (limits == null) {
             return;
         }

@@ -1,34 +1,31 @@
 package io.zkgate.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Reading, validating and writing a route's edge fields, {@code cors} and {@code ipRules}. Stateless. */
-final class EdgeFields {
+/**
+ * The route's edge fields, {@code cors} and {@code ipRules}, read and written for {@link RouteCodec}. Stateless.
+ */
+final class EdgeCodec {
     private static final Set<String> CORS_FIELDS = Set.of("allowOrigins", "allowMethods", "allowHeaders",
             "exposeHeaders", "allowCredentials", "maxAgeSeconds");
     private static final Set<String> IP_FIELDS = Set.of("allow", "deny");
     /** A serialized origin (scheme, host, optional port, nothing else), or one with a {@code *.} subdomain wildcard. */
     private static final Pattern ORIGIN = Pattern.compile(
             "[a-z][a-z0-9+.-]*://(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
-    /** An RFC 9110 token: a header or method name. */
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     static final int MAX_AGE_SECONDS = 86_400;
 
-    private EdgeFields() {}
+    private EdgeCodec() {}
 
-    static Route.Cors cors(RouteCodec.Reader r, JsonNode tree, Route.Match match) {
-        JsonNode node = r.object(tree, "cors", false);
+    static Route.Cors cors(FieldReader r, JsonNode tree, Route.Match match) {
+        JsonNode node = r.block(tree, "cors", CORS_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "cors.", CORS_FIELDS);
         Boolean credentials = r.bool(node, "cors.allowCredentials", "allowCredentials");
         boolean withCredentials = Boolean.TRUE.equals(credentials);
         List<String> origins = strings(r, node, "cors.allowOrigins", "allowOrigins", true);
@@ -58,7 +55,7 @@ final class EdgeFields {
         if (methods != null) {
             for (int i = 0; i < methods.size(); i++) {
                 String m = methods.get(i);
-                if (!m.equals("*") && !TOKEN.matcher(m).matches()) {
+                if (!m.equals("*") && !MatchCodec.TOKEN.matcher(m).matches()) {
                     r.problem("cors.allowMethods[" + i + "]", "'" + m + "' (expected: a method name such as PUT, or "
                             + "'*')");
                 } else if (match != null && !m.equals("*") && !match.methods().isEmpty()
@@ -80,11 +77,11 @@ final class EdgeFields {
                 : new Route.Cors(origins, methods, allowHeaders, exposeHeaders, credentials, maxAge);
     }
 
-    private static List<String> headerNames(RouteCodec.Reader r, JsonNode node, String name) {
+    private static List<String> headerNames(FieldReader r, JsonNode node, String name) {
         List<String> names = strings(r, node, "cors." + name, name, false);
         if (names != null) {
             for (int i = 0; i < names.size(); i++) {
-                if (!names.get(i).equals("*") && !TOKEN.matcher(names.get(i)).matches()) {
+                if (!names.get(i).equals("*") && !MatchCodec.TOKEN.matcher(names.get(i)).matches()) {
                     r.problem("cors." + name + "[" + i + "]", "'" + names.get(i)
                             + "' (expected: a header name such as X-Request-Id, or '*')");
                 }
@@ -93,12 +90,11 @@ final class EdgeFields {
         return names;
     }
 
-    static Route.IpRules ipRules(RouteCodec.Reader r, JsonNode tree) {
-        JsonNode node = r.object(tree, "ipRules", false);
+    static Route.IpRules ipRules(FieldReader r, JsonNode tree) {
+        JsonNode node = r.block(tree, "ipRules", IP_FIELDS);
         if (node == null) {
             return null;
         }
-        r.unknown(node, "ipRules.", IP_FIELDS);
         List<String> allow = cidrs(r, node, "allow");
         List<String> deny = cidrs(r, node, "deny");
         if ((allow == null || allow.isEmpty()) && (deny == null || deny.isEmpty())) {
@@ -108,7 +104,7 @@ final class EdgeFields {
         return new Route.IpRules(allow, deny);
     }
 
-    private static List<String> cidrs(RouteCodec.Reader r, JsonNode node, String name) {
+    private static List<String> cidrs(FieldReader r, JsonNode node, String name) {
         List<String> list = strings(r, node, "ipRules." + name, name, false);
         if (list != null) {
             for (int i = 0; i < list.size(); i++) {
@@ -121,63 +117,33 @@ final class EdgeFields {
         return list;
     }
 
-    /** An array of non-blank strings, or null when absent (or, after a problem, when not an array). */
-    private static List<String> strings(RouteCodec.Reader r, JsonNode parent, String field, String name,
+    /** An array of non-blank strings, trimmed; see {@link FieldReader#strings}. */
+    private static List<String> strings(FieldReader r, JsonNode parent, String field, String name,
             boolean required) {
-        JsonNode n = parent.get(name);
-        if (n == null || n.isNull()) {
-            if (required) {
-                r.problem(field, "missing (expected: an array of strings)");
-            }
-            return null;
-        }
-        if (!n.isArray()) {
-            r.problem(field, "a " + RouteCodec.kind(n) + " (expected: an array of strings)");
-            return null;
-        }
-        List<String> out = new ArrayList<>(n.size());
-        for (int i = 0; i < n.size(); i++) {
-            JsonNode e = n.get(i);
-            if (!e.isTextual() || e.asText().isBlank()) {
-                r.problem(field + "[" + i + "]", e + " (expected: a non-empty string)");
-            } else {
-                out.add(e.asText().trim());
-            }
-        }
-        return out;
+        List<String> list = r.strings(parent, field, name, required);
+        return list == null ? null : list.stream().map(String::trim).toList();
     }
 
-    static void write(Route route, ObjectNode root) {
+    static void write(ObjectNode root, Route route) {
         Route.Cors cors = route.cors();
         if (cors != null) {
             ObjectNode c = root.putObject("cors");
-            array(c, "allowOrigins", cors.allowOrigins());
-            array(c, "allowMethods", cors.allowMethods());
-            array(c, "allowHeaders", cors.allowHeaders());
-            array(c, "exposeHeaders", cors.exposeHeaders());
-            if (cors.allowCredentials() != null) {
-                c.put("allowCredentials", cors.allowCredentials());
-            }
-            if (cors.maxAgeSeconds() != null) {
-                c.put("maxAgeSeconds", cors.maxAgeSeconds());
-            }
+            FieldWriter.putStrings(c, "allowOrigins", cors.allowOrigins());
+            FieldWriter.putStrings(c, "allowMethods", cors.allowMethods());
+            FieldWriter.putStrings(c, "allowHeaders", cors.allowHeaders());
+            FieldWriter.putStrings(c, "exposeHeaders", cors.exposeHeaders());
+            FieldWriter.putIfSet(c, "allowCredentials", cors.allowCredentials());
+            FieldWriter.putIfSet(c, "maxAgeSeconds", cors.maxAgeSeconds());
         }
         Route.IpRules ip = route.ipRules();
         if (ip != null) {
             ObjectNode i = root.putObject("ipRules");
             if (!ip.allow().isEmpty()) {
-                array(i, "allow", ip.allow());
+                FieldWriter.putStrings(i, "allow", ip.allow());
             }
             if (!ip.deny().isEmpty()) {
-                array(i, "deny", ip.deny());
+                FieldWriter.putStrings(i, "deny", ip.deny());
             }
-        }
-    }
-
-    private static void array(ObjectNode parent, String name, List<String> values) {
-        if (values != null) {
-            ArrayNode a = parent.putArray(name);
-            values.forEach(a::add);
         }
     }
 }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class EdgeFieldsTest {
+class EdgeValidationTest {
     private static final String SRC = "/zkgate/routes/web";
 
     private static Route parse(String fields) throws ValidationException {
