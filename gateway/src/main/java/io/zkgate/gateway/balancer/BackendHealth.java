@@ -82,10 +82,6 @@ public final class BackendHealth {
         return ejections;
     }
 
-    public long ejectedUntilNanos() {
-        return ejectedUntilNanos;
-    }
-
     public boolean activelyHealthy() {
         return activelyHealthy;
     }

@@ -58,7 +58,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private static final int RETRY_BUFFER_BYTES = 64 * 1024;
 
     private final transient RequestRouter router;
-    private final transient UpstreamClientSettings upstream;
+    private final transient UpstreamClientSettings clientSettings;
     /** What the servlet's own client is configured by. */
     private final transient UpstreamClientKey plainKey;
     /** Sends the copies of mirrored requests, or null when the gateway mirrors nothing. */
@@ -68,22 +68,22 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     /** The key of the client being created on this thread; null while the servlet creates its own. */
     private static final ThreadLocal<UpstreamClientKey> CREATING = new ThreadLocal<>();
 
-    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream) {
-        this(router, upstream, null);
+    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings clientSettings) {
+        this(router, clientSettings, null);
     }
 
     /** @param mirror sends the copies of mirrored requests, or null to send none */
-    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings upstream, Mirror mirror) {
+    public GatewayProxyServlet(RequestRouter router, UpstreamClientSettings clientSettings, Mirror mirror) {
         this.router = router;
-        this.upstream = upstream;
-        this.plainKey = UpstreamClientKey.plain(upstream.connectTimeoutMs());
+        this.clientSettings = clientSettings;
+        this.plainKey = UpstreamClientKey.plain(clientSettings.connectTimeoutMs());
         this.mirror = mirror;
     }
 
     @Override
     protected HttpClient newHttpClient() {
         HttpClient client = super.newHttpClient();
-        client.setConnectTimeout(upstream.connectTimeoutMs());
+        client.setConnectTimeout(clientSettings.connectTimeoutMs());
         return client;
     }
 
@@ -114,7 +114,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         RouteEntry route = exchange == null ? null : exchange.route();
         // Most routes use the servlet's own client: tell them by the route's fields, without making a key per request
         UpstreamClientKey key = route == null || !RouteIndex.OWN_UPSTREAM_CLIENT.holds(route) ? plainKey
-                : UpstreamClientKey.of(route, upstream.connectTimeoutMs());
+                : UpstreamClientKey.of(route, clientSettings.connectTimeoutMs());
         HttpVersion version = key.http2() ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1;
         if (key.equals(plainKey)) {
             return super.newProxyRequest(request, rewrittenTarget).version(version);
@@ -175,7 +175,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     public void snapshotPublished(Snapshot snapshot) {
         Set<UpstreamClientKey> inUse = new HashSet<>();
         for (String id : snapshot.routes().ids(RouteIndex.OWN_UPSTREAM_CLIENT)) {
-            inUse.add(UpstreamClientKey.of(snapshot.routes().entry(id), upstream.connectTimeoutMs()));
+            inUse.add(UpstreamClientKey.of(snapshot.routes().entry(id), clientSettings.connectTimeoutMs()));
         }
         routeClients.retainOnly(inUse);
     }
