@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Passive and active health of one backend, shared by every {@link Endpoint} copy of it across snapshots, like its
  * in-flight count. The request path only counts outcomes; ejecting and re-admitting is decided on the control
  * thread, which rebuilds the service's pool without the ejected backend. Thread-safe: atomics and volatile fields.
- * Writers: the failure streak, from every request thread; the ejection fields, from the control thread only;
- * {@code activelyHealthy}, from the active health checker's thread only; the cap-reported flag, set by the control
- * thread and cleared by request threads when a streak ends (a lost update costs at most one log line).
+ * Writers: the failure streak, from every request thread (and zeroed by an ejection); the ejection fields, from the
+ * control thread only; {@code activelyHealthy}, from the active health checker's thread only; the cap-reported flag,
+ * set by the control thread and cleared by request threads when a streak ends (a lost update costs at most one log
+ * line).
  */
 public final class BackendHealth {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -80,10 +81,6 @@ public final class BackendHealth {
     /** Ejections so far; the next ejection lasts longer the more there were. */
     public int ejections() {
         return ejections;
-    }
-
-    public long ejectedUntilNanos() {
-        return ejectedUntilNanos;
     }
 
     public boolean activelyHealthy() {

@@ -1,6 +1,7 @@
 package io.zkgate.gateway.proxy;
 
 import io.zkgate.gateway.routing.Grpc;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,6 +9,8 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 
 /**
  * The trailers an HTTP/2 client gets: the backend's own (gRPC's {@code grpc-status} and {@code grpc-message}
@@ -25,6 +28,19 @@ final class GrpcTrailers implements Supplier<Map<String, String>> {
     private GrpcTrailers(Response serverResponse, Map<String, String> fromHeaders) {
         this.serverResponse = serverResponse;
         this.fromHeaders = fromHeaders;
+    }
+
+    /**
+     * Whether an HTTP/2 client gets the backend's trailers: a gRPC answer does, and so does a client that said it
+     * takes them ({@code TE: trailers}).
+     */
+    static boolean wanted(HttpServletRequest clientRequest, Response serverResponse) {
+        if (!HttpVersion.HTTP_2.asString().equals(clientRequest.getProtocol())) {
+            return false;
+        }
+        String te = clientRequest.getHeader("TE");
+        return Grpc.isGrpc(serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE))
+                || (te != null && te.contains("trailers"));
     }
 
     /** Installs the trailers on {@code proxyResponse}, moving a trailers-only answer's status out of its headers. */

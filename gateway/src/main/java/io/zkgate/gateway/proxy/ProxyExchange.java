@@ -6,6 +6,7 @@ import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
+import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * One proxied request's routing decision (this attempt's, for a forward) and timings, carried from
@@ -26,7 +27,7 @@ final class ProxyExchange implements AccessLog.Entry {
     long upstreamStartNanos;
     long upstreamNanos = -1;
     boolean acquired;
-    /** The client went away (a write to it failed, or its request body broke off): a failure that follows is not the backend's. */
+    /** The client went away (a write to it failed, or its body broke off): what fails next is not the backend's. */
     volatile boolean clientGone;
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
@@ -35,6 +36,28 @@ final class ProxyExchange implements AccessLog.Entry {
         this.decision = decision;
         this.startNanos = startNanos;
         this.clientIp = clientIp;
+    }
+
+    /** The request's current exchange, or null when the servlet did not route it. */
+    static ProxyExchange of(HttpServletRequest request) {
+        return (ProxyExchange) request.getAttribute(ATTRIBUTE);
+    }
+
+    /** The request's exchange with its backend's in-flight count released and its clock stopped, or null. */
+    static ProxyExchange released(HttpServletRequest request) {
+        ProxyExchange exchange = of(request);
+        if (exchange != null) {
+            exchange.release(System.nanoTime());
+        }
+        return exchange;
+    }
+
+    /** The client went away: what fails next is the client's doing, not the backend's. */
+    static void clientGone(HttpServletRequest request) {
+        ProxyExchange exchange = of(request);
+        if (exchange != null) {
+            exchange.clientGone = true;
+        }
     }
 
     RouteEntry route() {
@@ -88,6 +111,31 @@ final class ProxyExchange implements AccessLog.Entry {
     @Override
     public HeaderEdits ids() {
         return decision.headers();
+    }
+
+    /** The request goes to this attempt's backend now: it counts as in flight there and as picked in its metrics. */
+    void sending(BackendMetrics metrics, long now) {
+        backendMetrics = metrics;
+        if (metrics != null) {
+            metrics.picked();
+        }
+        endpoint().acquire();
+        acquired = true;
+        upstreamStartNanos = now;
+    }
+
+    /** The backend answered (whatever the status): its response time goes to its metrics. */
+    void responded() {
+        if (backendMetrics != null) {
+            backendMetrics.responded(upstreamNanos);
+        }
+    }
+
+    /** The backend failed (timed out, or any other way): counted in its metrics. */
+    void failed(boolean timeout) {
+        if (backendMetrics != null) {
+            backendMetrics.failed(timeout);
+        }
     }
 
     /** Decrements the endpoint's in-flight count once, whatever way the exchange ended, and stops its clock. */

@@ -2,6 +2,7 @@ package io.zkgate.gateway.proxy;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.eclipse.jetty.client.Response;
@@ -38,6 +39,30 @@ final class ResponseWriter implements WriteListener {
         this.upstreamResponse = upstreamResponse;
         this.clientGone = clientGone;
         this.contentLength = upstreamResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+    }
+
+    /**
+     * Hands the backend's next chunk to the request's writer, made on the first chunk; in place of Jetty's writer.
+     * A write that throws counts as the client gone and aborts the backend's response.
+     */
+    static void write(HttpServletRequest request, HttpServletResponse response, Response upstreamResponse,
+            byte[] buffer, int offset, int length, Callback callback) {
+        try {
+            ResponseWriter writer = (ResponseWriter) request.getAttribute(ATTRIBUTE);
+            if (writer == null) {
+                writer = new ResponseWriter(response, upstreamResponse, () -> ProxyExchange.clientGone(request));
+                request.setAttribute(ATTRIBUTE, writer);
+                writer.data(buffer, offset, length, callback);
+                response.getOutputStream().setWriteListener(writer); // calls onWritePossible, maybe on another thread
+            } else {
+                writer.data(buffer, offset, length, callback);
+                writer.onWritePossible();
+            }
+        } catch (Throwable failure) {
+            ProxyExchange.clientGone(request);
+            callback.failed(failure);
+            upstreamResponse.abort(failure);
+        }
     }
 
     /** The next chunk; its callback succeeds once the chunk is written and, unless it ended the body, flushed. */

@@ -6,17 +6,13 @@ import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
-import io.zkgate.gateway.scripting.ScriptExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.EndPoint;
@@ -41,10 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebSocketTunnel extends ConnectHandler {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTunnel.class);
-    private static final String EXCHANGE = WebSocketTunnel.class.getName() + ".exchange";
-    /** Hop-by-hop headers of the client's handshake that are not passed on as they are. */
-    private static final Set<String> NOT_FORWARDED = Set.of("host", "x-forwarded-for", "x-forwarded-proto",
-            "x-forwarded-host", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding");
+    private static final String HANDSHAKE = WebSocketTunnel.class.getName() + ".handshake";
     private static final int MAX_HEAD_BYTES = 16 * 1024;
 
     private final RequestRouter router;
@@ -81,7 +74,7 @@ public final class WebSocketTunnel extends ConnectHandler {
                 RequestEnd.onEnd(request, () -> router.ended(forward)); // the handshake's end, 101 or not
             }
             connect(request, response, callback,
-                    new Handshake(forward, handshake(request, forward), start, clientIp));
+                    new Handshake(forward, HandshakeRequest.encode(request, forward), start, clientIp));
             return true;
         }
         request.setAttribute(AccessLog.ENTRY,
@@ -101,11 +94,11 @@ public final class WebSocketTunnel extends ConnectHandler {
         return true;
     }
 
-    private void connect(Request request, Response response, Callback callback, Handshake exchange) {
-        request.setAttribute(EXCHANGE, exchange);
-        request.setAttribute(AccessLog.ENTRY, exchange);
-        exchange.upstreamStartNanos = System.nanoTime();
-        Endpoint endpoint = exchange.forward.endpoint();
+    private void connect(Request request, Response response, Callback callback, Handshake handshake) {
+        request.setAttribute(HANDSHAKE, handshake);
+        request.setAttribute(AccessLog.ENTRY, handshake);
+        handshake.upstreamStartNanos = System.nanoTime();
+        Endpoint endpoint = handshake.forward.endpoint();
         handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
     }
 
@@ -127,93 +120,49 @@ public final class WebSocketTunnel extends ConnectHandler {
         return RequestRouter.asksForWebSocket(request.getHeaders().get(HttpHeader.UPGRADE));
     }
 
-    /**
-     * The client's handshake as the backend gets it: path rewritten like any request (or as the route's script set
-     * it), the script's header edits applied, forwarding headers added.
-     */
-    private static ByteBuffer handshake(Request request, Decision.Forward forward) {
-        Endpoint endpoint = forward.endpoint();
-        ScriptExchange script = forward.script();
-        String query = request.getHttpURI().getQuery();
-        StringBuilder head = new StringBuilder(512);
-        head.append("GET ").append(forward.upstreamPath());
-        if (query != null) {
-            head.append('?').append(query);
-        }
-        head.append(" HTTP/1.1\r\n");
-        String clientHost = request.getHeaders().get(HttpHeader.HOST);
-        if (clientHost != null && forward.route().route().preservesHost()) {
-            head.append("Host: ").append(clientHost).append("\r\n");
-        } else {
-            head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]"
-                    : endpoint.host()).append(':').append(endpoint.port()).append("\r\n");
-        }
-        HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
-        forward.headers().applyUpstream(headers);
-        if (script != null && script.hasHeaderEdits()) {
-            script.applyHeaderEdits(headers);
-        }
-        for (HttpField field : headers) {
-            if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-            }
-        }
-        String remote = Request.getRemoteAddr(request);
-        String priorFor = request.getHeaders().get(HttpHeader.X_FORWARDED_FOR);
-        head.append("X-Forwarded-For: ").append(priorFor == null ? remote : priorFor + ", " + remote).append("\r\n");
-        head.append("X-Forwarded-Proto: ").append(request.getHttpURI().getScheme() == null ? "http"
-                : request.getHttpURI().getScheme()).append("\r\n");
-        String host = request.getHeaders().get(HttpHeader.HOST);
-        if (host != null) {
-            head.append("X-Forwarded-Host: ").append(host).append("\r\n");
-        }
-        head.append("\r\n");
-        return ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-    }
-
     @Override
     protected void prepareContext(Request request, ConcurrentMap<String, Object> context) {
-        context.put(EXCHANGE, request.getAttribute(EXCHANGE));
+        context.put(HANDSHAKE, request.getAttribute(HANDSHAKE));
     }
 
     @Override
     protected void onConnectSuccess(ConnectContext connectContext, UpstreamConnection upstream) {
         Request request = connectContext.getRequest();
-        Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
+        Handshake handshake = (Handshake) request.getAttribute(HANDSHAKE);
         ConcurrentMap<String, Object> context = connectContext.getContext();
         prepareContext(request, context);
-        exchange.connectContext = connectContext;
-        exchange.upstream = upstream;
+        handshake.connectContext = connectContext;
+        handshake.upstream = upstream;
         DownstreamConnection downstream = newDownstreamConnection(connectContext.getEndPoint(), context);
         downstream.setInputBufferSize(getBufferSize());
         upstream.setConnection(downstream);
         downstream.setConnection(upstream);
-        exchange.downstream = downstream;
-        upstream.getEndPoint().write(Callback.from(() -> { }, failure -> exchange.fail(failure)),
-                exchange.request);
+        handshake.downstream = downstream;
+        upstream.getEndPoint().write(Callback.from(() -> { }, failure -> handshake.fail(failure)),
+                handshake.requestHead);
     }
 
     @Override
     protected void onConnectFailure(Request request, Response response, Callback callback, Throwable failure) {
-        Handshake exchange = (Handshake) request.getAttribute(EXCHANGE);
-        log.debug("WebSocket connect to {} failed", exchange == null ? "?" : exchange.forward.endpoint(), failure);
-        if (exchange == null) {
+        Handshake handshake = (Handshake) request.getAttribute(HANDSHAKE);
+        log.debug("WebSocket connect to {} failed", handshake == null ? "?" : handshake.forward.endpoint(), failure);
+        if (handshake == null) {
             writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, null,
                     "backend unreachable: " + failure.getMessage(), HeaderEdits.NONE, System.nanoTime());
             return;
         }
-        router.failed(exchange.forward.endpoint());
-        Decision.Forward next = router.retry(exchange.forward, "GET", true, true);
+        router.failed(handshake.forward.endpoint());
+        Decision.Forward next = router.retry(handshake.forward, "GET", true, true);
         if (next != null) {
-            connect(request, response, callback, new Handshake(next, handshake(request, next), exchange.start,
-                    exchange.clientIp));
+            connect(request, response, callback,
+                    new Handshake(next, HandshakeRequest.encode(request, next), handshake.start, handshake.clientIp));
             return;
         }
-        exchange.upstreamNanos = System.nanoTime() - exchange.upstreamStartNanos;
-        exchange.forward.headers().applyResponse(response.getHeaders());
-        writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, exchange.forward.route(), "backend "
-                + exchange.upstreamAddress() + " unreachable: " + failure.getMessage(), exchange.forward.headers(),
-                exchange.start);
+        handshake.upstreamNanos = System.nanoTime() - handshake.upstreamStartNanos;
+        handshake.forward.headers().applyResponse(response.getHeaders());
+        writeError(response, callback, ErrorResponse.UPSTREAM_UNREACHABLE, handshake.forward.route(), "backend "
+                + handshake.upstreamAddress() + " unreachable: " + failure.getMessage(), handshake.forward.headers(),
+                handshake.start);
     }
 
     /**
@@ -224,32 +173,32 @@ public final class WebSocketTunnel extends ConnectHandler {
     @Override
     protected int read(EndPoint endPoint, ByteBuffer buffer, ConcurrentMap<String, Object> context)
             throws IOException {
-        Handshake exchange = (Handshake) context.get(EXCHANGE);
-        if (exchange == null) {
+        Handshake handshake = (Handshake) context.get(HANDSHAKE);
+        if (handshake == null) {
             return super.read(endPoint, buffer, context);
         }
-        synchronized (exchange) {
-            if (exchange.state == State.OPEN) {
+        synchronized (handshake) {
+            if (handshake.state == State.OPEN) {
                 return super.read(endPoint, buffer, context);
             }
-            if (exchange.state == State.DONE) {
+            if (handshake.state == State.DONE) {
                 return 0;
             }
             ByteBuffer into = BufferUtil.allocate(4096);
             int read = endPoint.fill(into); // Jetty fills a buffer given in flush mode and leaves it so
             if (read < 0) {
-                if (exchange.state == State.HANDSHAKE) {
-                    exchange.fail(new IOException("the backend closed the connection during the handshake"));
+                if (handshake.state == State.HANDSHAKE) {
+                    handshake.fail(new IOException("the backend closed the connection during the handshake"));
                 }
                 return 0; // the client's connection is not a tunnel yet: it must not be shut here
             }
-            exchange.collect(into);
-            if (exchange.state == State.HANDSHAKE) {
-                int end = exchange.headEnd();
+            handshake.collect(into);
+            if (handshake.state == State.HANDSHAKE) {
+                int end = HandshakeAnswer.headEnd(handshake.head);
                 if (end >= 0) {
-                    exchange.answer(end);
-                } else if (exchange.head.remaining() > MAX_HEAD_BYTES) {
-                    exchange.fail(new IOException("the backend's answer to the handshake is over "
+                    handshake.answer(end);
+                } else if (handshake.head.remaining() > MAX_HEAD_BYTES) {
+                    handshake.fail(new IOException("the backend's answer to the handshake is over "
                             + MAX_HEAD_BYTES + " bytes without ending its head"));
                 }
             }
@@ -257,13 +206,17 @@ public final class WebSocketTunnel extends ConnectHandler {
         }
     }
 
-    /** HANDSHAKE: waiting for the backend's head; UPGRADING: 101 sent, client connection switching; DONE: refused. */
+    /**
+     * HANDSHAKE: waiting for the backend's head; UPGRADING: 101 sent, the client's connection switching, the backend's
+     * early bytes held back; OPEN: the tunnel reads the backend itself; DONE: answered without an upgrade, or failed.
+     */
     private enum State { HANDSHAKE, UPGRADING, OPEN, DONE }
 
     /** One tunnelled handshake: where it goes and what the backend has answered so far. Guarded by itself. */
     private final class Handshake implements AccessLog.Entry {
         final Decision.Forward forward;
-        final ByteBuffer request;
+        /** The handshake as the backend gets it. */
+        final ByteBuffer requestHead;
         /** When the handshake arrived, for the route's request duration. */
         final long start;
         /** The client's address through the trusted proxies, for the access log. */
@@ -276,9 +229,9 @@ public final class WebSocketTunnel extends ConnectHandler {
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
-        Handshake(Decision.Forward forward, ByteBuffer request, long start, String clientIp) {
+        Handshake(Decision.Forward forward, ByteBuffer requestHead, long start, String clientIp) {
             this.forward = forward;
-            this.request = request;
+            this.requestHead = requestHead;
             this.start = start;
             this.clientIp = clientIp;
         }
@@ -314,40 +267,13 @@ public final class WebSocketTunnel extends ConnectHandler {
             head = joined;
         }
 
-        /** Index just past the blank line that ends the backend's head, or -1. */
-        int headEnd() {
-            for (int i = head.position(); i + 3 < head.limit(); i++) {
-                if (head.get(i) == '\r' && head.get(i + 1) == '\n' && head.get(i + 2) == '\r' && head.get(i + 3) == '\n') {
-                    return i + 4;
-                }
-            }
-            return -1;
-        }
-
         /** The backend's head is in: a 101 upgrades the client; any other answer is relayed to it as it is. */
         void answer(int end) {
-            String text = new String(head.array(), head.arrayOffset() + head.position(), end - head.position(),
-                    StandardCharsets.ISO_8859_1);
-            head.position(end);
-            String[] lines = text.split("\r\n");
-            String[] statusLine = lines[0].split(" ", 3);
-            int status = statusLine.length >= 2 && statusLine[1].matches("[1-5]\\d\\d") ? Integer.parseInt(statusLine[1]) : 502;
+            HandshakeAnswer answer = HandshakeAnswer.read(head, end);
+            int status = answer.status();
             Request request = connectContext.getRequest();
             Response response = connectContext.getResponse();
-            long contentLength = -1;
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon <= 0) {
-                    continue;
-                }
-                String name = lines[i].substring(0, colon).trim();
-                String value = lines[i].substring(colon + 1).trim();
-                if (name.equalsIgnoreCase("Content-Length")) {
-                    contentLength = value.matches("\\d{1,9}") ? Long.parseLong(value) : -1;
-                } else if (!name.equalsIgnoreCase("Transfer-Encoding") && !name.equalsIgnoreCase("Keep-Alive")) {
-                    response.getHeaders().add(name, value);
-                }
-            }
+            response.getHeaders().add(answer.headers());
             forward.headers().applyResponse(response.getHeaders());
             response.setStatus(status);
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
@@ -363,9 +289,9 @@ public final class WebSocketTunnel extends ConnectHandler {
             state = State.DONE;
             upstream.close();
             ByteBuffer body = BufferUtil.EMPTY_BUFFER;
-            if (contentLength > 0 && head.remaining() >= contentLength) {
+            if (answer.contentLength() > 0 && head.remaining() >= answer.contentLength()) {
                 body = head.slice();
-                body.limit((int) contentLength);
+                body.limit((int) answer.contentLength());
             }
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -408,7 +334,7 @@ public final class WebSocketTunnel extends ConnectHandler {
 
     @Override
     protected DownstreamConnection newDownstreamConnection(EndPoint endPoint, ConcurrentMap<String, Object> context) {
-        Handshake exchange = (Handshake) context.get(EXCHANGE);
+        Handshake handshake = (Handshake) context.get(HANDSHAKE);
         endPoint.setIdleTimeout(getIdleTimeout());
         return new DownstreamConnection(endPoint, getExecutor(), getByteBufferPool(), context) {
             @Override
@@ -416,9 +342,9 @@ public final class WebSocketTunnel extends ConnectHandler {
                 super.onOpen();
                 open.incrementAndGet();
                 opened.incrementAndGet();
-                if (exchange != null) {
-                    exchange.forward.endpoint().acquire(); // an open socket is load: least_request and bounded load see it
-                    exchange.opened();
+                if (handshake != null) {
+                    handshake.forward.endpoint().acquire(); // an open socket is load: least_request and bounded load see it
+                    handshake.opened();
                 }
             }
 
@@ -426,8 +352,8 @@ public final class WebSocketTunnel extends ConnectHandler {
             public void onClose(Throwable cause) {
                 super.onClose(cause);
                 open.decrementAndGet();
-                if (exchange != null) {
-                    exchange.forward.endpoint().release();
+                if (handshake != null) {
+                    handshake.forward.endpoint().release();
                 }
             }
         };

@@ -12,10 +12,6 @@ import java.util.List;
  * @param panic     whether too few instances were healthy, so {@code routable} holds every eligible one
  */
 public record ServicePool(String service, List<Endpoint> all, Endpoint[] routable, boolean panic) {
-    public ServicePool(String service, List<Endpoint> all, Endpoint[] routable) {
-        this(service, all, routable, false);
-    }
-
     public static ServicePool empty(String service) {
         return new ServicePool(service, List.of(), new Endpoint[0], false);
     }

@@ -59,7 +59,7 @@ class OutlierEjectorTest {
         Endpoint a = new Endpoint("svc", "a", "127.0.0.1", 9001, 1);
         Endpoint b = new Endpoint("svc", "b", "127.0.0.1", 9002, 1);
         Endpoint drained = new Endpoint("svc", "c", "127.0.0.1", 9003, 0);
-        ServicePool pool = new ServicePool("svc", List.of(a, b, drained), new Endpoint[] {a, b});
+        ServicePool pool = new ServicePool("svc", List.of(a, b, drained), new Endpoint[] {a, b}, false);
 
         assertEquals(1_000, ejector.eject(a, pool, 0));
         assertEquals(-1, ejector.eject(b, pool, 0), "two of two eligible would be all of them");
@@ -70,6 +70,6 @@ class OutlierEjectorTest {
         for (int i = 0; i < n; i++) {
             e[i] = new Endpoint("svc", "e" + i, "127.0.0.1", 9001 + i, 1);
         }
-        return new ServicePool("svc", List.of(e), e);
+        return new ServicePool("svc", List.of(e), e, false);
     }
 }

@@ -112,7 +112,7 @@ class RouteBalancersTest {
     }
 
     private static ServicePool pool(String service, Endpoint... routable) {
-        return new ServicePool(service, List.of(routable), routable);
+        return new ServicePool(service, List.of(routable), routable, false);
     }
 
     private static ServiceMap pools(ServicePool... pools) {
