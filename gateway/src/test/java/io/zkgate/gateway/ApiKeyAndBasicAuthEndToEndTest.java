@@ -9,13 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.schema.Credential;
 import io.zkgate.schema.ZnodeLayout;
 import io.zkgate.schema.cli.ZkgateCtl;
@@ -84,9 +83,9 @@ class ApiKeyAndBasicAuthEndToEndTest {
             HttpResponse<String> missing = Http.get(f.port(), "/api/x");
             assertEquals(401, missing.statusCode());
             assertEquals(reached, backend.received().size());
-            assertEquals(1.0, AdminClient.metric(f.adminPort(),
+            assertEquals(1.0, Http.metric(f.adminPort(),
                     "zkgate_auth_rejected_total{route=\"keyed\",reason=\"invalid\"}"));
-            assertEquals(1.0, AdminClient.metric(f.adminPort(),
+            assertEquals(1.0, Http.metric(f.adminPort(),
                     "zkgate_auth_rejected_total{route=\"keyed\",reason=\"missing\"}"));
 
             ctl(f, "credentials", "revoke", "partners", "acme");

@@ -11,7 +11,6 @@ import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.MetricNames;
 import io.zkgate.gateway.routing.ServicePool;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.LoadClient;
@@ -91,9 +90,9 @@ class BackendFailureTest {
             assertTrue(Http.get(f.adminPort(), "/admin/services").body().contains("\"ejected\" : true"));
             String metrics = Http.get(f.adminPort(), "/metrics").body();
             String labels = "{service=\"hang\",backend=\"127.0.0.1:";
-            assertEquals(1.0, AdminClient.sample(metrics, "zkgate_backend_ejections_total" + labels + hung.port() + "\"}"));
-            assertEquals(1.0, AdminClient.sample(metrics, "zkgate_backend_ejected" + labels + hung.port() + "\"}"));
-            assertEquals(0.0, AdminClient.sample(metrics, "zkgate_backend_ejections_total" + labels + fine.port() + "\"}"));
+            assertEquals(1.0, Http.sample(metrics, "zkgate_backend_ejections_total" + labels + hung.port() + "\"}"));
+            assertEquals(1.0, Http.sample(metrics, "zkgate_backend_ejected" + labels + hung.port() + "\"}"));
+            assertEquals(0.0, Http.sample(metrics, "zkgate_backend_ejections_total" + labels + fine.port() + "\"}"));
         }
     }
 

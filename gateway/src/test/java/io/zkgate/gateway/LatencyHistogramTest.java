@@ -1,6 +1,6 @@
 package io.zkgate.gateway;
 
-import static io.zkgate.gateway.support.AdminClient.sample;
+import static io.zkgate.gateway.support.Http.sample;
 import static io.zkgate.gateway.support.ZkWriter.route;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -30,7 +29,7 @@ class LatencyHistogramTest {
             throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
             serve(f, f.closeLater(TestBackend.start("h")));
-            String before = AdminClient.get(f.adminPort(), "/metrics", null).body();
+            String before = Http.metrics(f.adminPort());
             for (int i = 0; i < 5; i++) {
                 assertEquals(200, Http.get(f.port(), "/q/x").statusCode());
             }
@@ -40,11 +39,11 @@ class LatencyHistogramTest {
             String count = "zkgate_request_latency_seconds_count{route=\"q\"}";
             String summaryCount = "zkgate_request_duration_seconds_count{route=\"q\"}";
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-                String scrape = AdminClient.get(f.adminPort(), "/metrics", null).body();
+                String scrape = Http.metrics(f.adminPort());
                 return sample(scrape, count) - sample(before, count) == 5.0
                         && sample(scrape, summaryCount).equals(sample(scrape, count));
             });
-            String m = AdminClient.get(f.adminPort(), "/metrics", null).body();
+            String m = Http.metrics(f.adminPort());
 
             assertTrue(m.contains("# TYPE zkgate_request_latency_seconds histogram"), m);
             assertTrue(m.contains("# TYPE zkgate_upstream_latency_seconds histogram"), m);
@@ -103,7 +102,7 @@ class LatencyHistogramTest {
     }
 
     private static Map<Double, Double> buckets(GatewayFixture f) {
-        return buckets(AdminClient.get(f.adminPort(), "/metrics", null).body());
+        return buckets(Http.metrics(f.adminPort()));
     }
 
     /** Cumulative bucket counts of route q, by upper bound. */

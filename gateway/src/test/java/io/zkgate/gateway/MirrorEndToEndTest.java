@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.ScriptedBackend;
@@ -21,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +72,7 @@ class MirrorEndToEndTest {
     }
 
     private static double mirrored(String route, String result) {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_mirror_requests_total{route=\"" + route + "\",result=\""
+        Double v = Http.metric(f.adminPort(), "zkgate_mirror_requests_total{route=\"" + route + "\",result=\""
                 + result + "\"}");
         return v == null ? 0 : v;
     }
@@ -136,7 +136,7 @@ class MirrorEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(10, shadow.hits()));
         assertEquals(10, mirrored("mten", "2xx"));
         JsonNode shown = null;
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals("mten")) {
                 shown = r.get("mirror");
             }
@@ -151,7 +151,7 @@ class MirrorEndToEndTest {
     void aCopyCarriesTheMethodPathQueryBodyAndForwardedHeaders() throws Exception {
         ScriptedBackend shadow = shadowOf("mbody", "mir-body");
 
-        HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", null);
+        HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", Map.of());
         assertEquals(200, r.statusCode());
         assertEquals("mir-main", backendOf(r));
         await().atMost(Duration.ofSeconds(10)).until(() -> shadow.received().size() == 1);
@@ -232,8 +232,8 @@ class MirrorEndToEndTest {
                 assertEquals(200, Http.get(g.port(), "/bound/x").statusCode());
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals((double) extra,
-                    AdminClient.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
-            assertEquals((double) bound, AdminClient.metric(g.adminPort(), "zkgate_mirror_in_flight"));
+                    Http.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
+            assertEquals((double) bound, Http.metric(g.adminPort(), "zkgate_mirror_in_flight"));
         }
     }
 }

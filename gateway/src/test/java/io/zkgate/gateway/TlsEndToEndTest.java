@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import io.zkgate.gateway.support.TestCertificates;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates.Issued;
+import io.zkgate.gateway.support.TestCertificates;
 import io.zkgate.gateway.support.TlsClient;
 import io.zkgate.gateway.support.TlsProtocolProbe;
 import io.zkgate.gateway.support.WebSocketBackend;
@@ -86,16 +86,16 @@ class TlsEndToEndTest {
             // A client naming a host no certificate has fails the name check: no certificate is served for it.
             assertThrows(SSLHandshakeException.class, () -> new TlsClient(trust, f.gateway.tlsPort(), "c.test"));
 
-            String metrics = AdminClient.get(f.adminPort(), "/metrics", null).body();
-            Double left = AdminClient.sample(metrics,
+            String metrics = Http.metrics(f.adminPort());
+            Double left = Http.sample(metrics,
                     "zkgate_tls_certificate_expiry_seconds{certificate=\"a.test\",source=\"" + aCert + "\"}");
             assertNotNull(left, metrics);
             assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), "" + left);
-            JsonNode listed = AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
+            JsonNode listed = Http.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
             assertEquals(List.of("a.test", "b.test"), List.of(listed.get(0).get("name").asText(),
                     listed.get(1).get("name").asText()));
             assertEquals(GatewayFixture.tlsProvider(),
-                    AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
+                    Http.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
         }
     }
 

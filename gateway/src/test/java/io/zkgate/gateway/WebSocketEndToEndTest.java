@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.scripting.LuaFixture;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.WebSocketBackend;
@@ -58,9 +57,9 @@ class WebSocketEndToEndTest {
         WebSocket ws = open("/ws/chat?room=1", messages);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
-        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_requests_total{route=\"ws\",method=\"GET\",status=\"1xx\"}")
+        assertTrue(Http.metric(f.adminPort(), "zkgate_requests_total{route=\"ws\",method=\"GET\",status=\"1xx\"}")
                 >= 1.0, "the handshake is counted as the route's request");
-        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_request_duration_seconds{route=\"ws\",quantile=\"0.99\"}")
+        assertTrue(Http.metric(f.adminPort(), "zkgate_request_duration_seconds{route=\"ws\",quantile=\"0.99\"}")
                 > 0.0, "with the time it took");
         assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
 
@@ -180,7 +179,7 @@ class WebSocketEndToEndTest {
     }
 
     private static double tunnelsOpen() {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
+        Double v = Http.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
         return v == null ? -1 : v;
     }
 

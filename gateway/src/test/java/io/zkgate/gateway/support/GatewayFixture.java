@@ -23,7 +23,19 @@ public final class GatewayFixture implements AutoCloseable {
 
     public GatewayFixture(String... extraFlags) throws Exception {
         zk = new TestingServer();
-        List<String> flags = new ArrayList<>(List.of("--zk", zk.getConnectString(), "--port", "0",
+        gateway = startGateway(zk.getConnectString(), extraFlags);
+        operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
+        operator.start();
+        writer = new ZkWriter(operator);
+    }
+
+    /**
+     * A gateway on free ports (admin on 127.0.0.1) against the ZooKeeper at {@code zkConnect}, on the suite's
+     * engine and TLS provider unless {@code extraFlags} choose; for tests that bring their own ZooKeeper (stopped,
+     * a cluster, a table written before start) or start a second gateway beside a fixture's.
+     */
+    public static Gateway startGateway(String zkConnect, String... extraFlags) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("--zk", zkConnect, "--port", "0",
                 "--admin-port", "0", "--admin-host", "127.0.0.1", "--zk-session-timeout-ms", "10000"));
         String engine = System.getProperty("zkgate.engine");
         if (engine != null && !engine.isEmpty() && !List.of(extraFlags).contains("--engine")) {
@@ -33,10 +45,7 @@ public final class GatewayFixture implements AutoCloseable {
             flags.addAll(tlsProviderFlags());
         }
         flags.addAll(List.of(extraFlags));
-        gateway = Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
-        operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
-        operator.start();
-        writer = new ZkWriter(operator);
+        return Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
     }
 
     /**
