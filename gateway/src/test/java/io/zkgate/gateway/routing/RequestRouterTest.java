@@ -85,14 +85,20 @@ class RequestRouterTest {
     }
 
     @Test
-    void aDeclaredBodyOverTheRoutesLimitAndANonGetWebSocketUpgradeAreRefusedBeforeAnyPick() {
+    void aDeclaredBodyOverTheRoutesLimitIsRefusedBeforeAnyPick() {
         publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\",\"limits\":{\"maxBodyBytes\":10}}",
                 "api", 0, null, a, b));
         Decision.Refuse tooLarge = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withContentLength(11)));
         assertEquals(ErrorResponse.BODY_TOO_LARGE, tooLarge.error());
+        assertEquals(0, a.inFlight() + b.inFlight());
         assertInstanceOf(Decision.Forward.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withContentLength(10)));
+    }
+
+    @Test
+    void aWebSocketUpgradeThatIsNotAGetIsRefusedBeforeAnyPick() {
+        publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\"}", "api", 0, null, a, b));
         Decision.Refuse upgrade = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withHeader("Upgrade", "websocket")));
         assertEquals(ErrorResponse.UPGRADE_NOT_SUPPORTED, upgrade.error());
