@@ -133,7 +133,7 @@ class AdminApiTest {
     @Test
     void withATokenEverythingButHealthAndReadinessNeedsIt() throws Exception {
         try (GatewayFixture f = new GatewayFixture("--admin-token", "s3cret")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().synced());
+            f.awaitSynced();
             assertEquals(200, Http.get(f.adminPort(), "/health").statusCode());
             assertEquals(200, Http.get(f.adminPort(), "/ready").statusCode());
             for (String path : List.of("/metrics", "/admin/routes", "/admin/services", "/admin/status", "/")) {

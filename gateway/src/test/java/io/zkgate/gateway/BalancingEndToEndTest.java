@@ -45,7 +45,7 @@ class BalancingEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll

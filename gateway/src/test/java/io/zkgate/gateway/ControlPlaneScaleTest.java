@@ -25,7 +25,7 @@ class ControlPlaneScaleTest {
     @Test
     void fourHundredRoutesAndAThousandInstancesAreAppliedAndFollowed() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+            f.awaitSynced();
             long start = System.nanoTime();
             for (int s = 0; s < SERVICES; s++) {
                 for (int i = 0; i < INSTANCES; i++) {

@@ -125,7 +125,7 @@ class Http2EndToEndTest {
         f.writer.register("h2", "3", dead, 1);
         f.writer.putRoute("h2", "{\"id\":\"h2\",\"match\":{\"pathPrefix\":\"/h2\"},\"service\":\"h2\","
                 + "\"retries\":{\"attempts\":1}}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     private static HttpResponse<String> send(HttpClient client, URI uri) throws Exception {

@@ -38,7 +38,7 @@ class MirrorEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
         TestBackend main = f.closeLater(TestBackend.start("mir-main"));
         f.writer.register("mir-main", "1", main.port(), 1);
     }
@@ -127,7 +127,7 @@ class MirrorEndToEndTest {
     }
 
     @Test
-    void tenPercentCopiesExactlyOneRequestInTenAndAdminRoutesShowsTheMirror() throws Exception {
+    void tenPercentCopiesExactlyOneRequestInTen() throws Exception {
         TestBackend shadow = f.closeLater(TestBackend.start("mir-ten"));
         f.writer.register("mir-ten", "1", shadow.port(), 1);
         mirroredRoute("mten", "mir-ten", ",\"percent\":10");
@@ -135,14 +135,22 @@ class MirrorEndToEndTest {
         clientSeesOnlyTheMainBackend("/mten/x", 100);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(10, shadow.hits()));
         assertEquals(10, mirrored("mten", "2xx"));
+    }
+
+    @Test
+    void adminRoutesShowsARoutesMirrorWithItsServicePercentAndInstances() throws Exception {
+        TestBackend shadow = f.closeLater(TestBackend.start("mir-shown"));
+        f.writer.register("mir-shown", "1", shadow.port(), 1);
+        mirroredRoute("mshown", "mir-shown", ",\"percent\":10");
+
         JsonNode shown = null;
         for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
-            if (r.get("id").asText().equals("mten")) {
+            if (r.get("id").asText().equals("mshown")) {
                 shown = r.get("mirror");
             }
         }
         assertNotNull(shown);
-        assertEquals("mir-ten", shown.get("service").asText());
+        assertEquals("mir-shown", shown.get("service").asText());
         assertEquals(10.0, shown.get("percent").asDouble());
         assertEquals(1, shown.get("instances").asInt());
     }
@@ -215,7 +223,7 @@ class MirrorEndToEndTest {
     void copiesBeyondTheInFlightBoundAreDroppedAndCounted() throws Exception {
         int bound = 8;
         try (GatewayFixture g = new GatewayFixture("--mirror-max-in-flight", Integer.toString(bound))) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> g.gateway.snapshots().current().synced());
+            g.awaitSynced();
             TestBackend main = g.closeLater(TestBackend.start("main"));
             TestBackend hang = g.closeLater(TestBackend.stalling("hang"));
             g.writer.register("main", "1", main.port(), 1);

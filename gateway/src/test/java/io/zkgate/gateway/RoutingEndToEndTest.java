@@ -40,7 +40,7 @@ class RoutingEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture("--empty-service-grace-ms", "200");
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll
@@ -143,6 +143,13 @@ class RoutingEndToEndTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> backendOf(Http.get(f.port(), "/good/x")).equals("other"));
         assertNull(f.gateway.control().routeStates().get("bad-duplicate").rejection(),
                 "a route refused as a duplicate is applied once the route it clashed with is gone");
+    }
+
+    /** A backend named {@code name}, alone in service {@code name}, served on prefix {@code /name}. */
+    private static void serveAlone(String name) throws Exception {
+        f.writer.register(name, "1", f.closeLater(TestBackend.start(name)).port(), 1);
+        f.writer.putRoute(name, route(name, "/" + name, name));
+        await().atMost(Duration.ofSeconds(5)).until(() -> backendOf(Http.get(f.port(), "/" + name)).equals(name));
     }
 
     /** Payload class for curator-x-discovery's own JSON serializer. */
@@ -249,23 +256,25 @@ class RoutingEndToEndTest {
     }
 
     @Test
-    void forwardedHeadersAreAddedAndHttp10KeepAliveIsAnsweredWithKeepAliveOverAnHttp11Upstream() throws Exception {
-        TestBackend fwd = f.closeLater(TestBackend.start("fwd"));
-        f.writer.register("fwd", "1", fwd.port(), 1);
-        f.writer.putRoute("fwd", route("fwd", "/fwd", "fwd"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> backendOf(Http.get(f.port(), "/fwd")).equals("fwd"));
+    void forwardedHeadersAreAddedForTheBackend() throws Exception {
+        serveAlone("fwd");
 
         HttpResponse<String> r = Http.get(f.port(), "/fwd", "Host", "api.example.com");
         assertEquals("127.0.0.1", r.headers().firstValue("Echo-X-Forwarded-For").orElse(null));
         assertEquals("http", r.headers().firstValue("Echo-X-Forwarded-Proto").orElse(null));
         assertEquals("api.example.com", r.headers().firstValue("Echo-X-Forwarded-Host").orElse(null));
+    }
+
+    @Test
+    void anHttp10KeepAliveClientIsAnsweredWithKeepAliveOverAnHttp11Upstream() throws Exception {
+        serveAlone("keep");
 
         try (Socket socket = new Socket("127.0.0.1", f.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
             for (int round = 0; round < 2; round++) {
-                out.write("GET /fwd/ab HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.write("GET /keep/ab HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 String status = in.readLine();
                 assertEquals("HTTP/1.1 200 OK", status);
@@ -285,7 +294,7 @@ class RoutingEndToEndTest {
                 while (read < length) {
                     read += in.read(body, read, length - read);
                 }
-                assertEquals("fwd /fwd/ab\n", new String(body), "round " + round + " on the same connection");
+                assertEquals("keep /keep/ab\n", new String(body), "round " + round + " on the same connection");
             }
         }
     }

@@ -31,7 +31,7 @@ class TrafficMatchEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll

@@ -80,7 +80,7 @@ class WebSocketEndToEndTest {
     }
 
     @Test
-    void noInstancesAnswers503() throws Exception {
+    void aHandshakeForAServiceWithNoInstancesIsAnswered503() throws Exception {
         f.writer.putRoute("ws-none", "{\"id\":\"ws-none\",\"match\":{\"pathPrefix\":\"/ws-none\"},\"service\":\"nobody\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-none/").statusCode() == 503);
         assertEquals(503, handshakeStatus("/ws-none/x"));

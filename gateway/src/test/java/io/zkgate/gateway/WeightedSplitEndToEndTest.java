@@ -29,7 +29,7 @@ class WeightedSplitEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture("--empty-service-grace-ms", "100");
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll

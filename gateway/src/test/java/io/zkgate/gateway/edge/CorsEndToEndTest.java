@@ -173,7 +173,7 @@ class CorsEndToEndTest {
     }
 
     @Test
-    void adminRoutesShowsTheCorsBlockAndABadEditIsRefusedByFieldWhileTheLastGoodVersionServes() throws Exception {
+    void aBadCorsEditIsShownRefusedByFieldInAdminRoutesWhileTheLastGoodVersionServes() throws Exception {
         f.writer.putRoute("app2", """
                 {"id":"app2","match":{"pathPrefix":"/app2"},"service":"app","cors":{"allowOrigins":["https://a.test"]}}""");
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(request("GET", "/app2/x", "")) == 200);

@@ -279,10 +279,16 @@ class RequestRouterTest {
         router.record(null, "GET", 404, System.nanoTime());
         assertEquals(1, route.metrics().requests());
         assertEquals(1, metrics.noRoute().requests());
+    }
+
+    @Test
+    void aRouterWithMetricsOffRecordsNothing() {
+        publish(entry("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"svc\"}", "m", 0, null, a));
+        RouteEntry route = forward(TestRequest.get("/x")).route();
         RequestRouter quiet = new RequestRouter(snapshots, null, 1000, e -> { }, 3);
         quiet.record(route, "GET", 200, System.nanoTime());
         assertNull(quiet.backendMetrics(a));
-        assertEquals(1, route.metrics().requests(), "metrics off records nothing");
+        assertEquals(0, route.metrics().requests(), "metrics off records nothing");
     }
 
     private Decision.Forward forward(RequestView request) {

@@ -1,7 +1,10 @@
 package io.zkgate.gateway.support;
 
+import static org.awaitility.Awaitility.await;
+
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.Gateway;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
@@ -61,6 +64,11 @@ public final class GatewayFixture implements AutoCloseable {
     public static String tlsProvider() {
         String provider = System.getProperty("zkgate.tlsProvider");
         return provider == null || provider.isEmpty() ? "jdk" : provider;
+    }
+
+    /** Waits until the gateway has read ZooKeeper in full (its snapshot is synced); fails after 20 s. */
+    public void awaitSynced() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.snapshots().current().synced());
     }
 
     public int port() {
