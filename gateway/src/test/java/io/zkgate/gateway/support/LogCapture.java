@@ -3,7 +3,6 @@ package io.zkgate.gateway.support;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +23,7 @@ public final class LogCapture implements AutoCloseable {
     /** The formatted messages logged so far, oldest first. */
     public List<String> messages() {
         synchronized (appender) {
-            List<String> messages = new ArrayList<>(appender.list.size());
-            for (ILoggingEvent e : appender.list) {
-                messages.add(e.getFormattedMessage());
-            }
-            return messages;
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 
