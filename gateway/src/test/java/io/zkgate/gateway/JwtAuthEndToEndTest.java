@@ -192,16 +192,23 @@ class JwtAuthEndToEndTest {
     }
 
     @Test
-    void aKeySetPinnedInAZnodeIsWatchedAndItsHmacKeyNeverChecksAnRsaSignatureOrTheReverse() throws Exception {
+    void aKeySetPinnedInAZnodeIsWatched() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
             RSAKey rsa = JwksIssuer.newKey("rsa");
-            OctetSequenceKey hmac = new OctetSequenceKey.Builder(new byte[32]).keyID("hmac").build();
-            String path = ZnodeLayout.defaults().jwksPath("pinned");
-            f.writer.putRaw(path, new JWKSet(List.of(rsa.toPublicJWK(), hmac)).toString(false));
-            backend(f);
-            f.writer.putRoute("jwt", route("\"jwksZnode\":\"pinned\"", "[\"RS256\",\"HS256\"]"));
-            String rsaToken = JwksIssuer.sign(rsa, claims().build());
-            await().atMost(Duration.ofSeconds(10)).until(() -> call(f, rsaToken).statusCode() == 200);
+            OctetSequenceKey hmac = hmacKey();
+            String rsaToken = pinAndServe(f, rsa, hmac);
+
+            f.writer.putRaw(ZnodeLayout.defaults().jwksPath("pinned"), new JWKSet(List.of(hmac)).toString(false));
+            await().atMost(Duration.ofSeconds(5)).until(() -> call(f, rsaToken).statusCode() == 401);
+        }
+    }
+
+    @Test
+    void aPinnedHmacKeyNeverChecksAnRsaSignatureNorAnRsaKeyAnHmacOne() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            RSAKey rsa = JwksIssuer.newKey("rsa");
+            OctetSequenceKey hmac = hmacKey();
+            pinAndServe(f, rsa, hmac);
             SignedJWT hs = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("hmac").build(),
                     claims().build());
             hs.sign(new MACSigner(hmac));
@@ -216,9 +223,24 @@ class JwtAuthEndToEndTest {
             rsaSignedWithHmacKid.sign(new com.nimbusds.jose.crypto.RSASSASigner(rsa));
             assertEquals(401, call(f, rsaSignedWithHmacKid.serialize()).statusCode(),
                     "an RS256 token naming the HMAC key finds no RSA key of that id");
-
-            f.writer.putRaw(path, new JWKSet(List.of(hmac)).toString(false));
-            await().atMost(Duration.ofSeconds(5)).until(() -> call(f, rsaToken).statusCode() == 401);
         }
+    }
+
+    private static OctetSequenceKey hmacKey() {
+        return new OctetSequenceKey.Builder(new byte[32]).keyID("hmac").build();
+    }
+
+    /**
+     * Pins {@code rsa} (public part) and {@code hmac} in key set znode {@code pinned}, serves route jwt with it and
+     * waits until a token signed with {@code rsa} passes; returns that token.
+     */
+    private static String pinAndServe(GatewayFixture f, RSAKey rsa, OctetSequenceKey hmac) throws Exception {
+        f.writer.putRaw(ZnodeLayout.defaults().jwksPath("pinned"),
+                new JWKSet(List.of(rsa.toPublicJWK(), hmac)).toString(false));
+        backend(f);
+        f.writer.putRoute("jwt", route("\"jwksZnode\":\"pinned\"", "[\"RS256\",\"HS256\"]"));
+        String rsaToken = JwksIssuer.sign(rsa, claims().build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> call(f, rsaToken).statusCode() == 200);
+        return rsaToken;
     }
 }

@@ -202,21 +202,20 @@ class TlsEndToEndTest {
     }
 
     @Test
-    void aPkcs12KeyStoreServesItsCertificatesAndAWrongPasswordIsAStartError() throws Exception {
+    void aPkcs12KeyStoreServesItsCertificate() throws Exception {
         Issued issued = ca.issue("k.test");
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("k", issued.key(), "s3cret".toCharArray(), new Certificate[] {issued.certificate()});
-        Path file = dir.resolve("k.p12");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            store.store(out, "s3cret".toCharArray());
-        }
+        Path file = pkcs12(issued, "s3cret");
         try (GatewayFixture f = new GatewayFixture("--tls-port", "0", "--tls-keystore", file.toString(),
                 "--tls-keystore-password", "s3cret")) {
             try (TlsClient client = new TlsClient(ca.clientContext(), f.gateway.tlsPort(), "k.test")) {
                 assertEquals(issued.certificate().getSerialNumber(), client.serverCertificate().getSerialNumber());
             }
         }
+    }
+
+    @Test
+    void aWrongKeyStorePasswordIsAStartErrorNamingTheFile() throws Exception {
+        Path file = pkcs12(ca.issue("k.test"), "s3cret");
         StartupException wrong = assertThrows(StartupException.class, () -> Gateway.start(settings("--zk",
                 "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port", "0", "--tls-keystore",
                 file.toString(), "--tls-keystore-password", "wrong")).close());
@@ -249,6 +248,18 @@ class TlsEndToEndTest {
             assertEquals("/chat for 127.0.0.1", backend.lastHandshake());
             opened[0].sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A PKCS12 key store holding {@code issued} under {@code password}, written to a file of the test's own. */
+    private static Path pkcs12(Issued issued, String password) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("k", issued.key(), password.toCharArray(), new Certificate[] {issued.certificate()});
+        Path file = dir.resolve("k.p12");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, password.toCharArray());
+        }
+        return file;
     }
 
     private static String plainGet(GatewayFixture f, String path) throws Exception {
