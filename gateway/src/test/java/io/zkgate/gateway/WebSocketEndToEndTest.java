@@ -104,13 +104,7 @@ class WebSocketEndToEndTest {
 
     @Test
     void aConsistentHashRouteKeepsEachUsersSocketsOnOneBackend() throws Exception {
-        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsh-1"));
-        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsh-2"));
-        f.writer.register("wsh", "1", one.port(), 1);
-        f.writer.register("wsh", "2", two.port(), 1);
-        f.writer.putRoute("wsh", "{\"id\":\"wsh\",\"match\":{\"pathPrefix\":\"/wsh\"},\"service\":\"wsh\","
-                + "\"lb\":{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}}");
-        awaitServing("wsh", 2);
+        serveTwoBackends("wsh", "{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}");
         Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int u = 0; u < 20; u++) {
@@ -129,13 +123,7 @@ class WebSocketEndToEndTest {
 
     @Test
     void anOpenSocketCountsAsInFlightSoLeastRequestSendsTheNextToTheOtherBackend() throws Exception {
-        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsl-1"));
-        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsl-2"));
-        f.writer.register("wsl", "1", one.port(), 1);
-        f.writer.register("wsl", "2", two.port(), 1);
-        f.writer.putRoute("wsl", "{\"id\":\"wsl\",\"match\":{\"pathPrefix\":\"/wsl\"},\"service\":\"wsl\","
-                + "\"lb\":{\"policy\":\"least_request\"}}");
-        awaitServing("wsl", 2);
+        serveTwoBackends("wsl", "{\"policy\":\"least_request\"}");
         WebSocketMessages first = new WebSocketMessages();
         WebSocket a = open("/wsl/", first);
         String busy = first.next();
@@ -149,6 +137,16 @@ class WebSocketEndToEndTest {
         }
         a.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("wsl") == 0);
+    }
+
+    /** WebSocket backends {@code service-1} and {@code -2} in {@code service}, routed on its prefix with {@code lb}. */
+    private static void serveTwoBackends(String service, String lb) throws Exception {
+        for (String id : new String[] {"1", "2"}) {
+            f.writer.register(service, id, f.closeLater(WebSocketBackend.start(service + "-" + id)).port(), 1);
+        }
+        f.writer.putRoute(service, "{\"id\":\"" + service + "\",\"match\":{\"pathPrefix\":\"/" + service
+                + "\"},\"service\":\"" + service + "\",\"lb\":" + lb + "}");
+        awaitServing(service, 2);
     }
 
     private static int inFlight(String service) {
