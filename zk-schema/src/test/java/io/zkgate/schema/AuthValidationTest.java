@@ -29,7 +29,7 @@ class AuthValidationTest {
     }
 
     @Test
-    void theIssuesJwtExampleParsesWithDefaultsAndRoundTrips() throws Exception {
+    void aJwtBlockParsesWithDefaultsAndRoundTrips() throws Exception {
         Route r = parse("""
                 {"jwt":{"issuer":"https://issuer.example.com/","audiences":["orders-api"],
                  "jwksUri":"https://issuer.example.com/jwks.json","algorithms":["RS256"],

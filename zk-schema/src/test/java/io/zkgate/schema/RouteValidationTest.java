@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class RouteValidationTest {
     @Test
-    void theBriefsExampleRouteParsesAndWritesBackTheSameFields() throws Exception {
+    void aRouteUsingEveryCoreFieldParsesAndWritesBackTheSameFields() throws Exception {
         String json = """
                 {"id":"orders","match":{"host":"api.example.com","pathPrefix":"/api/orders","methods":["GET","POST"]},
                  "service":"orders","stripPrefix":true,
