@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -40,9 +39,9 @@ class AdminApiTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/adm/q?x=1").statusCode() == 200);
             f.writer.putRoute("adm", "{\"id\":\"adm\",\"match\":{\"pathPrefix\":\"/adm\"},\"service\":\"adm\",\"lb\":{\"policy\":\"nope\"}}");
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    AdminClient.json(f.adminPort(), "/admin/routes").get("routes").get(0).has("rejected"));
+                    Http.json(f.adminPort(), "/admin/routes").get("routes").get(0).has("rejected"));
 
-            JsonNode route = AdminClient.json(f.adminPort(), "/admin/routes").get("routes").get(0);
+            JsonNode route = Http.json(f.adminPort(), "/admin/routes").get("routes").get(0);
             assertEquals("adm", route.get("id").asText());
             assertEquals("/zkgate/routes/adm", route.get("znode").asText());
             assertTrue(route.get("serving").asBoolean());
@@ -52,7 +51,7 @@ class AdminApiTest {
             assertTrue(route.get("rejected").get("error").asText().contains("lb.policy: unknown policy 'nope'"));
             assertEquals(1, route.get("requests").asLong());
 
-            JsonNode service = AdminClient.json(f.adminPort(), "/admin/services").get("services").get(0);
+            JsonNode service = Http.json(f.adminPort(), "/admin/services").get("services").get(0);
             assertEquals("adm", service.get("name").asText());
             assertEquals(1, service.get("routable").asInt());
             JsonNode inst = service.get("instances").get(0);
@@ -64,7 +63,7 @@ class AdminApiTest {
             assertEquals("drained", service.get("instances").get(1).get("health").asText());
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                JsonNode status = AdminClient.json(f.adminPort(), "/admin/status");
+                JsonNode status = Http.json(f.adminPort(), "/admin/status");
                 assertEquals("gw-test", status.get("gateway").asText());
                 assertEquals("CONNECTED", status.get("zookeeper").get("state").asText());
                 assertFalse(status.get("zookeeper").get("stale").asBoolean());
@@ -82,7 +81,7 @@ class AdminApiTest {
             byte[] own = f.operator.getData().forPath("/zkgate/gateways/gw-test");
             assertTrue(new String(own).contains("\"address\""), "ephemeral fleet node written");
 
-            String page = AdminClient.get(f.adminPort(), "/", null).body();
+            String page = Http.get(f.adminPort(), "/").body();
             assertTrue(page.contains("<title>zkgate status</title>") && page.contains("/admin/routes"));
 
             List<String> lines = Files.readAllLines(accessLog);
@@ -103,7 +102,7 @@ class AdminApiTest {
                             Map.of("zone", "eu-1", "version", "2.4"))));
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                JsonNode inst = AdminClient.json(f.adminPort(), "/admin/services").get("services").get(0)
+                JsonNode inst = Http.json(f.adminPort(), "/admin/services").get("services").get(0)
                         .get("instances").get(0);
                 assertEquals("eu-1", inst.get("metadata").get("zone").asText(), inst.toString());
                 assertEquals("2.4", inst.get("metadata").get("version").asText(), inst.toString());
@@ -134,13 +133,13 @@ class AdminApiTest {
     @Test
     void withATokenEverythingButHealthAndReadinessNeedsIt() throws Exception {
         try (GatewayFixture f = new GatewayFixture("--admin-token", "s3cret")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().synced());
-            assertEquals(200, AdminClient.get(f.adminPort(), "/health", null).statusCode());
-            assertEquals(200, AdminClient.get(f.adminPort(), "/ready", null).statusCode());
+            f.awaitSynced();
+            assertEquals(200, Http.get(f.adminPort(), "/health").statusCode());
+            assertEquals(200, Http.get(f.adminPort(), "/ready").statusCode());
             for (String path : List.of("/metrics", "/admin/routes", "/admin/services", "/admin/status", "/")) {
-                assertEquals(401, AdminClient.get(f.adminPort(), path, null).statusCode(), path);
-                assertEquals(401, AdminClient.get(f.adminPort(), path, "wrong").statusCode(), path);
-                assertEquals(200, AdminClient.get(f.adminPort(), path, "s3cret").statusCode(), path);
+                assertEquals(401, Http.get(f.adminPort(), path).statusCode(), path);
+                assertEquals(401, Http.get(f.adminPort(), path, "Authorization", "Bearer wrong").statusCode(), path);
+                assertEquals(200, Http.get(f.adminPort(), path, "Authorization", "Bearer s3cret").statusCode(), path);
             }
         }
     }

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.LogCapture;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.schema.Credential;
 import io.zkgate.schema.ZnodeLayout;
 import io.zkgate.schema.cli.ZkgateCtl;
@@ -26,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * API keys and basic auth through the real gateway on a real ZooKeeper, with credentials added and revoked by
@@ -84,9 +80,9 @@ class ApiKeyAndBasicAuthEndToEndTest {
             HttpResponse<String> missing = Http.get(f.port(), "/api/x");
             assertEquals(401, missing.statusCode());
             assertEquals(reached, backend.received().size());
-            assertEquals(1.0, AdminClient.metric(f.adminPort(),
+            assertEquals(1.0, Http.metric(f.adminPort(),
                     "zkgate_auth_rejected_total{route=\"keyed\",reason=\"invalid\"}"));
-            assertEquals(1.0, AdminClient.metric(f.adminPort(),
+            assertEquals(1.0, Http.metric(f.adminPort(),
                     "zkgate_auth_rejected_total{route=\"keyed\",reason=\"missing\"}"));
 
             ctl(f, "credentials", "revoke", "partners", "acme");
@@ -149,11 +145,7 @@ class ApiKeyAndBasicAuthEndToEndTest {
 
     @Test
     void aBadEditOfAnExistingCredentialKeepsItsLastGoodVersionAndLogsTheZnodeAndReasonOnce() throws Exception {
-        Logger auth = (Logger) LoggerFactory.getLogger("io.zkgate.gateway.auth");
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        auth.addAppender(logged);
-        try (GatewayFixture f = new GatewayFixture()) {
+        try (LogCapture logged = new LogCapture("io.zkgate.gateway.auth"); GatewayFixture f = new GatewayFixture()) {
             backend(f);
             String key = ctl(f, "credentials", "add-key", "partners", "acme");
             f.writer.putRoute("keyed", "{\"id\":\"keyed\",\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"api\","
@@ -168,20 +160,16 @@ class ApiKeyAndBasicAuthEndToEndTest {
                     .until(() -> Http.get(f.port(), "/api/x", "X-Api-Key", later).statusCode() == 200);
             assertEquals(200, Http.get(f.port(), "/api/x", "X-Api-Key", key).statusCode(),
                     "the bad edit did not revoke the key: its last good version stays");
-            assertEquals(1, logged.list.stream().filter(e -> e.getFormattedMessage().contains(acme + ": hash: "
-                    + "not a SHA-256") && e.getFormattedMessage().contains("last good version")).count(),
-                    logged.list.toString());
+            assertEquals(1, logged.messages().stream().filter(m -> m.contains(acme + ": hash: not a SHA-256")
+                    && m.contains("last good version")).count(), logged.messages().toString());
 
             f.writer.putRaw(ZnodeLayout.defaults().credentialPath("partners", "fresh"), "{\"type\":\"nope\"}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> logged.list.stream().anyMatch(e -> e
-                    .getFormattedMessage().contains("partners/fresh: type: ")
-                    && e.getFormattedMessage().contains("not usable")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged.messages().stream()
+                    .anyMatch(m -> m.contains("partners/fresh: type: ") && m.contains("not usable")));
 
             ctl(f, "credentials", "revoke", "partners", "acme");
             await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
                     .until(() -> Http.get(f.port(), "/api/x", "X-Api-Key", key).statusCode() == 401);
-        } finally {
-            auth.detachAppender(logged);
         }
     }
 

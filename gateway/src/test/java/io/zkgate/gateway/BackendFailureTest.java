@@ -5,22 +5,18 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.MetricNames;
 import io.zkgate.gateway.routing.ServicePool;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.LoadClient;
+import io.zkgate.gateway.support.LogCapture;
 import io.zkgate.gateway.support.TestBackend;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Backends that die, hang or fail under real load: retries, ejection and the retry budget. */
 class BackendFailureTest {
@@ -91,9 +87,9 @@ class BackendFailureTest {
             assertTrue(Http.get(f.adminPort(), "/admin/services").body().contains("\"ejected\" : true"));
             String metrics = Http.get(f.adminPort(), "/metrics").body();
             String labels = "{service=\"hang\",backend=\"127.0.0.1:";
-            assertEquals(1.0, AdminClient.sample(metrics, "zkgate_backend_ejections_total" + labels + hung.port() + "\"}"));
-            assertEquals(1.0, AdminClient.sample(metrics, "zkgate_backend_ejected" + labels + hung.port() + "\"}"));
-            assertEquals(0.0, AdminClient.sample(metrics, "zkgate_backend_ejections_total" + labels + fine.port() + "\"}"));
+            assertEquals(1.0, Http.sample(metrics, "zkgate_backend_ejections_total" + labels + hung.port() + "\"}"));
+            assertEquals(1.0, Http.sample(metrics, "zkgate_backend_ejected" + labels + hung.port() + "\"}"));
+            assertEquals(0.0, Http.sample(metrics, "zkgate_backend_ejections_total" + labels + fine.port() + "\"}"));
         }
     }
 
@@ -134,11 +130,8 @@ class BackendFailureTest {
 
     @Test
     void noMoreThanTheMaxEjectionPercentAreEjectedAndTheCapIsLoggedOncePerFailureStreak() throws Exception {
-        Logger control = (Logger) LoggerFactory.getLogger("io.zkgate.gateway.control");
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        control.addAppender(logged);
-        try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "2",
+        try (LogCapture logged = new LogCapture("io.zkgate.gateway.control");
+                GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "2",
                 "--outlier-max-ejection-percent", "50", "--outlier-base-ejection-ms", "60000")) {
             TestBackend x = f.closeLater(TestBackend.answering("cap-x", 503));
             TestBackend y = f.closeLater(TestBackend.answering("cap-y", 503));
@@ -156,11 +149,9 @@ class BackendFailureTest {
                 ejected += endpoint(f, "cap", id).health().inEjection() ? 1 : 0;
             }
             assertEquals(1, ejected, "one of two is 50 %: the other stays in although it fails too");
-            long capLines = logged.list.stream()
-                    .filter(e -> e.getFormattedMessage().contains("keeps failing but is not ejected")).count();
+            long capLines = logged.messages().stream().filter(m -> m.contains("keeps failing but is not ejected"))
+                    .count();
             assertEquals(1, capLines, "the cap is logged once for the streak, not per ejection request");
-        } finally {
-            control.detachAppender(logged);
         }
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -30,22 +29,22 @@ class BackendMetricsRetentionTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> Http.get(f.port(), "/ret/").statusCode() == 200 && a.hits() > 0 && b.hits() > 0);
             String before = metrics(f);
-            assertNotNull(AdminClient.sample(before, picks(a)), before);
-            assertNotNull(AdminClient.sample(before, picks(b)), before);
+            assertNotNull(Http.sample(before, picks(a)), before);
+            assertNotNull(Http.sample(before, picks(b)), before);
 
             f.writer.deregister("ret", "a");
-            await().atMost(Duration.ofSeconds(20)).until(() -> AdminClient.sample(metrics(f), picks(a)) == null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Http.sample(metrics(f), picks(a)) == null);
             String after = metrics(f);
-            assertNull(AdminClient.sample(after, "zkgate_upstream_duration_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
+            assertNull(Http.sample(after, "zkgate_upstream_duration_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
                     + a.port() + "\"}"), "every series of the departed backend goes");
-            assertNull(AdminClient.sample(after, "zkgate_upstream_latency_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
+            assertNull(Http.sample(after, "zkgate_upstream_latency_seconds_count{service=\"ret\",backend=\"127.0.0.1:"
                     + a.port() + "\"}"), "its histogram too");
-            assertNotNull(AdminClient.sample(after, picks(b)), "the live backend keeps its series: " + after);
+            assertNotNull(Http.sample(after, picks(b)), "the live backend keeps its series: " + after);
 
             f.writer.register("ret", "a", a.port(), 1);
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 Http.get(f.port(), "/ret/");
-                Double p = AdminClient.sample(metrics(f), picks(a));
+                Double p = Http.sample(metrics(f), picks(a));
                 return p != null && p > 0;
             });
             assertEquals(200, Http.get(f.port(), "/ret/").statusCode());
@@ -57,6 +56,6 @@ class BackendMetricsRetentionTest {
     }
 
     private static String metrics(GatewayFixture f) {
-        return AdminClient.get(f.adminPort(), "/metrics", null).body();
+        return Http.metrics(f.adminPort());
     }
 }

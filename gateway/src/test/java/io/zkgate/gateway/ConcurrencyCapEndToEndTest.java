@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.JarProcess;
@@ -39,7 +38,7 @@ class ConcurrencyCapEndToEndTest {
     }
 
     private static JsonNode limits(GatewayFixture f, String id) {
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals(id)) {
                 return r.get("limits");
             }
@@ -80,8 +79,8 @@ class ConcurrencyCapEndToEndTest {
             assertEquals(200, Http.get(f.port(), "/cap/x").statusCode());
             assertEquals(3, limits(f, "cap").get("maxInFlight").asInt());
             assertEquals(1, limits(f, "cap").get("overloaded").asInt());
-            assertEquals(1.0, AdminClient.metric(f.adminPort(), "zkgate_overloaded_total{route=\"cap\"}"));
-            assertEquals(0.0, AdminClient.metric(f.adminPort(), "zkgate_route_in_flight{route=\"cap\"}"));
+            assertEquals(1.0, Http.metric(f.adminPort(), "zkgate_overloaded_total{route=\"cap\"}"));
+            assertEquals(0.0, Http.metric(f.adminPort(), "zkgate_route_in_flight{route=\"cap\"}"));
         }
     }
 

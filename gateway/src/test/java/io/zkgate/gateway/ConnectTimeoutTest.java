@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -65,7 +64,7 @@ class ConnectTimeoutTest {
     }
 
     private static double clients(GatewayFixture f) {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_upstream_clients");
+        Double v = Http.metric(f.adminPort(), "zkgate_upstream_clients");
         return v == null ? -1 : v;
     }
 

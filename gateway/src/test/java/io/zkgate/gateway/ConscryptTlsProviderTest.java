@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.JarProcess;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates;
 import io.zkgate.gateway.support.TlsClient;
 import io.zkgate.gateway.support.ZkWriter;
@@ -78,7 +78,7 @@ class ConscryptTlsProviderTest {
                     String response = http11.get("/c/y", "localhost");
                     assertTrue(response.startsWith("HTTP/1.1 200"), response);
                 }
-                assertEquals("conscrypt", AdminClient.json(f.adminPort(), "/admin/status").get("tls")
+                assertEquals("conscrypt", Http.json(f.adminPort(), "/admin/status").get("tls")
                         .get("provider").asText(), engine);
             }
         }
@@ -122,7 +122,7 @@ class ConscryptTlsProviderTest {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertEquals("jdk",
-                    AdminClient.json(admin, "/admin/status").get("tls").get("provider").asText()));
+                    Http.json(admin, "/admin/status").get("tls").get("provider").asText()));
             try (TlsClient client = new TlsClient(ca.clientContext(), tlsPort, "localhost")) {
                 assertEquals(404, RawHttp.status(client.get("/none", "localhost")));
             }

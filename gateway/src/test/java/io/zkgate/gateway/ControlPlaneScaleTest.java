@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.routing.Snapshot;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -26,7 +25,7 @@ class ControlPlaneScaleTest {
     @Test
     void fourHundredRoutesAndAThousandInstancesAreAppliedAndFollowed() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+            f.awaitSynced();
             long start = System.nanoTime();
             for (int s = 0; s < SERVICES; s++) {
                 for (int i = 0; i < INSTANCES; i++) {
@@ -56,13 +55,13 @@ class ControlPlaneScaleTest {
                 return pool != null && pool.routable().length == INSTANCES + 1;
             });
             long followedMs = (System.nanoTime() - one) / 1_000_000;
-            String metrics = AdminClient.get(f.adminPort(), "/metrics", null).body();
+            String metrics = Http.metrics(f.adminPort());
             System.out.printf("SCALE %d routes, %d instances: written and applied in %d ms; one more registration"
                     + " followed in %d ms; rebuild p50 %.1f ms, p99 %.1f ms over %.0f rebuilds%n", ROUTES + 1,
                     SERVICES * INSTANCES + 1, loadedMs, followedMs,
-                    1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
-                    1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
-                    AdminClient.sample(metrics, "zkgate_snapshot_rebuilds_total"));
+                    1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
+                    1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
+                    Http.sample(metrics, "zkgate_snapshot_rebuilds_total"));
         }
     }
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ZkWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -166,7 +166,7 @@ class CutExchangeMetricsEndToEndTest {
 
         await().atMost(Duration.ofSeconds(15)).until(() -> total("big") == 1);
         assertStaysCounted("big", "2xx");
-        String metrics = AdminClient.get(f.adminPort(), "/metrics", null).body();
+        String metrics = Http.metrics(f.adminPort());
         for (String line : metrics.split("\n")) {
             assertFalse(line.startsWith("zkgate_upstream_failures_total{service=\"big\"")
                     && !line.endsWith(" 0.0"), "a client leaving is not the backend's failure: " + line);
@@ -180,8 +180,8 @@ class CutExchangeMetricsEndToEndTest {
     private static void assertStaysCounted(String route, String status) {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> total(route) == 1);
         if (status != null) {
-            String metrics = AdminClient.get(f.adminPort(), "/metrics", null).body();
-            assertEquals(1.0, AdminClient.sample(metrics, "zkgate_requests_total{route=\"" + route
+            String metrics = Http.metrics(f.adminPort());
+            assertEquals(1.0, Http.sample(metrics, "zkgate_requests_total{route=\"" + route
                     + "\",method=\"GET\",status=\"" + status + "\"}"), metrics);
         }
     }
@@ -190,7 +190,7 @@ class CutExchangeMetricsEndToEndTest {
     private static long total(String route) {
         String prefix = "zkgate_requests_total{route=\"" + route + "\",";
         long n = 0;
-        for (String line : AdminClient.get(f.adminPort(), "/metrics", null).body().split("\n")) {
+        for (String line : Http.metrics(f.adminPort()).split("\n")) {
             if (line.startsWith(prefix)) {
                 n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.JarProcess;
 import io.zkgate.gateway.support.PacedLoad;
 import io.zkgate.gateway.support.TestBackend;
@@ -58,7 +58,7 @@ class FleetRateLimitIT {
 
     private static int gatewaysSeen(Member m) {
         try {
-            for (JsonNode r : AdminClient.json(m.admin(), "/admin/routes").get("routes")) {
+            for (JsonNode r : Http.json(m.admin(), "/admin/routes").get("routes")) {
                 if (r.get("id").asText().equals("fleet") && r.has("limits")) {
                     return r.get("limits").get("rateLimits").get(0).get("gateways").asInt();
                 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
 import io.zkgate.gateway.support.ZkWriter;
@@ -103,7 +102,7 @@ class FleetScaleTest {
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                         .until(() -> {
-                            JsonNode snap = AdminClient.json(admin, "/admin/status").path("snapshot");
+                            JsonNode snap = Http.json(admin, "/admin/status").path("snapshot");
                             return snap.path("synced").asBoolean() && snap.path("routes").asInt() == ROUTES + TRIALS + 1
                                     && snap.path("services").asInt() == SERVICES + 1;
                         });
@@ -112,7 +111,7 @@ class FleetScaleTest {
                 long rssLoaded = rssKb(gateway.pid());
                 // Registrations are timed once the watches follow the tree too (the table is served before that)
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                        .until(() -> !AdminClient.json(admin, "/admin/status").path("zookeeper").path("watchingSince")
+                        .until(() -> !Http.json(admin, "/admin/status").path("zookeeper").path("watchingSince")
                                 .isNull());
                 long watchingMs = ms(launched);
 
@@ -138,7 +137,7 @@ class FleetScaleTest {
                     Thread.sleep(5);
                 }
                 Thread.sleep(500);
-                String metrics = AdminClient.get(admin, "/metrics", null).body();
+                String metrics = Http.metrics(admin);
                 long rssAfter = rssKb(gateway.pid());
                 Arrays.sort(trials);
                 Arrays.sort(creates);
@@ -153,9 +152,9 @@ class FleetScaleTest {
                         creates[TRIALS / 2] / 1e6, creates[TRIALS - 1] / 1e6);
                 System.out.printf("FLEET publish per instance event (last 256): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f"
                         + " ms%n",
-                        1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
-                        1000 * AdminClient.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
-                        1000 * AdminClient.sample(metrics,
+                        1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
+                        1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
+                        1000 * Http.sample(metrics,
                                 "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.999\"}"));
             } finally {
                 gateway.destroy();

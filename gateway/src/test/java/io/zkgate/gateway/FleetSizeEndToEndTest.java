@@ -4,9 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
 import java.time.Duration;
 import org.apache.zookeeper.CreateMode;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class FleetSizeEndToEndTest {
     private static JsonNode limit(GatewayFixture f) {
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals("fleet") && r.has("limits")) {
                 return r.get("limits").get("rateLimits").get(0);
             }
@@ -40,8 +39,7 @@ class FleetSizeEndToEndTest {
             f.writer.putRoute("fleet", "{\"id\":\"fleet\",\"match\":{\"pathPrefix\":\"/fleet\"},\"service\":\"svc\","
                     + "\"rateLimit\":{\"requestsPerSecond\":100,\"burst\":10,\"key\":\"route\",\"scope\":\"fleet\"}}");
             await().atMost(Duration.ofSeconds(10)).until(() -> gateways(f) == 1);
-            try (Gateway second = Gateway.start(GatewaySettings.of("--zk", f.zk.getConnectString(), "--port", "0",
-                    "--admin-port", "0", "--gateway-id", "b", "--zk-session-timeout-ms", "10000"))) {
+            try (Gateway second = GatewayFixture.startGateway(f.zk.getConnectString(), "--gateway-id", "b")) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> gateways(f) == 2);
                 assertEquals(50.0, limit(f).get("thisGatewayRequestsPerSecond").asDouble());
                 assertEquals(5, limit(f).get("thisGatewayBurst").asInt());

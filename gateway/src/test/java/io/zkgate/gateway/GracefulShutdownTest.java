@@ -48,7 +48,7 @@ class GracefulShutdownTest {
     @Test
     void aGatewayWhoseZooKeeperIsDownStillStopsPromptly() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+            f.awaitSynced();
             f.zk.stop();
             long t0 = System.nanoTime();
             f.gateway.close();

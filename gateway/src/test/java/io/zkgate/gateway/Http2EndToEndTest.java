@@ -4,11 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -65,10 +64,10 @@ class Http2EndToEndTest {
             ScriptedBackend.Received received = one.received().get(one.received().size() - 1);
             assertEquals("https", received.header("X-Forwarded-Proto"));
             assertTrue(received.requestLine().endsWith("HTTP/1.1"), received.requestLine());
-            Double counted = AdminClient.metric(f.adminPort(),
+            Double counted = Http.metric(f.adminPort(),
                     "zkgate_requests_total{route=\"h2\",method=\"GET\",status=\"2xx\"}");
             assertTrue(counted != null && counted >= 12, "" + counted);
-            Double retried = AdminClient.metric(f.adminPort(), "zkgate_retries_total{route=\"h2\"}");
+            Double retried = Http.metric(f.adminPort(), "zkgate_retries_total{route=\"h2\"}");
             assertTrue(retried != null && retried >= 1, "" + retried);
         }
     }
@@ -103,7 +102,7 @@ class Http2EndToEndTest {
             assertEquals(200, http11.statusCode());
             assertEquals(HttpClient.Version.HTTP_1_1, http11.version());
             assertEquals("http", one.received().get(one.received().size() - 1).header("X-Forwarded-Proto"));
-            Double counted = AdminClient.metric(f.adminPort(),
+            Double counted = Http.metric(f.adminPort(),
                     "zkgate_requests_total{route=\"h2\",method=\"GET\",status=\"2xx\"}");
             assertTrue(counted != null && counted >= 13, "" + counted);
         }
@@ -126,7 +125,7 @@ class Http2EndToEndTest {
         f.writer.register("h2", "3", dead, 1);
         f.writer.putRoute("h2", "{\"id\":\"h2\",\"match\":{\"pathPrefix\":\"/h2\"},\"service\":\"h2\","
                 + "\"retries\":{\"attempts\":1}}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     private static HttpResponse<String> send(HttpClient client, URI uri) throws Exception {

@@ -1,18 +1,18 @@
 package io.zkgate.gateway;
 
-import static io.zkgate.gateway.support.AdminClient.sample;
+import static io.zkgate.gateway.support.Http.sample;
 import static io.zkgate.gateway.support.ZkWriter.route;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndToEndTest {
@@ -34,7 +34,7 @@ class MetricsEndToEndTest {
                 assertEquals(200, Http.get(f.port(), "/met/x").statusCode());
             }
             for (int i = 0; i < 4; i++) {
-                assertEquals(200, Http.send("POST", f.port(), "/met/y", null).statusCode());
+                assertEquals(200, Http.send("POST", f.port(), "/met/y", Map.of()).statusCode());
             }
             for (int i = 0; i < 3; i++) {
                 assertEquals(404, Http.get(f.port(), "/missing").statusCode());
@@ -43,7 +43,7 @@ class MetricsEndToEndTest {
                 assertEquals(503, Http.get(f.port(), "/empty").statusCode());
             }
 
-            HttpResponse<String> r = AdminClient.get(f.adminPort(), "/metrics", null);
+            HttpResponse<String> r = Http.get(f.adminPort(), "/metrics");
             assertEquals(200, r.statusCode());
             assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
             String m = r.body();
@@ -96,14 +96,14 @@ class MetricsEndToEndTest {
                     + "\"script\":\"broken\"}");
             await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/scr").statusCode() == 200
                     && Http.get(f.port(), "/bad").statusCode() == 500);
-            HttpResponse<String> before = AdminClient.get(f.adminPort(), "/metrics", null);
+            HttpResponse<String> before = Http.get(f.adminPort(), "/metrics");
             double calls0 = sample(before.body(), "zkgate_script_duration_seconds_count{script=\"inject\"}");
             double fails0 = sample(before.body(), "zkgate_script_failures_total{script=\"broken\",reason=\"error\"}");
             for (int i = 0; i < 6; i++) {
                 assertEquals(200, Http.get(f.port(), "/scr/x").statusCode());
                 assertEquals(500, Http.get(f.port(), "/bad/x").statusCode());
             }
-            String m = AdminClient.get(f.adminPort(), "/metrics", null).body();
+            String m = Http.metrics(f.adminPort());
             assertEquals(calls0 + 6, sample(m, "zkgate_script_duration_seconds_count{script=\"inject\"}"), m);
             assertEquals(fails0 + 6, sample(m, "zkgate_script_failures_total{script=\"broken\",reason=\"error\"}"));
             assertEquals(0.0, sample(m, "zkgate_script_failures_total{script=\"inject\",reason=\"error\"}"));

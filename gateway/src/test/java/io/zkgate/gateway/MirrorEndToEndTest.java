@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.ScriptedBackend;
@@ -21,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class MirrorEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
         TestBackend main = f.closeLater(TestBackend.start("mir-main"));
         f.writer.register("mir-main", "1", main.port(), 1);
     }
@@ -72,7 +72,7 @@ class MirrorEndToEndTest {
     }
 
     private static double mirrored(String route, String result) {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_mirror_requests_total{route=\"" + route + "\",result=\""
+        Double v = Http.metric(f.adminPort(), "zkgate_mirror_requests_total{route=\"" + route + "\",result=\""
                 + result + "\"}");
         return v == null ? 0 : v;
     }
@@ -127,7 +127,7 @@ class MirrorEndToEndTest {
     }
 
     @Test
-    void tenPercentCopiesExactlyOneRequestInTenAndAdminRoutesShowsTheMirror() throws Exception {
+    void tenPercentCopiesExactlyOneRequestInTen() throws Exception {
         TestBackend shadow = f.closeLater(TestBackend.start("mir-ten"));
         f.writer.register("mir-ten", "1", shadow.port(), 1);
         mirroredRoute("mten", "mir-ten", ",\"percent\":10");
@@ -135,14 +135,22 @@ class MirrorEndToEndTest {
         clientSeesOnlyTheMainBackend("/mten/x", 100);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(10, shadow.hits()));
         assertEquals(10, mirrored("mten", "2xx"));
+    }
+
+    @Test
+    void adminRoutesShowsARoutesMirrorWithItsServicePercentAndInstances() throws Exception {
+        TestBackend shadow = f.closeLater(TestBackend.start("mir-shown"));
+        f.writer.register("mir-shown", "1", shadow.port(), 1);
+        mirroredRoute("mshown", "mir-shown", ",\"percent\":10");
+
         JsonNode shown = null;
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
-            if (r.get("id").asText().equals("mten")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
+            if (r.get("id").asText().equals("mshown")) {
                 shown = r.get("mirror");
             }
         }
         assertNotNull(shown);
-        assertEquals("mir-ten", shown.get("service").asText());
+        assertEquals("mir-shown", shown.get("service").asText());
         assertEquals(10.0, shown.get("percent").asDouble());
         assertEquals(1, shown.get("instances").asInt());
     }
@@ -151,7 +159,7 @@ class MirrorEndToEndTest {
     void aCopyCarriesTheMethodPathQueryBodyAndForwardedHeaders() throws Exception {
         ScriptedBackend shadow = shadowOf("mbody", "mir-body");
 
-        HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", null);
+        HttpResponse<String> r = Http.send("POST", f.port(), "/mbody/orders?x=1", Map.of());
         assertEquals(200, r.statusCode());
         assertEquals("mir-main", backendOf(r));
         await().atMost(Duration.ofSeconds(10)).until(() -> shadow.received().size() == 1);
@@ -215,7 +223,7 @@ class MirrorEndToEndTest {
     void copiesBeyondTheInFlightBoundAreDroppedAndCounted() throws Exception {
         int bound = 8;
         try (GatewayFixture g = new GatewayFixture("--mirror-max-in-flight", Integer.toString(bound))) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> g.gateway.snapshots().current().synced());
+            g.awaitSynced();
             TestBackend main = g.closeLater(TestBackend.start("main"));
             TestBackend hang = g.closeLater(TestBackend.stalling("hang"));
             g.writer.register("main", "1", main.port(), 1);
@@ -232,8 +240,8 @@ class MirrorEndToEndTest {
                 assertEquals(200, Http.get(g.port(), "/bound/x").statusCode());
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals((double) extra,
-                    AdminClient.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
-            assertEquals((double) bound, AdminClient.metric(g.adminPort(), "zkgate_mirror_in_flight"));
+                    Http.metric(g.adminPort(), "zkgate_mirror_requests_total{route=\"bound\",result=\"dropped\"}")));
+            assertEquals((double) bound, Http.metric(g.adminPort(), "zkgate_mirror_in_flight"));
         }
     }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.PacedLoad;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.TestBackend;
@@ -38,7 +38,7 @@ class RateLimitEndToEndTest {
     }
 
     private static boolean served(GatewayFixture f, String id) {
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals(id) && r.has("limits")) {
                 return true;
             }
@@ -47,7 +47,7 @@ class RateLimitEndToEndTest {
     }
 
     private static JsonNode limitsOf(GatewayFixture f, String id) {
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals(id)) {
                 return r.get("limits");
             }
@@ -78,7 +78,7 @@ class RateLimitEndToEndTest {
             assertTrue(Math.abs(ok - expected) <= expected / 10, "200s: " + ok + " (expected " + expected + " ± 10%); "
                     + load);
             assertEquals(3000 - load.skipped(), load.count(200) + load.count(429), load.toString());
-            assertEquals(load.count(429), AdminClient.metric(f.adminPort(), "zkgate_rate_limited_total{route=\"r\"}"),
+            assertEquals(load.count(429), Http.metric(f.adminPort(), "zkgate_rate_limited_total{route=\"r\"}"),
                     0.0);
             JsonNode limit = limitsOf(f, "r").get("rateLimits").get(0);
             assertEquals(200.0, limit.get("requestsPerSecond").asDouble());

@@ -3,7 +3,6 @@ package io.zkgate.gateway;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.schema.ZnodeLayout;
@@ -18,8 +17,8 @@ class ReadinessTest {
     void readyIs503BeforeTheFirstFullSyncAnd200AfterWhileHealthIsAlways200() throws Exception {
         InstanceSpec spec = InstanceSpec.newInstanceSpec();
         try (TestingServer zk = new TestingServer(spec, false);
-                Gateway gateway = Gateway.start(GatewaySettings.of("--zk", zk.getConnectString(), "--port", "0",
-                        "--admin-port", "0", "--zk-connection-timeout-ms", "1000"))) {
+                Gateway gateway = GatewayFixture.startGateway(zk.getConnectString(),
+                        "--zk-connection-timeout-ms", "1000")) {
             assertEquals(200, Http.get(gateway.adminPort(), "/health").statusCode());
             assertEquals(503, Http.get(gateway.adminPort(), "/ready").statusCode());
             Thread.sleep(500);

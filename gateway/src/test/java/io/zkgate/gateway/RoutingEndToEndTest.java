@@ -40,7 +40,7 @@ class RoutingEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture("--empty-service-grace-ms", "200");
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll
@@ -145,6 +145,13 @@ class RoutingEndToEndTest {
                 "a route refused as a duplicate is applied once the route it clashed with is gone");
     }
 
+    /** A backend named {@code name}, alone in service {@code name}, served on prefix {@code /name}. */
+    private static void serveAlone(String name) throws Exception {
+        f.writer.register(name, "1", f.closeLater(TestBackend.start(name)).port(), 1);
+        f.writer.putRoute(name, route(name, "/" + name, name));
+        await().atMost(Duration.ofSeconds(5)).until(() -> backendOf(Http.get(f.port(), "/" + name)).equals(name));
+    }
+
     /** Payload class for curator-x-discovery's own JSON serializer. */
     public static final class Details {
         public String zone = "z1";
@@ -201,16 +208,16 @@ class RoutingEndToEndTest {
         assertEquals("m-users", backendOf(Http.get(f.port(), "/api/users/7")));
         assertEquals("m-api", backendOf(Http.get(f.port(), "/api/usersx")), "segment boundary");
         assertEquals(404, Http.get(f.port(), "/apix").statusCode(), "segment boundary");
-        assertEquals("m-host", backendOf(Http.send("GET", f.port(), "/api/x", "shop.example.com")));
-        assertEquals("m-host", backendOf(Http.send("GET", f.port(), "/api/x", "SHOP.example.com:8080")));
-        assertEquals("m-api", backendOf(Http.send("GET", f.port(), "/api/x", "other.example.com")));
-        assertEquals("m-host", backendOf(Http.send("GET", f.port(), "/api/users", "shop.example.com")),
+        assertEquals("m-host", backendOf(Http.get(f.port(), "/api/x", "Host", "shop.example.com")));
+        assertEquals("m-host", backendOf(Http.get(f.port(), "/api/x", "Host", "SHOP.example.com:8080")));
+        assertEquals("m-api", backendOf(Http.get(f.port(), "/api/x", "Host", "other.example.com")));
+        assertEquals("m-host", backendOf(Http.get(f.port(), "/api/users", "Host", "shop.example.com")),
                 "a route for the exact host wins over a longer host-less prefix");
-        assertEquals("m-api", backendOf(Http.send("GET", f.port(), "/strip/q", "shop.example.com")),
+        assertEquals("m-api", backendOf(Http.get(f.port(), "/strip/q", "Host", "shop.example.com")),
                 "no route of the host matches the path, so host-less routes are tried");
-        assertEquals("m-post", backendOf(Http.send("POST", f.port(), "/api/x", null)));
-        assertEquals("m-post", backendOf(Http.send("PUT", f.port(), "/api/x", null)));
-        assertEquals("m-api", backendOf(Http.send("DELETE", f.port(), "/api/x", null)));
+        assertEquals("m-post", backendOf(Http.send("POST", f.port(), "/api/x", Map.of())));
+        assertEquals("m-post", backendOf(Http.send("PUT", f.port(), "/api/x", Map.of())));
+        assertEquals("m-api", backendOf(Http.send("DELETE", f.port(), "/api/x", Map.of())));
 
         HttpResponse<String> stripped = Http.get(f.port(), "/strip/a/b?q=1&r=%20");
         assertEquals("m-api /a/b?q=1&r=%20\n", stripped.body());
@@ -249,23 +256,25 @@ class RoutingEndToEndTest {
     }
 
     @Test
-    void forwardedHeadersAreAddedAndHttp10KeepAliveIsAnsweredWithKeepAliveOverAnHttp11Upstream() throws Exception {
-        TestBackend fwd = f.closeLater(TestBackend.start("fwd"));
-        f.writer.register("fwd", "1", fwd.port(), 1);
-        f.writer.putRoute("fwd", route("fwd", "/fwd", "fwd"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> backendOf(Http.get(f.port(), "/fwd")).equals("fwd"));
+    void forwardedHeadersAreAddedForTheBackend() throws Exception {
+        serveAlone("fwd");
 
-        HttpResponse<String> r = Http.send("GET", f.port(), "/fwd", "api.example.com");
+        HttpResponse<String> r = Http.get(f.port(), "/fwd", "Host", "api.example.com");
         assertEquals("127.0.0.1", r.headers().firstValue("Echo-X-Forwarded-For").orElse(null));
         assertEquals("http", r.headers().firstValue("Echo-X-Forwarded-Proto").orElse(null));
         assertEquals("api.example.com", r.headers().firstValue("Echo-X-Forwarded-Host").orElse(null));
+    }
+
+    @Test
+    void anHttp10KeepAliveClientIsAnsweredWithKeepAliveOverAnHttp11Upstream() throws Exception {
+        serveAlone("keep");
 
         try (Socket socket = new Socket("127.0.0.1", f.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
             for (int round = 0; round < 2; round++) {
-                out.write("GET /fwd/ab HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.write("GET /keep/ab HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 String status = in.readLine();
                 assertEquals("HTTP/1.1 200 OK", status);
@@ -285,7 +294,7 @@ class RoutingEndToEndTest {
                 while (read < length) {
                     read += in.read(body, read, length - read);
                 }
-                assertEquals("fwd /fwd/ab\n", new String(body), "round " + round + " on the same connection");
+                assertEquals("keep /keep/ab\n", new String(body), "round " + round + " on the same connection");
             }
         }
     }

@@ -37,7 +37,7 @@ class StreamingEndToEndTest {
     static void start() throws Exception {
         f = new GatewayFixture();
         reader = Executors.newCachedThreadPool();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll

@@ -4,8 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
+import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
 import io.zkgate.gateway.support.ZkWriter;
@@ -44,17 +43,16 @@ class TableReadAtStartTest {
                     ZnodeLayout.defaults().instancePath("two", "b"), ServiceInstanceCodec.toJson(new ServiceInstance(
                             "two", "b", "127.0.0.1", b.port(), 1, true, 0, Map.of("zone", "eu-1"))));
 
-            try (Gateway gateway = Gateway.start(GatewaySettings.of("--zk", zk.getConnectString(), "--port", "0",
-                    "--admin-port", "0", "--admin-host", "127.0.0.1"))) {
+            try (Gateway gateway = GatewayFixture.startGateway(zk.getConnectString())) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> Http.get(gateway.port(), "/one/x").statusCode() == 200);
                 assertEquals("a", Http.backendOf(Http.get(gateway.port(), "/one/x")));
                 assertEquals("b", Http.backendOf(Http.get(gateway.port(), "/two/x")));
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                    JsonNode services = AdminClient.json(gateway.adminPort(), "/admin/services").get("services");
+                    JsonNode services = Http.json(gateway.adminPort(), "/admin/services").get("services");
                     assertEquals("eu-1", services.findValue("zone").asText(), services.toString());
                 });
 
-                await().atMost(Duration.ofSeconds(10)).until(() -> !AdminClient.json(gateway.adminPort(),
+                await().atMost(Duration.ofSeconds(10)).until(() -> !Http.json(gateway.adminPort(),
                         "/admin/status").path("zookeeper").path("watchingSince").isNull());
 
                 writer.deleteRoute("two");

@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import io.zkgate.gateway.support.TestCertificates;
+import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates.Issued;
+import io.zkgate.gateway.support.TestCertificates;
 import io.zkgate.gateway.support.TlsClient;
 import io.zkgate.gateway.support.TlsProtocolProbe;
 import io.zkgate.gateway.support.WebSocketBackend;
@@ -86,16 +86,16 @@ class TlsEndToEndTest {
             // A client naming a host no certificate has fails the name check: no certificate is served for it.
             assertThrows(SSLHandshakeException.class, () -> new TlsClient(trust, f.gateway.tlsPort(), "c.test"));
 
-            String metrics = AdminClient.get(f.adminPort(), "/metrics", null).body();
-            Double left = AdminClient.sample(metrics,
+            String metrics = Http.metrics(f.adminPort());
+            Double left = Http.sample(metrics,
                     "zkgate_tls_certificate_expiry_seconds{certificate=\"a.test\",source=\"" + aCert + "\"}");
             assertNotNull(left, metrics);
             assertTrue(left > Duration.ofDays(29).toSeconds() && left <= Duration.ofDays(30).toSeconds(), "" + left);
-            JsonNode listed = AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
+            JsonNode listed = Http.json(f.adminPort(), "/admin/status").get("tls").get("certificates");
             assertEquals(List.of("a.test", "b.test"), List.of(listed.get(0).get("name").asText(),
                     listed.get(1).get("name").asText()));
             assertEquals(GatewayFixture.tlsProvider(),
-                    AdminClient.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
+                    Http.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
         }
     }
 
@@ -202,21 +202,20 @@ class TlsEndToEndTest {
     }
 
     @Test
-    void aPkcs12KeyStoreServesItsCertificatesAndAWrongPasswordIsAStartError() throws Exception {
+    void aPkcs12KeyStoreServesItsCertificate() throws Exception {
         Issued issued = ca.issue("k.test");
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("k", issued.key(), "s3cret".toCharArray(), new Certificate[] {issued.certificate()});
-        Path file = dir.resolve("k.p12");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            store.store(out, "s3cret".toCharArray());
-        }
+        Path file = pkcs12(issued, "s3cret");
         try (GatewayFixture f = new GatewayFixture("--tls-port", "0", "--tls-keystore", file.toString(),
                 "--tls-keystore-password", "s3cret")) {
             try (TlsClient client = new TlsClient(ca.clientContext(), f.gateway.tlsPort(), "k.test")) {
                 assertEquals(issued.certificate().getSerialNumber(), client.serverCertificate().getSerialNumber());
             }
         }
+    }
+
+    @Test
+    void aWrongKeyStorePasswordIsAStartErrorNamingTheFile() throws Exception {
+        Path file = pkcs12(ca.issue("k.test"), "s3cret");
         StartupException wrong = assertThrows(StartupException.class, () -> Gateway.start(settings("--zk",
                 "127.0.0.1:1", "--port", "0", "--admin-port", "0", "--tls-port", "0", "--tls-keystore",
                 file.toString(), "--tls-keystore-password", "wrong")).close());
@@ -249,6 +248,18 @@ class TlsEndToEndTest {
             assertEquals("/chat for 127.0.0.1", backend.lastHandshake());
             opened[0].sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A PKCS12 key store holding {@code issued} under {@code password}, written to a file of the test's own. */
+    private static Path pkcs12(Issued issued, String password) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("k", issued.key(), password.toCharArray(), new Certificate[] {issued.certificate()});
+        Path file = dir.resolve("k.p12");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, password.toCharArray());
+        }
+        return file;
     }
 
     private static String plainGet(GatewayFixture f, String path) throws Exception {

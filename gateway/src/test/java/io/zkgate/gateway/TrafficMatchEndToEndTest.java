@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.control.RouteState;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
@@ -32,7 +31,7 @@ class TrafficMatchEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll
@@ -199,7 +198,7 @@ class TrafficMatchEndToEndTest {
         });
         assertEquals("bad-edit", backendOf(Http.get(f.port(), "/bad-edit/x", "X-Env", "canary")),
                 "the last good version keeps serving");
-        JsonNode routes = AdminClient.json(f.adminPort(), "/admin/routes").get("routes");
+        JsonNode routes = Http.json(f.adminPort(), "/admin/routes").get("routes");
         JsonNode shown = null;
         for (JsonNode r : routes) {
             if (r.get("id").asText().equals("bad-edit")) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.scripting.LuaFixture;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.WebSocketBackend;
@@ -58,9 +57,9 @@ class WebSocketEndToEndTest {
         WebSocket ws = open("/ws/chat?room=1", messages);
         assertEquals("hello from ws-a", messages.next(), "the backend's greeting, sent right after its 101");
         await().atMost(Duration.ofSeconds(10)).until(() -> tunnelsOpen() == 1.0);
-        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_requests_total{route=\"ws\",method=\"GET\",status=\"1xx\"}")
+        assertTrue(Http.metric(f.adminPort(), "zkgate_requests_total{route=\"ws\",method=\"GET\",status=\"1xx\"}")
                 >= 1.0, "the handshake is counted as the route's request");
-        assertTrue(AdminClient.metric(f.adminPort(), "zkgate_request_duration_seconds{route=\"ws\",quantile=\"0.99\"}")
+        assertTrue(Http.metric(f.adminPort(), "zkgate_request_duration_seconds{route=\"ws\",quantile=\"0.99\"}")
                 > 0.0, "with the time it took");
         assertEquals("/chat?room=1 for 127.0.0.1", backend.lastHandshake(), "path stripped, query kept, forwarded for");
 
@@ -81,7 +80,7 @@ class WebSocketEndToEndTest {
     }
 
     @Test
-    void noInstancesAnswers503() throws Exception {
+    void aHandshakeForAServiceWithNoInstancesIsAnswered503() throws Exception {
         f.writer.putRoute("ws-none", "{\"id\":\"ws-none\",\"match\":{\"pathPrefix\":\"/ws-none\"},\"service\":\"nobody\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/ws-none/").statusCode() == 503);
         assertEquals(503, handshakeStatus("/ws-none/x"));
@@ -105,13 +104,7 @@ class WebSocketEndToEndTest {
 
     @Test
     void aConsistentHashRouteKeepsEachUsersSocketsOnOneBackend() throws Exception {
-        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsh-1"));
-        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsh-2"));
-        f.writer.register("wsh", "1", one.port(), 1);
-        f.writer.register("wsh", "2", two.port(), 1);
-        f.writer.putRoute("wsh", "{\"id\":\"wsh\",\"match\":{\"pathPrefix\":\"/wsh\"},\"service\":\"wsh\","
-                + "\"lb\":{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}}");
-        awaitServing("wsh", 2);
+        serveTwoBackends("wsh", "{\"policy\":\"consistent_hash\",\"hashKey\":\"header:X-User\"}");
         Map<String, String> first = new HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int u = 0; u < 20; u++) {
@@ -130,13 +123,7 @@ class WebSocketEndToEndTest {
 
     @Test
     void anOpenSocketCountsAsInFlightSoLeastRequestSendsTheNextToTheOtherBackend() throws Exception {
-        WebSocketBackend one = f.closeLater(WebSocketBackend.start("wsl-1"));
-        WebSocketBackend two = f.closeLater(WebSocketBackend.start("wsl-2"));
-        f.writer.register("wsl", "1", one.port(), 1);
-        f.writer.register("wsl", "2", two.port(), 1);
-        f.writer.putRoute("wsl", "{\"id\":\"wsl\",\"match\":{\"pathPrefix\":\"/wsl\"},\"service\":\"wsl\","
-                + "\"lb\":{\"policy\":\"least_request\"}}");
-        awaitServing("wsl", 2);
+        serveTwoBackends("wsl", "{\"policy\":\"least_request\"}");
         WebSocketMessages first = new WebSocketMessages();
         WebSocket a = open("/wsl/", first);
         String busy = first.next();
@@ -150,6 +137,16 @@ class WebSocketEndToEndTest {
         }
         a.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("wsl") == 0);
+    }
+
+    /** WebSocket backends {@code service-1} and {@code -2} in {@code service}, routed on its prefix with {@code lb}. */
+    private static void serveTwoBackends(String service, String lb) throws Exception {
+        for (String id : new String[] {"1", "2"}) {
+            f.writer.register(service, id, f.closeLater(WebSocketBackend.start(service + "-" + id)).port(), 1);
+        }
+        f.writer.putRoute(service, "{\"id\":\"" + service + "\",\"match\":{\"pathPrefix\":\"/" + service
+                + "\"},\"service\":\"" + service + "\",\"lb\":" + lb + "}");
+        awaitServing(service, 2);
     }
 
     private static int inFlight(String service) {
@@ -180,7 +177,7 @@ class WebSocketEndToEndTest {
     }
 
     private static double tunnelsOpen() {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
+        Double v = Http.metric(f.adminPort(), "zkgate_websocket_tunnels_open");
         return v == null ? -1 : v;
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.TestBackend;
@@ -30,7 +29,7 @@ class WeightedSplitEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture("--empty-service-grace-ms", "100");
-        await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.snapshots().current().synced());
+        f.awaitSynced();
     }
 
     @AfterAll
@@ -159,14 +158,14 @@ class WeightedSplitEndToEndTest {
     }
 
     private static double metric(String route, String service) {
-        Double v = AdminClient.metric(f.adminPort(), "zkgate_split_requests_total{route=\"" + route + "\",service=\""
+        Double v = Http.metric(f.adminPort(), "zkgate_split_requests_total{route=\"" + route + "\",service=\""
                 + service + "\"}");
         return v == null ? 0 : v;
     }
 
     /** The {@code split} entry of {@code /admin/routes} for one side of one route. */
     private static JsonNode side(String route, String service) {
-        for (JsonNode r : AdminClient.json(f.adminPort(), "/admin/routes").get("routes")) {
+        for (JsonNode r : Http.json(f.adminPort(), "/admin/routes").get("routes")) {
             if (r.get("id").asText().equals(route)) {
                 JsonNode split = r.get("split");
                 assertNotNull(split, r.toString());

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.zkgate.config.GatewaySettings;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.LoadClient;
@@ -45,8 +43,8 @@ class ZooKeeperOutageTest {
                 Thread.sleep(500);
                 f.zk.stop();
                 await().atMost(Duration.ofSeconds(20)).until(() ->
-                        AdminClient.json(f.adminPort(), "/admin/status").get("zookeeper").get("stale").asBoolean());
-                JsonNode status = AdminClient.json(f.adminPort(), "/admin/status").get("zookeeper");
+                        Http.json(f.adminPort(), "/admin/status").get("zookeeper").get("stale").asBoolean());
+                JsonNode status = Http.json(f.adminPort(), "/admin/status").get("zookeeper");
                 assertTrue(status.has("staleSince"), status.toString());
                 Thread.sleep(30_000 - 1_000);
                 assertEquals(200, Http.get(f.adminPort(), "/ready").statusCode(), "ready while serving the snapshot");
@@ -54,7 +52,7 @@ class ZooKeeperOutageTest {
                         "the snapshot was never emptied");
                 f.zk.restart();
                 await().atMost(Duration.ofSeconds(30)).until(() ->
-                        !AdminClient.json(f.adminPort(), "/admin/status").get("zookeeper").get("stale").asBoolean());
+                        !Http.json(f.adminPort(), "/admin/status").get("zookeeper").get("stale").asBoolean());
 
                 TestBackend c = f.closeLater(TestBackend.start("out-c"));
                 registerPersistent(f.writer, "after", "c", c.port());
@@ -74,8 +72,7 @@ class ZooKeeperOutageTest {
     void losingTheEnsembleMemberTheGatewayTalksToAndRestartingAnotherCostsNoRequest() throws Exception {
         try (TestingCluster cluster = new TestingCluster(3)) {
             cluster.start();
-            try (Gateway gateway = Gateway.start(GatewaySettings.of("--zk", cluster.getConnectString(), "--port", "0",
-                    "--admin-port", "0", "--zk-session-timeout-ms", "10000"));
+            try (Gateway gateway = GatewayFixture.startGateway(cluster.getConnectString());
                     CuratorFramework operator = CuratorFrameworkFactory.newClient(cluster.getConnectString(),
                             new RetryForever(200))) {
                 operator.start();

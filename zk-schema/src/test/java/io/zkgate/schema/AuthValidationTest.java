@@ -29,7 +29,7 @@ class AuthValidationTest {
     }
 
     @Test
-    void theIssuesJwtExampleParsesWithDefaultsAndRoundTrips() throws Exception {
+    void aJwtBlockParsesWithDefaultsAndRoundTrips() throws Exception {
         Route r = parse("""
                 {"jwt":{"issuer":"https://issuer.example.com/","audiences":["orders-api"],
                  "jwksUri":"https://issuer.example.com/jwks.json","algorithms":["RS256"],
@@ -113,19 +113,23 @@ class AuthValidationTest {
     }
 
     @Test
-    void credentialsHashTheSecretAndBcryptChecksThePassword() throws Exception {
+    void anApiKeyCredentialKeepsOnlyTheSha256OfTheKey() throws Exception {
         Credential key = Credential.apiKey("zk_secret", "2026-12-01T00:00:00Z");
         assertEquals(64, key.hash().length());
         assertFalse(new String(key.toJson(), StandardCharsets.UTF_8).contains("zk_secret"));
         assertEquals(key, Credential.parse("/x", key.toJson()));
-        Credential pw = Credential.password("hunter2".toCharArray(), null);
-        assertTrue(Credential.bcryptMatches(pw.hash(), "hunter2".toCharArray()));
-        assertFalse(Credential.bcryptMatches(pw.hash(), "hunter3".toCharArray()));
-        assertEquals(pw, Credential.parse("/x", pw.toJson()));
         ValidationException bad = assertThrows(ValidationException.class,
                 () -> Credential.parse("/zkgate/credentials/s/n", "{\"type\":\"apiKey\",\"hash\":\"zz\"}"
                         .getBytes(StandardCharsets.UTF_8)));
         assertEquals("/zkgate/credentials/s/n: hash: not a SHA-256 (expected: 64 lower-case hex digits)",
                 bad.getMessage());
+    }
+
+    @Test
+    void aPasswordCredentialIsABcryptHashThatChecksOnlyThePassword() throws Exception {
+        Credential pw = Credential.password("hunter2".toCharArray(), null);
+        assertTrue(Credential.bcryptMatches(pw.hash(), "hunter2".toCharArray()));
+        assertFalse(Credential.bcryptMatches(pw.hash(), "hunter3".toCharArray()));
+        assertEquals(pw, Credential.parse("/x", pw.toJson()));
     }
 }

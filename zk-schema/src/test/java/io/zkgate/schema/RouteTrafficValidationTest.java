@@ -34,10 +34,14 @@ class RouteTrafficValidationTest {
     }
 
     @Test
-    void aSplitSideWithoutWeightWeighsOneAndAMirrorWithoutPercentCopiesEverything() throws Exception {
-        Route r = parse("{\"match\":{\"pathPrefix\":\"/\"},\"backends\":[{\"service\":\"a\"}],"
-                + "\"mirror\":{\"service\":\"m\"}}");
+    void aSplitSideWithoutWeightWeighsOne() throws Exception {
+        Route r = parse("{\"match\":{\"pathPrefix\":\"/\"},\"backends\":[{\"service\":\"a\"}]}");
         assertEquals(List.of(new Route.Backend("a", 1)), r.backends());
+    }
+
+    @Test
+    void aMirrorWithoutPercentCopiesEverything() throws Exception {
+        Route r = parse("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"a\",\"mirror\":{\"service\":\"m\"}}");
         assertEquals(100, r.mirror().percent());
     }
 
@@ -82,18 +86,23 @@ class RouteTrafficValidationTest {
     }
 
     @Test
-    void aConditionNeedsExactlyOneKindAndCookiesTakeExactOnly() {
+    void aHeaderConditionNeedsAValidNameAndExactlyOneKindOfComparison() {
         List<String> p = problems("""
                 {"match":{"pathPrefix":"/",
                    "headers":[{"name":"X-A"},{"name":"X-B","exact":"1","present":true},{"name":"bad name","present":true},
-                              {"name":"X-C","present":"yes"}],
-                   "cookies":[{"name":"c","regex":"x"}]},
+                              {"name":"X-C","present":"yes"}]},
                  "service":"a"}""");
         assertTrue(p.contains(SRC + ": match.headers[0]: no value to compare (expected: exactly one of exact, regex or "
                 + "present)"), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.headers[1]: more than one of")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.headers[2].name: 'bad name'")), p.toString());
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.headers[3].present: a string")), p.toString());
+    }
+
+    @Test
+    void aCookieConditionTakesExactOnly() {
+        List<String> p = problems("""
+                {"match":{"pathPrefix":"/","cookies":[{"name":"c","regex":"x"}]},"service":"a"}""");
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": match.cookies[0].regex: unknown field")),
                 p.toString());
     }

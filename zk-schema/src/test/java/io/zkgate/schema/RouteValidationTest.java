@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class RouteValidationTest {
     @Test
-    void theBriefsExampleRouteParsesAndWritesBackTheSameFields() throws Exception {
+    void aRouteUsingEveryCoreFieldParsesAndWritesBackTheSameFields() throws Exception {
         String json = """
                 {"id":"orders","match":{"host":"api.example.com","pathPrefix":"/api/orders","methods":["GET","POST"]},
                  "service":"orders","stripPrefix":true,
@@ -67,16 +67,20 @@ class RouteValidationTest {
     }
 
     @Test
-    void hashKeyFormsAndPolicyOnlyOptions() {
+    void aHashKeyIsOneOfTheDocumentedFormsAndPrintsAsWritten() {
         assertTrue(problems("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"s\",\"lb\":{\"policy\":\"consistent_hash\","
                 + "\"hashKey\":\"header:\"}}").get(0).contains("lb.hashKey: 'header:'"));
-        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"s\",\"lb\":{\"policy\":\"random\","
-                + "\"boundedLoad\":1.5}}").get(0).contains("only with consistent_hash"));
         for (String key : List.of("header:X-A", "cookie:sid", "query:u", "client_ip", "path")) {
             assertEquals(key, HashKey.parse(key).toString());
         }
         assertNull(HashKey.parse("client_ip:x"));
         assertNull(HashKey.parse("body"));
+    }
+
+    @Test
+    void boundedLoadIsRefusedOnAnyPolicyButConsistentHash() {
+        assertTrue(problems("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"s\",\"lb\":{\"policy\":\"random\","
+                + "\"boundedLoad\":1.5}}").get(0).contains("only with consistent_hash"));
     }
 
     @Test

@@ -42,11 +42,15 @@ class ServiceInstanceCodecTest {
     }
 
     @Test
-    void aHandWrittenRegistrationWithOnlyAddressAndPortIsRoutableAndAPortMayBeAString() throws Exception {
+    void aHandWrittenRegistrationWithOnlyAddressAndPortIsRoutable() throws Exception {
         ServiceInstance minimal = parse("{\"address\":\"127.0.0.1\",\"port\":8080}");
         assertEquals("orders", minimal.name(), "name from the znode path");
         assertEquals("i1", minimal.id(), "id from the znode path");
         assertTrue(minimal.routable());
+    }
+
+    @Test
+    void aPortMayBeWrittenAsAStringButMustBeAWholeNumberInRange() throws Exception {
         assertEquals(8081, parse("{\"address\":\"127.0.0.1\",\"port\":\"8081\"}").port());
         assertThrows(ValidationException.class, () -> parse("{\"address\":\"127.0.0.1\",\"port\":\"http\"}"));
         assertThrows(ValidationException.class, () -> parse("{\"address\":\"127.0.0.1\",\"port\":\"99999\"}"));

@@ -39,9 +39,13 @@ class UpstreamAndCompressionValidationTest {
     }
 
     @Test
-    void h2ImpliesTlsWithDefaultsAndH2cIsPlainText() throws Exception {
+    void h2ImpliesTlsWithDefaults() throws Exception {
         Route h2 = parseFields("\"upstream\":{\"protocol\":\"h2\"}");
         assertEquals(Route.Tls.DEFAULTS, h2.upstreamTls());
+    }
+
+    @Test
+    void h2cAndARouteWithoutAnUpstreamBlockArePlainText() throws Exception {
         Route h2c = parseFields("\"upstream\":{\"protocol\":\"h2c\"}");
         assertNull(h2c.upstreamTls());
         assertEquals(Route.Upstream.Protocol.H2C, h2c.upstreamProtocol());

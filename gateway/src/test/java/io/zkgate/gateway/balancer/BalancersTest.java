@@ -15,10 +15,15 @@ import org.junit.jupiter.api.Test;
 class BalancersTest {
 
     @Test
-    void eachPolicyBuildsItsBalancerAndNoBlockMeansRoundRobin() {
+    void aRouteWithoutAnLbPolicyIsRoundRobin() {
         Endpoint[] e = Endpoints.named(1, 2);
         assertInstanceOf(RoundRobin.class, Balancers.create(null, e));
         assertInstanceOf(RoundRobin.class, Balancers.create(new Route.LoadBalancing(null, null, null), e));
+    }
+
+    @Test
+    void eachPolicyBuildsItsBalancer() {
+        Endpoint[] e = Endpoints.named(1, 2);
         assertInstanceOf(RoundRobin.class, Balancers.create(lb(Policy.ROUND_ROBIN), e));
         assertInstanceOf(WeightedRoundRobin.class, Balancers.create(lb(Policy.WEIGHTED_ROUND_ROBIN), e));
         assertInstanceOf(ConsistentHash.class, Balancers.create(lb(Policy.CONSISTENT_HASH), e));

@@ -71,8 +71,12 @@ class LeastRequestTest {
     }
 
     @Test
-    void zeroAndOneEndpoints() {
+    void anEmptySetPicksNothing() {
         assertNull(new LeastRequest(new Endpoint[0]).pick(null));
+    }
+
+    @Test
+    void aSingleEndpointIsAlwaysPicked() {
         Endpoint[] one = named(1);
         assertSame(one[0], new LeastRequest(one).pick(null));
     }

@@ -39,8 +39,12 @@ class RandomChoiceTest {
     }
 
     @Test
-    void zeroAndOneEndpoints() {
+    void anEmptySetPicksNothing() {
         assertNull(new RandomChoice(new Endpoint[0]).pick(null));
+    }
+
+    @Test
+    void aSingleEndpointIsAlwaysPicked() {
         Endpoint[] one = named(3);
         assertSame(one[0], new RandomChoice(one).pick(null));
     }

@@ -109,13 +109,6 @@ class RoundRobinTest {
         assertEquals("a,a,a,a,b,a,c,a", ids(Arrays.copyOfRange(w, 4, 12)), "slots 5,6,0,1,2,3,4,5");
     }
 
-    @Test
-    void floorModIsWhatKeepsIndexesInRange() {
-        assertEquals(-2, Integer.MIN_VALUE % 3, "the remainder a naive % would use");
-        assertTrue(Math.floorMod(Integer.MIN_VALUE, 3) >= 0);
-        assertEquals(Integer.MIN_VALUE, Math.abs(Integer.MIN_VALUE), "Math.abs is no fix");
-    }
-
     static Endpoint[] picks(Balancer b, int n) {
         Endpoint[] p = new Endpoint[n];
         for (int i = 0; i < n; i++) {

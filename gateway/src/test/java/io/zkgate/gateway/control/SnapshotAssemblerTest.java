@@ -67,7 +67,7 @@ class SnapshotAssemblerTest {
     }
 
     @Test
-    void upstreamDefaultsAreFilledInAndARouteKeepsItsRetryBudgetAcrossSnapshotsAndRedefinitions() {
+    void upstreamSettingsARouteLeavesOutTakeTheGatewayDefaults() {
         routes.sync();
         routes.put("a", route("a", "{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\","
                 + "\"timeouts\":{\"connectMs\":250},\"retries\":{\"attempts\":3}}", 1, 1, 0));
@@ -80,6 +80,15 @@ class SnapshotAssemblerTest {
         assertEquals(3, a.upstream().retryAttempts());
         assertEquals(-1, b.upstream().connectTimeoutMs(), "the client's default");
         assertEquals(1, b.upstream().retryAttempts());
+    }
+
+    @Test
+    void aRouteKeepsItsRetryBudgetAcrossSnapshotsAndRedefinitions() {
+        routes.sync();
+        routes.put("a", route("a", "{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\","
+                + "\"retries\":{\"attempts\":3}}", 1, 1, 0));
+        RouteEntry a = entry(assemble(), "a");
+        assertSame(a.upstream().budget(), entry(assemble(), "a").upstream().budget(), "a later snapshot");
 
         routes.remove("a", Znodes.ROUTES + "/a", 3);
         assertNull(entry(assemble(), "a"));

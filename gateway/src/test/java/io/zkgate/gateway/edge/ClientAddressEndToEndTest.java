@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.metrics.MetricNames;
-import io.zkgate.gateway.support.AdminClient;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
-import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
+import io.zkgate.gateway.support.ScriptedBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,7 +140,7 @@ class ClientAddressEndToEndTest {
 
     @Test
     void adminRoutesShowsTheIpRulesAsApplied() {
-        String routes = AdminClient.json(f.adminPort(), "/admin/routes").toString();
+        String routes = Http.json(f.adminPort(), "/admin/routes").toString();
         assertTrue(routes.contains("\"ipRules\":{\"allow\":[\"10.0.0.0/8\"]}"), routes);
         assertTrue(routes.contains("\"ipRules\":{\"deny\":[\"::1/128\"]}"), routes);
     }

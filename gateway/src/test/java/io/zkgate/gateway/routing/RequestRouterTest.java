@@ -85,14 +85,20 @@ class RequestRouterTest {
     }
 
     @Test
-    void aDeclaredBodyOverTheRoutesLimitAndANonGetWebSocketUpgradeAreRefusedBeforeAnyPick() {
+    void aDeclaredBodyOverTheRoutesLimitIsRefusedBeforeAnyPick() {
         publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\",\"limits\":{\"maxBodyBytes\":10}}",
                 "api", 0, null, a, b));
         Decision.Refuse tooLarge = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withContentLength(11)));
         assertEquals(ErrorResponse.BODY_TOO_LARGE, tooLarge.error());
+        assertEquals(0, a.inFlight() + b.inFlight());
         assertInstanceOf(Decision.Forward.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withContentLength(10)));
+    }
+
+    @Test
+    void aWebSocketUpgradeThatIsNotAGetIsRefusedBeforeAnyPick() {
+        publish(entry("{\"match\":{\"pathPrefix\":\"/api\"},\"service\":\"svc\"}", "api", 0, null, a, b));
         Decision.Refuse upgrade = assertInstanceOf(Decision.Refuse.class,
                 router.route(TestRequest.get("/api").withMethod("POST").withHeader("Upgrade", "websocket")));
         assertEquals(ErrorResponse.UPGRADE_NOT_SUPPORTED, upgrade.error());
@@ -273,10 +279,16 @@ class RequestRouterTest {
         router.record(null, "GET", 404, System.nanoTime());
         assertEquals(1, route.metrics().requests());
         assertEquals(1, metrics.noRoute().requests());
+    }
+
+    @Test
+    void aRouterWithMetricsOffRecordsNothing() {
+        publish(entry("{\"match\":{\"pathPrefix\":\"/\"},\"service\":\"svc\"}", "m", 0, null, a));
+        RouteEntry route = forward(TestRequest.get("/x")).route();
         RequestRouter quiet = new RequestRouter(snapshots, null, 1000, e -> { }, 3);
         quiet.record(route, "GET", 200, System.nanoTime());
         assertNull(quiet.backendMetrics(a));
-        assertEquals(1, route.metrics().requests(), "metrics off records nothing");
+        assertEquals(0, route.metrics().requests(), "metrics off records nothing");
     }
 
     private Decision.Forward forward(RequestView request) {

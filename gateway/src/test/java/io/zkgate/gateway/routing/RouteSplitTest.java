@@ -55,12 +55,16 @@ class RouteSplitTest {
     }
 
     @Test
-    void aRetryLooksOnTheOtherSideOnceItsOwnIsExhaustedAndNoSideMeansNoBackend() {
+    void aRetryLooksOnTheOtherSideOnceItsOwnIsExhausted() {
         RouteSplit split = new RouteSplit(List.of(side("a", 1, 1), side("b", 1, 1)), 0);
         Endpoint first = split.pick("k");
         Endpoint other = split.pickOther("k", e -> e == first);
         assertTrue(other != null && !other.service().equals(first.service()), first + " then " + other);
         assertNull(split.pickOther("k", e -> true));
+    }
+
+    @Test
+    void aSplitWithNoRoutableSidePicksNoBackend() {
         assertNull(new RouteSplit(List.of(side("a", 1, 0), side("b", 1, 0)), 0).pick(null));
         assertNull(new RouteSplit(List.of(side("a", 1, 0), side("b", 1, 0)), 0).pick("k"));
     }

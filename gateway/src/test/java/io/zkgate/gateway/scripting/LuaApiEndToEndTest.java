@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteTable;
 import io.zkgate.gateway.routing.Snapshot;
 import io.zkgate.gateway.scripting.EchoBackend.Seen;
+import io.zkgate.gateway.support.LogCapture;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +20,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Every call of the script API, through a real gateway on a real ZooKeeper, seen from the client and backend. */
 class LuaApiEndToEndTest {
@@ -280,11 +277,7 @@ class LuaApiEndToEndTest {
 
     @Test
     void logGoesThroughSlf4jUnderTheScriptsLoggerAndIsRateLimited() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger("io.zkgate.script.logger");
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
+        try (LogCapture logged = new LogCapture("io.zkgate.script.logger")) {
             lua.putScript("logger", """
                     function on_request(req) log("saw " .. req.path) end
                     """);
@@ -292,14 +285,9 @@ class LuaApiEndToEndTest {
             for (int i = 0; i < 40; i++) {
                 assertEquals(200, lua.get("/logger/" + i).statusCode());
             }
-            List<String> lines = new ArrayList<>();
-            for (ILoggingEvent e : appender.list) {
-                lines.add(e.getFormattedMessage());
-            }
+            List<String> lines = logged.messages();
             assertTrue(lines.contains("saw /logger/0"), lines.toString());
             assertTrue(lines.size() <= 2 * ScriptStats.LOG_LINES_PER_SECOND, "rate-limited: " + lines.size());
-        } finally {
-            logger.detachAppender(appender);
         }
     }
 }

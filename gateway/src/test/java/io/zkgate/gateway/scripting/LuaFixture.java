@@ -4,11 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.support.GatewayFixture;
+import io.zkgate.gateway.support.Http;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,10 +21,6 @@ import java.util.Map;
  */
 public final class LuaFixture implements AutoCloseable {
     static final Path EXAMPLES = Path.of("..", "config", "examples", "scripts");
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
 
     final GatewayFixture f;
     final EchoBackend backend;
@@ -106,20 +100,7 @@ public final class LuaFixture implements AutoCloseable {
     }
 
     HttpResponse<String> send(String method, String path, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, method.equals("POST") || method.equals("PUT")
-                        ? HttpRequest.BodyPublishers.ofString("body")
-                        : HttpRequest.BodyPublishers.noBody());
-        headers.forEach(b::header);
-        try {
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Http.send(method, f.port(), path, headers);
     }
 
     @Override

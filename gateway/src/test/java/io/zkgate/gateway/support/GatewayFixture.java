@@ -1,7 +1,10 @@
 package io.zkgate.gateway.support;
 
+import static org.awaitility.Awaitility.await;
+
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.Gateway;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
@@ -23,7 +26,19 @@ public final class GatewayFixture implements AutoCloseable {
 
     public GatewayFixture(String... extraFlags) throws Exception {
         zk = new TestingServer();
-        List<String> flags = new ArrayList<>(List.of("--zk", zk.getConnectString(), "--port", "0",
+        gateway = startGateway(zk.getConnectString(), extraFlags);
+        operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
+        operator.start();
+        writer = new ZkWriter(operator);
+    }
+
+    /**
+     * A gateway on free ports (admin on 127.0.0.1) against the ZooKeeper at {@code zkConnect}, on the suite's
+     * engine and TLS provider unless {@code extraFlags} choose; for tests that bring their own ZooKeeper (stopped,
+     * a cluster, a table written before start) or start a second gateway beside a fixture's.
+     */
+    public static Gateway startGateway(String zkConnect, String... extraFlags) throws Exception {
+        List<String> flags = new ArrayList<>(List.of("--zk", zkConnect, "--port", "0",
                 "--admin-port", "0", "--admin-host", "127.0.0.1", "--zk-session-timeout-ms", "10000"));
         String engine = System.getProperty("zkgate.engine");
         if (engine != null && !engine.isEmpty() && !List.of(extraFlags).contains("--engine")) {
@@ -33,10 +48,7 @@ public final class GatewayFixture implements AutoCloseable {
             flags.addAll(tlsProviderFlags());
         }
         flags.addAll(List.of(extraFlags));
-        gateway = Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
-        operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
-        operator.start();
-        writer = new ZkWriter(operator);
+        return Gateway.start(GatewaySettings.of(flags.toArray(new String[0])));
     }
 
     /**
@@ -52,6 +64,11 @@ public final class GatewayFixture implements AutoCloseable {
     public static String tlsProvider() {
         String provider = System.getProperty("zkgate.tlsProvider");
         return provider == null || provider.isEmpty() ? "jdk" : provider;
+    }
+
+    /** Waits until the gateway has read ZooKeeper in full (its snapshot is synced); fails after 20 s. */
+    public void awaitSynced() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.snapshots().current().synced());
     }
 
     public int port() {

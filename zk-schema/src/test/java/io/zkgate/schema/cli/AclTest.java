@@ -121,7 +121,7 @@ class AclTest extends ZkTestSupport {
     }
 
     @Test
-    void initAgainIsIdempotentAndCredentialsFromTheEnvironmentWork() throws Exception {
+    void initAgainWithCredentialsFromTheEnvironmentChangesNothing() throws Exception {
         Map<String, Integer> before = versionsInZk();
 
         CtlRun again = CtlRun.of(Map.of("ZKGATE_ZK", server.getConnectString(), "ZKGATE_ZK_AUTH", OPS),

@@ -83,7 +83,7 @@ class CredentialsCommandTest extends ZkTestSupport {
     }
 
     @Test
-    void listShowsNamesAndTypesWithoutSecretsAndRevokeDeletes() throws Exception {
+    void listShowsNamesAndTypesWithoutSecrets() throws Exception {
         String key = ctl("credentials", "add-key", "partners", "acme").out().trim();
         ctl(c -> c.stdin(new ByteArrayInputStream("pw\n".getBytes(StandardCharsets.UTF_8))),
                 "credentials", "add-user", "staff", "alice");
@@ -96,6 +96,11 @@ class CredentialsCommandTest extends ZkTestSupport {
         assertFalse(list.out().contains(key));
         assertFalse(list.out().contains("$2b$"));
         assertFalse(list.out().contains(HexFormat.of().formatHex(Credential.sha256(key))));
+    }
+
+    @Test
+    void revokeDeletesOneCredentialAndRevokingItAgainExitsOne() throws Exception {
+        ctl("credentials", "add-key", "partners", "acme");
 
         CtlRun revoke = ctl("credentials", "revoke", "partners", "acme");
         assertEquals(0, revoke.code(), revoke.toString());
