@@ -22,7 +22,7 @@ import org.luaj.vm2.LuaString;
  * hash key, a direct answer) or why it failed, read by the proxy afterwards; and the request the script sees.
  * Confined to its request: the proxy's hooks for one request run one after another.
  */
-public final class ScriptExchange {
+public final class ScriptExchange implements LuaState.Headers {
     private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
     private final RouteScript binding;
@@ -51,28 +51,12 @@ public final class ScriptExchange {
         this.request = request;
     }
 
-    String requestMethod() {
-        return request.method();
-    }
-
-    /** The canonical path, which the route was matched on. */
-    String requestPath() {
-        return request.path();
-    }
-
-    String requestQuery() {
-        return request.query();
-    }
-
-    String clientAddress() {
-        return request.clientIp();
+    /** The request the script sees; its path is the canonical one, which the route was matched on. */
+    RequestView request() {
+        return request;
     }
 
     // ---- for the proxy ------------------------------------------------------------------------------------------
-
-    public String scriptName() {
-        return binding.name();
-    }
 
     /** Whether the script failed or is unavailable: the request must be answered with 500 script_error. */
     public boolean failed() {
@@ -205,7 +189,8 @@ public final class ScriptExchange {
     }
 
     /** The header as the upstream request will carry it: the script's own edits first, else the client's. */
-    String header(String name) {
+    @Override
+    public String header(String name) {
         for (int i = editCount - 2; i >= 0; i -= 2) {
             if (edits[i].equalsIgnoreCase(name)) {
                 return edits[i + 1];
@@ -215,7 +200,8 @@ public final class ScriptExchange {
     }
 
     /** Records a header edit; {@code name} and {@code value} were checked by the caller. */
-    void editHeader(String name, String value) {
+    @Override
+    public void editHeader(String name, String value) {
         checkRequestPhase("set_header/remove_header");
         if (edits == null) {
             edits = new String[8];

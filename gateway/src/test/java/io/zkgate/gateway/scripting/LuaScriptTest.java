@@ -129,24 +129,15 @@ class LuaScriptTest {
         assertTrue(s.onRequest(request(Map.of("X-Mode", "text"))).failure().contains("must be an integer"));
     }
 
-    /** Response headers in a map, as a front door's view would hold them. */
-    private static final class MapResponse implements ResponseView {
-        final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-
-        @Override
-        public String header(String name) {
-            return headers.get(name);
+    /** Response headers in a map, as a front door's view holds them. */
+    private record MapResponse(Map<String, String> headers) implements ResponseView {
+        MapResponse() {
+            this(new TreeMap<>(String.CASE_INSENSITIVE_ORDER));
         }
 
-        @Override
-        public void setHeader(String name, String value) {
-            headers.put(name, value);
-        }
-
-        @Override
-        public void removeHeader(String name) {
-            headers.remove(name);
-        }
+        public String header(String name) { return headers.get(name); }
+        public void setHeader(String name, String value) { headers.put(name, value); }
+        public void removeHeader(String name) { headers.remove(name); }
     }
 
     @Test
