@@ -44,7 +44,7 @@ final class LuaState {
     }
 
     /** The headers that {@code header}, {@code set_header} and {@code remove_header} of req or res read and edit. */
-    interface Headers {
+    private interface Headers {
         /** The first value of header {@code name} (any case), or null. */
         String header(String name);
 
@@ -63,6 +63,18 @@ final class LuaState {
     private final LuaText.Cache names = new LuaText.Cache(true);
     private final LuaText.Cache values = new LuaText.Cache(false);
 
+    /** The request's headers as {@code req} edits them; valid only once {@link #exchange()} said so. */
+    private final Headers requestHeaders = new Headers() {
+        @Override
+        public String header(String name) {
+            return current.header(name);
+        }
+
+        @Override
+        public void editHeader(String name, String value) {
+            current.editHeader(name, value);
+        }
+    };
     /** The response's headers as {@code res} edits them; valid only once {@link #response()} said so. */
     private final Headers responseHeaders = new Headers() {
         @Override
@@ -82,7 +94,7 @@ final class LuaState {
 
     private ScriptExchange current;
     private ResponseView response;
-    private int status;
+    private int responseStatus;
 
     private LuaState(Budget budget, Sandbox.Env env, int instructionLimit, LuaValue onRequest, LuaValue onResponse) {
         this.budget = budget;
@@ -91,7 +103,10 @@ final class LuaState {
         this.onRequest = onRequest;
         this.onResponse = onResponse;
         LuaTable r = members(Field.METHOD, Field.PATH, Field.QUERY, Field.CLIENT_IP, Field.ROUTE, Field.SERVICE);
-        bindHeaders(r, req, "req", this::exchange);
+        bindHeaders(r, req, "req", () -> {
+            exchange();
+            return requestHeaders;
+        });
         r.rawset("query_param", ApiFunction.of(req, name -> text(ScriptExchange.queryParam(
                 exchange().request().query(), string("req.query_param", "name", name)))));
         r.rawset("set_path", ApiFunction.of(req, path -> {
@@ -161,7 +176,7 @@ final class LuaState {
     void onResponse(ScriptExchange x, ResponseView r, int s) {
         current = x;
         response = r;
-        status = s;
+        responseStatus = s;
         budget.start(instructionLimit);
         try {
             onResponse.call(req, res);
@@ -198,7 +213,7 @@ final class LuaState {
         return response;
     }
 
-    /** Reads a field; what the script read of the request is kept on the exchange, so a second read converts nothing. */
+    /** Reads a field; what it read of the request is kept on the exchange, so a second read converts nothing. */
     private LuaValue read(Field field) {
         ScriptExchange x = exchange();
         switch (field) {
@@ -232,7 +247,7 @@ final class LuaState {
                 return x.binding().serviceValue();
             case STATUS:
                 response();
-                return LuaValue.valueOf(status);
+                return LuaValue.valueOf(responseStatus);
         }
         throw new IllegalArgumentException(field.name());
     }
@@ -245,7 +260,8 @@ final class LuaState {
         String header = label + ".header";
         String set = label + ".set_header";
         String remove = label + ".remove_header";
-        members.rawset("header", ApiFunction.of(self, name -> text(target.get().header(string(header, "name", name)))));
+        members.rawset("header", ApiFunction.of(self,
+                name -> text(target.get().header(string(header, "name", name)))));
         members.rawset("set_header", ApiFunction.of(self, (name, value) -> {
             Headers h = target.get();
             String n = names.get(set, "name", name, null);

@@ -22,7 +22,7 @@ import org.luaj.vm2.LuaString;
  * hash key, a direct answer) or why it failed, read by the proxy afterwards; and the request the script sees.
  * Confined to its request: the proxy's hooks for one request run one after another.
  */
-public final class ScriptExchange implements LuaState.Headers {
+public final class ScriptExchange {
     private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
 
     private final RouteScript binding;
@@ -189,8 +189,7 @@ public final class ScriptExchange implements LuaState.Headers {
     }
 
     /** The header as the upstream request will carry it: the script's own edits first, else the client's. */
-    @Override
-    public String header(String name) {
+    String header(String name) {
         for (int i = editCount - 2; i >= 0; i -= 2) {
             if (edits[i].equalsIgnoreCase(name)) {
                 return edits[i + 1];
@@ -200,8 +199,7 @@ public final class ScriptExchange implements LuaState.Headers {
     }
 
     /** Records a header edit; {@code name} and {@code value} were checked by the caller. */
-    @Override
-    public void editHeader(String name, String value) {
+    void editHeader(String name, String value) {
         checkRequestPhase("set_header/remove_header");
         if (edits == null) {
             edits = new String[8];
