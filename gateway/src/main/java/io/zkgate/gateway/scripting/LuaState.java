@@ -1,17 +1,21 @@
 package io.zkgate.gateway.scripting;
 
+import static io.zkgate.gateway.scripting.LuaText.string;
+import static io.zkgate.gateway.scripting.LuaText.text;
+
 import io.zkgate.gateway.routing.ResponseView;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
-import org.luaj.vm2.lib.LibFunction;
 import org.luaj.vm2.lib.ThreeArgFunction;
 import org.luaj.vm2.lib.TwoArgFunction;
 
@@ -25,13 +29,28 @@ import org.luaj.vm2.lib.TwoArgFunction;
  * wiped after each call. Confined to the thread that created it.
  */
 final class LuaState {
-    private static final LuaTable REQ_FIELDS = codes("method", "path", "query", "client_ip", "route", "service");
-    private static final LuaTable RES_FIELDS = codes("status");
     private static final LuaString GET = LuaValue.valueOf("GET");
     private static final LuaString POST = LuaValue.valueOf("POST");
     private static final LuaString PUT = LuaValue.valueOf("PUT");
     private static final LuaString DELETE = LuaValue.valueOf("DELETE");
     private static final LuaString HEAD = LuaValue.valueOf("HEAD");
+
+    /** The values of {@code req} and {@code res}, each named by its lower-case name in Lua. */
+    private enum Field {
+        METHOD, PATH, QUERY, CLIENT_IP, ROUTE, SERVICE, STATUS;
+
+        /** Where the members table holds the field: distinct from any function by its type. */
+        final LuaUserdata member = LuaValue.userdataOf(this);
+    }
+
+    /** The headers that {@code header}, {@code set_header} and {@code remove_header} of req or res read and edit. */
+    private interface Headers {
+        /** The first value of header {@code name} (any case), or null. */
+        String header(String name);
+
+        /** Sets header {@code name} (checked), or removes it when {@code value} is null. */
+        void editHeader(String name, String value);
+    }
 
     private final Budget budget;
     private final Sandbox.Env env;
@@ -41,12 +60,41 @@ final class LuaState {
     private final Sandbox.SealedTable req = new Sandbox.SealedTable();
     private final Sandbox.SealedTable res = new Sandbox.SealedTable();
     /** Header names and values the script passed, converted and checked once: scripts mostly pass constants. */
-    private final TextCache names = new TextCache(true);
-    private final TextCache values = new TextCache(false);
+    private final LuaText.Cache names = new LuaText.Cache(true);
+    private final LuaText.Cache values = new LuaText.Cache(false);
+
+    /** The request's headers as {@code req} edits them; valid only once {@link #exchange()} said so. */
+    private final Headers requestHeaders = new Headers() {
+        @Override
+        public String header(String name) {
+            return current.header(name);
+        }
+
+        @Override
+        public void editHeader(String name, String value) {
+            current.editHeader(name, value);
+        }
+    };
+    /** The response's headers as {@code res} edits them; valid only once {@link #response()} said so. */
+    private final Headers responseHeaders = new Headers() {
+        @Override
+        public String header(String name) {
+            return response.header(name);
+        }
+
+        @Override
+        public void editHeader(String name, String value) {
+            if (value == null) {
+                response.removeHeader(name);
+            } else {
+                response.setHeader(name, value);
+            }
+        }
+    };
 
     private ScriptExchange current;
     private ResponseView response;
-    private int status;
+    private int responseStatus;
 
     private LuaState(Budget budget, Sandbox.Env env, int instructionLimit, LuaValue onRequest, LuaValue onResponse) {
         this.budget = budget;
@@ -54,20 +102,29 @@ final class LuaState {
         this.instructionLimit = instructionLimit;
         this.onRequest = onRequest;
         this.onResponse = onResponse;
-        LuaTable reqMethods = new LuaTable();
-        reqMethods.rawset("header", new Header());
-        reqMethods.rawset("query_param", new QueryParam());
-        reqMethods.rawset("set_header", new SetHeader());
-        reqMethods.rawset("remove_header", new RemoveHeader());
-        reqMethods.rawset("set_path", new SetPath());
-        reqMethods.rawset("set_hash_key", new SetHashKey());
-        reqMethods.rawset("respond", new Respond());
-        seal(req, new ReqIndex(reqMethods), "req");
-        LuaTable resMethods = new LuaTable();
-        resMethods.rawset("header", new ResHeader());
-        resMethods.rawset("set_header", new ResSetHeader());
-        resMethods.rawset("remove_header", new ResRemoveHeader());
-        seal(res, new ResIndex(resMethods), "res");
+        LuaTable r = members(Field.METHOD, Field.PATH, Field.QUERY, Field.CLIENT_IP, Field.ROUTE, Field.SERVICE);
+        bindHeaders(r, req, "req", () -> {
+            exchange();
+            return requestHeaders;
+        });
+        r.rawset("query_param", ApiFunction.of(req, name -> text(ScriptExchange.queryParam(
+                exchange().request().query(), string("req.query_param", "name", name)))));
+        r.rawset("set_path", ApiFunction.of(req, path -> {
+            exchange().setUpstreamPath(string("req.set_path", "path", path));
+            return LuaValue.NONE;
+        }));
+        r.rawset("set_hash_key", ApiFunction.of(req, key -> {
+            exchange().setHashKey(key.isnil() ? null : string("req.set_hash_key", "key", key));
+            return LuaValue.NONE;
+        }));
+        r.rawset("respond", ApiFunction.of(req, this::respond));
+        seal(req, r, "req");
+        LuaTable s = members(Field.STATUS);
+        bindHeaders(s, res, "res", () -> {
+            response();
+            return responseHeaders;
+        });
+        seal(res, s, "res");
     }
 
     /**
@@ -119,7 +176,7 @@ final class LuaState {
     void onResponse(ScriptExchange x, ResponseView r, int s) {
         current = x;
         response = r;
-        status = s;
+        responseStatus = s;
         budget.start(instructionLimit);
         try {
             onResponse.call(req, res);
@@ -156,9 +213,116 @@ final class LuaState {
         return response;
     }
 
-    private static void seal(LuaTable table, LuaValue index, String label) {
+    /** Reads a field; what it read of the request is kept on the exchange, so a second read converts nothing. */
+    private LuaValue read(Field field) {
+        ScriptExchange x = exchange();
+        switch (field) {
+            case METHOD:
+                if (x.method == null) {
+                    x.method = methodName(x.request().method());
+                }
+                return x.method;
+            case PATH:
+                if (x.path == null) {
+                    x.path = (LuaString) text(x.request().path());
+                }
+                return x.path;
+            case QUERY:
+                if (x.query == null) {
+                    String q = x.request().query();
+                    if (q == null) {
+                        return LuaValue.NIL;
+                    }
+                    x.query = (LuaString) text(q);
+                }
+                return x.query;
+            case CLIENT_IP:
+                if (x.clientIp == null) {
+                    x.clientIp = (LuaString) text(x.request().clientIp());
+                }
+                return x.clientIp;
+            case ROUTE:
+                return x.binding().routeIdValue();
+            case SERVICE:
+                return x.binding().serviceValue();
+            case STATUS:
+                response();
+                return LuaValue.valueOf(responseStatus);
+        }
+        throw new IllegalArgumentException(field.name());
+    }
+
+    /**
+     * Binds {@code header}, {@code set_header} and {@code remove_header} of table {@code label}; {@code target} checks
+     * that the headers are available now and returns them.
+     */
+    private void bindHeaders(LuaTable members, LuaTable self, String label, Supplier<Headers> target) {
+        String header = label + ".header";
+        String set = label + ".set_header";
+        String remove = label + ".remove_header";
+        members.rawset("header", ApiFunction.of(self,
+                name -> text(target.get().header(string(header, "name", name)))));
+        members.rawset("set_header", ApiFunction.of(self, (name, value) -> {
+            Headers h = target.get();
+            String n = names.get(set, "name", name, null);
+            h.editHeader(n, values.get(set, "value", value, n));
+            return LuaValue.NONE;
+        }));
+        members.rawset("remove_header", ApiFunction.of(self, name -> {
+            Headers h = target.get();
+            h.editHeader(names.get(remove, "name", name, null), null);
+            return LuaValue.NONE;
+        }));
+    }
+
+    /** {@code req.respond(status [, headers [, body]])}: answer without contacting a backend. */
+    private LuaValue respond(LuaValue status, LuaValue headers, LuaValue body) {
+        ScriptExchange x = exchange();
+        if (!status.isinttype() && !(status.isnumber() && status.todouble() == status.toint())) {
+            throw new LuaError("req.respond: status must be an integer, got " + status.typename());
+        }
+        String[] pairs = null;
+        if (!headers.isnil()) {
+            if (!headers.istable()) {
+                throw new LuaError("req.respond: headers must be a table, got " + headers.typename());
+            }
+            List<String> list = new ArrayList<>();
+            LuaTable t = (LuaTable) headers;
+            for (Varargs e = t.next(LuaValue.NIL); !e.arg1().isnil(); e = t.next(e.arg1())) {
+                list.add(string("req.respond", "a header name", e.arg1()));
+                list.add(string("req.respond", "header " + e.arg1().tojstring(), e.arg(2)));
+            }
+            pairs = list.toArray(new String[0]);
+        }
+        LuaString bytes = null;
+        if (!body.isnil()) {
+            if (!body.isstring()) {
+                throw new LuaError("req.respond: body must be a string, got " + body.typename());
+            }
+            bytes = body.strvalue();
+        }
+        x.respond(status.toint(), pairs, bytes);
+        return LuaValue.NONE;
+    }
+
+    private static LuaTable members(Field... fields) {
+        LuaTable t = new LuaTable();
+        for (Field f : fields) {
+            t.rawset(f.name().toLowerCase(Locale.ROOT), f.member);
+        }
+        return t;
+    }
+
+    /** Makes {@code table} read its functions and fields from {@code members} and refuse assignments. */
+    private void seal(LuaTable table, LuaTable members, String label) {
         LuaTable mt = new LuaTable();
-        mt.rawset(LuaValue.INDEX, index);
+        mt.rawset(LuaValue.INDEX, new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue t, LuaValue key) {
+                LuaValue m = members.rawget(key);
+                return m instanceof LuaUserdata field ? read((Field) field.m_instance) : m;
+            }
+        });
         mt.rawset(LuaValue.NEWINDEX, new ThreeArgFunction() {
             @Override
             public LuaValue call(LuaValue t, LuaValue key, LuaValue value) {
@@ -170,75 +334,6 @@ final class LuaState {
         table.setmetatable(mt);
     }
 
-    private static LuaTable codes(String... names) {
-        LuaTable t = new LuaTable();
-        for (int i = 0; i < names.length; i++) {
-            t.rawset(names[i], LuaValue.valueOf(i + 1));
-        }
-        return t;
-    }
-
-    private static String string(String function, String what, LuaValue v) {
-        if (v instanceof LuaString s) {
-            return decode(s);
-        }
-        if (!v.isstring()) {
-            throw new LuaError(function + ": " + what + " must be a string, got " + v.typename());
-        }
-        return v.tojstring();
-    }
-
-    /** The JDK's UTF-8 decoder has an intrinsic ASCII fast path; LuaJ's own goes byte by byte. */
-    private static String decode(LuaString s) {
-        return new String(s.m_bytes, s.m_offset, s.m_length, StandardCharsets.UTF_8);
-    }
-
-    private static LuaValue text(String s) {
-        return s == null ? LuaValue.NIL : LuaString.valueUsing(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Converts Lua strings to checked header names or values, remembering recent ones by identity: a constant in the
-     * script is the same LuaString on every call, so it is converted and checked once per state.
-     */
-    private static final class TextCache {
-        private static final int SIZE = 32;
-        private static final int MAX_CACHED = 256;
-        private final boolean names;
-        private final LuaString[] keys = new LuaString[SIZE];
-        private final String[] texts = new String[SIZE];
-
-        TextCache(boolean names) {
-            this.names = names;
-        }
-
-        /** @param header for messages: the name the value belongs to, or the function */
-        String get(String function, String what, LuaValue v, String header) {
-            if (v instanceof LuaString s) {
-                int i = s.hashCode() & (SIZE - 1);
-                if (keys[i] == s) {
-                    return texts[i];
-                }
-                String text = check(decode(s), header);
-                if (s.m_length <= MAX_CACHED) {
-                    keys[i] = s;
-                    texts[i] = text;
-                }
-                return text;
-            }
-            return check(string(function, what, v), header);
-        }
-
-        private String check(String text, String header) {
-            if (names) {
-                ScriptExchange.checkHeaderName(text);
-            } else {
-                ScriptExchange.checkHeaderValue(header, text);
-            }
-            return text;
-        }
-    }
-
     private static LuaString methodName(String method) {
         return switch (method) {
             case "GET" -> GET;
@@ -248,271 +343,5 @@ final class LuaState {
             case "HEAD" -> HEAD;
             default -> LuaValue.valueOf(method);
         };
-    }
-
-    // ---- req -----------------------------------------------------------------------------------------------------
-
-    /** Reads {@code req.<field>}: a function, or a request value computed on first read. */
-    private final class ReqIndex extends TwoArgFunction {
-        private final LuaTable methods;
-
-        ReqIndex(LuaTable methods) {
-            this.methods = methods;
-        }
-
-        @Override
-        public LuaValue call(LuaValue table, LuaValue key) {
-            LuaValue m = methods.rawget(key);
-            if (!m.isnil()) {
-                return m;
-            }
-            LuaValue code = REQ_FIELDS.rawget(key);
-            if (code.isnil()) {
-                return NIL;
-            }
-            ScriptExchange x = exchange();
-            switch (code.toint()) {
-                case 1:
-                    if (x.method == null) {
-                        x.method = methodName(x.requestMethod());
-                    }
-                    return x.method;
-                case 2:
-                    if (x.path == null) {
-                        x.path = (LuaString) text(x.requestPath());
-                    }
-                    return x.path;
-                case 3:
-                    if (x.query == null) {
-                        String q = x.requestQuery();
-                        if (q == null) {
-                            return NIL;
-                        }
-                        x.query = (LuaString) text(q);
-                    }
-                    return x.query;
-                case 4:
-                    if (x.clientIp == null) {
-                        x.clientIp = (LuaString) text(x.clientAddress());
-                    }
-                    return x.clientIp;
-                case 5:
-                    return x.binding().routeIdValue();
-                default:
-                    return x.binding().serviceValue();
-            }
-        }
-    }
-
-    /**
-     * A function of {@code req} or {@code res}, callable as {@code req.f(a)} and as {@code req:f(a)}: a first
-     * argument that is the table itself is dropped.
-     */
-    private abstract class Api extends LibFunction {
-        private final LuaTable self;
-
-        Api(LuaTable self) {
-            this.self = self;
-        }
-
-        abstract LuaValue apply(LuaValue a, LuaValue b, LuaValue c);
-
-        @Override
-        public LuaValue call() {
-            return apply(NIL, NIL, NIL);
-        }
-
-        @Override
-        public LuaValue call(LuaValue a) {
-            return a == self ? apply(NIL, NIL, NIL) : apply(a, NIL, NIL);
-        }
-
-        @Override
-        public LuaValue call(LuaValue a, LuaValue b) {
-            return a == self ? apply(b, NIL, NIL) : apply(a, b, NIL);
-        }
-
-        @Override
-        public LuaValue call(LuaValue a, LuaValue b, LuaValue c) {
-            return a == self ? apply(b, c, NIL) : apply(a, b, c);
-        }
-
-        @Override
-        public Varargs invoke(Varargs v) {
-            Varargs args = v.arg1() == self ? v.subargs(2) : v;
-            return apply(args.arg(1), args.arg(2), args.arg(3));
-        }
-    }
-
-    private final class Header extends Api {
-        Header() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            return text(exchange().header(string("req.header", "name", name)));
-        }
-    }
-
-    private final class QueryParam extends Api {
-        QueryParam() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            ScriptExchange x = exchange();
-            return text(ScriptExchange.queryParam(x.requestQuery(), string("req.query_param", "name", name)));
-        }
-    }
-
-    private final class SetHeader extends Api {
-        SetHeader() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue value, LuaValue c) {
-            ScriptExchange x = exchange();
-            String n = names.get("req.set_header", "name", name, null);
-            x.editHeader(n, values.get("req.set_header", "value", value, n));
-            return NONE;
-        }
-    }
-
-    private final class RemoveHeader extends Api {
-        RemoveHeader() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            ScriptExchange x = exchange();
-            x.editHeader(names.get("req.remove_header", "name", name, null), null);
-            return NONE;
-        }
-    }
-
-    private final class SetPath extends Api {
-        SetPath() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue path, LuaValue b, LuaValue c) {
-            exchange().setUpstreamPath(string("req.set_path", "path", path));
-            return NONE;
-        }
-    }
-
-    private final class SetHashKey extends Api {
-        SetHashKey() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue key, LuaValue b, LuaValue c) {
-            exchange().setHashKey(key.isnil() ? null : string("req.set_hash_key", "key", key));
-            return NONE;
-        }
-    }
-
-    /** {@code req.respond(status [, headers [, body]])}: answer without contacting a backend. */
-    private final class Respond extends Api {
-        Respond() {
-            super(req);
-        }
-
-        @Override
-        LuaValue apply(LuaValue status, LuaValue headers, LuaValue body) {
-            ScriptExchange x = exchange();
-            if (!status.isinttype() && !(status.isnumber() && status.todouble() == status.toint())) {
-                throw new LuaError("req.respond: status must be an integer, got " + status.typename());
-            }
-            String[] pairs = null;
-            if (!headers.isnil()) {
-                if (!headers.istable()) {
-                    throw new LuaError("req.respond: headers must be a table, got " + headers.typename());
-                }
-                List<String> list = new ArrayList<>();
-                LuaTable t = (LuaTable) headers;
-                for (Varargs e = t.next(NIL); !e.arg1().isnil(); e = t.next(e.arg1())) {
-                    list.add(string("req.respond", "a header name", e.arg1()));
-                    list.add(string("req.respond", "header " + e.arg1().tojstring(), e.arg(2)));
-                }
-                pairs = list.toArray(new String[0]);
-            }
-            LuaString bytes = null;
-            if (!body.isnil()) {
-                if (!body.isstring()) {
-                    throw new LuaError("req.respond: body must be a string, got " + body.typename());
-                }
-                bytes = body.strvalue();
-            }
-            x.respond(status.toint(), pairs, bytes);
-            return NONE;
-        }
-    }
-
-    // ---- res -----------------------------------------------------------------------------------------------------
-
-    private final class ResIndex extends TwoArgFunction {
-        private final LuaTable methods;
-
-        ResIndex(LuaTable methods) {
-            this.methods = methods;
-        }
-
-        @Override
-        public LuaValue call(LuaValue table, LuaValue key) {
-            LuaValue m = methods.rawget(key);
-            if (!m.isnil()) {
-                return m;
-            }
-            if (RES_FIELDS.rawget(key).isnil()) {
-                return NIL;
-            }
-            response();
-            return LuaValue.valueOf(status);
-        }
-    }
-
-    private final class ResHeader extends Api {
-        ResHeader() {
-            super(res);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            return text(response().header(string("res.header", "name", name)));
-        }
-    }
-
-    private final class ResSetHeader extends Api {
-        ResSetHeader() {
-            super(res);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue value, LuaValue c) {
-            ResponseView r = response();
-            String n = names.get("res.set_header", "name", name, null);
-            r.setHeader(n, values.get("res.set_header", "value", value, n));
-            return NONE;
-        }
-    }
-
-    private final class ResRemoveHeader extends Api {
-        ResRemoveHeader() {
-            super(res);
-        }
-
-        @Override
-        LuaValue apply(LuaValue name, LuaValue b, LuaValue c) {
-            ResponseView r = response();
-            r.removeHeader(names.get("res.remove_header", "name", name, null));
-            return NONE;
-        }
     }
 }

@@ -12,14 +12,13 @@ import org.luaj.vm2.lib.BaseLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.ThreeArgFunction;
-import org.luaj.vm2.lib.VarArgFunction;
 import org.luaj.vm2.lib.jse.JseMathLib;
 
 /**
  * Builds the Lua environment scripts run in: the base library without {@code dofile}, {@code loadfile}, {@code load},
  * {@code print} and {@code collectgarbage}, and the string, table and math libraries; no io, os, luajava, debug,
- * package/require or coroutine. Library functions that build strings or result lists are wrapped so that they
- * account for what they build in the thread's {@link Budget}.
+ * package/require or coroutine. Library functions that build strings or result lists are replaced by
+ * {@link ChargedFunctions}, which account for what they build in the thread's {@link Budget}.
  *
  * <p>Globals and the library tables are <em>sealed proxies</em>: empty tables whose metatable reads through to the
  * real contents. While the script's top level runs, assignments go through to the contents; after that
@@ -50,13 +49,9 @@ final class Sandbox {
         for (String name : new String[] {"find", "gmatch", "len", "match", "sub"}) {
             safe.rawset(name, stock.rawget(name));
         }
-        for (String name : new String[] {"char", "lower", "reverse", "upper"}) {
-            safe.rawset(name, new Charged(stock.rawget(name), null));
+        for (String name : new String[] {"byte", "char", "format", "gsub", "lower", "rep", "reverse", "upper"}) {
+            safe.rawset(name, ChargedFunctions.of(name, stock.rawget(name)));
         }
-        safe.rawset("rep", new Charged(stock.rawget("rep"), Sandbox::repBound));
-        safe.rawset("format", new Charged(stock.rawget("format"), Sandbox::formatBound));
-        safe.rawset("byte", new Bytes(stock.rawget("byte")));
-        safe.rawset("gsub", new Gsub(stock.rawget("gsub")));
         // string.dump is left out: with no load() it is useless, and bytecode is not for scripts.
         STRING_FUNCTIONS = safe;
         LuaTable mt = new LuaTable();
@@ -91,8 +86,9 @@ final class Sandbox {
         }
         Env env = new Env(g);
         LuaTable table = copy((LuaTable) contents.rawget("table"));
-        table.rawset("concat", new Concat());
-        table.rawset("unpack", new Unpack(table.rawget("unpack")));
+        for (String name : new String[] {"concat", "unpack"}) {
+            table.rawset(name, ChargedFunctions.of(name, table.rawget(name)));
+        }
         contents.rawset("string", env.proxy(new SealedTable(), copy(STRING_FUNCTIONS), "string"));
         contents.rawset("table", env.proxy(new SealedTable(), table, "table"));
         contents.rawset("math", env.proxy(new SealedTable(), copy((LuaTable) contents.rawget("math")), "math"));
@@ -230,202 +226,5 @@ final class Sandbox {
         LuaTable pkg = new LuaTable();
         pkg.rawset("loaded", new LuaTable());
         return pkg;
-    }
-
-    // ---- library functions that account for what they build --------------------------------------------------
-
-    /** Upper bound of a result's length, computed before the result is built. */
-    private interface Bound {
-        long of(Varargs args);
-    }
-
-    /** string.rep(s, n): exactly len(s) * n. */
-    private static long repBound(Varargs args) {
-        return (long) args.checkstring(1).length() * Math.max(0, args.checkint(2));
-    }
-
-    /**
-     * string.format: a conversion's width and precision have at most two digits each, so a format item yields at
-     * most a few hundred bytes plus its string argument (twice that for %q).
-     */
-    private static long formatBound(Varargs args) {
-        long n = 64L * args.checkstring(1).length();
-        for (int i = 2; i <= args.narg(); i++) {
-            if (args.arg(i) instanceof LuaString s) {
-                n += 2L * s.length() + 2;
-            }
-        }
-        return n;
-    }
-
-    /** Checks the bound (if any) first, then charges the actual result. */
-    private static final class Charged extends VarArgFunction {
-        private final LuaValue delegate;
-        private final Bound bound;
-
-        Charged(LuaValue delegate, Bound bound) {
-            this.delegate = delegate;
-            this.bound = bound;
-        }
-
-        @Override
-        public Varargs invoke(Varargs args) {
-            Budget budget = Budget.current();
-            if (bound != null) {
-                budget.checkLength(bound.of(args));
-            }
-            Varargs result = delegate.invoke(args);
-            if (result.arg1() instanceof LuaString s) {
-                budget.charge(s.length());
-            }
-            return result;
-        }
-    }
-
-    /** string.byte(s, i, j) returns one value per byte. */
-    private static final class Bytes extends VarArgFunction {
-        private final LuaValue delegate;
-
-        Bytes(LuaValue delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Varargs invoke(Varargs args) {
-            int len = args.checkstring(1).length();
-            int i = args.optint(2, 1);
-            int j = args.optint(3, i);
-            long from = i < 0 ? Math.max(len + i + 1, 1) : Math.max(i, 1);
-            long to = j < 0 ? len + j + 1L : Math.min(j, len);
-            if (to >= from) {
-                Budget.current().chargeResults(to - from + 1);
-            }
-            return delegate.invoke(args);
-        }
-    }
-
-    /**
-     * string.gsub: with a string replacement, the result is at most the subject, plus the replacement per match,
-     * plus the subject again per capture reference in the replacement (matches do not overlap). With a function or
-     * table, each replacement value is counted as it comes back, so a runaway stops after the first value too many.
-     */
-    private static final class Gsub extends VarArgFunction {
-        private final LuaValue delegate;
-
-        Gsub(LuaValue delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Varargs invoke(Varargs args) {
-            LuaString subject = args.checkstring(1);
-            args.checkstring(2);
-            LuaValue repl = args.arg(3);
-            Budget budget = Budget.current();
-            long len = subject.length();
-            Varargs result;
-            if (repl.isstring()) {
-                LuaString r = repl.strvalue();
-                long matches = args.isnoneornil(4) ? len + 1 : Math.max(0, Math.min(len + 1, args.checkint(4)));
-                long refs = 0;
-                for (int i = 0; i + 1 < r.length(); i++) {
-                    if (r.luaByte(i) == '%') {
-                        if (Character.isDigit(r.luaByte(i + 1))) {
-                            refs++;
-                        }
-                        i++;
-                    }
-                }
-                budget.checkLength(len + matches * r.length() + refs * len);
-                result = delegate.invoke(args);
-            } else if (repl.isfunction() || repl.istable()) {
-                Counting counting = new Counting(repl, budget, len);
-                result = delegate.invoke(LuaValue.varargsOf(new LuaValue[] {subject, args.arg(2), counting},
-                        args.subargs(4)));
-            } else {
-                result = delegate.invoke(args);
-            }
-            if (result.arg1() instanceof LuaString s) {
-                budget.charge(s.length());
-            }
-            return result;
-        }
-    }
-
-    /** Stands in for a gsub replacement function or table, adding up the lengths of the values it returns. */
-    private static final class Counting extends VarArgFunction {
-        private final LuaValue repl;
-        private final Budget budget;
-        private long total;
-
-        Counting(LuaValue repl, Budget budget, long subjectLength) {
-            this.repl = repl;
-            this.budget = budget;
-            this.total = subjectLength;
-        }
-
-        @Override
-        public Varargs invoke(Varargs captures) {
-            LuaValue v = repl.istable() ? repl.get(captures.arg1()) : repl.invoke(captures).arg1();
-            if (v instanceof LuaString s) {
-                total += s.length();
-            } else if (v.isnumber()) {
-                total += 24;
-            }
-            budget.checkLength(total);
-            return v;
-        }
-    }
-
-    /**
-     * table.concat(list [, sep [, i [, j]]]), written here rather than wrapped: LuaJ's version reads elements
-     * through metamethods while it builds, so only building it ourselves can stop at the size cap.
-     */
-    private static final class Concat extends VarArgFunction {
-        @Override
-        public Varargs invoke(Varargs args) {
-            LuaTable list = args.checktable(1);
-            LuaString sep = args.isnoneornil(2) ? LuaValue.EMPTYSTRING : args.checkstring(2);
-            int i = args.optint(3, 1);
-            int j = args.isnoneornil(4) ? list.length() : args.checkint(4);
-            Budget budget = Budget.current();
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            long size = 0;
-            for (long k = i; k <= j; k++) {
-                LuaValue v = list.get((int) k);
-                if (!v.isstring()) {
-                    throw new LuaError("invalid value (at index " + k + ") in table for 'concat'");
-                }
-                LuaString s = v.strvalue();
-                size += s.length() + (k > i ? sep.length() : 0);
-                budget.checkLength(size);
-                if (k > i) {
-                    out.write(sep.m_bytes, sep.m_offset, sep.m_length);
-                }
-                out.write(s.m_bytes, s.m_offset, s.m_length);
-            }
-            budget.charge(size);
-            return LuaString.valueUsing(out.toByteArray());
-        }
-    }
-
-    /** table.unpack(list [, i [, j]]) allocates one slot per result before reading any. */
-    private static final class Unpack extends VarArgFunction {
-        private final LuaValue delegate;
-
-        Unpack(LuaValue delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Varargs invoke(Varargs args) {
-            LuaTable list = args.checktable(1);
-            long i = args.optint(2, 1);
-            long j = args.isnoneornil(3) ? list.length() : args.checkint(3);
-            if (j >= i) {
-                Budget.current().chargeResults(j - i + 1);
-            }
-            return delegate.invoke(args);
-        }
     }
 }

@@ -51,28 +51,12 @@ public final class ScriptExchange {
         this.request = request;
     }
 
-    String requestMethod() {
-        return request.method();
-    }
-
-    /** The canonical path, which the route was matched on. */
-    String requestPath() {
-        return request.path();
-    }
-
-    String requestQuery() {
-        return request.query();
-    }
-
-    String clientAddress() {
-        return request.clientIp();
+    /** The request the script sees; its path is the canonical one, which the route was matched on. */
+    RequestView request() {
+        return request;
     }
 
     // ---- for the proxy ------------------------------------------------------------------------------------------
-
-    public String scriptName() {
-        return binding.name();
-    }
 
     /** Whether the script failed or is unavailable: the request must be answered with 500 script_error. */
     public boolean failed() {
@@ -321,7 +305,7 @@ public final class ScriptExchange {
                 eq = amp;
             }
             if (keyMatches(query, i, eq, name)) {
-                return eq == amp ? "" : decode(query.substring(eq + 1, amp));
+                return eq == amp ? "" : decode(query, eq + 1, amp);
             }
             i = amp + 1;
         }
@@ -329,25 +313,32 @@ public final class ScriptExchange {
     }
 
     private static boolean keyMatches(String query, int from, int to, String name) {
-        boolean encoded = false;
-        for (int i = from; i < to; i++) {
-            char c = query.charAt(i);
-            if (c == '%' || c == '+') {
-                encoded = true;
-                break;
-            }
-        }
-        if (!encoded) {
+        if (!encoded(query, from, to)) {
             return to - from == name.length() && query.startsWith(name, from);
         }
-        return decode(query.substring(from, to)).equals(name);
+        return decode(query, from, to).equals(name);
     }
 
-    private static String decode(String s) {
+    /** {@code query} from {@code from} to {@code to}, decoded; a part without escapes skips URLDecoder. */
+    private static String decode(String query, int from, int to) {
+        String s = query.substring(from, to);
+        if (!encoded(query, from, to)) {
+            return s;
+        }
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return s; // a malformed escape: give the raw text rather than fail the request
         }
+    }
+
+    private static boolean encoded(String query, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = query.charAt(i);
+            if (c == '%' || c == '+') {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.routing.RequestView;
+import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.routing.TestRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -125,6 +127,87 @@ class LuaScriptTest {
         assertTrue(s.onRequest(request(Map.of("X-Mode", "low"))).failure().contains("expected: 200-599"));
         assertTrue(s.onRequest(request(Map.of("X-Mode", "nobody"))).failure().contains("has no body"));
         assertTrue(s.onRequest(request(Map.of("X-Mode", "text"))).failure().contains("must be an integer"));
+    }
+
+    /** Response headers in a map, as a front door's view holds them. */
+    private record MapResponse(Map<String, String> headers) implements ResponseView {
+        MapResponse() {
+            this(new TreeMap<>(String.CASE_INSENSITIVE_ORDER));
+        }
+
+        public String header(String name) { return headers.get(name); }
+        public void setHeader(String name, String value) { headers.put(name, value); }
+        public void removeHeader(String name) { headers.remove(name); }
+    }
+
+    @Test
+    void reqAndResFunctionsWorkWithDotAndColonIgnoreExtraArgumentsAndNameThemselvesInErrors() throws Exception {
+        RouteScript s = script("""
+                local function err(f, ...)
+                  local ok, e = pcall(f, ...)
+                  return ok and "ok" or (tostring(e):gsub("%c", " "))
+                end
+                function on_request(req)
+                  if req.header("X-Mode") == "respond" then
+                    req:respond(201, { ["X-R"] = "r" }, "made", "extra")
+                    return
+                  end
+                  req.set_header("X-Fields", table.concat({ req.method, req.path, req.query, req.client_ip, req.route,
+                    req.service, tostring(req.nope) }, " "))
+                  req:set_header("X-A", "1")
+                  req.set_header("X-B", "2", "ignored", "ignored too")
+                  req:set_header("X-C", req:header("X-A") .. req.header("X-B", "x") .. req:query_param("q")
+                    .. req.query_param("q", 1, 2, 3))
+                  req:remove_header("X-N")
+                  req.set_header("X-Err-Type", err(req.header, {}))
+                  req.set_header("X-Err-Colon-Type", err(req.set_path, req, 7 > 1))
+                  req.set_header("X-Err-Name", err(req.set_header, "Content-Length", "1"))
+                  req.set_header("X-Err-Assign", err(function() req.path = "/x" end))
+                  req:set_path("/p")
+                  req:set_hash_key("k")
+                end
+                function on_response(req, res)
+                  res:set_header("X-Status", tostring(res.status))
+                  res.set_header("X-Seen", res:header("X-Up") .. res.header("X-Up", "extra"))
+                  res:remove_header("X-Gone")
+                  res.set_header("X-Err-Late", err(req.set_header, "A", "b"))
+                  res.set_header("X-Err-Value", err(res.set_header, "A", {}))
+                end
+                """, 100_000);
+        ScriptExchange x = s.onRequest(TestRequest.get("/t").withMethod("PUT").withQuery("q=v")
+                .withHeader("X-N", "gone"));
+        assertFalse(x.failed(), x.failure());
+        assertEquals("PUT /t q=v 127.0.0.1 route svc nil", x.header("X-Fields"));
+        assertEquals("12vv", x.header("X-C"));
+        assertNull(x.header("X-N"), "req:remove_header");
+        assertTrue(x.header("X-Err-Type").contains("req.header: name must be a string, got table"),
+                x.header("X-Err-Type"));
+        assertTrue(x.header("X-Err-Colon-Type").contains("req.set_path: path must be a string, got boolean"),
+                x.header("X-Err-Colon-Type"));
+        assertTrue(x.header("X-Err-Name").contains("managed by the gateway"), x.header("X-Err-Name"));
+        assertTrue(x.header("X-Err-Assign").contains("req is read-only: cannot assign req.path"),
+                x.header("X-Err-Assign"));
+        assertEquals("/p", x.upstreamPath());
+        assertEquals("k", x.hashKey());
+
+        MapResponse response = new MapResponse();
+        response.setHeader("X-Up", "u");
+        response.setHeader("X-Gone", "g");
+        assertTrue(x.onResponse(response, 503), x.failure());
+        assertEquals("503", response.header("X-Status"));
+        assertEquals("uu", response.header("X-Seen"));
+        assertNull(response.header("X-Gone"), "res:remove_header");
+        assertTrue(response.header("X-Err-Late").contains("req.set_header/remove_header is only available in "
+                + "on_request"), response.header("X-Err-Late"));
+        assertTrue(response.header("X-Err-Value").contains("res.set_header: value must be a string, got table"),
+                response.header("X-Err-Value"));
+
+        ScriptExchange answered = s.onRequest(request(Map.of("X-Mode", "respond")));
+        assertFalse(answered.failed(), answered.failure());
+        assertEquals(201, answered.respondedStatus());
+        StringBuilder headers = new StringBuilder();
+        assertEquals("made", new String(answered.respondedBody(headers), StandardCharsets.UTF_8));
+        assertTrue(headers.toString().contains("X-R: r\r\n"), headers.toString());
     }
 
     @Test
