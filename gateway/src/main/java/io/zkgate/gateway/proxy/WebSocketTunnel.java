@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpHeader;
@@ -70,11 +71,11 @@ public final class WebSocketTunnel extends ConnectHandler {
         String clientIp = router.clientIp(peer, () -> request.getHeaders().getValuesList(HttpHeader.X_FORWARDED_FOR));
         Decision decision = router.route(new CoreRequestView(request, clientIp));
         if (decision instanceof Decision.Forward forward) {
+            Handshake handshake = new Handshake(forward, HandshakeRequest.encode(request, forward), start, clientIp);
             if (router.tracksEnd(forward)) {
-                RequestEnd.onEnd(request, () -> router.ended(forward)); // the handshake's end, 101 or not
+                RequestEnd.onEnd(request, handshake::ended); // the handshake's end, 101 or not
             }
-            connect(request, response, callback,
-                    new Handshake(forward, HandshakeRequest.encode(request, forward), start, clientIp));
+            connect(request, response, callback, handshake);
             return true;
         }
         request.setAttribute(AccessLog.ENTRY,
@@ -229,11 +230,23 @@ public final class WebSocketTunnel extends ConnectHandler {
         DownstreamConnection downstream;
         ByteBuffer head = BufferUtil.allocate(0);
 
+        private final AtomicBoolean ended = new AtomicBoolean();
+
         Handshake(Decision.Forward forward, ByteBuffer requestHead, long start, String clientIp) {
             this.forward = forward;
             this.requestHead = requestHead;
             this.start = start;
             this.clientIp = clientIp;
+        }
+
+        /**
+         * The handshake is over for the route's guards (its place under {@code maxInFlight} given back), once: at a
+         * 101, before the client can read it and send another, or when the request ends otherwise.
+         */
+        void ended() {
+            if (ended.compareAndSet(false, true)) {
+                router.ended(forward);
+            }
         }
 
         @Override
@@ -283,6 +296,9 @@ public final class WebSocketTunnel extends ConnectHandler {
                 request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, downstream);
                 state = State.UPGRADING;
                 log.debug("WebSocket {} tunnelled to {}", request.getHttpURI(), forward.endpoint());
+                if (router.tracksEnd(forward)) {
+                    ended();
+                }
                 connectContext.getCallback().succeeded();
                 return;
             }
