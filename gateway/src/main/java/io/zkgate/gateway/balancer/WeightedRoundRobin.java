@@ -71,7 +71,7 @@ final class WeightedRoundRobin implements Balancer {
         int g = 0;
         for (int i = 0; i < n; i++) {
             w[i] = Math.max(1, endpoints[i].weight());
-            g = gcd(g, w[i]);
+            g = SmoothWeighted.gcd(g, w[i]);
         }
         long sum = 0;
         for (int i = 0; i < n; i++) {
@@ -85,7 +85,7 @@ final class WeightedRoundRobin implements Balancer {
         g = 0;
         for (int i = 0; i < n; i++) {
             w[i] = Math.max(1, (int) Math.round(w[i] * scale));
-            g = gcd(g, w[i]);
+            g = SmoothWeighted.gcd(g, w[i]);
         }
         for (int i = 0; i < n; i++) {
             w[i] /= g;
@@ -95,33 +95,11 @@ final class WeightedRoundRobin implements Balancer {
 
     /** nginx's smooth weighted round-robin, run for one full period. */
     static Endpoint[] smoothSequence(Endpoint[] endpoints, int[] weights) {
-        int n = endpoints.length;
-        int total = 0;
-        for (int w : weights) {
-            total += w;
-        }
-        Endpoint[] seq = new Endpoint[total];
-        long[] current = new long[n];
-        for (int s = 0; s < total; s++) {
-            int best = -1;
-            for (int i = 0; i < n; i++) {
-                current[i] += weights[i];
-                if (best < 0 || current[i] > current[best]) {
-                    best = i;
-                }
-            }
-            current[best] -= total;
-            seq[s] = endpoints[best];
+        int[] order = SmoothWeighted.order(weights);
+        Endpoint[] seq = new Endpoint[order.length];
+        for (int s = 0; s < order.length; s++) {
+            seq[s] = endpoints[order[s]];
         }
         return seq;
-    }
-
-    private static int gcd(int a, int b) {
-        while (b != 0) {
-            int t = a % b;
-            a = b;
-            b = t;
-        }
-        return a;
     }
 }

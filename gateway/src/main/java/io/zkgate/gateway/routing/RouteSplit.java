@@ -3,6 +3,7 @@ package io.zkgate.gateway.routing;
 import com.codahale.metrics.Counter;
 import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.balancer.Endpoint;
+import io.zkgate.gateway.balancer.SmoothWeighted;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -174,46 +175,20 @@ public final class RouteSplit implements Balancer {
         int g = 0;
         long sum = 0;
         for (int w : weights) {
-            g = gcd(g, w);
+            g = SmoothWeighted.gcd(g, w);
             sum += w;
         }
         if (sum == 0) {
             return new int[0];
         }
         int[] w = new int[n];
-        int total = 0;
         for (int i = 0; i < n; i++) {
             w[i] = weights[i] / g;
             if (sum / g > MAX_PERIOD && w[i] > 0) {
                 w[i] = Math.max(1, (int) Math.round((double) w[i] * MAX_PERIOD / (sum / g)));
             }
-            total += w[i];
         }
-        int[] seq = new int[total];
-        long[] current = new long[n];
-        for (int s = 0; s < total; s++) {
-            int best = -1;
-            for (int i = 0; i < n; i++) {
-                if (w[i] == 0) {
-                    continue;
-                }
-                current[i] += w[i];
-                if (best < 0 || current[i] > current[best]) {
-                    best = i;
-                }
-            }
-            current[best] -= total;
-            seq[s] = best;
-        }
-        return seq;
+        return SmoothWeighted.order(w);
     }
 
-    private static int gcd(int a, int b) {
-        while (b != 0) {
-            int t = a % b;
-            a = b;
-            b = t;
-        }
-        return a;
-    }
 }
