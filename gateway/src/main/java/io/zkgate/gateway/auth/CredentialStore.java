@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,18 +47,10 @@ final class CredentialStore {
         if (root == null) {
             return;
         }
-        cache = CuratorCache.build(client, root);
-        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, oldData, data) -> {
-            if (type == CuratorCacheListener.Type.NODE_DELETED) {
-                removed(oldData.getPath());
-            } else {
-                put(data);
-            }
-        }).forInitialized(() -> {
+        cache = ZnodeWatch.start(client, root, this::put, old -> removed(old.getPath()), () -> {
             initialized = true;
             log.info("credentials read from {}: {} sets", root, sets.size());
-        }).build());
-        cache.start();
+        });
     }
 
     /** The current set of that name, empty when there is none. */

@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +33,17 @@ final class JwksZnodes {
         if (root == null) {
             return;
         }
-        cache = CuratorCache.build(client, root);
-        cache.listenable().addListener(CuratorCacheListener.builder().forAll((type, oldData, data) -> {
-            if (type == CuratorCacheListener.Type.NODE_DELETED) {
-                String name = nameOf(oldData);
-                if (name != null) {
-                    Map<String, JWKSet> next = new HashMap<>(sets);
-                    next.remove(name);
-                    sets = Map.copyOf(next);
-                    log.info("pinned key set '{}' deleted: its routes refuse every token", name);
-                }
-            } else {
-                put(data);
-            }
-        }).build());
-        cache.start();
+        cache = ZnodeWatch.start(client, root, this::put, this::deleted, null);
+    }
+
+    private void deleted(ChildData oldData) {
+        String name = nameOf(oldData);
+        if (name != null) {
+            Map<String, JWKSet> next = new HashMap<>(sets);
+            next.remove(name);
+            sets = Map.copyOf(next);
+            log.info("pinned key set '{}' deleted: its routes refuse every token", name);
+        }
     }
 
     /** A live view of the pinned set of that name. */
