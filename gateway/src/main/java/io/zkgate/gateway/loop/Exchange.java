@@ -807,14 +807,20 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
     }
 
-    /** Gives the upstream connection back to the pool, or closes it. */
-    private void release(boolean reusable) {
+    /** Takes the upstream connection off this exchange and gives the backend's in-flight place back; null if none. */
+    private UpstreamConnection detachUpstream() {
+        UpstreamConnection u = upstream;
+        upstream = null;
         if (acquired) {
             acquired = false;
             forward.endpoint().release();
         }
-        UpstreamConnection u = upstream;
-        upstream = null;
+        return u;
+    }
+
+    /** Gives the upstream connection back to the pool, or closes it. */
+    private void release(boolean reusable) {
+        UpstreamConnection u = detachUpstream();
         if (u == null) {
             return;
         }
@@ -868,12 +874,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (finished || upstream == null) {
             return;
         }
-        UpstreamConnection u = upstream;
-        upstream = null;
-        if (acquired) {
-            acquired = false;
-            forward.endpoint().release();
-        }
+        UpstreamConnection u = detachUpstream();
         boolean nothingBack = !u.responseStarted();
         boolean neverSent = !requestSent; // the head's write itself failed: the backend cannot have taken the request
         boolean resendable = RequestRouter.idempotent(method) || neverSent;
@@ -916,12 +917,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (finished) {
             return;
         }
-        UpstreamConnection u = upstream;
-        upstream = null;
-        if (acquired) {
-            acquired = false;
-            forward.endpoint().release();
-        }
+        UpstreamConnection u = detachUpstream();
         router.failed(forward.endpoint());
         if (backendMetrics != null) {
             backendMetrics.failed(true);
@@ -950,12 +946,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, responseToClient ? statusSent : CLIENT_CLOSED_REQUEST, startNanos);
         }
         end();
-        UpstreamConnection u = upstream;
-        upstream = null;
-        if (acquired) {
-            acquired = false;
-            forward.endpoint().release();
-        }
+        UpstreamConnection u = detachUpstream();
         if (u != null) {
             u.close();
         }
