@@ -48,7 +48,10 @@ class BackendFailureTest {
                 gets.close();
                 posts.close();
                 assertEquals(Map.of(), gets.failures(), "no GET fails: they are retried on the other backend");
-                assertTrue(posts.failureCount() <= 2, "only POSTs in flight at the kill may fail: " + posts.failures());
+                // A POST is never resent once its head went out: each of the two POST threads may lose the one it
+                // had in flight at the kill, and one more that took a pooled connection the dead backend had closed
+                // before the event loop saw the close (it cannot know the backend did not take it).
+                assertTrue(posts.failureCount() <= 4, "only POSTs under way at the kill may fail: " + posts.failures());
                 assertTrue(okGets > 500 && posts.ok() > 100, okGets + " GETs, " + posts.ok() + " POSTs");
             }
             assertTrue(!endpoint(f, "kill", "a").health().inEjection(), "re-admitted");
