@@ -25,8 +25,9 @@ public final class HeaderEdits {
     private final boolean frozen;
     private List<Edit> upstream;
     private List<Edit> response;
+    /** The request's id and the gateway's traceparent, each set upstream and on the response before any edit. */
     private String requestId;
-    private String traceId;
+    private String traceparent;
     private String hashKey;
 
     public HeaderEdits() {
@@ -67,13 +68,17 @@ public final class HeaderEdits {
         return this;
     }
 
-    /** Records the request's id and W3C trace id ({@link RequestTracing}), for error bodies and the access log. */
-    HeaderEdits ids(String requestId, String traceId) {
+    /**
+     * Sets the request's id and the gateway's {@code traceparent} ({@link RequestTracing}) on the request sent
+     * upstream and on the response, as the first edits of each. Kept as two fields rather than four edits: every
+     * request has them, so they cost no list, no edit records and one comparison per header name.
+     */
+    HeaderEdits ids(String requestId, String traceparent) {
         if (frozen) {
             throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
         }
         this.requestId = requestId;
-        this.traceId = traceId;
+        this.traceparent = traceparent;
         return this;
     }
 
@@ -84,7 +89,7 @@ public final class HeaderEdits {
 
     /** The request's W3C trace id (32 hex digits), or null when request ids are off or it was not routed. */
     public String traceId() {
-        return traceId;
+        return traceparent == null ? null : traceparent.substring(3, 35);
     }
 
     /**
@@ -93,6 +98,7 @@ public final class HeaderEdits {
      * nothing).
      */
     public void appendUpstreamLines(StringBuilder head) {
+        appendIdLines(upstream, head);
         if (upstream != null) {
             writeLines(upstream, head);
         }
@@ -122,15 +128,19 @@ public final class HeaderEdits {
     }
 
     public boolean hasUpstream() {
-        return upstream != null;
+        return upstream != null || requestId != null;
     }
 
     public boolean hasResponse() {
-        return response != null;
+        return response != null || requestId != null;
     }
 
     /** Applies the upstream edits, in the order they were asked, to the request's fields. */
     public void applyUpstream(HttpFields.Mutable fields) {
+        if (requestId != null) {
+            fields.put(RequestTracing.REQUEST_ID, requestId);
+            fields.put(RequestTracing.TRACEPARENT, traceparent);
+        }
         if (upstream != null) {
             for (Edit e : upstream) {
                 if (e.value == null) {
@@ -153,6 +163,10 @@ public final class HeaderEdits {
     }
 
     private void applyResponse(BiConsumer<String, String> set, BiConsumer<String, String> add) {
+        if (requestId != null) {
+            set.accept(RequestTracing.REQUEST_ID, requestId);
+            set.accept(RequestTracing.TRACEPARENT, traceparent);
+        }
         if (response != null) {
             for (Edit e : response) {
                 (e.add ? add : set).accept(e.name, e.value); // a null value removes the field
@@ -162,11 +176,14 @@ public final class HeaderEdits {
 
     /** Whether the upstream edits set or remove {@code name} (any case), so a front door leaves it to them. */
     public boolean editsUpstream(String name) {
-        return find(upstream, name) != null;
+        return isIdName(name) || find(upstream, name) != null;
     }
 
     /** Whether a response edit replaces header {@code name} (any case), so the backend's field of that name is not sent. */
     public boolean setsResponse(String name) {
+        if (isIdName(name)) {
+            return true;
+        }
         if (response != null) {
             for (Edit e : response) {
                 if (!e.add && e.name.equalsIgnoreCase(name)) {
@@ -180,22 +197,48 @@ public final class HeaderEdits {
     /** The last value set or added for response header {@code name} (any case), or null. */
     public String responseValue(String name) {
         Edit e = find(response, name);
-        return e == null ? null : e.value;
+        if (e != null || requestId == null) {
+            return e == null ? null : e.value;
+        }
+        return name.equalsIgnoreCase(RequestTracing.REQUEST_ID) ? requestId
+                : name.equalsIgnoreCase(RequestTracing.TRACEPARENT) ? traceparent : null;
+    }
+
+    /** Whether {@code name} is one of the ids' headers (any case) and this request has them. */
+    private boolean isIdName(String name) {
+        return requestId != null && (name.equalsIgnoreCase(RequestTracing.REQUEST_ID)
+                || name.equalsIgnoreCase(RequestTracing.TRACEPARENT));
+    }
+
+    /** The ids' lines, each unless a later edit of its name set or removed it. */
+    private void appendIdLines(List<Edit> edits, StringBuilder head) {
+        if (requestId == null) {
+            return;
+        }
+        if (!replacedFrom(edits, 0, RequestTracing.REQUEST_ID)) {
+            head.append(RequestTracing.REQUEST_ID).append(": ").append(requestId).append("\r\n");
+        }
+        if (!replacedFrom(edits, 0, RequestTracing.TRACEPARENT)) {
+            head.append(RequestTracing.TRACEPARENT).append(": ").append(traceparent).append("\r\n");
+        }
     }
 
     /** Writes what applying {@code edits} in order leaves: each value no later set or remove of its name replaced. */
     private static void writeLines(List<Edit> edits, StringBuilder head) {
         for (int i = 0; i < edits.size(); i++) {
             Edit e = edits.get(i);
-            if (e.value != null && !replacedLater(edits, i)) {
+            if (e.value != null && !replacedFrom(edits, i + 1, e.name)) {
                 head.append(e.name).append(": ").append(e.value).append("\r\n");
             }
         }
     }
 
-    private static boolean replacedLater(List<Edit> edits, int index) {
-        String name = edits.get(index).name;
-        for (int j = index + 1; j < edits.size(); j++) {
+    /** Whether an edit from {@code index} on sets or removes {@code name} (any case). */
+    private static boolean replacedFrom(List<Edit> edits, int index, String name) {
+        if (edits == null) {
+            return false;
+        }
+        for (int j = index; j < edits.size(); j++) {
             if (!edits.get(j).add && edits.get(j).name.equalsIgnoreCase(name)) {
                 return true;
             }
@@ -217,6 +260,7 @@ public final class HeaderEdits {
 
     /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */
     public void appendResponseLines(StringBuilder head) {
+        appendIdLines(response, head);
         if (response != null) {
             writeLines(response, head);
         }

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.routing;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -23,7 +24,7 @@ public final class RequestTracing {
     public static final String TRACEPARENT = "traceparent";
     public static final String TRACESTATE = "tracestate";
     private static final int MAX_ID_LENGTH = 128;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     private RequestTracing() {}
 
@@ -51,22 +52,37 @@ public final class RequestTracing {
         if (!wellFormedRequestId(id)) {
             id = newId(2);
         }
-        String traceId;
-        String flags;
         boolean continued = validTraceparent(parent);
-        if (continued) {
-            traceId = parent.substring(3, 35);
-            flags = parent.substring(53, 55);
-        } else {
-            traceId = newId(2);
-            flags = "01";
-        }
-        String spanId = newId(1);
-        String traceparent = "00-" + traceId + "-" + spanId + "-" + flags;
-        headers.ids(id, traceId);
-        headers.setUpstream(REQUEST_ID, id).setResponse(REQUEST_ID, id).setUpstream(TRACEPARENT, traceparent)
-                .setResponse(TRACEPARENT, traceparent);
+        headers.ids(id, hop(continued ? parent : null));
         return continued;
+    }
+
+    /**
+     * The gateway's traceparent: version 00, the trace id and flags of {@code parent} (a valid one) or, when null, a
+     * new trace id with the sampled flag, and a new span id. Written into one array: every request makes one.
+     */
+    private static String hop(String parent) {
+        byte[] out = new byte[55];
+        out[0] = '0';
+        out[1] = '0';
+        out[2] = '-';
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (parent == null) {
+            hex(random.nextLong(), out, 3);
+            hex(random.nextLong(), out, 19);
+            out[53] = '0';
+            out[54] = '1';
+        } else {
+            for (int i = 3; i < 35; i++) {
+                out[i] = (byte) parent.charAt(i); // lower-case hex, checked
+            }
+            out[53] = (byte) parent.charAt(53);
+            out[54] = (byte) parent.charAt(54);
+        }
+        out[35] = '-';
+        hex(random.nextLong(), out, 36);
+        out[52] = '-';
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     /** Whether a client's {@code X-Request-Id} is kept: 1-128 of letters, digits, '.', '_', '-'. */
@@ -126,17 +142,21 @@ public final class RequestTracing {
     /** {@code longs} random 64-bit values as 16 lower-case hex digits each, never all zeros. */
     static String newId(int longs) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] out = new char[16 * longs];
+        byte[] out = new byte[16 * longs];
         for (int l = 0; l < longs; l++) {
-            long v = random.nextLong();
-            if (v == 0) {
-                v = 1;
-            }
-            for (int i = 15; i >= 0; i--) {
-                out[l * 16 + i] = HEX[(int) (v & 0xf)];
-                v >>>= 4;
-            }
+            hex(random.nextLong(), out, l * 16);
         }
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes {@code v} (0 taken as 1, so an id is never all zeros) as 16 lower-case hex digits from {@code at}. */
+    private static void hex(long v, byte[] out, int at) {
+        if (v == 0) {
+            v = 1;
+        }
+        for (int i = at + 15; i >= at; i--) {
+            out[i] = HEX[(int) (v & 0xf)];
+            v >>>= 4;
+        }
     }
 }

@@ -64,4 +64,28 @@ class RequestTracingTest {
         assertTrue(fresh.requestId().matches("[0-9a-f]{32}"));
         assertTrue(fresh.editsUpstream("tracestate"), "a tracestate without a parent is removed");
     }
+
+    @Test
+    void theIdsAreTheFirstEditsSoALaterEditOfTheirNameWinsOnEveryFrontDoor() {
+        HeaderEdits edits = new HeaderEdits();
+        RequestTracing.begin(TestRequest.get("/x").withHeader("X-Request-Id", "r-1"), edits);
+        edits.setUpstream("x-request-id", "from-a-policy").removeResponse("TRACEPARENT");
+
+        StringBuilder upstream = new StringBuilder();
+        edits.appendUpstreamLines(upstream);
+        assertFalse(upstream.toString().contains("r-1"), upstream.toString());
+        assertTrue(upstream.toString().contains("x-request-id: from-a-policy\r\n"), upstream.toString());
+        assertTrue(upstream.toString().matches("(?s).*traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01\r\n.*"));
+        org.eclipse.jetty.http.HttpFields.Mutable fields = org.eclipse.jetty.http.HttpFields.build()
+                .add("X-Request-Id", "client's");
+        edits.applyUpstream(fields);
+        assertEquals(List.of("from-a-policy"), fields.getValuesList("X-Request-Id"));
+
+        StringBuilder response = new StringBuilder();
+        edits.appendResponseLines(response);
+        assertEquals("X-Request-Id: r-1\r\n", response.toString(), "the traceparent was removed by a later edit");
+        assertTrue(edits.setsResponse("traceparent") && edits.setsResponse("x-request-id"));
+        assertEquals(null, edits.responseValue("traceparent"));
+        assertEquals("r-1", edits.responseValue("X-REQUEST-ID"));
+    }
 }
