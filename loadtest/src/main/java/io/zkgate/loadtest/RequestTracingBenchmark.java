@@ -1,9 +1,9 @@
 package io.zkgate.loadtest;
 
+import io.zkgate.gateway.loop.LoopRequestView;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.routing.RequestView;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -58,7 +58,8 @@ public class RequestTracingBenchmark {
                 .add(HttpHeader.CONTENT_LENGTH, "2")
                 .add(HttpHeader.CONNECTION, "keep-alive")
                 .asImmutable();
-        request = new View(requestFields);
+        request = new LoopRequestView("GET", "127.0.0.1", "/plain/", null, "127.0.0.1", "127.0.0.1",
+                requestFields, false);
     }
 
     @Benchmark
@@ -89,47 +90,5 @@ public class RequestTracingBenchmark {
             edits.appendResponseLines(response);
         }
         return upstream.toString().length() + response.toString().length();
-    }
-
-    private record View(HttpFields headers) implements RequestView {
-        @Override
-        public String method() {
-            return "GET";
-        }
-
-        @Override
-        public String host() {
-            return "127.0.0.1";
-        }
-
-        @Override
-        public String path() {
-            return "/plain/";
-        }
-
-        @Override
-        public String query() {
-            return null;
-        }
-
-        @Override
-        public String clientAddress() {
-            return "127.0.0.1";
-        }
-
-        @Override
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        @Override
-        public List<String> headerValues(String name) {
-            return headers.getValuesList(name);
-        }
-
-        @Override
-        public long contentLength() {
-            return -1;
-        }
     }
 }
