@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +86,7 @@ class LuaLimitsEndToEndTest {
             end
             """;
 
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
@@ -94,11 +95,6 @@ class LuaLimitsEndToEndTest {
         lua.putScript("runaway", RUNAWAY);
         lua.route("runaway", "runaway");
         lua.route("plain", null);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
     }
 
     @ParameterizedTest

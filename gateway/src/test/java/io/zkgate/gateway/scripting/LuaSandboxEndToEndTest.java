@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,6 +57,7 @@ class LuaSandboxEndToEndTest {
             end
             """;
 
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
@@ -65,11 +66,6 @@ class LuaSandboxEndToEndTest {
         lua.putScript("probe", PROBE);
         lua.route("probe", "probe");
         lua.route("plain", null);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
     }
 
     @Test

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,7 +174,7 @@ class GrpcEndToEndTest {
         assertEquals(List.of("n0", "n1", "n2"), streamed);
 
         CompletableFuture<String> joined = new CompletableFuture<>();
-        StreamObserver<SimpleRequest> up = SimpleServiceGrpc.newStub(channel).clientStreamingRpc(observer(joined));
+        StreamObserver<SimpleRequest> up = SimpleServiceGrpc.newStub(channel).clientStreamingRpc(observer(joined::complete, joined));
         up.onNext(request("x"));
         up.onNext(request("y"));
         up.onNext(request("z"));
@@ -183,22 +184,8 @@ class GrpcEndToEndTest {
         // Bidirectional: each reply arrives before the next request is sent, so both directions stream at once.
         LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
         CompletableFuture<String> done = new CompletableFuture<>();
-        StreamObserver<SimpleRequest> bidi = SimpleServiceGrpc.newStub(channel).bidiStreamingRpc(new StreamObserver<>() {
-            @Override
-            public void onNext(SimpleResponse r) {
-                replies.add(r.getResponseMessage());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete("done");
-            }
-        });
+        StreamObserver<SimpleRequest> bidi = SimpleServiceGrpc.newStub(channel).bidiStreamingRpc(
+                observer(replies::add, done));
         for (String m : List.of("one", "two", "three")) {
             bidi.onNext(request(m));
             assertEquals("echo " + m, replies.poll(10, TimeUnit.SECONDS));
@@ -306,20 +293,26 @@ class GrpcEndToEndTest {
         assertTrue(backends.stream().distinct().count() > 1, "keys spread over backends: " + backends);
     }
 
-    private static StreamObserver<SimpleResponse> observer(CompletableFuture<String> result) {
+    /**
+     * Hands each response's message to {@code messages}; completes {@code done} with "done" at the end of the stream
+     * (unless a message completed it first), exceptionally on an error.
+     */
+    private static StreamObserver<SimpleResponse> observer(Consumer<String> messages, CompletableFuture<String> done) {
         return new StreamObserver<>() {
             @Override
             public void onNext(SimpleResponse r) {
-                result.complete(r.getResponseMessage());
+                messages.accept(r.getResponseMessage());
             }
 
             @Override
             public void onError(Throwable t) {
-                result.completeExceptionally(t);
+                done.completeExceptionally(t);
             }
 
             @Override
-            public void onCompleted() {}
+            public void onCompleted() {
+                done.complete("done");
+            }
         };
     }
 }
