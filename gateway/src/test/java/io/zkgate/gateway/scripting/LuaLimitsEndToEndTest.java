@@ -91,10 +91,7 @@ class LuaLimitsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        lua = new LuaFixture();
-        lua.putScript("runaway", RUNAWAY);
-        lua.route("runaway", "runaway");
-        lua.route("plain", null);
+        lua = LuaFixture.scriptBesidePlainRoute("runaway", RUNAWAY);
     }
 
     @ParameterizedTest

@@ -62,10 +62,7 @@ class LuaSandboxEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        lua = new LuaFixture();
-        lua.putScript("probe", PROBE);
-        lua.route("probe", "probe");
-        lua.route("plain", null);
+        lua = LuaFixture.scriptBesidePlainRoute("probe", PROBE);
     }
 
     @Test

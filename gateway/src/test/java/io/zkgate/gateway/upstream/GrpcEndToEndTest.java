@@ -224,29 +224,13 @@ class GrpcEndToEndTest {
     @Test
     void noInstanceOrAnUnreachableBackendIsUnavailableInTrailersNotAnErrorPage() throws Exception {
         route("");
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try {
-                blocking().unaryRpc(request("x"));
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
-                        && String.valueOf(e.getStatus().getDescription()).contains("no_instances");
-            }
-        });
+        awaitUnavailable("no_instances");
 
         Server gone = backend("gone", null);
         int port = gone.getPort();
         gone.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         f.writer.register("grpc", "gone", port, 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try {
-                blocking().unaryRpc(request("x"));
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
-                        && String.valueOf(e.getStatus().getDescription()).contains("upstream_unreachable");
-            }
-        });
+        awaitUnavailable("upstream_unreachable");
     }
 
     @Test
@@ -291,6 +275,19 @@ class GrpcEndToEndTest {
             backends.add(first.substring(0, 1));
         }
         assertTrue(backends.stream().distinct().count() > 1, "keys spread over backends: " + backends);
+    }
+
+    /** Waits until a unary call fails UNAVAILABLE (in the trailers) with {@code reason} in its description. */
+    private void awaitUnavailable(String reason) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try {
+                blocking().unaryRpc(request("x"));
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                        && String.valueOf(e.getStatus().getDescription()).contains(reason);
+            }
+        });
     }
 
     /**
