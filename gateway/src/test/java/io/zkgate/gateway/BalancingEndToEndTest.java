@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,17 +40,12 @@ import org.junit.jupiter.api.Test;
  */
 class BalancingEndToEndTest {
     private static final Duration READY = Duration.ofSeconds(10);
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture();
-        f.awaitSynced();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
+        f = GatewayFixture.synced();
     }
 
     @Test

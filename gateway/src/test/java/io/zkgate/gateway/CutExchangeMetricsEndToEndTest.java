@@ -18,7 +18,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
@@ -34,6 +34,7 @@ class CutExchangeMetricsEndToEndTest {
     private static final String PARTIAL_BODY = "x".repeat(100);
     /** Far more than the socket buffers hold, so the gateway is still writing it when the client leaves. */
     private static final String BIG_BODY = "y".repeat(8 * 1024 * 1024);
+    @AutoClose
     private static GatewayFixture f;
     private static ScriptedBackend backend;
 
@@ -57,11 +58,6 @@ class CutExchangeMetricsEndToEndTest {
                 && f.gateway.snapshots().current().routes().entry("upload") != null
                 && f.gateway.snapshots().current().routes().entry("big") != null
                 && f.gateway.snapshots().current().services().get("big") != null);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     /** The backend's script, by path: 100 of 1,000 bytes then a close; an answer after 1.5 s; 100 bytes, silence. */

@@ -21,7 +21,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * backend closed while idle.
  */
 class Http11ProxyingTest {
+    @AutoClose
     private static GatewayFixture f;
     private static ScriptedBackend backend;
 
@@ -46,11 +47,6 @@ class Http11ProxyingTest {
         f.writer.putRoute("h11-early", route("h11-early", "/early", "h11-early"));
         await().atMost(Duration.ofSeconds(15)).until(() -> RawHttp.exchange(f.port(), get("/b/plain"))
                 .startsWith("HTTP/1.1 200") && RawHttp.exchange(f.port(), get("/early/x")).startsWith("HTTP/1.1 200"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     /** The backend's script, by request path. */

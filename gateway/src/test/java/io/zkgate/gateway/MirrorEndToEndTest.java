@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,19 +33,14 @@ class MirrorEndToEndTest {
     /** Far above what a request to a fast local backend takes; far below the slow mirror's delay. */
     private static final long CLIENT_BOUND_MS = 1_500;
     private static final long MIRROR_DELAY_MS = 4_000;
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture();
-        f.awaitSynced();
+        f = GatewayFixture.synced();
         TestBackend main = f.closeLater(TestBackend.start("mir-main"));
         f.writer.register("mir-main", "1", main.port(), 1);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     private static void mirroredRoute(String id, String mirrorService, String extra) throws Exception {

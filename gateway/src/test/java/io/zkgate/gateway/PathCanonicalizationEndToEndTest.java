@@ -16,7 +16,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class PathCanonicalizationEndToEndTest {
     private static final String KEY = "s3cret";
+    @AutoClose
     private static GatewayFixture f;
     private static RecordingBackend backend;
 
@@ -49,11 +50,6 @@ class PathCanonicalizationEndToEndTest {
         f.writer.putRoute("strip", "{\"match\":{\"pathPrefix\":\"/svc\"},\"service\":\"app\",\"stripPrefix\":true}");
         await().atMost(Duration.ofSeconds(15)).until(() -> RawHttp.status(get("/admin/x", false)) == 403
                 && RawHttp.status(get("/svc/x", false)) == 200 && RawHttp.status(get("/public", false)) == 200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @ParameterizedTest(name = "{0}: {1}")

@@ -11,7 +11,7 @@ import io.zkgate.gateway.support.ZkWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.zookeeper.CreateMode;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,16 +20,12 @@ import org.junit.jupiter.api.Test;
  * (each payload's source is cited beside it), are routable without any setting.
  */
 class RegistryFormatsEndToEndTest {
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
         f = new GatewayFixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     /**

@@ -18,12 +18,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Raw-socket requests that a gateway must refuse without forwarding, while good requests keep flowing. */
 class RequestHygieneTest {
+    @AutoClose
     private static GatewayFixture f;
     private static TestBackend backend;
 
@@ -35,11 +36,6 @@ class RequestHygieneTest {
         f.writer.register("hyg", "1", backend.port(), 1);
         f.writer.putRoute("hyg", route("hyg", "/hyg", "hyg"));
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/hyg").statusCode() == 200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @Test

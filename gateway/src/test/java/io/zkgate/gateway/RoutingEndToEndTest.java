@@ -28,24 +28,19 @@ import java.util.Set;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
 import org.apache.curator.x.discovery.ServiceInstance;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Real ZooKeeper, real gateway, real Jetty backends, real HTTP client: the walking skeleton end to end. */
 class RoutingEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture("--empty-service-grace-ms", "200");
-        f.awaitSynced();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
+        f = GatewayFixture.synced("--empty-service-grace-ms", "200");
     }
 
     @Test

@@ -16,7 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,17 +26,12 @@ import org.junit.jupiter.api.Test;
  * catastrophic regex, and bad values refused while the last good version serves.
  */
 class TrafficMatchEndToEndTest {
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture();
-        f.awaitSynced();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
+        f = GatewayFixture.synced();
     }
 
     /** A backend named {@code service}, registered under that service. */

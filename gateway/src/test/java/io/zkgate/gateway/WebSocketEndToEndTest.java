@@ -23,7 +23,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class WebSocketEndToEndTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    @AutoClose
     private static GatewayFixture f;
     private static WebSocketBackend backend;
 
@@ -44,11 +45,6 @@ class WebSocketEndToEndTest {
         f.writer.register("ws", "a", backend.port(), 1);
         f.writer.putRoute("ws", "{\"id\":\"ws\",\"match\":{\"pathPrefix\":\"/ws\"},\"service\":\"ws\",\"stripPrefix\":true}");
         awaitServing("ws", 1);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,17 +24,12 @@ import org.junit.jupiter.api.Test;
  * {@code /metrics} say.
  */
 class WeightedSplitEndToEndTest {
+    @AutoClose
     private static GatewayFixture f;
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture("--empty-service-grace-ms", "100");
-        f.awaitSynced();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
+        f = GatewayFixture.synced("--empty-service-grace-ms", "100");
     }
 
     private static TestBackend backend(String service) throws Exception {

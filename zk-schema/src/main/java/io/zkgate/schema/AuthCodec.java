@@ -38,7 +38,7 @@ final class AuthCodec {
     private AuthCodec() {}
 
     /** The auth block of {@code tree}, or null when absent or wrong (the problems are in {@code r}). */
-    static Route.Auth read(FieldReader r, JsonNode tree) {
+    static Auth read(FieldReader r, JsonNode tree) {
         JsonNode node = r.block(tree, "auth", AUTH_FIELDS);
         if (node == null) {
             return null;
@@ -55,13 +55,13 @@ final class AuthCodec {
         JsonNode jwt = r.block(node, "auth.jwt", "jwt", JWT_FIELDS);
         JsonNode apiKey = r.block(node, "auth.apiKey", "apiKey", API_KEY_FIELDS);
         JsonNode basic = r.block(node, "auth.basic", "basic", BASIC_FIELDS);
-        Route.Auth auth = jwt != null ? new Route.Auth(jwt(r, jwt), null, null)
-                : apiKey != null ? new Route.Auth(null, apiKey(r, apiKey), null)
-                : basic != null ? new Route.Auth(null, null, basic(r, basic)) : null;
+        Auth auth = jwt != null ? new Auth(jwt(r, jwt), null, null)
+                : apiKey != null ? new Auth(null, apiKey(r, apiKey), null)
+                : basic != null ? new Auth(null, null, basic(r, basic)) : null;
         return r.problems.size() > before ? null : auth;
     }
 
-    private static Route.Jwt jwt(FieldReader r, JsonNode n) {
+    private static Auth.Jwt jwt(FieldReader r, JsonNode n) {
         String issuer = r.string(n, "auth.jwt.issuer", "issuer", true);
         List<String> audiences = r.strings(n, "auth.jwt.audiences", "audiences", true);
         if (audiences != null && audiences.isEmpty()) {
@@ -128,11 +128,11 @@ final class AuthCodec {
             r.problem("auth.jwt.jwksRefreshSeconds", "set with jwksZnode (expected: only with jwksUri; a znode is "
                     + "watched)");
         }
-        return new Route.Jwt(issuer, audiences, uri, znode, algorithms, claims, skew, strip, hashKeyClaim, refresh,
+        return new Auth.Jwt(issuer, audiences, uri, znode, algorithms, claims, skew, strip, hashKeyClaim, refresh,
                 minRefresh);
     }
 
-    private static Route.ApiKey apiKey(FieldReader r, JsonNode n) {
+    private static Auth.ApiKey apiKey(FieldReader r, JsonNode n) {
         String set = credentials(r, n, "auth.apiKey.credentials");
         String header = header(r, n, "auth.apiKey.header", "header");
         String client = header(r, n, "auth.apiKey.clientHeader", "clientHeader");
@@ -140,10 +140,10 @@ final class AuthCodec {
             r.problem("auth.apiKey.clientHeader", "'" + client + "' is the key's own header (expected: another "
                     + "header; the key is never forwarded)");
         }
-        return new Route.ApiKey(set, header, client);
+        return new Auth.ApiKey(set, header, client);
     }
 
-    private static Route.Basic basic(FieldReader r, JsonNode n) {
+    private static Auth.Basic basic(FieldReader r, JsonNode n) {
         String set = credentials(r, n, "auth.basic.credentials");
         String realm = r.string(n, "auth.basic.realm", "realm", false);
         if (realm != null && !REALM.matcher(realm).matches()) {
@@ -151,7 +151,7 @@ final class AuthCodec {
                     + "' (expected: 1-64 printable ASCII characters, no '\"' or '\\')");
         }
         String client = header(r, n, "auth.basic.clientHeader", "clientHeader");
-        return new Route.Basic(set, realm, client);
+        return new Auth.Basic(set, realm, client);
     }
 
     private static String credentials(FieldReader r, JsonNode n, String field) {
@@ -206,13 +206,13 @@ final class AuthCodec {
     }
 
     /** Writes {@code auth} into the route tree, absent optional fields left out. */
-    static void write(ObjectNode root, Route.Auth auth) {
+    static void write(ObjectNode root, Auth auth) {
         if (auth == null) {
             return;
         }
         ObjectNode a = root.putObject("auth");
         if (auth.jwt() != null) {
-            Route.Jwt j = auth.jwt();
+            Auth.Jwt j = auth.jwt();
             ObjectNode n = a.putObject("jwt");
             n.put("issuer", j.issuer());
             FieldWriter.putStrings(n, "audiences", j.audiences());

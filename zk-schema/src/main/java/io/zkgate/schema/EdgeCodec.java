@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -61,7 +62,7 @@ final class EdgeCodec {
                 } else if (match != null && !m.equals("*") && !match.methods().isEmpty()
                         && !match.methods().contains(m.toUpperCase(Locale.ROOT))) {
                     r.problem("cors.allowMethods[" + i + "]", "'" + m + "' is not among match.methods "
-                            + match.methods() + " (expected: methods the route takes)");
+                            + new TreeSet<>(match.methods()) + " (expected: methods the route takes)");
                 }
             }
             methods = methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();

@@ -92,7 +92,7 @@ public final class RouteCodec {
         }
         Route.Cors cors = EdgeCodec.cors(r, tree, match);
         Route.IpRules ipRules = EdgeCodec.ipRules(r, tree);
-        Route.Auth auth = AuthCodec.read(r, tree);
+        Auth auth = AuthCodec.read(r, tree);
         if (auth != null && auth.jwt() != null && auth.jwt().hashKeyClaim() != null
                 && (lb == null || lb.policy() != Policy.CONSISTENT_HASH)) {
             r.problem("auth.jwt.hashKeyClaim", "set, but lb.policy is not consistent_hash (expected: only with "

@@ -34,12 +34,12 @@ class AuthValidationTest {
                 {"jwt":{"issuer":"https://issuer.example.com/","audiences":["orders-api"],
                  "jwksUri":"https://issuer.example.com/jwks.json","algorithms":["RS256"],
                  "claimsToHeaders":{"sub":"X-User-Id"},"clockSkewSeconds":30}}""");
-        Route.Jwt jwt = r.auth().jwt();
+        Auth.Jwt jwt = r.auth().jwt();
         assertEquals("jwt", r.auth().kind());
         assertEquals(List.of("orders-api"), jwt.audiences());
         assertEquals(Map.of("sub", "X-User-Id"), jwt.claimsToHeaders());
         assertEquals(30, jwt.clockSkew());
-        assertEquals(Route.Jwt.DEFAULT_REFRESH_SECONDS, jwt.refreshSeconds());
+        assertEquals(Auth.Jwt.DEFAULT_REFRESH_SECONDS, jwt.refreshSeconds());
         assertFalse(jwt.stripsAuthorization());
         assertEquals(r, RouteCodec.parse(SRC, RouteCodec.toJson(r), "orders"), "round trip");
     }

@@ -48,6 +48,13 @@ class EdgeValidationTest {
     }
 
     @Test
+    void aCorsMethodTheRouteDoesNotTakeIsRefusedNamingTheRoutesMethodsInAlphabeticalOrder() {
+        assertTrue(problems("\"cors\":{\"allowOrigins\":[\"*\"],\"allowMethods\":[\"DELETE\"]}")
+                .contains(SRC + ": cors.allowMethods[0]: 'DELETE' is not among match.methods [GET, OPTIONS, PUT] "
+                        + "(expected: methods the route takes)"));
+    }
+
+    @Test
     void anyOriginWithCredentialsIsRefusedAsTheFetchStandardRefusesIt() {
         List<String> p = problems("\"cors\":{\"allowOrigins\":[\"*\"],\"allowCredentials\":true}");
         assertTrue(p.stream().anyMatch(s -> s.startsWith(SRC + ": cors.allowOrigins[0]: '*' with allowCredentials "

@@ -5,8 +5,8 @@ import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteGuard;
+import io.zkgate.schema.Auth;
 import io.zkgate.schema.Credential;
-import io.zkgate.schema.Route;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 
@@ -25,7 +25,7 @@ final class ApiKeyGuard implements RouteGuard {
     private final AuthRejections rejections;
     private final String challenge;
 
-    ApiKeyGuard(Route.ApiKey config, CredentialStore store, AuthRejections rejections) {
+    ApiKeyGuard(Auth.ApiKey config, CredentialStore store, AuthRejections rejections) {
         this.keyHeader = config.keyHeader();
         this.nameHeader = config.nameHeader();
         this.set = config.credentials();

@@ -2,6 +2,7 @@ package io.zkgate.gateway.auth;
 
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.RouteGuard;
+import io.zkgate.schema.Auth;
 import io.zkgate.schema.Route;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
@@ -60,7 +61,7 @@ public final class AuthSources implements Closeable {
 
     /** The route's authentication guard, or none when the route has no {@code auth}; called per route version. */
     public List<RouteGuard> guards(Route route) {
-        Route.Auth auth = route.auth();
+        Auth auth = route.auth();
         if (auth == null) {
             return List.of();
         }
@@ -71,12 +72,12 @@ public final class AuthSources implements Closeable {
         if (auth.basic() != null) {
             return List.of(new BasicAuthGuard(auth.basic(), credentials, verified, passwordChecks, rejections));
         }
-        Route.Jwt jwt = auth.jwt();
+        Auth.Jwt jwt = auth.jwt();
         KeySource keys = jwt.jwksZnode() != null ? pinnedKeys.source(jwt.jwksZnode()) : remote(jwt);
         return List.of(new JwtGuard(jwt, keys, rejections));
     }
 
-    private RemoteJwks remote(Route.Jwt jwt) {
+    private RemoteJwks remote(Auth.Jwt jwt) {
         String key = jwt.jwksUri() + " " + jwt.refreshSeconds() + " " + jwt.minRefreshSeconds();
         return remoteKeys.computeIfAbsent(key, k -> new RemoteJwks(URI.create(jwt.jwksUri()), http(), fetches,
                 TimeUnit.SECONDS.toNanos(jwt.refreshSeconds()), TimeUnit.SECONDS.toNanos(jwt.minRefreshSeconds())));

@@ -6,8 +6,8 @@ import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteGuard;
+import io.zkgate.schema.Auth;
 import io.zkgate.schema.Credential;
-import io.zkgate.schema.Route;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -37,7 +37,7 @@ final class BasicAuthGuard implements RouteGuard {
     private final Executor checks;
     private final AuthRejections rejections;
 
-    BasicAuthGuard(Route.Basic config, CredentialStore store, VerifiedPasswords verified, Executor checks,
+    BasicAuthGuard(Auth.Basic config, CredentialStore store, VerifiedPasswords verified, Executor checks,
             AuthRejections rejections) {
         this.set = config.credentials();
         this.nameHeader = config.nameHeader();

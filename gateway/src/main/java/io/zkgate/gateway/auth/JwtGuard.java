@@ -26,8 +26,8 @@ import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteGuard;
+import io.zkgate.schema.Auth;
 import io.zkgate.schema.Credential;
-import io.zkgate.schema.Route;
 import java.nio.ByteBuffer;
 import java.text.ParseException;
 import java.util.Collection;
@@ -54,7 +54,7 @@ final class JwtGuard implements RouteGuard {
     private static final String CHALLENGE_MISSING = "Bearer realm=\"zkgate\"";
     private static final String CHALLENGE_INVALID = "Bearer realm=\"zkgate\", error=\"invalid_token\"";
 
-    private final Route.Jwt config;
+    private final Auth.Jwt config;
     private final KeySource keys;
     private final AuthRejections rejections;
     private final Set<JWSAlgorithm> algorithms;
@@ -70,7 +70,7 @@ final class JwtGuard implements RouteGuard {
     /** A token that passed, against which key set, and until when it may pass without a new check. */
     private record Verified(JWTClaimsSet claims, JWKSet keys, long untilMillis) {}
 
-    JwtGuard(Route.Jwt config, KeySource keys, AuthRejections rejections) {
+    JwtGuard(Auth.Jwt config, KeySource keys, AuthRejections rejections) {
         this.config = config;
         this.keys = keys;
         this.rejections = rejections;

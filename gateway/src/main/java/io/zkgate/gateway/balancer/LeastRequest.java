@@ -27,11 +27,9 @@ final class LeastRequest implements Balancer {
         if (n <= 1) {
             return n == 0 ? null : e[0];
         }
-        // Both indexes from one 64-bit draw, each half scaled by multiply-shift (Lemire) instead of nextInt(bound)'s
-        // division; the bias is below n / 2^32.
         long r = ThreadLocalRandom.current().nextLong();
-        int i = (int) (((r >>> 32) * n) >>> 32);
-        int j = (int) (((r & 0xFFFFFFFFL) * (n - 1)) >>> 32);
+        int i = MultiplyShift.high(r, n);
+        int j = MultiplyShift.low(r, n - 1);
         if (j >= i) {
             j++;
         }

@@ -72,13 +72,11 @@ final class RandomChoice implements Balancer {
     @Override
     public Endpoint pick(String key) {
         Endpoint[] e = endpoints;
-        int n = e.length;
-        if (n <= 1) {
-            return n == 0 ? null : e[0];
+        if (e.length == 0) {
+            return null;
         }
         long r = ThreadLocalRandom.current().nextLong();
-        // Multiply-shift (Lemire) maps the high half to a column without a division; its bias is below n / 2^32.
-        int column = (int) (((r >>> 32) * n) >>> 32);
+        int column = MultiplyShift.high(r, e.length); // one endpoint: column 0, and equal weights (no table)
         long[] t = threshold;
         if (t == null) {
             return e[column];

@@ -99,27 +99,12 @@ public final class MatchConditions {
 
     /** The raw value of query parameter {@code name}: "" when given without a value, null when absent. */
     static String queryParameter(String query, String name) {
-        if (query == null) {
+        int start = query == null ? -1 : QueryString.find(query, name, 0);
+        if (start < 0) {
             return null;
         }
-        int len = query.length();
-        int nameLen = name.length();
-        int i = 0;
-        while (i < len) {
-            int end = query.indexOf('&', i);
-            if (end < 0) {
-                end = len;
-            }
-            if (end - i >= nameLen && query.startsWith(name, i)) {
-                if (end - i == nameLen) {
-                    return "";
-                }
-                if (query.charAt(i + nameLen) == '=') {
-                    return query.substring(i + nameLen + 1, end);
-                }
-            }
-            i = end + 1;
-        }
-        return null;
+        int end = QueryString.end(query, start);
+        int value = start + name.length() + 1;
+        return value > end ? "" : query.substring(value, end);
     }
 }

@@ -119,18 +119,14 @@ public final class RequestKey {
         if (query == null) {
             return null;
         }
-        int len = query.length();
         int nameLen = name.length();
-        int i = 0;
-        while (i < len) {
-            int end = query.indexOf('&', i);
-            if (end < 0) {
-                end = len;
-            }
-            if (end - i > nameLen && query.startsWith(name, i) && query.charAt(i + nameLen) == '=') {
+        int i = QueryString.find(query, name, 0);
+        while (i >= 0) {
+            int end = QueryString.end(query, i);
+            if (end > i + nameLen) { // name=..., not a bare name
                 return trimmed(query, i + nameLen + 1, end, false);
             }
-            i = end + 1;
+            i = QueryString.find(query, name, end + 1);
         }
         return null;
     }

@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +33,7 @@ class ClientAddressEndToEndTest {
     @TempDir
     static Path dir;
     private static Path accessLog;
+    @AutoClose
     private static GatewayFixture f;
     private static ScriptedBackend one;
     private static ScriptedBackend two;
@@ -57,11 +58,6 @@ class ClientAddressEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(get(V4, "/hash/x", "")) == 200
                 && RawHttp.status(get(V4, "/nov6/x", "")) == 200 && RawHttp.status(get(V4, "/v4only/x", "")) == 200
                 && RawHttp.status(get(V4, "/tenant/x", "")) == 403);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @Test

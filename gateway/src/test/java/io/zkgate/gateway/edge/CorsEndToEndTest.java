@@ -15,7 +15,7 @@ import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.ScriptedBackend;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class CorsEndToEndTest {
     private static final String APP = "https://app.example.com";
+    @AutoClose
     private static GatewayFixture f;
     private static ScriptedBackend backend;
 
@@ -55,11 +56,6 @@ class CorsEndToEndTest {
                 && RawHttp.status(request("GET", "/down/x", "")) == 502
                 && RawHttp.status(request("GET", "/app/x", "")) == 200
                 && RawHttp.status(request("GET", "/small/x", "")) == 200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @Test

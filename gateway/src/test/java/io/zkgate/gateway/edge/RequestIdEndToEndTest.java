@@ -17,7 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +34,7 @@ class RequestIdEndToEndTest {
     @TempDir
     static Path dir;
     private static Path accessLog;
+    @AutoClose
     private static GatewayFixture f;
     private static ScriptedBackend backend;
 
@@ -52,11 +53,6 @@ class RequestIdEndToEndTest {
                 + "\"retries\":{\"attempts\":0}}");
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(get("/ok/warm", "")) == 200
                 && RawHttp.status(get("/down/warm", "")) == 502);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        f.close();
     }
 
     @Test

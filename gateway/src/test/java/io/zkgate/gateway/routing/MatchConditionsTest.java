@@ -63,6 +63,8 @@ class MatchConditionsTest {
     @Test
     void queryParametersAreReadRawWithAndWithoutValues() {
         assertEquals("", MatchConditions.queryParameter("a&beta&c=1", "beta"));
+        assertEquals("", MatchConditions.queryParameter("beta&beta=1", "beta"), "the first, bare, one counts");
+        assertEquals("", MatchConditions.queryParameter("beta=&c=1", "beta"));
         assertEquals("1", MatchConditions.queryParameter("a&beta&c=1", "c"));
         assertEquals("x%20y", MatchConditions.queryParameter("q=x%20y", "q"));
         assertNull(MatchConditions.queryParameter("betamax=1", "beta"));

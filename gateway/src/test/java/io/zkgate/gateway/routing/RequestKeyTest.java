@@ -33,6 +33,7 @@ class RequestKeyTest {
         assertEquals("a%20b", RequestKey.queryValue("user=a%20b", "user"), "not decoded");
         assertNull(RequestKey.queryValue("xuser=1&userx=2", "user"));
         assertNull(RequestKey.queryValue("user&a=1", "user"));
+        assertEquals("7", RequestKey.queryValue("user&user=7", "user"), "a bare name is no key; a later value is");
         assertNull(RequestKey.queryValue("user=&a=1", "user"));
         assertNull(RequestKey.queryValue(null, "user"));
         assertNull(RequestKey.queryValue("", "user"));

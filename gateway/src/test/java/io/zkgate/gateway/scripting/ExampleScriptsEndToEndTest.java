@@ -9,12 +9,13 @@ import io.zkgate.gateway.scripting.EchoBackend.Seen;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The shipped example scripts, loaded from their files into a real ZooKeeper and served by a real gateway. */
 class ExampleScriptsEndToEndTest {
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
@@ -26,11 +27,6 @@ class ExampleScriptsEndToEndTest {
         lua.route("keyed", "api-key");
         lua.route("tagged", "header-injection");
         lua.route("app", "canary");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
     }
 
     @Test

@@ -17,22 +17,18 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every call of the script API, through a real gateway on a real ZooKeeper, seen from the client and backend. */
 class LuaApiEndToEndTest {
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
     static void start() throws Exception {
         lua = new LuaFixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
     }
 
     @Test

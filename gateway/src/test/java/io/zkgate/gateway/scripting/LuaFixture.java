@@ -33,6 +33,23 @@ public final class LuaFixture implements AutoCloseable {
                 && f.gateway.snapshots().current().services().containsKey("echo"));
     }
 
+    /**
+     * A fixture with script {@code name} run by route {@code name} and route {@code plain} beside it without a script:
+     * what a test of a script's limits needs to show that one script's trouble stays its own.
+     */
+    static LuaFixture scriptBesidePlainRoute(String name, String source) throws Exception {
+        LuaFixture lua = new LuaFixture();
+        try {
+            lua.putScript(name, source);
+            lua.route(name, name);
+            lua.route("plain", null);
+            return lua;
+        } catch (Exception | Error e) {
+            lua.close();
+            throw e;
+        }
+    }
+
     int port() {
         return f.port();
     }

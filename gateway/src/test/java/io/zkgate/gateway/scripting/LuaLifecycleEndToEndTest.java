@@ -13,22 +13,18 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Scripts written, changed, broken and deleted in a real ZooKeeper while a real gateway serves. */
 class LuaLifecycleEndToEndTest {
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
     static void start() throws Exception {
         lua = new LuaFixture();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
     }
 
     private static String versioned(String v) {

@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,19 +86,12 @@ class LuaLimitsEndToEndTest {
             end
             """;
 
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
     static void start() throws Exception {
-        lua = new LuaFixture();
-        lua.putScript("runaway", RUNAWAY);
-        lua.route("runaway", "runaway");
-        lua.route("plain", null);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
+        lua = LuaFixture.scriptBesidePlainRoute("runaway", RUNAWAY);
     }
 
     @ParameterizedTest

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,19 +57,12 @@ class LuaSandboxEndToEndTest {
             end
             """;
 
+    @AutoClose
     private static LuaFixture lua;
 
     @BeforeAll
     static void start() throws Exception {
-        lua = new LuaFixture();
-        lua.putScript("probe", PROBE);
-        lua.route("probe", "probe");
-        lua.route("plain", null);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lua.close();
+        lua = LuaFixture.scriptBesidePlainRoute("probe", PROBE);
     }
 
     @Test

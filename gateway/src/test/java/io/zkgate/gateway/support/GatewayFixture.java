@@ -32,6 +32,18 @@ public final class GatewayFixture implements AutoCloseable {
         writer = new ZkWriter(operator);
     }
 
+    /** A fixture whose gateway has read ZooKeeper in full ({@link #awaitSynced()}). */
+    public static GatewayFixture synced(String... extraFlags) throws Exception {
+        GatewayFixture f = new GatewayFixture(extraFlags);
+        try {
+            f.awaitSynced();
+            return f;
+        } catch (RuntimeException | Error e) {
+            f.close();
+            throw e;
+        }
+    }
+
     /**
      * A gateway on free ports (admin on 127.0.0.1) against the ZooKeeper at {@code zkConnect}, on the suite's
      * engine and TLS provider unless {@code extraFlags} choose; for tests that bring their own ZooKeeper (stopped,

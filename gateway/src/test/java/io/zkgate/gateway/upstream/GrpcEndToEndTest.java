@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -173,7 +174,7 @@ class GrpcEndToEndTest {
         assertEquals(List.of("n0", "n1", "n2"), streamed);
 
         CompletableFuture<String> joined = new CompletableFuture<>();
-        StreamObserver<SimpleRequest> up = SimpleServiceGrpc.newStub(channel).clientStreamingRpc(observer(joined));
+        StreamObserver<SimpleRequest> up = SimpleServiceGrpc.newStub(channel).clientStreamingRpc(observer(joined::complete, joined));
         up.onNext(request("x"));
         up.onNext(request("y"));
         up.onNext(request("z"));
@@ -183,22 +184,8 @@ class GrpcEndToEndTest {
         // Bidirectional: each reply arrives before the next request is sent, so both directions stream at once.
         LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
         CompletableFuture<String> done = new CompletableFuture<>();
-        StreamObserver<SimpleRequest> bidi = SimpleServiceGrpc.newStub(channel).bidiStreamingRpc(new StreamObserver<>() {
-            @Override
-            public void onNext(SimpleResponse r) {
-                replies.add(r.getResponseMessage());
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete("done");
-            }
-        });
+        StreamObserver<SimpleRequest> bidi = SimpleServiceGrpc.newStub(channel).bidiStreamingRpc(
+                observer(replies::add, done));
         for (String m : List.of("one", "two", "three")) {
             bidi.onNext(request(m));
             assertEquals("echo " + m, replies.poll(10, TimeUnit.SECONDS));
@@ -237,29 +224,13 @@ class GrpcEndToEndTest {
     @Test
     void noInstanceOrAnUnreachableBackendIsUnavailableInTrailersNotAnErrorPage() throws Exception {
         route("");
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try {
-                blocking().unaryRpc(request("x"));
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
-                        && String.valueOf(e.getStatus().getDescription()).contains("no_instances");
-            }
-        });
+        awaitUnavailable("no_instances");
 
         Server gone = backend("gone", null);
         int port = gone.getPort();
         gone.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         f.writer.register("grpc", "gone", port, 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try {
-                blocking().unaryRpc(request("x"));
-                return false;
-            } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
-                        && String.valueOf(e.getStatus().getDescription()).contains("upstream_unreachable");
-            }
-        });
+        awaitUnavailable("upstream_unreachable");
     }
 
     @Test
@@ -306,20 +277,39 @@ class GrpcEndToEndTest {
         assertTrue(backends.stream().distinct().count() > 1, "keys spread over backends: " + backends);
     }
 
-    private static StreamObserver<SimpleResponse> observer(CompletableFuture<String> result) {
+    /** Waits until a unary call fails UNAVAILABLE (in the trailers) with {@code reason} in its description. */
+    private void awaitUnavailable(String reason) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try {
+                blocking().unaryRpc(request("x"));
+                return false;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode() == Status.Code.UNAVAILABLE
+                        && String.valueOf(e.getStatus().getDescription()).contains(reason);
+            }
+        });
+    }
+
+    /**
+     * Hands each response's message to {@code messages}; completes {@code done} with "done" at the end of the stream
+     * (unless a message completed it first), exceptionally on an error.
+     */
+    private static StreamObserver<SimpleResponse> observer(Consumer<String> messages, CompletableFuture<String> done) {
         return new StreamObserver<>() {
             @Override
             public void onNext(SimpleResponse r) {
-                result.complete(r.getResponseMessage());
+                messages.accept(r.getResponseMessage());
             }
 
             @Override
             public void onError(Throwable t) {
-                result.completeExceptionally(t);
+                done.completeExceptionally(t);
             }
 
             @Override
-            public void onCompleted() {}
+            public void onCompleted() {
+                done.complete("done");
+            }
         };
     }
 }
