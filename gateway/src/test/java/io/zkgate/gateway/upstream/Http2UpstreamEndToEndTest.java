@@ -48,11 +48,7 @@ class Http2UpstreamEndToEndTest {
 
     /** An h2c-only backend (no HTTP/1.1 at all) answering with the protocol it heard and the body it got. */
     static Server h2cBackend() throws Exception {
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        return h2cServer(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String body = Content.Source.asString(request, StandardCharsets.UTF_8);
@@ -62,6 +58,15 @@ class Http2UpstreamEndToEndTest {
                 return true;
             }
         });
+    }
+
+    /** An h2c-only server (no HTTP/1.1 at all) on a free loopback port, started. */
+    private static Server h2cServer(Handler handler) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        server.setHandler(handler);
         server.start();
         return server;
     }
@@ -102,11 +107,7 @@ class Http2UpstreamEndToEndTest {
      * with a Content-Length, so a large body is checked byte for byte without echoing it.
      */
     static Server h2cDigestBackend() throws Exception {
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        return h2cServer(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -128,8 +129,6 @@ class Http2UpstreamEndToEndTest {
                 return true;
             }
         });
-        server.start();
-        return server;
     }
 
     private static String sha256(byte[] bytes) throws Exception {
