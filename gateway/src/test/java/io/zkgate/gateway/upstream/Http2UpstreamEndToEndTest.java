@@ -140,7 +140,8 @@ class Http2UpstreamEndToEndTest {
     /**
      * The default engine serves h2c routes to HTTP/1.1 clients by handing their connections to the servlet front
      * door: a GET, a 1 MiB POST whose head and first bytes arrive in one read and the rest in pieces, then, on the
-     * same connection, a plain HTTP/1.1 route and the h2c route again; and two pipelined requests in one write.
+     * same connection, a plain HTTP/1.1 route and the h2c route again; two pipelined requests in one write; and a
+     * chunked body.
      */
     @Test
     void theDefaultEngineServesAnH2cRouteToHttp1ClientsAndTheirConnectionServesOtherRoutesAfterward() throws Exception {
@@ -195,6 +196,15 @@ class Http2UpstreamEndToEndTest {
                         .getBytes(StandardCharsets.ISO_8859_1));
                 assertEquals("HTTP/2.0 GET /h2/first 0 " + EMPTY_SHA256 + " null http", RawHttp.body(c.read()));
                 assertEquals("plain /plain/second\n", RawHttp.body(c.read()));
+            }
+
+            try (RawConnection c = new RawConnection(f.port())) { // a chunked body, its framing as the client sent it
+                c.write("POST /h2/chunked HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                Thread.sleep(20);
+                c.write("6\r\n world\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals("HTTP/2.0 POST /h2/chunked 11 " + sha256("hello world".getBytes(StandardCharsets.UTF_8))
+                        + " null http", RawHttp.body(c.read()));
             }
         } finally {
             http1.stop();
