@@ -120,8 +120,9 @@ final class GatewayServer {
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
         proxyConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
+        HttpConfiguration https = tls == null ? null : httpsConfiguration(http);
         if (tls != null) {
-            tlsConnector = tlsConnector(http);
+            tlsConnector = tlsConnector(https);
             tlsConnector.setName("proxy-tls");
             tlsConnector.setHost(settings.host());
             tlsConnector.setPort(settings.tls().port());
@@ -145,13 +146,10 @@ final class GatewayServer {
             LoopEngine engine = loopEngine; // HTTP/1.1 on the proxy ports is served by the event loops
             metrics.registry().gauge("zkgate_websocket_tunnels_open", () -> (Gauge<Integer>) engine::openTunnels);
             metrics.registry().gauge("zkgate_websocket_tunnels_total", () -> (Gauge<Long>) engine::tunnelsOpened);
-            if (tlsConnector != null || settings.tls().h2c()) {
-                // HTTP/2 arrives through Jetty's HTTP/2 server at the servlet front door, over the same router
-                server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
-            } else {
-                metrics.registry().gauge("zkgate_upstream_clients", () -> (Gauge<Integer>) () -> 0);
-                server.setHandler(new GracefulHandler(adminContext));
-            }
+            // HTTP/2 clients, and HTTP/1.1 requests for routes with HTTP/2 backends (handed over by the event loop),
+            // reach the servlet front door, over the same router
+            engine.servletFrontDoor(http, https);
+            server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
         } else {
             server.setHandler(new GracefulHandler(servletFrontDoor(router, adminContext)));
         }
@@ -265,10 +263,7 @@ final class GatewayServer {
      * door) or HTTP/1.1 (the event loop's own connection on the loop engine, Jetty's HttpConnection on the servlet
      * engine); HTTP/1.1 for clients that offer no ALPN.
      */
-    private ServerConnector tlsConnector(HttpConfiguration http) {
-        HttpConfiguration https = new HttpConfiguration(http);
-        SecureRequestCustomizer secure = new SecureRequestCustomizer(false, false, -1, false); // any Host, any SNI
-        https.addCustomizer(secure);
+    private ServerConnector tlsConnector(HttpConfiguration https) {
         ALPNServerConnectionFactory alpn = loopEngine != null ? new LoopAlpnConnectionFactory("h2", "http/1.1")
                 : new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
@@ -281,6 +276,14 @@ final class GatewayServer {
         }
         return new ServerConnector(server, new SslConnectionFactory(tls.factory(), alpn.getProtocol()), alpn, h2,
                 new HttpConnectionFactory(https));
+    }
+
+    /** The TLS listener's HTTP settings: the plain port's, and requests know they came over TLS. */
+    private static HttpConfiguration httpsConfiguration(HttpConfiguration http) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer(false, false, -1, false); // any Host, any SNI
+        https.addCustomizer(secure);
+        return https;
     }
 
     /** The event-loop engine's connector: one selector thread per loop, upstreams on the selector that needs them. */

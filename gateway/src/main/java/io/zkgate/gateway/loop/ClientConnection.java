@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * and are answered in order. Confined to its event loop's thread.
  */
 final class ClientConnection extends AbstractConnection.NonBlocking
-        implements HttpParser.RequestHandler, Connection.UpgradeTo {
+        implements HttpParser.RequestHandler, Connection.UpgradeTo, Connection.UpgradeFrom {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
-    private static final int INPUT_BYTES = 16 * 1024;
+    static final int INPUT_BYTES = 16 * 1024;
 
     final LoopEngine engine;
     /** Where this connection's exchanges open their upstream connections. */
@@ -57,6 +57,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking
     private String clientAddress;
     /** Set once the connection became a WebSocket tunnel: no more HTTP on it. */
     private ByteTunnel tunnel;
+    /** What Jetty's connection starts from once this one is handed to the servlet front door ({@link ServletHandoff}). */
+    private ByteBuffer handedOff;
 
     private String method;
     private String target;
@@ -119,7 +121,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking
                 if (filled == Reads.EOF) {
                     parser.atEOF();
                     parser.parseNext(input);
-                    if (exchange == null) {
+                    if (exchange == null && handedOff == null) {
                         close();
                     }
                 }
@@ -144,6 +146,22 @@ final class ClientConnection extends AbstractConnection.NonBlocking
                 keepReadInterest();
             }
         }
+    }
+
+    /**
+     * The request whose head was just parsed, and the rest of this connection, go to the servlet front door: the
+     * head as parsed and what was read past it are handed to Jetty's HTTP/1.1 connection, and this one stops.
+     */
+    void handOff(String method, String target, HttpVersion version, HttpFields headers) {
+        exchange = null;
+        waiting = true;
+        handedOff = ServletHandoff.bytes(method, target, version, headers, input);
+        engine.handoff.upgrade(this);
+    }
+
+    @Override
+    public ByteBuffer onUpgradeFrom() {
+        return handedOff;
     }
 
     /** The exchange can take more of the request, or finished: parsing goes on. */

@@ -198,8 +198,14 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         upgrade = "GET".equals(method) && RequestRouter.asksForWebSocket(requestHeaders.get(HttpHeader.UPGRADE));
         String peer = client.clientAddress();
         clientIp = router.clientIp(peer, () -> requestHeaders.getValuesList(HttpHeader.X_FORWARDED_FOR));
-        Decision decision = router.route(new LoopRequestView(method, host, path, query, peer, clientIp,
-                requestHeaders, client.secure));
+        LoopRequestView view = new LoopRequestView(method, host, path, query, peer, clientIp, requestHeaders,
+                client.secure);
+        if (engine.handoff.takes(view)) { // an HTTP/2-upstream route: the servlet front door makes the one decision
+            end();
+            client.handOff(method, target, version, requestHeaders);
+            return;
+        }
+        Decision decision = router.route(view);
         routeId = decision.routeId();
         edits = decision.headers();
         if (decision instanceof Decision.Refuse refuse) {
@@ -212,8 +218,9 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
         } else if (decision.route().route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1) {
             refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
-                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks HTTP/1.1 "
-                    + "to backends); the backend was not contacted. Serve this route with --engine servlet");
+                    + upstreamOf(decision.route()) + " and became so as this request was routed (the event loop "
+                    + "hands such routes' requests to the servlet front door before routing them); the backend was "
+                    + "not contacted; send the request again");
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;

@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.util.component.Graceful;
 
 /**
@@ -35,6 +36,8 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
     final Mirror mirror;
     /** TLS contexts of routes with {@code upstream.tls}, shared by the loops. */
     final UpstreamTls upstreamTls = new UpstreamTls();
+    /** Hands requests for routes with HTTP/2 backends, and the rest of their connection, to the servlet front door. */
+    final ServletHandoff handoff = new ServletHandoff();
     private final ServletOnlyRouteNotice notice = new ServletOnlyRouteNotice();
     private final AtomicInteger tunnelsOpen = new AtomicInteger();
     private final AtomicLong tunnelsOpened = new AtomicLong();
@@ -116,8 +119,18 @@ public final class LoopEngine extends AbstractConnectionFactory implements Grace
         super.doStop();
     }
 
+    /**
+     * The servlet front door serves the proxy connectors too (before start): requests for routes with HTTP/2 backends
+     * are handed to it, with Jetty's HTTP/1.1 connection made with {@code http}, or {@code https} for TLS clients
+     * (null without a TLS listener). Without it such requests are answered 502.
+     */
+    public void servletFrontDoor(HttpConfiguration http, HttpConfiguration https) {
+        handoff.frontDoor(http, https, maxHeaderBytes);
+    }
+
     /** Called with each published snapshot (control thread): notes routes the loop engine leaves to the servlet's. */
     public void snapshotPublished(Snapshot snapshot) {
+        handoff.snapshotPublished(snapshot);
         notice.snapshotPublished(snapshot);
     }
 

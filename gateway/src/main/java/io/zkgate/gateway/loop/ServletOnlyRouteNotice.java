@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Says once per route version, when the loop engine serves the proxy port, that the route's backends speak HTTP/2,
- * which the loop engine leaves to the servlet engine (its requests are refused with a 502), so it does not go
- * unnoticed. Confined to the control thread.
+ * which the event loop leaves to the servlet front door ({@link ServletHandoff}): its HTTP/1.1 requests, and the rest
+ * of their connections, are served there, so the cost per request is the servlet's. Confined to the control thread.
  */
 final class ServletOnlyRouteNotice {
     private static final Logger log = LoggerFactory.getLogger(ServletOnlyRouteNotice.class);
@@ -26,8 +26,9 @@ final class ServletOnlyRouteNotice {
             String key = e.id() + "@" + e.znodeVersion();
             now.add(key);
             if (!told.contains(key)) {
-                log.warn("route {}: upstream.protocol {} is not spoken on the loop engine, its requests are answered "
-                        + "502; serve it with --engine servlet", e.id(), e.route().upstreamProtocol().wireName());
+                log.info("route {}: upstream.protocol {}: the event loop hands its HTTP/1.1 requests, with the rest of "
+                        + "their connections, to the servlet front door, which speaks HTTP/2 to backends", e.id(),
+                        e.route().upstreamProtocol().wireName());
             }
         }
         told = now;
