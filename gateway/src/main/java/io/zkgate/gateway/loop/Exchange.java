@@ -61,67 +61,67 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     static final int CLIENT_CLOSED_REQUEST = 499;
     private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
 
-    private final ClientConnection client;
-    private final LoopEngine engine;
-    private final RequestRouter router;
-    private final String method;
-    private final String target;
-    private final HttpVersion version;
-    private final HttpFields requestHeaders;
-    private final boolean keepAlive;
-    private final boolean requestHasBody;
-    private final boolean requestChunked;
-    private final long startNanos;
+    final ClientConnection client;
+    final LoopEngine engine;
+    final RequestRouter router;
+    final String method;
+    final String target;
+    final HttpVersion version;
+    final HttpFields requestHeaders;
+    final boolean keepAlive;
+    final boolean requestHasBody;
+    final boolean requestChunked;
+    final long startNanos;
 
-    private final LoopSelector loop;
-    private String query;
+    final LoopSelector loop;
+    String query;
     /** The client's address through the trusted proxies, once routed; null before. */
-    private String clientIp;
+    String clientIp;
     /** The decision's header edits (request id, CORS and other policies' headers); NONE before the decision. */
-    private HeaderEdits edits = HeaderEdits.NONE;
-    private Decision.Forward forward;
+    HeaderEdits edits = HeaderEdits.NONE;
+    Decision.Forward forward;
     /** The TLS context of the current forward's route, or null for plain text. */
-    private SslContextFactory.Client tlsContext;
-    private UpstreamConnection upstream;
-    private boolean staleRetried;
+    SslContextFactory.Client tlsContext;
+    UpstreamConnection upstream;
+    boolean staleRetried;
     /** A WebSocket handshake: its Upgrade is forwarded, and a 101 turns both connections into a tunnel. */
-    private boolean upgrade;
-    private boolean continueSent;
-    private HttpFields.Mutable requestTrailers;
-    private HttpFields.Mutable responseTrailers;
-    private boolean requestSent;
-    private boolean requestBodyStarted;
-    private boolean requestDone;
-    private long requestBodyBytes;
-    private BackendMetrics backendMetrics;
-    private long upstreamStartNanos;
-    private boolean acquired;
+    boolean upgrade;
+    boolean continueSent;
+    HttpFields.Mutable requestTrailers;
+    HttpFields.Mutable responseTrailers;
+    boolean requestSent;
+    boolean requestBodyStarted;
+    boolean requestDone;
+    long requestBodyBytes;
+    BackendMetrics backendMetrics;
+    long upstreamStartNanos;
+    boolean acquired;
 
-    private int status;
-    private String reason;
-    private HttpVersion responseVersion;
-    private HttpFields.Mutable responseHeaders;
-    private ByteBuffer pendingHead;
-    private boolean responseToClient;
-    private boolean chunkedToClient;
+    int status;
+    String reason;
+    HttpVersion responseVersion;
+    HttpFields.Mutable responseHeaders;
+    ByteBuffer pendingHead;
+    boolean responseToClient;
+    boolean chunkedToClient;
     /** Compresses this response's body for the client (route {@code compression}), or null. */
-    private GzipEncoder gzip;
-    private boolean closeClient;
-    private boolean discarding;
-    private Decision.Forward retryAfterDiscard;
-    private boolean responseDone;
+    GzipEncoder gzip;
+    boolean closeClient;
+    boolean discarding;
+    Decision.Forward retryAfterDiscard;
+    boolean responseDone;
     /** Answered before the body was read whole: the rest of the body is being read and dropped. */
-    private boolean drainingBody;
-    private boolean finished;
+    boolean drainingBody;
+    boolean finished;
     /** For the access log: the status and body bytes the client got, the route, and the upstream time. */
-    private int statusSent;
-    private long bytesSent;
-    private String routeId;
-    private long upstreamNanos = -1;
+    int statusSent;
+    long bytesSent;
+    String routeId;
+    long upstreamNanos = -1;
     /** The first attempt of a mirrored request whose body is being copied for the mirror, or null. */
-    private Decision.Forward mirrored;
-    private byte[] mirrorBody;
-    private int mirrorBodyBytes;
+    Decision.Forward mirrored;
+    byte[] mirrorBody;
+    int mirrorBodyBytes;
 
     Exchange(ClientConnection client, String method, String target, HttpVersion version, HttpFields requestHeaders,
             boolean keepAlive, boolean requestHasBody, boolean requestChunked, long startNanos) {
@@ -144,7 +144,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
      * The exchange is over for the gateway (answered, failed, abandoned or tunnelled): counted out once, and a
      * forwarded request's route guards release what they hold for it (a concurrency permit).
      */
-    private void end() {
+    void end() {
         if (!finished) {
             finished = true;
             engine.exchangeEnded();
@@ -175,7 +175,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             }
         }
         if (originForm.isEmpty() || originForm.charAt(0) != '/') {
-            refuseUnrouted("request target '" + target + "' is not a path");
+            LocalAnswers.refuseUnrouted(this, "request target '" + target + "' is not a path");
             return;
         }
         int q = originForm.indexOf('?');
@@ -185,7 +185,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         try {
             path = CanonicalPath.of(rawPath);
         } catch (CanonicalPath.BadPathException e) {
-            refuseUnrouted("path '" + rawPath + "' refused: it holds " + e.getMessage());
+            LocalAnswers.refuseUnrouted(this, "path '" + rawPath + "' refused: it holds " + e.getMessage());
             return;
         }
         String host = authority != null ? authority : requestHeaders.get(HttpHeader.HOST);
@@ -203,17 +203,18 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         routeId = decision.routeId();
         edits = decision.headers();
         if (decision instanceof Decision.Refuse refuse) {
-            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message());
+            LocalAnswers.refuse(this, refuse.route() == null ? null : refuse.route().id(), refuse.error(),
+                    refuse.message());
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
-            answerFromScript(answer);
+            LocalAnswers.answerFromScript(this, answer);
         } else if (decision instanceof Decision.Reply reply) {
-            router.record(reply.route(), method, reply.status(), startNanos);
-            respond(reply.status(), responseLines(reply.headers()), new byte[0], requestHasBody && !requestDone);
+            LocalAnswers.reply(this, reply);
         } else if (decision.route().route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1) {
-            refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
-                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks HTTP/1.1 "
-                    + "to backends); the backend was not contacted. Serve this route with --engine servlet");
+            LocalAnswers.refuse(this, routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId
+                    + "' reaches its backends over " + upstreamOf(decision.route()) + ", which the loop engine does "
+                    + "not speak (it speaks HTTP/1.1 to backends); the backend was not contacted. Serve this route "
+                    + "with --engine servlet");
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
@@ -256,7 +257,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             try {
                 tlsContext = engine.upstreamTls.context(next.route().route().upstreamTls());
             } catch (IOException e) {
-                refuse(next.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + next.routeId()
+                LocalAnswers.refuse(this, next.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + next.routeId()
                         + "': its upstream TLS setting cannot be used: " + e.getMessage());
                 router.record(next.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
                 return;
@@ -331,7 +332,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             send(next);
             return;
         }
-        refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
+        LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
                 + " failed: " + failure);
         router.record(forward.route(), method, 502, startNanos);
     }
@@ -413,8 +414,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
             if (requestBodyBytes > max && !responseToClient) {
                 release(false);
-                refuse(forward.routeId(), ErrorResponse.BODY_TOO_LARGE, "request body is over the route's limit of "
-                        + max + " bytes");
+                LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.BODY_TOO_LARGE,
+                        "request body is over the route's limit of " + max + " bytes");
                 router.record(forward.route(), method, 413, startNanos);
                 return true;
             }
@@ -619,7 +620,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         ScriptExchange script = forward.script();
         if (script != null && script.hasOnResponse() && !script.onResponse(new HeadersView(responseHeaders), status)) {
             release(false); // the backend's answer is dropped unsent
-            refuse(forward.routeId(), ErrorResponse.SCRIPT_ERROR, script.failure());
+            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.SCRIPT_ERROR, script.failure());
             router.record(forward.route(), method, 500, startNanos);
             return true;
         }
@@ -840,7 +841,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         client.exchangeDone(!closeClient);
     }
 
-    private void logAccess() {
+    void logAccess() {
         AccessLog log = engine.accessLog;
         if (log != null) {
             log.log(clientIp != null ? clientIp : client.clientAddress(),
@@ -902,8 +903,8 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 send(next);
                 return;
             }
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
-                    + " failed: " + failure.getMessage());
+            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend "
+                    + upstreamAddress() + " failed: " + failure.getMessage());
             router.record(forward.route(), method, 502, startNanos);
             return;
         }
@@ -926,7 +927,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             u.close();
         }
         if (!responseToClient || pendingHead != null) {
-            refuse(forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + upstreamAddress()
+            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + upstreamAddress()
                     + " did not respond within " + forward.route().responseTimeoutMs() + " ms");
             router.record(forward.route(), method, 504, startNanos);
             return;
@@ -968,75 +969,5 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         public void removeHeader(String name) {
             headers.remove(name);
         }
-    }
-
-    // ---- answers the gateway gives itself -------------------------------------------------------------------------
-
-    /**
-     * Answers with the contract's JSON error, the request's id in its body and the decision's response headers (a
-     * request id, CORS) on it: for refusals, and for the errors this front door finds later (502, 504, 413).
-     */
-    private void refuse(String routeId, ErrorResponse error, String message) {
-        boolean closeAfter = error == ErrorResponse.BODY_TOO_LARGE || requestHasBody && !requestDone;
-        respond(error.status(), "Content-Type: application/json\r\n" + responseLines(edits),
-                error.body(routeId, message, edits).getBytes(StandardCharsets.UTF_8), closeAfter);
-    }
-
-    /** A {@code bad_path} answer, made before routing: it carries a request id all the same. */
-    private void refuseUnrouted(String message) {
-        edits = router.unroutedIds(requestHeaders.get(RequestTracing.REQUEST_ID),
-                requestHeaders.get(RequestTracing.TRACEPARENT));
-        refuse(null, ErrorResponse.BAD_PATH, message);
-    }
-
-    private static String responseLines(HeaderEdits edits) {
-        if (!edits.hasResponse()) {
-            return "";
-        }
-        StringBuilder lines = new StringBuilder(64);
-        edits.appendResponseLines(lines);
-        return lines.toString();
-    }
-
-    private void answerFromScript(Decision.Answer answer) {
-        router.record(answer.route(), method, answer.script().respondedStatus(), startNanos);
-        StringBuilder headers = new StringBuilder();
-        answer.headers().appendResponseLines(headers);
-        byte[] body = answer.script().respondedBody(headers);
-        respond(answer.script().respondedStatus(), headers.toString(), body, requestHasBody && !requestDone);
-    }
-
-    /** Writes a whole response the gateway made itself; the exchange is then over. */
-    private void respond(int code, String headers, byte[] body, boolean close) {
-        end();
-        statusSent = code;
-        bytesSent = body.length;
-        logAccess();
-        boolean keep = !close && keepAlive; // the Connection header sent and what the connection does agree
-        writeLocal(client, code, headers, body, keep, version);
-        client.exchangeDone(keep);
-    }
-
-    /** A JSON error the parser found, with the request's ids ({@code ids}), on a connection that then closes. */
-    static void writeLocal(ClientConnection client, int code, String json, HeaderEdits ids) {
-        writeLocal(client, code, "Content-Type: application/json\r\n" + responseLines(ids),
-                json.getBytes(StandardCharsets.UTF_8), false, HttpVersion.HTTP_1_1);
-    }
-
-    private static void writeLocal(ClientConnection client, int code, String headers, byte[] body, boolean keepAlive,
-            HttpVersion version) {
-        StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(code).append(' ')
-                .append(org.eclipse.jetty.http.HttpStatus.getMessage(code)).append("\r\n");
-        if (headers != null) {
-            head.append(headers);
-        }
-        head.append("Content-Length: ").append(body.length).append("\r\n");
-        if (!keepAlive) {
-            head.append("Connection: close\r\n");
-        } else if (version == HttpVersion.HTTP_1_0) {
-            head.append("Connection: keep-alive\r\n");
-        }
-        head.append("\r\n");
-        client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(body));
     }
 }
