@@ -10,7 +10,6 @@ import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
-import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -43,12 +41,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * Confined to its event loop's thread.
  */
 final class Exchange implements UpstreamConnect, AccessLog.Entry {
-    /** Hop-by-hop headers (RFC 9110, 7.6.1) and headers the gateway sets itself; never copied through. */
-    private static final Set<String> REQUEST_NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "host", "x-forwarded-for", "x-forwarded-proto",
-            "x-forwarded-host", "content-length", "expect");
-    private static final Set<String> RESPONSE_NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "content-length");
     private static final ByteBuffer LAST_CHUNK = BufferUtil.toBuffer("0\r\n\r\n").asReadOnlyBuffer();
     private static final ByteBuffer CRLF = BufferUtil.toBuffer("\r\n").asReadOnlyBuffer();
     /**
@@ -354,7 +346,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** Writes the request head to the attached upstream connection, once it is open. */
     void sendHead() {
-        requestSent = upstream.out.write(requestHead());
+        requestSent = upstream.out.write(UpstreamRequestHead.of(this));
         if (requestSent) {
             requestHeadSent();
         }
@@ -471,105 +463,6 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         return BufferUtil.toBuffer(sb.append("\r\n").toString());
     }
 
-    private ByteBuffer requestHead() {
-        Endpoint endpoint = forward.endpoint();
-        StringBuilder head = new StringBuilder(256 + requestHeaders.size() * 32);
-        head.append(method).append(' ').append(forward.upstreamPath());
-        if (query != null) {
-            head.append('?').append(query);
-        }
-        head.append(" HTTP/1.1\r\nHost: ");
-        String clientHost = requestHeaders.get(HttpHeader.HOST);
-        if (clientHost != null && forward.route().route().preservesHost()) {
-            head.append(clientHost);
-        } else if (endpoint.host().indexOf(':') >= 0) {
-            head.append('[').append(endpoint.host()).append("]:").append(endpoint.port());
-        } else {
-            head.append(endpoint.host()).append(':').append(endpoint.port());
-        }
-        head.append("\r\n");
-        Set<String> named = connectionTokens(requestHeaders);
-        String priorFor = requestHeaders.get(HttpHeader.X_FORWARDED_FOR);
-        String remote = client.clientAddress();
-        String forwardedFor = priorFor == null ? remote : priorFor + ", " + remote;
-        String host = requestHeaders.get(HttpHeader.HOST);
-        ScriptExchange script = forward.script();
-        HeaderEdits edits = forward.headers();
-        if (script != null && script.hasHeaderEdits() || edits.hasUpstream()) {
-            HttpFields.Mutable fields = HttpFields.build(requestHeaders.size() + 4);
-            for (HttpField field : requestHeaders) {
-                if (forwarded(field, named)) {
-                    fields.add(field);
-                }
-            }
-            fields.put(HttpHeader.X_FORWARDED_FOR, forwardedFor);
-            fields.put(HttpHeader.X_FORWARDED_PROTO, client.secure ? "https" : "http");
-            if (host != null) {
-                fields.put(HttpHeader.X_FORWARDED_HOST, host);
-            }
-            edits.applyUpstream(fields);
-            if (script != null && script.hasHeaderEdits()) {
-                script.applyHeaderEdits(fields); // after the gateway's own, so a script may override them
-            }
-            for (HttpField field : fields) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-            }
-        } else {
-            // Without script edits the head is written straight out; the policies' edits (a request id, a verified
-            // identity) replace the client's fields of their names, so these are left out here.
-            boolean edited = edits.hasUpstream();
-            for (HttpField field : requestHeaders) {
-                if (forwarded(field, named) && !(edited && edits.editsUpstream(field.getName()))) {
-                    head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-                }
-            }
-            if (!edited || !edits.editsUpstream("X-Forwarded-For")) {
-                head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\n");
-            }
-            if (!edited || !edits.editsUpstream("X-Forwarded-Proto")) {
-                head.append("X-Forwarded-Proto: ").append(client.secure ? "https" : "http").append("\r\n");
-            }
-            if (host != null && (!edited || !edits.editsUpstream("X-Forwarded-Host"))) {
-                head.append("X-Forwarded-Host: ").append(host).append("\r\n");
-            }
-            if (edited) {
-                edits.appendUpstreamLines(head);
-            }
-        }
-        if (upgrade) {
-            head.append("Connection: Upgrade\r\nUpgrade: ").append(requestHeaders.get(HttpHeader.UPGRADE))
-                    .append("\r\n");
-        }
-        if (requestChunked) {
-            head.append("Transfer-Encoding: chunked\r\n");
-        } else {
-            long length = requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH);
-            if (length >= 0) {
-                head.append("Content-Length: ").append(length).append("\r\n");
-            }
-        }
-        head.append("\r\n");
-        return ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-    }
-
-    private static boolean forwarded(HttpField field, Set<String> named) {
-        String name = field.getLowerCaseName();
-        return !REQUEST_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name));
-    }
-
-    /** Header names the Connection header lists (they are hop-by-hop too), lower case; null when none. */
-    private static Set<String> connectionTokens(HttpFields headers) {
-        String connection = headers.get(HttpHeader.CONNECTION);
-        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
-            return null; // the usual values name no other header: no set to build
-        }
-        java.util.HashSet<String> names = new java.util.HashSet<>();
-        for (String token : connection.split(",")) {
-            names.add(token.trim().toLowerCase(Locale.ROOT));
-        }
-        return names;
-    }
-
     // ---- the response ---------------------------------------------------------------------------------------------
 
     void responseBegin(HttpVersion v, int code, String why) {
@@ -627,13 +520,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         boolean noBody = "HEAD".equals(method) || status == 204 || status == 304;
         StringBuilder head = new StringBuilder(256 + responseHeaders.size() * 32);
         head.append("HTTP/1.1 ").append(status).append(' ').append(reason == null ? "" : reason).append("\r\n");
-        Set<String> named = connectionTokens(responseHeaders);
+        Set<String> named = HopByHop.connectionTokens(responseHeaders);
         HeaderEdits edits = forward.headers();
         boolean edited = edits.hasResponse();
         for (HttpField field : responseHeaders) {
             String name = field.getLowerCaseName();
-            if (!RESPONSE_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name))
-                    && !(edited && edits.setsResponse(name))) {
+            if (HopByHop.relayedToClient(name, named) && !(edited && edits.setsResponse(name))) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
         }
