@@ -10,16 +10,11 @@ import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
-import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.routing.RouteEntry;
-import io.zkgate.gateway.scripting.ScriptExchange;
 import io.zkgate.schema.CanonicalPath;
 import io.zkgate.schema.Route;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -41,14 +36,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * Confined to its event loop's thread.
  */
 final class Exchange implements UpstreamConnect, AccessLog.Entry {
-    private static final ByteBuffer LAST_CHUNK = BufferUtil.toBuffer("0\r\n\r\n").asReadOnlyBuffer();
-    private static final ByteBuffer CRLF = BufferUtil.toBuffer("\r\n").asReadOnlyBuffer();
-    /**
-     * When a backend answers before it read the whole body, at most this much of the body left is read and dropped so
-     * the client's connection can serve its next request (as nginx does); beyond it, or for a chunked body, the
-     * connection closes after the answer.
-     */
-    private static final long MAX_BODY_TO_DRAIN = 64 * 1024;
     /** What a request whose client left before its answer counts as (nginx's "client closed request"). */
     static final int CLIENT_CLOSED_REQUEST = 499;
     private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
@@ -242,7 +229,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         return "HTTP/2 (upstream.protocol " + route.route().upstreamProtocol().wireName() + ")";
     }
 
-    private void send(Decision.Forward next) {
+    void send(Decision.Forward next) {
         forward = next;
         Endpoint endpoint = next.endpoint();
         if (next.route().upstreamTls()) {
@@ -411,8 +398,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
                 router.record(forward.route(), method, 413, startNanos);
                 return true;
             }
-            ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
-            return upstream.out.write(size, content, CRLF.slice());
+            return upstream.out.write(Chunks.sizeLine(content.remaining()), content, Chunks.end());
         }
         return upstream.out.write(content);
     }
@@ -430,7 +416,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             return;
         }
         if (upstream != null && requestChunked && !finished) {
-            upstream.out.write(lastChunk(requestTrailers));
+            upstream.out.write(Chunks.last(requestTrailers));
         }
         if (responseDone) {
             finish();
@@ -451,18 +437,6 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         responseTrailers.add(field);
     }
 
-    /** The last chunk, with trailer fields when there are any. */
-    private static ByteBuffer lastChunk(HttpFields trailers) {
-        if (trailers == null || trailers.size() == 0) {
-            return LAST_CHUNK.slice();
-        }
-        StringBuilder sb = new StringBuilder("0\r\n");
-        for (HttpField field : trailers) {
-            sb.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-        }
-        return BufferUtil.toBuffer(sb.append("\r\n").toString());
-    }
-
     // ---- the response ---------------------------------------------------------------------------------------------
 
     void responseBegin(HttpVersion v, int code, String why) {
@@ -478,226 +452,27 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** Whether the response just parsed is an interim one (1xx but 101), relayed to the client before the final one. */
     boolean interimResponse() {
-        if (status < 100 || status >= 200 || status == 101) {
-            return false;
-        }
-        if (version == HttpVersion.HTTP_1_1 && status != 100) { // 100 Continue is the gateway's own business
-            StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(status).append(' ')
-                    .append(reason == null ? "" : reason).append("\r\n");
-            for (HttpField field : responseHeaders) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-            }
-            client.out.write(BufferUtil.toBuffer(head.append("\r\n").toString()));
-        }
-        return true;
+        return ResponseRelay.interim(this);
     }
 
     /** @return false to pause the upstream until the client drained */
     boolean responseHeadersComplete(long contentLength, boolean chunked) {
-        if (status == 101 && upgrade) {
-            openTunnel();
-            return false; // the upstream's parser stops for good: the rest is tunnel bytes
-        }
-        if (status >= 100 && status < 200) {
-            return true; // interim: relayed when complete
-        }
-        router.answered(forward.endpoint(), status);
-        if ((status == 502 || status == 503) && !requestBodyStarted) {
-            Decision.Forward next = router.retry(forward, method, false, true);
-            if (next != null) {
-                discarding = true;
-                retryAfterDiscard = next;
-                return true;
-            }
-        }
-        ScriptExchange script = forward.script();
-        if (script != null && script.hasOnResponse() && !script.onResponse(new HeadersView(responseHeaders), status)) {
-            release(false); // the backend's answer is dropped unsent
-            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.SCRIPT_ERROR, script.failure());
-            router.record(forward.route(), method, 500, startNanos);
-            return true;
-        }
-        boolean noBody = "HEAD".equals(method) || status == 204 || status == 304;
-        StringBuilder head = new StringBuilder(256 + responseHeaders.size() * 32);
-        head.append("HTTP/1.1 ").append(status).append(' ').append(reason == null ? "" : reason).append("\r\n");
-        Set<String> named = HopByHop.connectionTokens(responseHeaders);
-        HeaderEdits edits = forward.headers();
-        boolean edited = edits.hasResponse();
-        for (HttpField field : responseHeaders) {
-            String name = field.getLowerCaseName();
-            if (HopByHop.relayedToClient(name, named) && !(edited && edits.setsResponse(name))) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-            }
-        }
-        if (edited) {
-            edits.appendResponseLines(head);
-        }
-        if (!noBody && forward.route().route().compresses() && GzipEncoder.applies(forward.route().route(),
-                requestHeaders.get(HttpHeader.ACCEPT_ENCODING), status, responseHeaders.get(HttpHeader.CONTENT_ENCODING),
-                responseHeaders.get(HttpHeader.CONTENT_TYPE), chunked ? -1 : contentLength)) {
-            gzip = new GzipEncoder();
-            head.append("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
-        }
-        if (noBody) {
-            String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
-            if (length != null && !(status == 204)) {
-                head.append("Content-Length: ").append(length).append("\r\n");
-            }
-        } else if (gzip == null && !chunked && contentLength >= 0) {
-            head.append("Content-Length: ").append(contentLength).append("\r\n");
-        } else if (version == HttpVersion.HTTP_1_1) {
-            chunkedToClient = true;
-            head.append("Transfer-Encoding: chunked\r\n");
-        } else {
-            closeClient = true;
-        }
-        if (!keepAlive || closeClient || engine.isShutdown()) {
-            closeClient = true;
-            head.append("Connection: close\r\n");
-        } else if (version == HttpVersion.HTTP_1_0) {
-            head.append("Connection: keep-alive\r\n");
-        }
-        head.append("\r\n");
-        pendingHead = ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        responseToClient = true;
-        statusSent = status;
-        return true;
+        return ResponseRelay.headersComplete(this, contentLength, chunked);
     }
 
     /** A piece of the response body, a slice of the upstream's input buffer. @return false to pause the upstream */
     boolean responseContent(ByteBuffer content) {
-        if (discarding) {
-            return true;
-        }
-        bytesSent += content.remaining();
-        ByteBuffer head = takeHead();
-        if (gzip != null) {
-            content = gzip.encode(content);
-            if (!content.hasRemaining()) {
-                return head == null || client.out.write(head);
-            }
-        }
-        if (chunkedToClient) {
-            ByteBuffer size = BufferUtil.toBuffer(Integer.toHexString(content.remaining()) + "\r\n");
-            return head == null ? client.out.write(size, content, CRLF.slice())
-                    : client.out.write(head, size, content, CRLF.slice());
-        }
-        return head == null ? client.out.write(content) : client.out.write(head, content);
-    }
-
-    /**
-     * The backend accepted the WebSocket handshake: its 101 goes to the client, and both connections become a byte
-     * tunnel on this loop. Bytes either side sent after its head are forwarded first.
-     */
-    private void openTunnel() {
-        router.answered(forward.endpoint(), status);
-        router.record(forward.route(), method, status, startNanos);
-        upstreamNanos = System.nanoTime() - upstreamStartNanos;
-        statusSent = status;
-        StringBuilder head = new StringBuilder(256).append("HTTP/1.1 101 ").append(reason == null ? "" : reason)
-                .append("\r\n");
-        for (HttpField field : responseHeaders) {
-            String name = field.getLowerCaseName();
-            if (!name.equals("content-length") && !name.equals("transfer-encoding") && !name.equals("keep-alive")
-                    && !edits.setsResponse(name)) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-            }
-        }
-        edits.appendResponseLines(head);
-        head.append("\r\n");
-        UpstreamConnection u = upstream;
-        upstream = null;
-        acquired = false; // the tunnel holds the backend as in flight until it closes
-        end();
-        logAccess();
-        ByteTunnel tunnel = client.startTunnel(u, u.input(), forward.endpoint());
-        u.becomeTunnel(tunnel);
-        if (client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)))) {
-            tunnel.upstreamToClient.pump();
-        } else {
-            tunnel.upstreamToClient.hold();
-        }
-        tunnel.clientToUpstream.pump();
+        return ResponseRelay.content(this, content);
     }
 
     /** Writes the response head if it is still waiting for body bytes to go out with. */
     void flushHead() {
-        ByteBuffer head = pendingHead;
-        if (head != null && !discarding) {
-            pendingHead = null;
-            if (!client.out.write(head)) {
-                upstreamPaused();
-            }
-        }
-    }
-
-    private void upstreamPaused() {
-        UpstreamConnection u = upstream;
-        if (u != null) {
-            u.pause();
-        }
-    }
-
-    private ByteBuffer takeHead() {
-        ByteBuffer head = pendingHead;
-        pendingHead = null;
-        return head;
+        ResponseRelay.flushHead(this);
     }
 
     /** The backend's response is complete. */
     void responseComplete() {
-        if (discarding) {
-            Decision.Forward next = retryAfterDiscard;
-            discarding = false;
-            retryAfterDiscard = null;
-            release(true);
-            if (backendMetrics != null) {
-                backendMetrics.responded(System.nanoTime() - upstreamStartNanos);
-            }
-            send(next);
-            return;
-        }
-        ByteBuffer head = takeHead();
-        ByteBuffer tail = gzip == null ? null : gzip.finish();
-        gzip = null;
-        if (tail != null) {
-            ByteBuffer[] out = chunkedToClient
-                    ? new ByteBuffer[] {head, BufferUtil.toBuffer(Integer.toHexString(tail.remaining()) + "\r\n"),
-                        tail, CRLF.slice(), lastChunk(responseTrailers)}
-                    : new ByteBuffer[] {head, tail};
-            client.out.write(head == null ? Arrays.copyOfRange(out, 1, out.length) : out);
-        } else if (chunkedToClient) {
-            if (head == null) {
-                client.out.write(lastChunk(responseTrailers));
-            } else {
-                client.out.write(head, lastChunk(responseTrailers));
-            }
-        } else if (head != null) {
-            client.out.write(head);
-        }
-        responseDone = true;
-        upstreamNanos = System.nanoTime() - upstreamStartNanos;
-        if (backendMetrics != null) {
-            backendMetrics.responded(upstreamNanos);
-        }
-        router.record(forward.route(), method, status, startNanos);
-        boolean reusable = requestDone && responseVersion == HttpVersion.HTTP_1_1
-                && !responseHeaders.contains(HttpHeader.CONNECTION, "close");
-        release(reusable);
-        if (requestDone) {
-            finish();
-        } else if (!requestChunked && !closeClient
-                && requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH) - requestBodyBytes <= MAX_BODY_TO_DRAIN) {
-            // The backend answered before it read the whole body (a handler that never reads it): the exchange is
-            // over, and the connection serves the next request once the rest of the body has been read and dropped.
-            end();
-            logAccess();
-            drainingBody = true;
-            client.resume();
-        } else {
-            closeClient = true; // the rest of the body is too large to read for nothing, or cannot be framed away
-            finish();
-        }
+        ResponseRelay.complete(this);
     }
 
     /** Takes the upstream connection off this exchange and gives the backend's in-flight place back; null if none. */
@@ -712,7 +487,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     }
 
     /** Gives the upstream connection back to the pool, or closes it. */
-    private void release(boolean reusable) {
+    void release(boolean reusable) {
         UpstreamConnection u = detachUpstream();
         if (u == null) {
             return;
@@ -724,7 +499,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
     }
 
-    private void finish() {
+    void finish() {
         if (finished) {
             return;
         }
@@ -845,21 +620,4 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         }
     }
 
-    /** The backend's response headers as on_response edits them. */
-    private record HeadersView(HttpFields.Mutable headers) implements ResponseView {
-        @Override
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        @Override
-        public void setHeader(String name, String value) {
-            headers.put(name, value);
-        }
-
-        @Override
-        public void removeHeader(String name) {
-            headers.remove(name);
-        }
-    }
 }
