@@ -1,7 +1,5 @@
 package io.zkgate.gateway.loop;
 
-import io.zkgate.gateway.balancer.Endpoint;
-import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.mirror.Mirror;
@@ -13,7 +11,6 @@ import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.schema.CanonicalPath;
 import io.zkgate.schema.Route;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -22,8 +19,6 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.ssl.SslConnection;
-import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -200,7 +195,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             if (forward.mirror() != null && !upgrade) { // a WebSocket handshake is not mirrored (no tunnel to copy)
                 mirror(forward);
             }
-            send(forward);
+            UpstreamAttempts.send(this, forward);
         }
     }
 
@@ -229,106 +224,14 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         return "HTTP/2 (upstream.protocol " + route.route().upstreamProtocol().wireName() + ")";
     }
 
-    void send(Decision.Forward next) {
-        forward = next;
-        Endpoint endpoint = next.endpoint();
-        if (next.route().upstreamTls()) {
-            try {
-                tlsContext = engine.upstreamTls.context(next.route().route().upstreamTls());
-            } catch (IOException e) {
-                LocalAnswers.refuse(this, next.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + next.routeId()
-                        + "': its upstream TLS setting cannot be used: " + e.getMessage());
-                router.record(next.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
-                return;
-            }
-        }
-        UpstreamConnection pooled = loop.pool.take(poolKey(next));
-        if (pooled != null) {
-            attach(pooled);
-            return;
-        }
-        client.connector.connectUpstream(endpoint.host(), port(next), connectTimeoutMs(), this);
-    }
-
-    /** The port the route reaches the backend on: its TLS port for TLS routes. */
-    private static int port(Decision.Forward f) {
-        return f.route().upstreamTls() ? f.endpoint().tlsPort() : f.endpoint().port();
-    }
-
-    /** Pooled connections are kept by address, and for TLS routes by TLS setting too: one TLS context per pool. */
-    private static String poolKey(Decision.Forward f) {
-        Endpoint e = f.endpoint();
-        return f.route().upstreamTls() ? e.host() + ":" + e.tlsPort() + " " + f.route().route().upstreamTls()
-                : address(e);
-    }
-
-    /** The route's {@code timeouts.connectMs}, or the gateway's default. */
-    private long connectTimeoutMs() {
-        long ms = forward.route().upstream().connectTimeoutMs();
-        return ms > 0 ? ms : engine.connectTimeoutMs;
-    }
-
-    private static String address(Endpoint endpoint) {
-        return endpoint.host() + ":" + endpoint.port();
-    }
-
     @Override
     public Connection newConnection(EndPoint endPoint, LoopSelector loop) {
-        SslConnection ssl = tlsContext == null ? null : UpstreamTls.wrap(tlsContext, endPoint,
-                forward.endpoint().host(), port(forward), client.connector.getByteBufferPool(), client.executor());
-        UpstreamConnection c = new UpstreamConnection(ssl == null ? endPoint : ssl.getSslEndPoint(),
-                (LoopEndPoint) endPoint, client.executor(), loop, poolKey(forward));
-        if (ssl != null) {
-            ssl.getSslEndPoint().setConnection(c);
-            ssl.addHandshakeListener(new SslHandshakeListener() {
-                @Override
-                public void handshakeFailed(Event event, Throwable failure) {
-                    c.tlsFailed(failure);
-                }
-            });
-        }
-        if (finished) { // the exchange ended while this was connecting (client gone): the connection goes to the pool
-            c.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
-        } else {
-            attach(c);
-        }
-        return ssl == null ? c : ssl;
+        return UpstreamAttempts.connected(this, endPoint, loop);
     }
 
     @Override
     public void failed(Throwable failure) {
-        if (finished) {
-            return;
-        }
-        Endpoint endpoint = forward.endpoint();
-        router.failed(endpoint);
-        BackendMetrics m = router.backendMetrics(endpoint);
-        if (m != null) {
-            m.failed(false);
-        }
-        Decision.Forward next = router.retry(forward, method, true, !requestBodyStarted);
-        if (next != null) {
-            send(next);
-            return;
-        }
-        LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend " + upstreamAddress()
-                + " failed: " + failure);
-        router.record(forward.route(), method, 502, startNanos);
-    }
-
-    private void attach(UpstreamConnection c) {
-        upstream = c;
-        c.attach(this, "HEAD".equals(method), forward.route().responseTimeoutMs());
-        backendMetrics = router.backendMetrics(forward.endpoint());
-        if (backendMetrics != null) {
-            backendMetrics.picked();
-        }
-        forward.endpoint().acquire();
-        acquired = true;
-        upstreamStartNanos = System.nanoTime();
-        if (c.opened()) {
-            sendHead();
-        }
+        UpstreamAttempts.connectFailed(this, failure);
     }
 
     /** Writes the request head to the attached upstream connection, once it is open. */
@@ -392,7 +295,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         if (requestChunked) {
             long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
             if (requestBodyBytes > max && !responseToClient) {
-                release(false);
+                UpstreamAttempts.release(this, false);
                 LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.BODY_TOO_LARGE,
                         "request body is over the route's limit of " + max + " bytes");
                 router.record(forward.route(), method, 413, startNanos);
@@ -475,30 +378,6 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         ResponseRelay.complete(this);
     }
 
-    /** Takes the upstream connection off this exchange and gives the backend's in-flight place back; null if none. */
-    private UpstreamConnection detachUpstream() {
-        UpstreamConnection u = upstream;
-        upstream = null;
-        if (acquired) {
-            acquired = false;
-            forward.endpoint().release();
-        }
-        return u;
-    }
-
-    /** Gives the upstream connection back to the pool, or closes it. */
-    void release(boolean reusable) {
-        UpstreamConnection u = detachUpstream();
-        if (u == null) {
-            return;
-        }
-        if (reusable && !u.out.pending()) { // a write still draining (the answer beat its callback) would collide
-            u.release(engine.upstreamIdleMs, engine.maxIdlePerBackend);
-        } else {
-            u.discard();
-        }
-    }
-
     void finish() {
         if (finished) {
             return;
@@ -524,7 +403,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public String upstreamAddress() {
-        return forward == null ? null : forward.endpoint().host() + ":" + port(forward);
+        return forward == null ? null : forward.endpoint().host() + ":" + UpstreamAttempts.port(forward);
     }
 
     @Override
@@ -539,69 +418,12 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** The upstream connection failed or closed before the exchange ended. */
     void upstreamFailed(Throwable failure) {
-        if (finished || upstream == null) {
-            return;
-        }
-        UpstreamConnection u = detachUpstream();
-        boolean nothingBack = !u.responseStarted();
-        boolean neverSent = !requestSent; // the head's write itself failed: the backend cannot have taken the request
-        boolean resendable = RequestRouter.idempotent(method) || neverSent;
-        if (nothingBack && u.reused() && !requestBodyStarted && !staleRetried && resendable) {
-            // A pooled connection that turned out closed, most often the backend ending an idle one as it was taken:
-            // a fresh connection to the same backend, which is neither a retry (no attempt, no budget) nor a failure
-            // toward ejection. Had it gone to another backend, it would spend the request's one retry on a healthy
-            // backend's idle close, and a dead backend picked for it would then fail the request. A backend going
-            // down refuses the fresh connection, which counts toward its ejection and is retried as any connect
-            // failure.
-            staleRetried = true;
-            requestSent = false;
-            client.connector.connectUpstream(forward.endpoint().host(), port(forward), connectTimeoutMs(), this);
-            return;
-        }
-        router.failed(forward.endpoint());
-        if (backendMetrics != null) {
-            backendMetrics.failed(false);
-        }
-        if (!responseToClient || pendingHead != null) {
-            pendingHead = null;
-            Decision.Forward next = nothingBack ? router.retry(forward, method, neverSent, !requestBodyStarted) : null;
-            if (next != null) {
-                responseToClient = false;
-                send(next);
-                return;
-            }
-            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_UNREACHABLE, "backend "
-                    + upstreamAddress() + " failed: " + failure.getMessage());
-            router.record(forward.route(), method, 502, startNanos);
-            return;
-        }
-        router.record(forward.route(), method, statusSent, startNanos); // as the servlet engine: the status sent
-        end();
-        client.close(); // part of the response went out: the client must see it cut
+        UpstreamAttempts.failed(this, failure);
     }
 
     /** The backend stayed silent past the route's response timeout. */
     void upstreamTimedOut() {
-        if (finished) {
-            return;
-        }
-        UpstreamConnection u = detachUpstream();
-        router.failed(forward.endpoint());
-        if (backendMetrics != null) {
-            backendMetrics.failed(true);
-        }
-        if (u != null) {
-            u.close();
-        }
-        if (!responseToClient || pendingHead != null) {
-            LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.UPSTREAM_TIMEOUT, "backend " + upstreamAddress()
-                    + " did not respond within " + forward.route().responseTimeoutMs() + " ms");
-            router.record(forward.route(), method, 504, startNanos);
-            return;
-        }
-        router.record(forward.route(), method, statusSent, startNanos);
-        end();
-        client.close();
+        UpstreamAttempts.timedOut(this);
     }
 
     /**
@@ -614,7 +436,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
             router.record(forward.route(), method, responseToClient ? statusSent : CLIENT_CLOSED_REQUEST, startNanos);
         }
         end();
-        UpstreamConnection u = detachUpstream();
+        UpstreamConnection u = UpstreamAttempts.detach(this);
         if (u != null) {
             u.close();
         }

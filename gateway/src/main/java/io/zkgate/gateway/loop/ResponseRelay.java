@@ -73,7 +73,7 @@ final class ResponseRelay {
         }
         ScriptExchange script = forward.script();
         if (script != null && script.hasOnResponse() && !script.onResponse(new HeadersView(responseHeaders), status)) {
-            x.release(false); // the backend's answer is dropped unsent
+            UpstreamAttempts.release(x, false); // the backend's answer is dropped unsent
             LocalAnswers.refuse(x, forward.routeId(), ErrorResponse.SCRIPT_ERROR, script.failure());
             x.router.record(forward.route(), x.method, 500, x.startNanos);
             return true;
@@ -167,11 +167,11 @@ final class ResponseRelay {
             Decision.Forward next = x.retryAfterDiscard;
             x.discarding = false;
             x.retryAfterDiscard = null;
-            x.release(true);
+            UpstreamAttempts.release(x, true);
             if (x.backendMetrics != null) {
                 x.backendMetrics.responded(System.nanoTime() - x.upstreamStartNanos);
             }
-            x.send(next);
+            UpstreamAttempts.send(x, next);
             return;
         }
         Writes out = x.client.out;
@@ -201,7 +201,7 @@ final class ResponseRelay {
         x.router.record(x.forward.route(), x.method, x.status, x.startNanos);
         boolean reusable = x.requestDone && x.responseVersion == HttpVersion.HTTP_1_1
                 && !x.responseHeaders.contains(HttpHeader.CONNECTION, "close");
-        x.release(reusable);
+        UpstreamAttempts.release(x, reusable);
         if (x.requestDone) {
             x.finish();
         } else if (!x.requestChunked && !x.closeClient && x.requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH)
