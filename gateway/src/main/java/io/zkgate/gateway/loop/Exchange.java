@@ -2,7 +2,6 @@ package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
 import io.zkgate.gateway.metrics.BackendMetrics;
-import io.zkgate.gateway.mirror.Mirror;
 import io.zkgate.gateway.proxy.AccessLog;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.ErrorResponse;
@@ -19,7 +18,6 @@ import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
@@ -33,7 +31,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** What a request whose client left before its answer counts as (nginx's "client closed request"). */
     static final int CLIENT_CLOSED_REQUEST = 499;
-    private static final ByteBuffer CONTINUE = BufferUtil.toBuffer("HTTP/1.1 100 Continue\r\n\r\n").asReadOnlyBuffer();
 
     final ClientConnection client;
     final LoopEngine engine;
@@ -177,47 +174,29 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         routeId = decision.routeId();
         edits = decision.headers();
         if (decision instanceof Decision.Refuse refuse) {
-            LocalAnswers.refuse(this, refuse.route() == null ? null : refuse.route().id(), refuse.error(),
-                    refuse.message());
+            refuse(refuse.route() == null ? null : refuse.route().id(), refuse.error(), refuse.message());
             router.record(refuse.route(), method, refuse.error().status(), startNanos);
         } else if (decision instanceof Decision.Answer answer) {
             LocalAnswers.answerFromScript(this, answer);
         } else if (decision instanceof Decision.Reply reply) {
             LocalAnswers.reply(this, reply);
         } else if (decision.route().route().upstreamProtocol() != Route.Upstream.Protocol.HTTP_1_1) {
-            LocalAnswers.refuse(this, routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId
-                    + "' reaches its backends over " + upstreamOf(decision.route()) + ", which the loop engine does "
-                    + "not speak (it speaks HTTP/1.1 to backends); the backend was not contacted. Serve this route "
-                    + "with --engine servlet");
+            refuse(routeId, ErrorResponse.UPSTREAM_UNREACHABLE, "route '" + routeId + "' reaches its backends over "
+                    + upstreamOf(decision.route()) + ", which the loop engine does not speak (it speaks HTTP/1.1 "
+                    + "to backends); the backend was not contacted. Serve this route with --engine servlet");
             router.record(decision.route(), method, ErrorResponse.UPSTREAM_UNREACHABLE.status(), startNanos);
         } else {
             Decision.Forward forward = (Decision.Forward) decision;
             if (forward.mirror() != null && !upgrade) { // a WebSocket handshake is not mirrored (no tunnel to copy)
-                mirror(forward);
+                RequestRelay.mirror(this, forward);
             }
             UpstreamAttempts.send(this, forward);
         }
     }
 
-    /**
-     * Hands the request's copy to the mirror sender now when it has no body; a body up to the mirror's limit is
-     * copied as it streams to the backend and the copy goes once it is whole ({@link #requestComplete}).
-     */
-    private void mirror(Decision.Forward forward) {
-        if (engine.mirror == null) {
-            return;
-        }
-        if (!requestHasBody) {
-            engine.mirror.send(forward, method, query, requestHeaders, client.clientAddress(), null);
-            return;
-        }
-        long length = requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH);
-        if (requestChunked || length < 0 || length > Mirror.MAX_BODY_BYTES) {
-            Mirror.bodyNotCopied(forward);
-            return;
-        }
-        mirrored = forward;
-        mirrorBody = new byte[(int) length];
+    /** Answers with the contract's JSON error ({@link LocalAnswers#refuse}). */
+    private void refuse(String routeId, ErrorResponse error, String message) {
+        LocalAnswers.refuse(this, routeId, error, message);
     }
 
     private static String upstreamOf(RouteEntry route) {
@@ -236,10 +215,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** Writes the request head to the attached upstream connection, once it is open. */
     void sendHead() {
-        requestSent = upstream.out.write(UpstreamRequestHead.of(this));
-        if (requestSent) {
-            requestHeadSent();
-        }
+        RequestRelay.sendHead(this);
     }
 
     /** The client took a response piece: the backend's connection may read on. */
@@ -254,76 +230,17 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /** The backend took the request head (or a body piece): the client may send more. */
     void upstreamWriteDrained() {
-        if (!requestSent) {
-            requestSent = true;
-            requestHeadSent();
-        } else {
-            client.resume();
-        }
-    }
-
-    /**
-     * The backend has the head: the body may flow. A client that sent {@code Expect: 100-continue} is told to send
-     * it now; the gateway answers the expectation itself (like nginx) and does not forward it.
-     */
-    private void requestHeadSent() {
-        if (requestHasBody && !requestDone) {
-            if (version == HttpVersion.HTTP_1_1 && !continueSent
-                    && "100-continue".equalsIgnoreCase(requestHeaders.get(HttpHeader.EXPECT))) {
-                continueSent = true;
-                if (!client.out.write(CONTINUE.slice())) {
-                    return; // the client resumes once the 100 has drained
-                }
-            }
-            client.resume(); // parse the body now that there is somewhere to send it
-        }
+        RequestRelay.upstreamWriteDrained(this);
     }
 
     /** A piece of the request body, a slice of the client's input buffer. @return false to pause the client */
     boolean requestContent(ByteBuffer content) {
-        if (mirrorBody != null) {
-            // before the check below: a backend may answer before it read the body, and the copy still needs it whole
-            int n = Math.min(content.remaining(), mirrorBody.length - mirrorBodyBytes);
-            content.duplicate().get(mirrorBody, mirrorBodyBytes, n);
-            mirrorBodyBytes += n;
-        }
-        if (finished || upstream == null) {
-            return true; // the exchange was answered already: the rest of the body is dropped
-        }
-        requestBodyStarted = true;
-        requestBodyBytes += content.remaining();
-        if (requestChunked) {
-            long max = forward == null ? Long.MAX_VALUE : router.maxBodyBytes(forward.route());
-            if (requestBodyBytes > max && !responseToClient) {
-                UpstreamAttempts.release(this, false);
-                LocalAnswers.refuse(this, forward.routeId(), ErrorResponse.BODY_TOO_LARGE,
-                        "request body is over the route's limit of " + max + " bytes");
-                router.record(forward.route(), method, 413, startNanos);
-                return true;
-            }
-            return upstream.out.write(Chunks.sizeLine(content.remaining()), content, Chunks.end());
-        }
-        return upstream.out.write(content);
+        return RequestRelay.content(this, content);
     }
 
     /** The whole request was read. */
     void requestComplete() {
-        requestDone = true;
-        if (mirrorBody != null && mirrorBodyBytes == mirrorBody.length) {
-            engine.mirror.send(mirrored, method, query, requestHeaders, client.clientAddress(), mirrorBody);
-        }
-        mirrorBody = null;
-        if (drainingBody) {
-            drainingBody = false;
-            client.exchangeDone(true);
-            return;
-        }
-        if (upstream != null && requestChunked && !finished) {
-            upstream.out.write(Chunks.last(requestTrailers));
-        }
-        if (responseDone) {
-            finish();
-        }
+        RequestRelay.complete(this);
     }
 
     void requestTrailer(HttpField field) {

@@ -121,7 +121,7 @@ final class UpstreamAttempts {
         x.acquired = true;
         x.upstreamStartNanos = System.nanoTime();
         if (c.opened()) {
-            x.sendHead();
+            RequestRelay.sendHead(x);
         }
     }
 
