@@ -26,7 +26,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * read from one side is written to the other before the reading side reads again. Request bodies are sent with the
  * client's framing (Content-Length as is, chunked re-chunked); responses keep a backend's Content-Length, and a
  * chunked or close-delimited response is chunked to HTTP/1.1 clients and close-delimited to HTTP/1.0 ones.
- * Confined to its event loop's thread.
+ *
+ * <p>The exchange is the one owner of this state machine: its connections tell it what happened through the methods
+ * below, and its fields are the state. The concerns it hands work to are stateless helpers on those fields, kept apart
+ * so each reads on its own: {@link UpstreamAttempts} (which backend connection, resends, retries, 502 and 504),
+ * {@link RequestRelay} and {@link UpstreamRequestHead} (the request to the backend), {@link ResponseRelay} (the
+ * response to the client) and {@link LocalAnswers} (what the gateway answers itself). They are static methods, so an
+ * exchange allocates nothing more for them. Confined to its event loop's thread, as are its helpers' calls.
  */
 final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** What a request whose client left before its answer counts as (nginx's "client closed request"). */
@@ -308,8 +314,9 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
         AccessLog log = engine.accessLog;
         if (log != null) {
             log.log(clientIp != null ? clientIp : client.clientAddress(),
-                    System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000, method, target, version.asString(), statusSent, bytesSent,
-                    requestHeaders.get(HttpHeader.REFERER), requestHeaders.get(HttpHeader.USER_AGENT), this);
+                    System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000, method, target,
+                    version.asString(), statusSent, bytesSent, requestHeaders.get(HttpHeader.REFERER),
+                    requestHeaders.get(HttpHeader.USER_AGENT), this);
         }
     }
 
