@@ -365,7 +365,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking
             ids = engine.router.unroutedIds(read == null ? null : read.get(RequestTracing.REQUEST_ID),
                     read == null ? null : read.get(RequestTracing.TRACEPARENT));
         }
-        Exchange.writeLocal(this, status, JsonErrorHandler.body(status, failure.getReason(), ids), ids);
+        LocalAnswers.parserError(this, status, JsonErrorHandler.body(status, failure.getReason(), ids), ids);
         closeAfterWrites();
     }
 
