@@ -40,7 +40,7 @@ class CutExchangeMetricsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        f = new GatewayFixture();
+        f = GatewayFixture.synced(); // the table is read before the routes below are written
         backend = f.closeLater(ScriptedBackend.start(CutExchangeMetricsEndToEndTest::answer));
         for (String id : new String[] {"dies", "slow", "stalls", "big"}) {
             f.writer.register(id, "1", backend.port(), 1);

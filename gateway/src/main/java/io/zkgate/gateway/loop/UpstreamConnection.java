@@ -120,10 +120,10 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
 
     @Override
     public void onFillable() {
-        if (tunnel != null) {
-            tunnel.upstreamToClient.pump();
-        } else {
+        if (tunnel == null) {
             process();
+        } else {
+            tunnel.upstreamToClient.pump();
         }
     }
 
@@ -226,10 +226,10 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     public void onClose(Throwable cause) {
         super.onClose(cause);
         loop.run(() -> {
+            loop.pool.remove(this);
             if (tunnel != null) {
                 tunnel.close();
             }
-            loop.pool.remove(this);
             Exchange current = exchange;
             exchange = null;
             if (current != null) {
