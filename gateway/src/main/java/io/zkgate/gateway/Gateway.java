@@ -32,8 +32,10 @@ import io.zkgate.gateway.routing.HttpsRedirect;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.TrustedProxies;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.tls.FileReloads;
 import io.zkgate.gateway.tls.TlsCertificates;
 import io.zkgate.gateway.tls.TlsContext;
+import io.zkgate.gateway.upstream.UpstreamTlsContexts;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.gateway.zk.ZkConnectionLog;
 import io.zkgate.gateway.zk.ZkRoots;
@@ -114,6 +116,8 @@ public final class Gateway implements Closeable {
     /** The TLS listener ({@code --tls-port}), or null. */
     private ServerConnector tlsConnector;
     private TlsContext tls;
+    /** Re-reads the TLS files (the listener's, routes' upstream.tls) every --tls-reload-interval-ms. */
+    private FileReloads tlsReloads;
     private ServerConnector adminConnector;
     private DemoBackends demo;
     private AdminHandler admin;
@@ -145,9 +149,11 @@ public final class Gateway implements Closeable {
     }
 
     private void startAll() throws Exception {
+        tlsReloads = new FileReloads(settings.tls().reloadIntervalMs());
+        tlsReloads.every(UpstreamTlsContexts::reloadChanged);
         if (settings.tls().enabled()) { // first: a certificate that cannot be served stops the start at once
             try {
-                tls = TlsContext.start(settings.tls(), metrics.registry());
+                tls = TlsContext.start(settings.tls(), metrics.registry(), tlsReloads);
             } catch (TlsCertificates.TlsException e) {
                 throw new StartupException(e.getMessage());
             }
@@ -460,6 +466,9 @@ public final class Gateway implements Closeable {
         }
         if (tls != null) {
             tls.close();
+        }
+        if (tlsReloads != null) {
+            tlsReloads.close();
         }
         if (demo != null) {
             demo.close();

@@ -31,10 +31,13 @@ class Http2UpstreamEndToEndTest {
     /** An h2c-only backend (no HTTP/1.1 at all) answering with the protocol it heard and the body it got. */
     static Server h2cBackend() throws Exception {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        return UpstreamTlsEndToEndTest.serve(server, new ServerConnector(server,
+                new HTTP2CServerConnectionFactory(new HttpConfiguration())), protocolEcho());
+    }
+
+    /** Answers with the protocol it heard, the method and the body it got. */
+    static Handler protocolEcho() {
+        return new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String body = Content.Source.asString(request, StandardCharsets.UTF_8);
@@ -43,9 +46,7 @@ class Http2UpstreamEndToEndTest {
                         + request.getMethod() + " " + body).getBytes(StandardCharsets.UTF_8)), callback);
                 return true;
             }
-        });
-        server.start();
-        return server;
+        };
     }
 
     static int port(Server server) {
