@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * configured certificate in one key store so Jetty picks one by SNI, and an interval reload ({@link FileReloads}):
  * every {@code --tls-reload-interval-ms} the files are read again, and when their contents changed and the new set
  * loads cleanly, {@link SslContextFactory#reload} swaps it in for new handshakes while open connections keep theirs. A
- * set that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is the
- * gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
+ * set that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is
+ * the gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
  * certificate that enters the last {@code --tls-expiry-warning-days}. The JSSE provider is the JDK's or Conscrypt's
  * ({@link TlsProvider}); both take the same standard protocol and cipher suite names.
  * Thread-safe: the reload runs on the reload thread; readers see the current set through one volatile field.

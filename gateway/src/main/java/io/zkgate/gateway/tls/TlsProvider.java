@@ -42,7 +42,8 @@ public record TlsProvider(String name, String jsseName) {
         boolean auto = !GatewaySettings.Tls.CONSCRYPT.equals(requested);
         String reason = registerConscrypt();
         if (reason != null) {
-            String line = "TLS provider: conscrypt cannot load on this machine ({}); serving TLS with the JDK's provider";
+            String line = "TLS provider: conscrypt cannot load on this machine ({}); "
+                    + "serving TLS with the JDK's provider";
             if (auto) {
                 log.info(line + " (--tls-provider auto)", reason);
             } else {

@@ -65,7 +65,8 @@ class Http2TlsUpstreamEndToEndTest {
                     HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
 
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                    .POST(HttpRequest.BodyPublishers.ofString("over-h2")).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString("over-h2")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(HttpClient.Version.HTTP_2, r.version(), "client to gateway");
             assertEquals("HTTP/2.0 POST over-h2", r.body(), "gateway to backend");
