@@ -190,7 +190,7 @@ if [ "${TLS:-0}" = 1 ]; then
         [ "$engine" = loop ] && [ -n "${TLS_PROVIDERS:-}" ] && read -r -a variants <<<"$TLS_PROVIDERS"
         for provider in "${variants[@]}"; do
             name=zkgate-$engine${provider:+-$provider}
-            case "$provider" in ""|jdk|conscrypt) ;; *) die "TLS_PROVIDERS: '$provider' (expected: jdk, conscrypt)" ;; esac
+            case "$provider" in ""|auto|jdk|conscrypt) ;; *) die "TLS_PROVIDERS: '$provider' (expected: auto, jdk, conscrypt)" ;; esac
             TLS_PORT[$name]=$(free_port)
             gateway "$name" /zkgate "" "" "--engine $engine --tls-port ${TLS_PORT[$name]} --tls-cert $TLS_CERT \
 --tls-key $TLS_KEY_FILE${provider:+ --tls-provider $provider}"

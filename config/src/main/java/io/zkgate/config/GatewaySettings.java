@@ -119,19 +119,21 @@ public record GatewaySettings(
      * @param expiryWarningDays a certificate expiring within this many days is logged as a warning
      * @param redirect          plain-HTTP requests on the proxy port are redirected to the TLS port
      * @param h2c               HTTP/2 with prior knowledge (h2c) is accepted on the plain proxy port
-     * @param provider          the TLS listener's JSSE provider: {@code jdk} (SunJSSE) or {@code conscrypt}
-     *                          (BoringSSL through JNI, less CPU per handshake and per record)
+     * @param provider          the TLS listener's JSSE provider: {@code auto} (the default: Conscrypt where its native
+     *                          library loads, else the JDK's), {@code jdk} (SunJSSE) or {@code conscrypt} (BoringSSL
+     *                          through JNI, less CPU per handshake and per record)
      */
     public record Tls(int port, List<Path> certificates, List<Path> keys, Path keystore, String keystorePassword,
             int reloadIntervalMs, int expiryWarningDays, boolean redirect, boolean h2c, String provider) {
         public static final String JDK = "jdk";
         public static final String CONSCRYPT = "conscrypt";
+        public static final String AUTO = "auto";
         public static final Tls OFF = new Tls(-1, List.of(), List.of(), null, "", 60_000, 14, false, false);
 
         public Tls(int port, List<Path> certificates, List<Path> keys, Path keystore, String keystorePassword,
                 int reloadIntervalMs, int expiryWarningDays, boolean redirect, boolean h2c) {
             this(port, certificates, keys, keystore, keystorePassword, reloadIntervalMs, expiryWarningDays, redirect,
-                    h2c, JDK);
+                    h2c, AUTO);
         }
 
         public boolean enabled() {
@@ -259,10 +261,11 @@ public record GatewaySettings(
                     "redirect every plain-HTTP request on --port to the TLS port (308)"),
             new Option("h2c", OptionType.flag(), "false",
                     "also accept HTTP/2 with prior knowledge (h2c) on the plain --port"),
-            new Option("tls-provider", OptionType.oneOf(Tls.JDK, Tls.CONSCRYPT), Tls.JDK,
-                    "TLS implementation of the TLS listener: jdk, or conscrypt (BoringSSL, less CPU per handshake "
-                            + "and per record; falls back to jdk with a log line where its native library cannot "
-                            + "load)"));
+            new Option("tls-provider", OptionType.oneOf(Tls.AUTO, Tls.JDK, Tls.CONSCRYPT), Tls.AUTO,
+                    "TLS implementation of the TLS listener: auto (conscrypt where its native library loads, else "
+                            + "jdk; one log line says which and why), jdk, or conscrypt (BoringSSL, less CPU per "
+                            + "handshake and per record; falls back to jdk with a log line where its native library "
+                            + "cannot load)"));
 
     /**
      * Loads settings from the given arguments and environment.

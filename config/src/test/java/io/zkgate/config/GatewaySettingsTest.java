@@ -203,8 +203,10 @@ class GatewaySettingsTest {
     }
 
     @Test
-    void theTlsProviderIsJdkUnlessConscryptIsAskedForAndAnyOtherNameIsAUsageErrorNamingTheFlag() throws Exception {
-        assertEquals("jdk", GatewaySettings.load(new String[0], Map.of()).tls().provider());
+    void theTlsProviderIsAutoUnlessJdkOrConscryptIsAskedForAndAnyOtherNameIsAUsageErrorNamingTheFlag()
+            throws Exception {
+        assertEquals("auto", GatewaySettings.load(new String[0], Map.of()).tls().provider());
+        assertEquals("jdk", GatewaySettings.load(new String[] {"--tls-provider", "jdk"}, Map.of()).tls().provider());
         assertEquals("conscrypt", GatewaySettings.load(new String[] {"--tls-port", "8443", "--tls-cert", "a.pem",
                 "--tls-key", "a.key", "--tls-provider", "Conscrypt"}, Map.of()).tls().provider());
         assertEquals("conscrypt", GatewaySettings.load(new String[0], Map.of("ZKGATE_TLS_PROVIDER", "conscrypt"))
@@ -212,7 +214,7 @@ class GatewaySettingsTest {
         SettingsException bad = assertThrows(SettingsException.class,
                 () -> GatewaySettings.load(new String[] {"--tls-provider", "openssl"}, Map.of()));
         assertEquals(SettingsException.USAGE, bad.exitCode(), bad.getMessage());
-        assertTrue(bad.getMessage().contains("tls-provider") && bad.getMessage().contains("jdk, conscrypt"),
+        assertTrue(bad.getMessage().contains("tls-provider") && bad.getMessage().contains("auto, jdk, conscrypt"),
                 bad.getMessage());
         assertTrue(GatewaySettings.usage().contains("--tls-provider"));
     }

@@ -14,8 +14,10 @@ import io.zkgate.gateway.health.ActiveHealthChecker;
 import io.zkgate.gateway.limits.LimitGuards;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.routing.SnapshotRef;
+import io.zkgate.gateway.tls.FileReloads;
 import io.zkgate.gateway.tls.TlsCertificates;
 import io.zkgate.gateway.tls.TlsContext;
+import io.zkgate.gateway.upstream.UpstreamTlsContexts;
 import io.zkgate.schema.ZnodeLayout;
 import java.io.Closeable;
 import java.net.InetAddress;
@@ -49,6 +51,8 @@ public final class Gateway implements Closeable {
     private ControlPlane control;
     private GatewayServer server;
     private TlsContext tls;
+    /** Re-reads the TLS files (the listener's, routes' upstream.tls) every --tls-reload-interval-ms. */
+    private FileReloads tlsReloads;
     private DemoBackends demo;
     private ActiveHealthChecker health;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
@@ -74,9 +78,11 @@ public final class Gateway implements Closeable {
     }
 
     private void startAll() throws Exception {
+        tlsReloads = new FileReloads(settings.tls().reloadIntervalMs());
+        tlsReloads.every(UpstreamTlsContexts::reloadChanged);
         if (settings.tls().enabled()) { // first: a certificate that cannot be served stops the start at once
             try {
-                tls = TlsContext.start(settings.tls(), metrics.registry());
+                tls = TlsContext.start(settings.tls(), metrics.registry(), tlsReloads);
             } catch (TlsCertificates.TlsException e) {
                 throw new StartupException(e.getMessage());
             }
@@ -190,6 +196,9 @@ public final class Gateway implements Closeable {
         }
         if (tls != null) {
             tls.close();
+        }
+        if (tlsReloads != null) {
+            tlsReloads.close();
         }
         if (demo != null) {
             demo.close();

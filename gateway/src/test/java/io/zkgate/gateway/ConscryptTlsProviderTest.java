@@ -4,16 +4,19 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.JarProcess;
+import io.zkgate.gateway.support.LogCapture;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates;
 import io.zkgate.gateway.support.TlsClient;
 import io.zkgate.gateway.support.ZkWriter;
+import io.zkgate.gateway.tls.TlsProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,13 +36,17 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code --tls-provider conscrypt}: what only this provider can get wrong, on both engines: h2 chosen by ALPN through
- * Jetty's Conscrypt ALPN processor (the JDK's processor does not apply to a Conscrypt engine), the same protocols and
- * AEAD cipher list as the JDK's provider, and a gateway whose Conscrypt cannot load serving with the JDK's provider
- * after one log line. (TlsEndToEndTest and Http2EndToEndTest run whole on this provider too, in the build's
- * conscrypt-provider pass.)
+ * {@code --tls-provider conscrypt} and the default, {@code auto}: what only Conscrypt can get wrong, on both engines:
+ * h2 chosen by ALPN through Jetty's Conscrypt ALPN processor (the JDK's processor does not apply to a Conscrypt
+ * engine), the same protocols and AEAD cipher list as the JDK's provider; the default choosing Conscrypt where it
+ * loads and an explicit {@code jdk} staying on the JDK's; and a gateway whose Conscrypt cannot load serving with the
+ * JDK's provider after one log line. (TlsEndToEndTest and Http2EndToEndTest run whole on the default, so on Conscrypt
+ * here, and again on {@code jdk} in the build's jdk-provider pass.) Each test names its provider, or none for the
+ * default.
  */
 class ConscryptTlsProviderTest {
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -106,18 +113,39 @@ class ConscryptTlsProviderTest {
     }
 
     @Test
-    void aGatewayWhoseConscryptCannotLoadSaysSoInOneLineAndServesTlsWithTheJdkProvider() throws Exception {
+    void theDefaultProviderIsConscryptWhereItsNativeLibraryLoadsAndAnExplicitJdkStaysOnTheJdk() throws Exception {
+        assumeTrue(System.getProperty("zkgate.tlsProvider") == null, "a pass on another provider has no default");
+        assertTrue(TlsProvider.conscryptLoads(), "Conscrypt's native library loads on the build machine");
+        try (LogCapture logs = new LogCapture(TlsProvider.class.getName());
+                GatewayFixture f = new GatewayFixture(withCertificate("--tls-port", "0"))) {
+            assertEquals("conscrypt", Http.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
+            assertEquals("Conscrypt", f.gateway.tls().factory().getSslContext().getProvider().getName());
+            assertEquals(1, logs.messages().stream().filter(l -> l.contains("TLS provider: conscrypt")
+                    && l.contains("chosen by --tls-provider auto")).count(), logs.messages().toString());
+            servesHttps(f);
+        }
+        try (GatewayFixture f = new GatewayFixture(withCertificate("--tls-port", "0", "--tls-provider", "jdk"))) {
+            assertEquals("jdk", Http.json(f.adminPort(), "/admin/status").get("tls").get("provider").asText());
+            assertEquals("SunJSSE", f.gateway.tls().factory().getSslContext().getProvider().getName());
+            servesHttps(f);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "auto"})
+    void aGatewayWhoseConscryptCannotLoadSaysSoInOneLineAndServesTlsWithTheJdkProvider(String asked)
+            throws Exception {
         // Conscrypt extracts its native library to a working directory before loading it; one where no file can be
         // created (as with a read-only temporary directory) makes the load fail, in a JVM of its own.
         int admin = JarProcess.freePort();
         int tlsPort = JarProcess.freePort();
-        Path log = dir.resolve("fallback.log");
+        Path log = dir.resolve("fallback-" + asked + ".log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx128m", "-Dorg.conscrypt.native.workdir=/proc/self",
                 "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(),
                 "--port", "0", "--admin-port", Integer.toString(admin), "--tls-port", Integer.toString(tlsPort),
-                "--tls-provider", "conscrypt", "--embedded-zk-port", Integer.toString(JarProcess.freePort()),
-                "--data-dir", dir.resolve("fallback-data").toString()));
+                "--tls-provider", asked, "--embedded-zk-port", Integer.toString(JarProcess.freePort()),
+                "--data-dir", dir.resolve("fallback-data-" + asked).toString()));
         command.addAll(certificateFlags);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
@@ -130,6 +158,7 @@ class ConscryptTlsProviderTest {
             List<String> said = output.lines().filter(l -> l.contains("conscrypt cannot load")).toList();
             assertEquals(1, said.size(), output);
             assertTrue(said.get(0).contains("serving TLS with the JDK's provider"), said.get(0));
+            assertEquals(asked.equals("auto"), said.get(0).contains("(--tls-provider auto)"), said.get(0));
             assertTrue(p.isAlive(), output);
         } finally {
             p.destroy();
@@ -140,10 +169,26 @@ class ConscryptTlsProviderTest {
     }
 
     private static GatewayFixture gateway(String... flags) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--tls-port", "0", "--tls-provider", "conscrypt"));
-        all.addAll(certificateFlags);
+        List<String> all = new ArrayList<>(List.of("--tls-provider", "conscrypt"));
         all.addAll(List.of(flags));
-        return new GatewayFixture(all.toArray(new String[0]));
+        return new GatewayFixture(withCertificate(all.toArray(new String[0])));
+    }
+
+    private static String[] withCertificate(String... flags) {
+        List<String> all = new ArrayList<>(List.of(flags));
+        if (!all.contains("--tls-port")) {
+            all.addAll(List.of("--tls-port", "0"));
+        }
+        all.addAll(certificateFlags);
+        return all.toArray(new String[0]);
+    }
+
+    private static void servesHttps(GatewayFixture f) throws Exception {
+        ScriptedBackend backend = f.closeLater(ScriptedBackend.start(r -> Reply.keepAlive(OK)));
+        route(f, backend);
+        try (TlsClient client = new TlsClient(ca.clientContext(), f.gateway.tlsPort(), "localhost")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(client.get("/c/x", "localhost")) == 200);
+        }
     }
 
     private static void route(GatewayFixture f, ScriptedBackend backend) throws Exception {

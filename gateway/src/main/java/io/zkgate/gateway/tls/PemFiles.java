@@ -11,22 +11,27 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.PSSParameterSpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads PEM as cert-manager, Let's Encrypt and openssl write it: certificate chains, and private keys in PKCS#8
  * ({@code PRIVATE KEY}), PKCS#1 RSA ({@code RSA PRIVATE KEY}) and SEC1 EC ({@code EC PRIVATE KEY}) form; the last two
- * are wrapped into PKCS#8 here so the JDK alone can read them. The TLS listener reads text it has already read (to
- * digest it for reloads); routes' {@code upstream.tls} files are read into key stores with messages that name the
+ * are wrapped into PKCS#8 here so the JDK alone can read them. The TLS listener reads text it has already read;
+ * routes' {@code upstream.tls} files are read into key stores with messages that name the
  * file. Stateless and thread-safe.
  */
 public final class PemFiles {
@@ -129,6 +134,10 @@ public final class PemFiles {
             throw new IOException(keyFile + ": a " + key.getAlgorithm() + " key, but " + certFile + " holds a "
                     + certAlgorithm + " certificate (expected: the key of the certificate)");
         }
+        if (!matches(key, chain.get(0).getPublicKey())) {
+            throw new IOException(keyFile + ": does not match the certificate in " + certFile + " ("
+                    + chain.get(0).getSubjectX500Principal().getName() + ")");
+        }
         try {
             KeyStore store = emptyStore();
             store.setKeyEntry("key", key, password, chain.toArray(new Certificate[0]));
@@ -177,6 +186,40 @@ public final class PemFiles {
             }
         }
         throw last;
+    }
+
+    /** Whether the key signs what the certificate's public key verifies. */
+    public static boolean matches(PrivateKey key, PublicKey certificateKey) {
+        String algorithm = switch (key.getAlgorithm().toUpperCase(Locale.ROOT)) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "RSASSA-PSS" -> "RSASSA-PSS";
+            default -> key.getAlgorithm();
+        };
+        if (!key.getAlgorithm().equalsIgnoreCase(certificateKey.getAlgorithm())) {
+            return false;
+        }
+        try {
+            byte[] probe = "zkgate key check".getBytes(StandardCharsets.US_ASCII);
+            Signature sign = signature(algorithm);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            Signature verify = signature(algorithm);
+            verify.initVerify(certificateKey);
+            verify.update(probe);
+            return verify.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static Signature signature(String algorithm) throws GeneralSecurityException {
+        Signature signature = Signature.getInstance(algorithm);
+        if (algorithm.equals("RSASSA-PSS")) {
+            signature.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        }
+        return signature;
     }
 
     /** PKCS#8 PrivateKeyInfo: version 0, the algorithm, the key as an octet string. */

@@ -10,21 +10,14 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.PSSParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
@@ -35,9 +28,8 @@ import javax.naming.ldap.Rdn;
  *
  * @param keyStore     the certificates, one key entry each
  * @param certificates what was loaded, for the expiry metric and logs
- * @param digest       of the files' contents, to notice a change on disk
  */
-public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, String digest) {
+public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates) {
     /** The in-memory key store's password; it never leaves this process. */
     static final String STORE_PASSWORD = "zkgate";
 
@@ -68,14 +60,11 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             List<Loaded> loaded = new ArrayList<>();
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
             for (int i = 0; i < tls.certificates().size(); i++) {
                 Path certFile = tls.certificates().get(i);
                 Path keyFile = tls.keys().get(i);
                 byte[] certBytes = read(certFile, "tls-cert");
                 byte[] keyBytes = read(keyFile, "tls-key");
-                digest.update(certBytes);
-                digest.update(keyBytes);
                 List<X509Certificate> chain;
                 PrivateKey key;
                 try {
@@ -89,7 +78,7 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
                     throw new TlsException("tls-key " + keyFile + ": " + e.getMessage());
                 }
                 X509Certificate leaf = chain.get(0);
-                if (!matches(key, leaf.getPublicKey())) {
+                if (!PemFiles.matches(key, leaf.getPublicKey())) {
                     throw new TlsException("tls-key " + keyFile + " does not match the certificate in " + certFile
                             + " (" + leaf.getSubjectX500Principal().getName() + ")");
                 }
@@ -99,7 +88,6 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
             }
             if (tls.keystore() != null) {
                 byte[] bytes = read(tls.keystore(), "tls-keystore");
-                digest.update(bytes);
                 KeyStore file = KeyStore.getInstance("PKCS12");
                 char[] password = tls.keystorePassword().toCharArray();
                 try {
@@ -130,27 +118,23 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
                             + "certificate in it");
                 }
             }
-            return new TlsCertificates(store, List.copyOf(loaded), HexFormat.of().formatHex(digest.digest()));
+            return new TlsCertificates(store, List.copyOf(loaded));
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsException("TLS certificates cannot be loaded: " + e);
         }
     }
 
-    /** The digest of the configured files as they are now, or null when one cannot be read. */
-    public static String digest(GatewaySettings.Tls tls) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (int i = 0; i < tls.certificates().size(); i++) {
-                digest.update(Files.readAllBytes(tls.certificates().get(i)));
-                digest.update(Files.readAllBytes(tls.keys().get(i)));
-            }
-            if (tls.keystore() != null) {
-                digest.update(Files.readAllBytes(tls.keystore()));
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException | GeneralSecurityException e) {
-            return null;
+    /** Every file the certificates are read from, for the reload to hash. */
+    static List<Path> files(GatewaySettings.Tls tls) {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < tls.certificates().size(); i++) {
+            files.add(tls.certificates().get(i));
+            files.add(tls.keys().get(i));
         }
+        if (tls.keystore() != null) {
+            files.add(tls.keystore());
+        }
+        return files;
     }
 
     private static byte[] read(Path file, String flag) throws TlsException {
@@ -169,40 +153,6 @@ public record TlsCertificates(KeyStore keyStore, List<Loaded> certificates, Stri
             throw new TlsException(what + ": the certificate " + name(leaf) + " expired on " + notAfter
                     + " (renew it, then start again)");
         }
-    }
-
-    /** Whether the key signs what the certificate's public key verifies. */
-    private static boolean matches(PrivateKey key, PublicKey certificateKey) {
-        String algorithm = switch (key.getAlgorithm().toUpperCase(Locale.ROOT)) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "RSASSA-PSS" -> "RSASSA-PSS";
-            default -> key.getAlgorithm();
-        };
-        if (!key.getAlgorithm().equalsIgnoreCase(certificateKey.getAlgorithm())) {
-            return false;
-        }
-        try {
-            byte[] probe = "zkgate key check".getBytes(StandardCharsets.US_ASCII);
-            Signature sign = signature(algorithm);
-            sign.initSign(key);
-            sign.update(probe);
-            byte[] signature = sign.sign();
-            Signature verify = signature(algorithm);
-            verify.initVerify(certificateKey);
-            verify.update(probe);
-            return verify.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
-    }
-
-    private static Signature signature(String algorithm) throws GeneralSecurityException {
-        Signature signature = Signature.getInstance(algorithm);
-        if (algorithm.equals("RSASSA-PSS")) {
-            signature.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
-        }
-        return signature;
     }
 
     /** The subject's common name, else its first DNS name, else the whole subject. */

@@ -10,23 +10,20 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The TLS listener's Jetty {@link SslContextFactory.Server}: TLS 1.3 and 1.2 only with a modern cipher list, every
- * configured certificate in one key store so Jetty picks one by SNI, and an interval reload: every
- * {@code --tls-reload-interval-ms} the files are read again, and when their contents changed and the new set loads
- * cleanly, {@link SslContextFactory#reload} swaps it in for new handshakes while open connections keep theirs. A set
- * that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is the
- * gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
+ * configured certificate in one key store so Jetty picks one by SNI, and an interval reload ({@link FileReloads}):
+ * every {@code --tls-reload-interval-ms} the files are read again, and when their contents changed and the new set
+ * loads cleanly, {@link SslContextFactory#reload} swaps it in for new handshakes while open connections keep theirs. A
+ * set that fails to load is logged once and the previous one keeps serving. Each certificate's remaining lifetime is
+ * the gauge {@code zkgate_tls_certificate_expiry_seconds{certificate,source}}, and one warning is logged per
  * certificate that enters the last {@code --tls-expiry-warning-days}. The JSSE provider is the JDK's or Conscrypt's
  * ({@link TlsProvider}); both take the same standard protocol and cipher suite names.
- * Thread-safe: the reload runs on its own thread; readers see the current set through one volatile field.
+ * Thread-safe: the reload runs on the reload thread; readers see the current set through one volatile field.
  */
 public final class TlsContext implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(TlsContext.class);
@@ -45,11 +42,12 @@ public final class TlsContext implements Closeable {
     private final MetricRegistry registry;
     private final Set<String> gauges = new HashSet<>();
     private final Set<String> warned = new HashSet<>();
-    private final ScheduledExecutorService reloader;
+    private final FileReloads.Watched files;
+    private final FileReloads.Scheduled reloading;
     private volatile TlsCertificates current;
 
     private TlsContext(GatewaySettings.Tls settings, TlsProvider provider, TlsCertificates first,
-            MetricRegistry registry) {
+            MetricRegistry registry, FileReloads reloads) {
         this.settings = settings;
         this.provider = provider;
         this.registry = registry;
@@ -65,29 +63,22 @@ public final class TlsContext implements Closeable {
         // A gateway serves many host names: a client naming none, or another, gets the first certificate.
         factory.setSniRequired(false);
         published(first);
-        if (settings.reloadIntervalMs() > 0) {
-            reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "zkgate-tls-reload");
-                t.setDaemon(true);
-                return t;
-            });
-            reloader.scheduleWithFixedDelay(this::check, settings.reloadIntervalMs(), settings.reloadIntervalMs(),
-                    TimeUnit.MILLISECONDS);
-        } else {
-            reloader = null;
-        }
+        files = new FileReloads.Watched("TLS certificates", TlsCertificates.files(settings), this::reload);
+        reloading = reloads.every(this::check);
     }
 
     /**
      * Loads the configured certificates and builds the factory.
      *
      * @param registry where the expiry gauges go
+     * @param reloads  the gateway's reload schedule ({@code --tls-reload-interval-ms})
      * @throws TlsCertificates.TlsException a certificate or key cannot be served (one line: file and reason)
      */
-    public static TlsContext start(GatewaySettings.Tls settings, MetricRegistry registry)
+    public static TlsContext start(GatewaySettings.Tls settings, MetricRegistry registry, FileReloads reloads)
             throws TlsCertificates.TlsException {
         TlsCertificates first = TlsCertificates.load(settings, Instant.now());
-        TlsContext context = new TlsContext(settings, TlsProvider.choose(settings.provider()), first, registry);
+        TlsContext context = new TlsContext(settings, TlsProvider.choose(settings.provider()), first, registry,
+                reloads);
         log.info("TLS: {} certificate(s) loaded, provider {}: {}", first.certificates().size(),
                 context.provider.name(), describe(first));
         return context;
@@ -109,29 +100,16 @@ public final class TlsContext implements Closeable {
 
     /** Reads the files again and reloads when they changed; called on the reload thread (tests may call it). */
     public synchronized void check() {
-        try {
-            TlsCertificates before = current;
-            String digest = TlsCertificates.digest(settings);
-            if (digest != null && !digest.equals(before.digest())) {
-                TlsCertificates next;
-                try {
-                    next = TlsCertificates.load(settings, Instant.now());
-                } catch (TlsCertificates.TlsException e) {
-                    if (warned.add("reload:" + digest)) {
-                        log.warn("TLS certificates changed on disk but not reloaded: {}; still serving the "
-                                + "previous ones", e.getMessage());
-                    }
-                    return;
-                }
-                factory.reload(f -> f.setKeyStore(next.keyStore()));
-                current = next;
-                published(next);
-                log.info("TLS certificates reloaded from disk: {}", describe(next));
-            }
-            warnExpiring(current);
-        } catch (Exception e) {
-            log.warn("TLS certificate reload failed: {}; still serving the previous ones", e.toString());
-        }
+        files.check();
+        warnExpiring(current);
+    }
+
+    private String reload() throws Exception {
+        TlsCertificates next = TlsCertificates.load(settings, Instant.now());
+        factory.reload(f -> f.setKeyStore(next.keyStore()));
+        current = next;
+        published(next);
+        return describe(next);
     }
 
     private void published(TlsCertificates set) {
@@ -183,9 +161,7 @@ public final class TlsContext implements Closeable {
 
     @Override
     public void close() {
-        if (reloader != null) {
-            reloader.shutdownNow();
-        }
+        reloading.close();
         for (String name : gauges) {
             registry.remove(name);
         }

@@ -10,11 +10,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSSE provider behind the TLS listener ({@code --tls-provider}). {@code jdk} is the JDK's own SunJSSE;
  * {@code conscrypt} is BoringSSL through JNI, which spends a fraction of the JDK's CPU per handshake and per record.
- * Conscrypt's native library is extracted from its jar and loaded on first use; where that cannot happen (another
- * architecture, a C library other than glibc, a temporary directory mounted noexec) the gateway says so in one log
- * line and serves with the JDK's provider rather than not starting. Conscrypt is registered once, at the end of the
- * provider list, so it serves only the contexts that ask for it by name (the upstream TLS clients stay on the JDK).
- * Thread-safe: registration is synchronized and happens once per JVM.
+ * {@code auto}, the default, is what Netty does with its OpenSSL engine: Conscrypt where its native library loads, the
+ * JDK's provider otherwise. Conscrypt's native library is extracted from its jar and loaded on first use; where that
+ * cannot happen (another architecture, a C library other than glibc, a temporary directory mounted noexec) the
+ * gateway serves with the JDK's provider rather than not starting. Either way one log line names the provider chosen
+ * and why. Conscrypt is registered once, at the end of the provider list, so it serves only the contexts that ask for
+ * it by name (the upstream TLS clients stay on the JDK). Thread-safe: registration is synchronized and happens once
+ * per JVM.
  *
  * @param name      the provider in use, as {@code /admin/status} shows it: {@code jdk} or {@code conscrypt}
  * @param jsseName  the JSSE provider name for {@code SslContextFactory#setProvider}, or null for the JVM's default
@@ -28,20 +30,36 @@ public record TlsProvider(String name, String jsseName) {
     private static boolean conscryptChecked;
 
     /**
-     * The provider to serve with for the requested one: {@code conscrypt} when its native library loads (registered
-     * as a JSSE provider on first use), otherwise the JDK's, with one warning saying why.
+     * The provider to serve with for the requested one ({@code auto}, {@code jdk} or {@code conscrypt}):
+     * {@code conscrypt} when asked for, or by {@code auto}, and its native library loads (registered as a JSSE
+     * provider on first use); otherwise the JDK's. Logs one line saying which and why.
      */
     public static TlsProvider choose(String requested) {
-        if (!GatewaySettings.Tls.CONSCRYPT.equals(requested)) {
+        if (GatewaySettings.Tls.JDK.equals(requested)) {
+            log.info("TLS provider: jdk (SunJSSE), as --tls-provider asks");
             return JDK;
         }
+        boolean auto = !GatewaySettings.Tls.CONSCRYPT.equals(requested);
         String reason = registerConscrypt();
         if (reason != null) {
-            log.warn("TLS provider: conscrypt cannot load on this machine ({}); serving TLS with the JDK's provider",
-                    reason);
+            String line = "TLS provider: conscrypt cannot load on this machine ({}); "
+                    + "serving TLS with the JDK's provider";
+            if (auto) {
+                log.info(line + " (--tls-provider auto)", reason);
+            } else {
+                log.warn(line, reason);
+            }
             return JDK;
         }
+        Conscrypt.Version v = Conscrypt.version();
+        log.info("TLS provider: conscrypt {}.{}.{} (BoringSSL), {}", v.major(), v.minor(), v.patch(),
+                auto ? "chosen by --tls-provider auto: its native library loads here" : "as --tls-provider asks");
         return new TlsProvider(GatewaySettings.Tls.CONSCRYPT, "Conscrypt");
+    }
+
+    /** Whether Conscrypt's native library loads in this JVM (registering it as a provider when it does). */
+    public static boolean conscryptLoads() {
+        return registerConscrypt() == null;
     }
 
     private static synchronized String registerConscrypt() {
@@ -55,8 +73,6 @@ public record TlsProvider(String name, String jsseName) {
                 Provider provider = Conscrypt.newProvider();
                 Security.addProvider(provider);
             }
-            Conscrypt.Version v = Conscrypt.version();
-            log.info("TLS provider: conscrypt {}.{}.{} (BoringSSL) loaded", v.major(), v.minor(), v.patch());
         } catch (LinkageError | RuntimeException e) { // the native library's UnsatisfiedLinkError, or no Conscrypt jar
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.Gateway;
+import io.zkgate.gateway.tls.TlsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,10 +73,16 @@ public final class GatewayFixture implements AutoCloseable {
         return provider == null || provider.isEmpty() ? List.of() : List.of("--tls-provider", provider);
     }
 
-    /** The TLS provider the suite runs with: {@code zkgate.tlsProvider}, or the gateway's default. */
+    /**
+     * The TLS provider the suite's gateways serve with, as {@code /admin/status} names it: {@code zkgate.tlsProvider},
+     * or for the default ({@code auto}) Conscrypt where its native library loads here, else the JDK's.
+     */
     public static String tlsProvider() {
         String provider = System.getProperty("zkgate.tlsProvider");
-        return provider == null || provider.isEmpty() ? "jdk" : provider;
+        if (provider == null || provider.isEmpty() || provider.equals(GatewaySettings.Tls.AUTO)) {
+            return TlsProvider.conscryptLoads() ? GatewaySettings.Tls.CONSCRYPT : GatewaySettings.Tls.JDK;
+        }
+        return provider;
     }
 
     /** Waits until the gateway has read ZooKeeper in full (its snapshot is synced); fails after 20 s. */

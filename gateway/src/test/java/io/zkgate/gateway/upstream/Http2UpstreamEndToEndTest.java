@@ -48,7 +48,12 @@ class Http2UpstreamEndToEndTest {
 
     /** An h2c-only backend (no HTTP/1.1 at all) answering with the protocol it heard and the body it got. */
     static Server h2cBackend() throws Exception {
-        return h2cServer(new Handler.Abstract() {
+        return h2cServer(protocolEcho());
+    }
+
+    /** Answers with the protocol it heard, the method and the body it got. */
+    static Handler protocolEcho() {
+        return new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String body = Content.Source.asString(request, StandardCharsets.UTF_8);
@@ -57,18 +62,14 @@ class Http2UpstreamEndToEndTest {
                         + request.getMethod() + " " + body).getBytes(StandardCharsets.UTF_8)), callback);
                 return true;
             }
-        });
+        };
     }
 
     /** An h2c-only server (no HTTP/1.1 at all) on a free loopback port, started. */
     private static Server h2cServer(Handler handler) throws Exception {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(handler);
-        server.start();
-        return server;
+        return UpstreamTlsEndToEndTest.serve(server, new ServerConnector(server,
+                new HTTP2CServerConnectionFactory(new HttpConfiguration())), handler);
     }
 
     static int port(Server server) {

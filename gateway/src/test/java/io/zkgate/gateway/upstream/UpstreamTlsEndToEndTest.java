@@ -37,31 +37,46 @@ class UpstreamTlsEndToEndTest {
 
     /** An HTTPS backend with the test CA's certificate; with {@code needClientAuth} it wants one the test CA signed. */
     static Server httpsBackend(boolean needClientAuth) throws Exception {
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStore(PemFiles.keyStore(tls("backend.pem"), tls("backend.key.pem"), PASSWORD.toCharArray()));
-        ssl.setKeyStorePassword(PASSWORD);
-        ssl.setKeyManagerPassword(PASSWORD);
+        SslContextFactory.Server ssl = backendTls();
         if (needClientAuth) {
             ssl.setTrustStore(PemFiles.trustStore(tls("ca.pem")));
             ssl.setNeedClientAuth(true);
         }
         Server server = new Server();
+        return serve(server, new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                new HttpConnectionFactory(secureHttp())), new Handler.Abstract() {
+                    @Override
+                    public boolean handle(Request request, Response response, Callback callback) {
+                        response.write(true, ByteBuffer.wrap(("secure " + request.isSecure())
+                                .getBytes(StandardCharsets.UTF_8)), callback);
+                        return true;
+                    }
+                });
+    }
+
+    /** A backend's server side of TLS: the test CA's certificate for backend.test, localhost and 127.0.0.1. */
+    static SslContextFactory.Server backendTls() throws Exception {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(PemFiles.keyStore(tls("backend.pem"), tls("backend.key.pem"), PASSWORD.toCharArray()));
+        ssl.setKeyStorePassword(PASSWORD);
+        ssl.setKeyManagerPassword(PASSWORD);
+        return ssl;
+    }
+
+    /** A TLS backend's HTTP configuration: requests are secure, whatever SNI name the gateway sent. */
+    static HttpConfiguration secureHttp() {
         HttpConfiguration http = new HttpConfiguration();
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
         secure.setSniHostCheck(false);
         http.addCustomizer(secure);
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                new HttpConnectionFactory(http));
+        return http;
+    }
+
+    /** Starts {@code server} with {@code connector} on 127.0.0.1 and {@code handler}. */
+    static Server serve(Server server, ServerConnector connector, Handler handler) throws Exception {
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                response.write(true, ByteBuffer.wrap(("secure " + request.isSecure()).getBytes(StandardCharsets.UTF_8)),
-                        callback);
-                return true;
-            }
-        });
+        server.setHandler(handler);
         server.start();
         return server;
     }
