@@ -33,6 +33,7 @@ import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.TrustedProxies;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.tls.TlsCertificates;
+import io.zkgate.gateway.tracing.SpanExport;
 import io.zkgate.gateway.tls.TlsContext;
 import io.zkgate.gateway.zk.EmbeddedZooKeeper;
 import io.zkgate.gateway.zk.ZkConnectionLog;
@@ -61,6 +62,7 @@ import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -123,6 +125,8 @@ public final class Gateway implements Closeable {
     /** Sends the copies of mirrored requests for both engines; started and stopped with the server. */
     private Mirror mirror;
     private ZkConnectionLog connectionLog;
+    /** OpenTelemetry span export ({@code --otel-endpoint}), or null when off: then no class of the SDK is loaded. */
+    private SpanExport spans;
     /** Set once everything started: a gateway that failed to start stops without "stopping" lines. */
     private volatile boolean started;
 
@@ -228,9 +232,12 @@ public final class Gateway implements Closeable {
 
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         HttpsRedirect redirect = tls == null ? HttpsRedirect.NONE : new HttpsRedirect(settings.tls().redirect());
+        if (settings.otel().enabled()) {
+            spans = SpanExport.start(settings.otel(), VERSION);
+        }
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
-                TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect);
+                TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect, spans);
         mirror = new Mirror(settings.mirrorMaxInFlight(), settings.upstreamConnectTimeoutMs());
         server.addBean(mirror);
         Mirror copies = mirror;
@@ -260,6 +267,7 @@ public final class Gateway implements Closeable {
 
         admin = new AdminHandler(snapshots, metrics, zkStatus, VERSION, settings.adminToken());
         admin.tls(tls);
+        admin.spanExport(settings.otel());
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
         if (loopEngine != null) {
@@ -281,6 +289,10 @@ public final class Gateway implements Closeable {
         if (accessLog != null) {
             server.setRequestLog(accessLog);
             log.info("access log: {}", settings.accessLog());
+        }
+        if (spans != null) { // Jetty's front doors end their spans where it writes its access log lines
+            server.setRequestLog(accessLog == null ? spans.requestLog()
+                    : new RequestLog.Collection(spans.requestLog(), accessLog));
         }
         listen(proxyConnector, "proxy", "--port");
         try {
@@ -457,6 +469,9 @@ public final class Gateway implements Closeable {
             } catch (Exception e) {
                 log.warn("proxy did not stop cleanly: {}", e.toString());
             }
+        }
+        if (spans != null) {
+            spans.close(); // after the server: the requests it let finish have ended their spans
         }
         if (tls != null) {
             tls.close();

@@ -14,6 +14,7 @@ import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.scripting.ScriptExchange;
+import io.zkgate.gateway.tracing.SpanExport;
 import io.zkgate.schema.CanonicalPath;
 import io.zkgate.schema.Route;
 import java.io.IOException;
@@ -841,6 +842,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     }
 
     private void logAccess() {
+        SpanExport spans = router.spans();
+        if (spans != null) {
+            spans.end(this, method, statusSent);
+        }
         AccessLog log = engine.accessLog;
         if (log != null) {
             log.log(clientIp != null ? clientIp : client.clientAddress(),

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.routing;
 
+import io.opentelemetry.api.trace.Span;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class HeaderEdits {
     private String requestId;
     private String traceId;
     private String hashKey;
+    private Span span;
 
     public HeaderEdits() {
         this(false);
@@ -213,6 +215,19 @@ public final class HeaderEdits {
             }
         }
         return null;
+    }
+
+    /** Keeps the request's exported span ({@link io.zkgate.gateway.tracing.SpanExport}) until its answer completes. */
+    public void span(Span exported) {
+        if (frozen) {
+            throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
+        }
+        span = exported;
+    }
+
+    /** The request's exported span, or null when export is off or the request's trace is not sampled. */
+    public Span span() {
+        return span;
     }
 
     /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */
