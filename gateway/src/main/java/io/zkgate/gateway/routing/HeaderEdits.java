@@ -1,6 +1,5 @@
 package io.zkgate.gateway.routing;
 
-import io.opentelemetry.api.trace.Span;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,8 @@ public final class HeaderEdits {
     private String requestId;
     private String traceId;
     private String hashKey;
-    private Span span;
+    /** An OpenTelemetry {@code Span}, typed Object so that no OpenTelemetry class loads while export is off. */
+    private Object span;
 
     public HeaderEdits() {
         this(false);
@@ -218,7 +218,7 @@ public final class HeaderEdits {
     }
 
     /** Keeps the request's exported span ({@link io.zkgate.gateway.tracing.SpanExport}) until its answer completes. */
-    public void span(Span exported) {
+    public void span(Object exported) {
         if (frozen) {
             throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
         }
@@ -226,7 +226,7 @@ public final class HeaderEdits {
     }
 
     /** The request's exported span, or null when export is off or the request's trace is not sampled. */
-    public Span span() {
+    public Object span() {
         return span;
     }
 

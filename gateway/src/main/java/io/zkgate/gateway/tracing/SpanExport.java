@@ -151,8 +151,7 @@ public final class SpanExport implements AutoCloseable {
      * backend and the status the client got; a 5xx marks it an error.
      */
     public void end(AccessLog.Entry request, String method, int status) {
-        Span span = request.ids().span();
-        if (span == null) {
+        if (!(request.ids().span() instanceof Span span)) {
             return;
         }
         String route = request.routeId();
