@@ -105,6 +105,20 @@ class SpanExportEndToEndTest {
     }
 
     @Test
+    void aRequestNoRouteMatchesIsASpanWithoutARouteOrBackend() throws Exception {
+        String trace = "9bf92f3577b34da6a3ce929d0e0e4736";
+        String r = get(f.port(), "/nowhere", "traceparent: 00-" + trace + "-" + CLIENT_SPAN + "-01\r\n");
+        assertEquals(404, RawHttp.status(r));
+        ExportedSpan span = awaitSpan(trace);
+        assertEquals(RawHttp.header(r, "traceparent").substring(36, 52), span.spanId());
+        assertEquals("GET", span.name());
+        assertEquals(404L, span.attributes().get("http.response.status_code"));
+        assertFalse(span.attributes().containsKey("http.route"));
+        assertFalse(span.attributes().containsKey("zkgate.backend"));
+        assertEquals(0, span.statusCode(), "a 4xx is the client's error, not the server's");
+    }
+
+    @Test
     void aClientsUnsampledTraceIsNeitherExportedNorSampledUpstream() throws Exception {
         String unsampled = "5bf92f3577b34da6a3ce929d0e0e4736";
         get(f.port(), "/ok/quiet", "traceparent: 00-" + unsampled + "-" + CLIENT_SPAN + "-00\r\n");
