@@ -70,13 +70,11 @@ public final class SpanExport implements AutoCloseable {
         }
     };
 
-    private final GatewaySettings.Otel settings;
     private final HopIds ids = new HopIds();
     private final SdkTracerProvider provider;
     private final Tracer tracer;
 
     private SpanExport(GatewaySettings.Otel settings, String version) {
-        this.settings = settings;
         OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
                 .setEndpoint(settings.endpoint().toString())
                 .setMeterProvider(MeterProvider.noop())
@@ -101,10 +99,6 @@ public final class SpanExport implements AutoCloseable {
         log.info("span export: on, OTLP/HTTP to {}, sample ratio {} of new traces, service.name {}",
                 settings.endpoint(), settings.sampleRatio(), settings.serviceName());
         return export;
-    }
-
-    public GatewaySettings.Otel settings() {
-        return settings;
     }
 
     /**
