@@ -1,5 +1,6 @@
 package io.zkgate.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,7 @@ import java.util.Map;
  * @param rateLimitMaxKeys            keys (client addresses, header values) one keyed rate limit keeps at most
  * @param mirrorMaxInFlight           mirrored copies under way at once, all routes; more are dropped and counted
  * @param tls                         the TLS listener and HTTP/2 at the front
+ * @param otel                        OpenTelemetry export of one span per request (off by default)
  */
 public record GatewaySettings(
         String host,
@@ -105,7 +107,48 @@ public record GatewaySettings(
         boolean requestIds,
         int rateLimitMaxKeys,
         int mirrorMaxInFlight,
-        Tls tls) {
+        Tls tls,
+        Otel otel) {
+
+    /** Without span export: the components before {@code otel}. */
+    public GatewaySettings(String host, int port, String adminHost, int adminPort, String zkConnect,
+            int zkSessionTimeoutMs, int zkConnectionTimeoutMs, String zkgateRoot, String servicesRoot,
+            int embeddedZkPort, Path dataDir, int upstreamMaxConnections, int upstreamIdleTimeoutMs,
+            int upstreamConnectTimeoutMs, int upstreamResponseTimeoutMs, int emptyServiceGraceMs, int shutdownTimeoutMs,
+            boolean demo, String adminToken, String gatewayId, String accessLog, boolean metrics, String zkAuth,
+            int maxRequestHeaderBytes, long maxBodyBytes, int clientIdleTimeoutMs, int scriptInstructionLimit,
+            int upstreamRetries, int retryBudgetPercent, int retryBudgetMinimum, int outlierConsecutiveFailures,
+            int outlierBaseEjectionMs, int outlierMaxEjectionMs, int outlierMaxEjectionPercent,
+            int panicThresholdPercent, int threads, int minThreads, int reservedThreads, int backendMetricsRetentionMs,
+            int shutdownDelayMs, int websocketIdleTimeoutMs, String engine, int eventLoops,
+            List<String> trustedProxies, boolean requestIds, int rateLimitMaxKeys, int mirrorMaxInFlight, Tls tls) {
+        this(host, port, adminHost, adminPort, zkConnect, zkSessionTimeoutMs, zkConnectionTimeoutMs, zkgateRoot,
+                servicesRoot, embeddedZkPort, dataDir, upstreamMaxConnections, upstreamIdleTimeoutMs,
+                upstreamConnectTimeoutMs, upstreamResponseTimeoutMs, emptyServiceGraceMs, shutdownTimeoutMs, demo,
+                adminToken, gatewayId, accessLog, metrics, zkAuth, maxRequestHeaderBytes, maxBodyBytes,
+                clientIdleTimeoutMs, scriptInstructionLimit, upstreamRetries, retryBudgetPercent, retryBudgetMinimum,
+                outlierConsecutiveFailures, outlierBaseEjectionMs, outlierMaxEjectionMs, outlierMaxEjectionPercent,
+                panicThresholdPercent, threads, minThreads, reservedThreads, backendMetricsRetentionMs,
+                shutdownDelayMs, websocketIdleTimeoutMs, engine, eventLoops, trustedProxies, requestIds,
+                rateLimitMaxKeys, mirrorMaxInFlight, tls, Otel.OFF);
+    }
+
+    /**
+     * OpenTelemetry export of one SERVER span per request, over OTLP/HTTP (protobuf); off unless an endpoint is set.
+     *
+     * @param endpoint    the collector's OTLP/HTTP traces URL (e.g. {@code http://127.0.0.1:4318/v1/traces}), or
+     *                    null for no export
+     * @param sampleRatio share of new traces exported, 0-1; a request continuing a client's trace follows the
+     *                    sampled flag of its {@code traceparent}
+     * @param serviceName the spans' {@code service.name}
+     */
+    public record Otel(URI endpoint, double sampleRatio, String serviceName) {
+        public static final Otel OFF = new Otel(null, 1.0, "zkgate");
+
+        public boolean enabled() {
+            return endpoint != null;
+        }
+    }
 
     /**
      * The TLS listener and HTTP/2 at the front.
@@ -265,7 +308,14 @@ public record GatewaySettings(
                     "TLS implementation of the TLS listener: auto (conscrypt where its native library loads, else "
                             + "jdk; one log line says which and why), jdk, or conscrypt (BoringSSL, less CPU per "
                             + "handshake and per record; falls back to jdk with a log line where its native library "
-                            + "cannot load)"));
+                            + "cannot load)"),
+            // OpenTelemetry span export
+            new Option("otel-endpoint", OptionType.httpUrl(), null,
+                    "export one OpenTelemetry span per request over OTLP/HTTP (protobuf) to this traces URL, e.g. "
+                            + "http://127.0.0.1:4318/v1/traces (default: no export)"),
+            new Option("otel-sample-ratio", OptionType.decimal(0, 1), "1.0",
+                    "share of new traces whose spans are exported; a client's traceparent keeps its sampled flag"),
+            new Option("otel-service-name", OptionType.string(), "zkgate", "service.name of the exported spans"));
 
     /**
      * Loads settings from the given arguments and environment.
@@ -329,7 +379,8 @@ public record GatewaySettings(
                         s.string("tls-keystore").isEmpty() ? null : Path.of(s.string("tls-keystore")),
                         s.string("tls-keystore-password"), s.integer("tls-reload-interval-ms"),
                         s.integer("tls-expiry-warning-days"), s.flag("tls-redirect"), s.flag("h2c"),
-                        s.string("tls-provider"))));
+                        s.string("tls-provider")),
+                new Otel(s.uri("otel-endpoint"), s.decimal("otel-sample-ratio"), s.string("otel-service-name"))));
     }
 
     /** Rules across settings; the loader checks each one alone. */
@@ -355,6 +406,7 @@ public record GatewaySettings(
                     + " leaves no thread to work: it must be below threads (" + g.threads() + ")");
         }
         checkTls(g.tls(), g.port());
+        checkOtel(g.otel(), g.requestIds());
         return g;
     }
 
@@ -375,6 +427,16 @@ public record GatewaySettings(
         if (tls.enabled() && tls.port() != 0 && tls.port() == port) {
             throw new SettingsException(SettingsException.USAGE, "tls-port: " + tls.port()
                     + " is also --port (expected: another port)");
+        }
+    }
+
+    private static void checkOtel(Otel otel, boolean requestIds) throws SettingsException {
+        if (otel.serviceName().isBlank()) {
+            throw new SettingsException(SettingsException.USAGE, "otel-service-name: empty (expected: a name)");
+        }
+        if (otel.enabled() && !requestIds) {
+            throw new SettingsException(SettingsException.USAGE, "otel-endpoint: a span is the traceparent hop that "
+                    + "request ids make, so span export needs --request-ids (it is off)");
         }
     }
 

@@ -47,6 +47,18 @@ public record OptionType(String expected, Function<String, Object> parser) {
         });
     }
 
+    /** A decimal number from {@code min} to {@code max}, such as a ratio ({@code 0.25}). */
+    public static OptionType decimal(double min, double max) {
+        return new OptionType("number " + min + "-" + max, text -> {
+            try {
+                double v = Double.parseDouble(text.trim());
+                return Double.isNaN(v) || v < min || v > max ? null : v;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        });
+    }
+
     /** One of {@code values}, as written (case-insensitive). */
     public static OptionType oneOf(String... values) {
         return new OptionType("one of " + String.join(", ", values), text -> {

@@ -2,6 +2,7 @@ package io.zkgate.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,16 @@ public record Settings(Map<String, Object> values, Map<String, String> sources, 
     public int integerOr(String name, int absent) {
         Object v = values.get(name);
         return v == null ? absent : (Integer) v;
+    }
+
+    /** A {@link OptionType#decimal} value. */
+    public double decimal(String name) {
+        return (Double) require(name);
+    }
+
+    /** A {@link OptionType#httpUrl()} value, or null when the setting has none. */
+    public URI uri(String name) {
+        return (URI) values.get(name);
     }
 
     public Path path(String name) {

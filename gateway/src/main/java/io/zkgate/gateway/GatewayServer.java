@@ -24,6 +24,7 @@ import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.routing.TrustedProxies;
 import io.zkgate.gateway.tls.TlsContext;
+import io.zkgate.gateway.tracing.SpanExport;
 import java.io.IOException;
 import java.net.BindException;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.RequestLog;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -84,6 +86,8 @@ final class GatewayServer {
     private LoopEngine loopEngine;
     /** Sends the copies of mirrored requests for both engines; started and stopped with the server. */
     private Mirror mirror;
+    /** OpenTelemetry span export ({@code --otel-endpoint}), or null when off: then no class of the SDK is loaded. */
+    private SpanExport spans;
 
     GatewayServer(GatewaySettings settings, SnapshotRef snapshots, GatewayMetrics metrics, TlsContext tls) {
         this.settings = settings;
@@ -107,9 +111,12 @@ final class GatewayServer {
 
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         HttpsRedirect redirect = tls == null ? HttpsRedirect.NONE : new HttpsRedirect(settings.tls().redirect());
+        if (settings.otel().enabled()) {
+            spans = SpanExport.start(settings.otel(), Gateway.VERSION);
+        }
         RequestRouter router = new RequestRouter(snapshots, settings.metrics() ? metrics : null,
                 settings.maxBodyBytes(), control::requestEjection, settings.outlierConsecutiveFailures(),
-                TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect);
+                TrustedProxies.of(settings.trustedProxies()), settings.requestIds(), redirect, spans);
         mirror = new Mirror(settings.mirrorMaxInFlight(), settings.upstreamConnectTimeoutMs());
         server.addBean(mirror);
         Mirror copies = mirror;
@@ -140,6 +147,7 @@ final class GatewayServer {
 
         admin = new AdminHandler(snapshots, metrics, zkStatus, Gateway.VERSION, settings.adminToken());
         admin.tls(tls);
+        admin.spanExport(settings.otel());
         ContextHandler adminContext = new ContextHandler(admin, "/");
         adminContext.setVirtualHosts(List.of("@admin"));
         if (loopEngine != null) {
@@ -158,6 +166,10 @@ final class GatewayServer {
         if (accessLog != null) {
             server.setRequestLog(accessLog);
             log.info("access log: {}", settings.accessLog());
+        }
+        if (spans != null) { // Jetty's front doors end their spans where it writes its access log lines
+            server.setRequestLog(accessLog == null ? spans.requestLog()
+                    : new RequestLog.Collection(spans.requestLog(), accessLog));
         }
         listen(proxyConnector, "proxy", "--port");
         try {
@@ -204,6 +216,9 @@ final class GatewayServer {
             server.stop();
         } catch (Exception e) {
             log.warn("proxy did not stop cleanly: {}", e.toString());
+        }
+        if (spans != null) {
+            spans.close(); // after the server: the requests it let finish have ended their spans
         }
     }
 

@@ -3,6 +3,7 @@ package io.zkgate.gateway.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.control.ControlPlane;
 import io.zkgate.gateway.control.RouteState;
@@ -52,6 +53,7 @@ public final class AdminHandler extends Handler.Abstract {
     private final ZooKeeperStatus zk;
     /** The TLS listener, or null; set once before the server starts. */
     private volatile TlsContext tls;
+    private volatile GatewaySettings.Otel otel = GatewaySettings.Otel.OFF;
     private volatile ControlPlane control;
     private volatile Fleet fleet;
     private final String version;
@@ -89,6 +91,11 @@ public final class AdminHandler extends Handler.Abstract {
     /** The TLS listener whose certificates {@code /admin/status} lists; without one, none are listed. */
     public void tls(TlsContext context) {
         this.tls = context;
+    }
+
+    /** The span export settings {@code /admin/status} shows under {@code tracing}. */
+    public void spanExport(GatewaySettings.Otel settings) {
+        this.otel = settings;
     }
 
     /** Where {@code /admin/services} reads each instance's metadata. */
@@ -296,6 +303,14 @@ public final class AdminHandler extends Handler.Abstract {
         snap.put("routes", s.routes().entries().size());
         snap.put("services", s.services().size());
         snap.put("appliedRouteZxid", s.routesZxid());
+        GatewaySettings.Otel spans = otel;
+        ObjectNode tracing = root.putObject("tracing");
+        tracing.put("export", spans.enabled());
+        if (spans.enabled()) {
+            tracing.put("endpoint", spans.endpoint().toString());
+            tracing.put("sampleRatio", spans.sampleRatio());
+            tracing.put("serviceName", spans.serviceName());
+        }
         ArrayNode members = root.putArray("fleet");
         fleet.members().forEach(members::add);
         TlsContext context = tls;

@@ -8,6 +8,7 @@ import io.zkgate.gateway.routing.ErrorResponse;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.RouteEntry;
+import io.zkgate.gateway.tracing.SpanExport;
 import io.zkgate.schema.CanonicalPath;
 import io.zkgate.schema.Route;
 import java.nio.ByteBuffer;
@@ -318,6 +319,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     }
 
     void logAccess() {
+        SpanExport spans = router.spans();
+        if (spans != null) {
+            spans.end(this, method, statusSent);
+        }
         AccessLog log = engine.accessLog;
         if (log != null) {
             log.log(clientIp != null ? clientIp : client.clientAddress(),

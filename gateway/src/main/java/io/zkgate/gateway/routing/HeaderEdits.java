@@ -29,6 +29,8 @@ public final class HeaderEdits {
     private String requestId;
     private String traceparent;
     private String hashKey;
+    /** An OpenTelemetry {@code Span}, typed Object so that no OpenTelemetry class loads while export is off. */
+    private Object span;
 
     public HeaderEdits() {
         this(false);
@@ -256,6 +258,19 @@ public final class HeaderEdits {
             }
         }
         return null;
+    }
+
+    /** Keeps the request's exported span ({@link io.zkgate.gateway.tracing.SpanExport}) until its answer completes. */
+    public void span(Object exported) {
+        if (frozen) {
+            throw new UnsupportedOperationException("HeaderEdits.NONE is shared; make a new HeaderEdits");
+        }
+        span = exported;
+    }
+
+    /** The request's exported span, or null when export is off or the request's trace is not sampled. */
+    public Object span() {
+        return span;
     }
 
     /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */

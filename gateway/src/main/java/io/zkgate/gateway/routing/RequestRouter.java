@@ -4,6 +4,7 @@ import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.BackendMetrics;
 import io.zkgate.gateway.metrics.GatewayMetrics;
 import io.zkgate.gateway.scripting.ScriptExchange;
+import io.zkgate.gateway.tracing.SpanExport;
 import io.zkgate.schema.Route;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +36,8 @@ public final class RequestRouter {
     private final TrustedProxies trustedProxies;
     private final boolean requestIds;
     private final HttpsRedirect httpsRedirect;
+    /** Exports a span per request, or null when export is off (then no class of the SDK is loaded). */
+    private final SpanExport spans;
 
     /**
      * @param metrics             where requests, retries and scripts are counted, or null to record nothing
@@ -55,6 +58,15 @@ public final class RequestRouter {
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
             Consumer<Endpoint> ejector, int ejectAfterFailures, TrustedProxies trustedProxies, boolean requestIds,
             HttpsRedirect httpsRedirect) {
+        this(snapshots, metrics, defaultMaxBodyBytes, ejector, ejectAfterFailures, trustedProxies, requestIds,
+                httpsRedirect, null);
+    }
+
+    /** @param spans exports one span per request (needs {@code requestIds}), or null for none */
+    public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
+            Consumer<Endpoint> ejector, int ejectAfterFailures, TrustedProxies trustedProxies, boolean requestIds,
+            HttpsRedirect httpsRedirect, SpanExport spans) {
+        this.spans = spans;
         this.trustedProxies = trustedProxies;
         this.requestIds = requestIds;
         this.httpsRedirect = httpsRedirect;
@@ -73,6 +85,9 @@ public final class RequestRouter {
         if (requestIds) {
             headers = new HeaderEdits();
             RequestTracing.begin(request, headers); // first, so that every decision below carries them
+            if (spans != null) {
+                spans.begin(request, headers);
+            }
         }
         Decision.Refuse everything = httpsRedirect.beforeRouting(request, headers);
         if (everything != null) {
@@ -157,6 +172,14 @@ public final class RequestRouter {
         RouteMirror mirror = route.mirror();
         return new Decision.Forward(route, endpoint, script, key, upstreamPath(route, path, script), 0, null, headers,
                 mirror == null ? null : mirror.sample());
+    }
+
+    /**
+     * The span export front doors end each request's span with where its access log line is written, or null when
+     * export is off.
+     */
+    public SpanExport spans() {
+        return spans;
     }
 
     /**
