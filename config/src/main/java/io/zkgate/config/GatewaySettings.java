@@ -110,29 +110,6 @@ public record GatewaySettings(
         Tls tls,
         Otel otel) {
 
-    /** Without span export: the components before {@code otel}. */
-    public GatewaySettings(String host, int port, String adminHost, int adminPort, String zkConnect,
-            int zkSessionTimeoutMs, int zkConnectionTimeoutMs, String zkgateRoot, String servicesRoot,
-            int embeddedZkPort, Path dataDir, int upstreamMaxConnections, int upstreamIdleTimeoutMs,
-            int upstreamConnectTimeoutMs, int upstreamResponseTimeoutMs, int emptyServiceGraceMs, int shutdownTimeoutMs,
-            boolean demo, String adminToken, String gatewayId, String accessLog, boolean metrics, String zkAuth,
-            int maxRequestHeaderBytes, long maxBodyBytes, int clientIdleTimeoutMs, int scriptInstructionLimit,
-            int upstreamRetries, int retryBudgetPercent, int retryBudgetMinimum, int outlierConsecutiveFailures,
-            int outlierBaseEjectionMs, int outlierMaxEjectionMs, int outlierMaxEjectionPercent,
-            int panicThresholdPercent, int threads, int minThreads, int reservedThreads, int backendMetricsRetentionMs,
-            int shutdownDelayMs, int websocketIdleTimeoutMs, String engine, int eventLoops,
-            List<String> trustedProxies, boolean requestIds, int rateLimitMaxKeys, int mirrorMaxInFlight, Tls tls) {
-        this(host, port, adminHost, adminPort, zkConnect, zkSessionTimeoutMs, zkConnectionTimeoutMs, zkgateRoot,
-                servicesRoot, embeddedZkPort, dataDir, upstreamMaxConnections, upstreamIdleTimeoutMs,
-                upstreamConnectTimeoutMs, upstreamResponseTimeoutMs, emptyServiceGraceMs, shutdownTimeoutMs, demo,
-                adminToken, gatewayId, accessLog, metrics, zkAuth, maxRequestHeaderBytes, maxBodyBytes,
-                clientIdleTimeoutMs, scriptInstructionLimit, upstreamRetries, retryBudgetPercent, retryBudgetMinimum,
-                outlierConsecutiveFailures, outlierBaseEjectionMs, outlierMaxEjectionMs, outlierMaxEjectionPercent,
-                panicThresholdPercent, threads, minThreads, reservedThreads, backendMetricsRetentionMs,
-                shutdownDelayMs, websocketIdleTimeoutMs, engine, eventLoops, trustedProxies, requestIds,
-                rateLimitMaxKeys, mirrorMaxInFlight, tls, Otel.OFF);
-    }
-
     /**
      * OpenTelemetry export of one SERVER span per request, over OTLP/HTTP (protobuf); off unless an endpoint is set.
      *
@@ -327,7 +304,7 @@ public record GatewaySettings(
         if (s.help()) {
             return null;
         }
-        return checked(new GatewaySettings(
+        return SettingsRules.checked(new GatewaySettings(
                 s.string("host"),
                 s.integer("port"),
                 s.string("admin-host"),
@@ -381,67 +358,6 @@ public record GatewaySettings(
                         s.integer("tls-expiry-warning-days"), s.flag("tls-redirect"), s.flag("h2c"),
                         s.string("tls-provider")),
                 new Otel(s.uri("otel-endpoint"), s.decimal("otel-sample-ratio"), s.string("otel-service-name"))));
-    }
-
-    /** Rules across settings; the loader checks each one alone. */
-    static GatewaySettings checked(GatewaySettings g) throws SettingsException {
-        if (!isLoopback(g.adminHost()) && g.adminToken().isEmpty()) {
-            throw new SettingsException(SettingsException.USAGE, "admin-host: '" + g.adminHost()
-                    + "' is not a loopback address, so the admin API needs a token: set --admin-token "
-                    + "(or ZKGATE_ADMIN_TOKEN)");
-        }
-        if (!g.gatewayId().isEmpty() && !g.gatewayId().matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")) {
-            throw new SettingsException(SettingsException.USAGE, "gateway-id: '" + g.gatewayId()
-                    + "' (expected: 1-128 of letters, digits, '.', '_', ':', '-')");
-        }
-        if (!g.zkAuth().isEmpty() && g.zkAuth().indexOf(':') <= 0) {
-            throw new SettingsException(SettingsException.USAGE, "zk-auth: expected user:password");
-        }
-        if (g.minThreads() > g.threads()) {
-            throw new SettingsException(SettingsException.USAGE, "min-threads: " + g.minThreads()
-                    + " is more than threads (" + g.threads() + ")");
-        }
-        if (g.reservedThreads() >= g.threads()) {
-            throw new SettingsException(SettingsException.USAGE, "reserved-threads: " + g.reservedThreads()
-                    + " leaves no thread to work: it must be below threads (" + g.threads() + ")");
-        }
-        checkTls(g.tls(), g.port());
-        checkOtel(g.otel(), g.requestIds());
-        return g;
-    }
-
-    private static void checkTls(Tls tls, int port) throws SettingsException {
-        if (tls.certificates().size() != tls.keys().size()) {
-            throw new SettingsException(SettingsException.USAGE, "tls-cert, tls-key: " + tls.certificates().size()
-                    + " certificate(s) but " + tls.keys().size() + " key(s) (expected: one --tls-key per --tls-cert)");
-        }
-        boolean material = !tls.certificates().isEmpty() || tls.keystore() != null;
-        if (tls.enabled() && !material) {
-            throw new SettingsException(SettingsException.USAGE,
-                    "tls-port: a TLS listener needs --tls-cert and --tls-key, or --tls-keystore");
-        }
-        if (!tls.enabled() && (material || tls.redirect())) {
-            throw new SettingsException(SettingsException.USAGE, (tls.redirect() ? "tls-redirect" : "tls-cert")
-                    + ": no TLS listener: set --tls-port");
-        }
-        if (tls.enabled() && tls.port() != 0 && tls.port() == port) {
-            throw new SettingsException(SettingsException.USAGE, "tls-port: " + tls.port()
-                    + " is also --port (expected: another port)");
-        }
-    }
-
-    private static void checkOtel(Otel otel, boolean requestIds) throws SettingsException {
-        if (otel.serviceName().isBlank()) {
-            throw new SettingsException(SettingsException.USAGE, "otel-service-name: empty (expected: a name)");
-        }
-        if (otel.enabled() && !requestIds) {
-            throw new SettingsException(SettingsException.USAGE, "otel-endpoint: a span is the traceparent hop that "
-                    + "request ids make, so span export needs --request-ids (it is off)");
-        }
-    }
-
-    static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** Defaults with the given flags, for tests and embedding; throws on bad flags. */
