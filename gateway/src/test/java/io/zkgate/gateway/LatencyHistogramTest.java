@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -109,6 +110,18 @@ class LatencyHistogramTest {
         f.writer.register("q", "1", backend.port(), 1);
         f.writer.putRoute("q", route("q", "/q", "q"));
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/q/x").statusCode() == 200);
+        // The record of the last of these requests may land just after its answer; a test that reads its baseline
+        // now could miss it and count one request too many. Wait until two scrapes a poll apart agree.
+        String count = "zkgate_request_latency_seconds_count{route=\"q\"}";
+        String summaryCount = "zkgate_request_duration_seconds_count{route=\"q\"}";
+        AtomicReference<Double> previous = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            String scrape = Http.metrics(f.adminPort());
+            Double now = sample(scrape, count);
+            boolean settled = now != null && now.equals(previous.get()) && now.equals(sample(scrape, summaryCount));
+            previous.set(now);
+            return settled;
+        });
     }
 
     private static Map<Double, Double> buckets(GatewayFixture f) {
