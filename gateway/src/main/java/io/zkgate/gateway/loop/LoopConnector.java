@@ -7,6 +7,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.net.SocketTimeoutException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -29,6 +31,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 public final class LoopConnector extends ServerConnector {
     /** The selector {@link #connectUpstream} wants the new channel on, read by chooseSelector within that call. */
     private static final ThreadLocal<LoopSelector> TARGET = new ThreadLocal<>();
+    /** The prefix of the names of a selector's own tasks (accept, create and destroy an endpoint). */
+    private static final String SELECTOR_TASK = ManagedSelector.class.getName() + "$";
 
     /**
      * No acceptor thread: the listening socket is non-blocking and accepted by a loop's selector, so a new
@@ -145,9 +149,33 @@ public final class LoopConnector extends ServerConnector {
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
         return new ServerConnectorManager(executor, scheduler, selectors) {
+            private final List<LoopSelector> loops = new CopyOnWriteArrayList<>();
+
             @Override
             protected ManagedSelector newSelector(int id) {
-                return new LoopSelector(this, id);
+                LoopSelector loop = new LoopSelector(this, id);
+                loops.add(loop);
+                return loop;
+            }
+
+            /**
+             * Jetty hands a selector's own chores to the thread pool: setting up an accepted or connected endpoint
+             * and tearing down a closed one, which on a connection per request is two hand-offs and a selector
+             * wake-up each time. On a loop those chores are non-blocking, so they run at the loop's next turn
+             * instead (not inline: a close can come from inside the connection's own callbacks). Anything else, and
+             * anything while a loop stops, goes to the pool as before.
+             */
+            @Override
+            public void execute(Runnable task) {
+                if (task.getClass().getName().startsWith(SELECTOR_TASK)) {
+                    for (LoopSelector loop : loops) {
+                        if (loop.isCurrentThread() && loop.isRunning()) {
+                            loop.later(task);
+                            return;
+                        }
+                    }
+                }
+                super.execute(task);
             }
 
             @Override
@@ -246,9 +274,13 @@ public final class LoopConnector extends ServerConnector {
             submit(selector -> task.run());
         }
 
+        boolean isCurrentThread() {
+            return Thread.currentThread() == thread;
+        }
+
         /** Runs {@code task} on this loop: now when called on it, else at its next turn (timeouts, shutdown). */
         void run(Runnable task) {
-            if (Thread.currentThread() == thread) {
+            if (isCurrentThread()) {
                 task.run();
             } else {
                 submit(selector -> task.run());

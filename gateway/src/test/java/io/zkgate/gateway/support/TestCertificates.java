@@ -1,46 +1,61 @@
 package io.zkgate.gateway.support;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A test certificate authority made with the JDK's own keytool (no openssl needed): issues server certificates
- * signed by it, written as PEM files the way cert-manager writes them (certificate then CA chain; unencrypted
- * PKCS#8 key), and gives clients an SSLContext that trusts only it. Not thread-safe: one test at a time.
+ * A test certificate authority: issues server certificates signed by it, in process (BouncyCastle's certificate
+ * builder over JDK keys), written as PEM files the way cert-manager writes them (certificate then CA chain;
+ * unencrypted PKCS#8 key), and gives clients an SSLContext that trusts only it. Not thread-safe: one test at a time.
  */
 public final class TestCertificates {
-    private static final String PASSWORD = "changeit";
     private final Path dir;
-    private final Path ca;
+    private final KeyPair caKeys;
     private final X509Certificate caCertificate;
-    private final AtomicInteger issued = new AtomicInteger();
+    private final AtomicLong serial = new AtomicLong(System.currentTimeMillis());
 
     private TestCertificates(Path dir) throws Exception {
         this.dir = dir;
-        this.ca = dir.resolve("ca.p12");
-        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=zkgate test CA", "-ext", "bc:c", "-validity", "3650", "-keystore", ca.toString(), "-storetype",
-                "PKCS12", "-storepass", PASSWORD);
-        KeyStore store = load(ca);
-        this.caCertificate = (X509Certificate) store.getCertificate("ca");
+        this.caKeys = keyPair("EC");
+        X500Name name = new X500Name("CN=zkgate test CA");
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, nextSerial(),
+                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(3650))), name,
+                caKeys.getPublic());
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        builder.addExtension(Extension.keyUsage, true,
+                new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+        this.caCertificate = sign(builder);
     }
 
-    /** A new CA whose files live in {@code dir}. */
+    /** A new CA whose files ({@link #caPem()}) go to {@code dir}. */
     public static TestCertificates in(Path dir) throws Exception {
         return new TestCertificates(dir);
     }
@@ -49,33 +64,40 @@ public final class TestCertificates {
      * A server certificate and its key, signed by this CA.
      *
      * @param keyAlgorithm {@code RSA} or {@code EC}
-     * @param startDate    keytool's {@code -startdate} (e.g. {@code -400d}), or null for now
+     * @param startDate    when its validity starts relative to now, in keytool's form ({@code -400d}), or null: now
      * @param validityDays days it is valid from its start
      */
     public Issued issue(String cn, String keyAlgorithm, String startDate, int validityDays) throws Exception {
-        int n = issued.incrementAndGet();
-        Path keys = dir.resolve("leaf-" + n + ".p12");
-        Path csr = dir.resolve("leaf-" + n + ".csr");
-        Path pem = dir.resolve("leaf-" + n + ".pem");
-        List<String> gen = new ArrayList<>(List.of("-genkeypair", "-alias", "leaf", "-dname", "CN=" + cn,
-                "-keystore", keys.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD, "-validity", "1"));
-        gen.addAll(keyAlgorithm.equals("EC") ? List.of("-keyalg", "EC", "-groupname", "secp256r1")
-                : List.of("-keyalg", "RSA", "-keysize", "2048"));
-        keytool(gen.toArray(new String[0]));
-        keytool("-certreq", "-alias", "leaf", "-keystore", keys.toString(), "-storepass", PASSWORD, "-file",
-                csr.toString());
-        List<String> sign = new ArrayList<>(List.of("-gencert", "-alias", "ca", "-keystore", ca.toString(),
-                "-storepass", PASSWORD, "-infile", csr.toString(), "-outfile", pem.toString(), "-rfc", "-ext",
-                "SAN=dns:" + cn, "-validity", Integer.toString(validityDays)));
-        if (startDate != null) {
-            sign.addAll(List.of("-startdate", startDate));
+        KeyPair keys = keyPair(keyAlgorithm);
+        Instant notBefore = startDate == null ? Instant.now().minus(Duration.ofMinutes(5))
+                : Instant.now().plus(Duration.ofDays(Long.parseLong(startDate.replace("d", ""))));
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(caCertificate, nextSerial(),
+                Date.from(notBefore), Date.from(notBefore.plus(Duration.ofDays(validityDays))),
+                new X500Name("CN=" + cn), keys.getPublic());
+        builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName(GeneralName.dNSName, cn)));
+        X509Certificate certificate = sign(builder);
+        String chain = pem(certificate.getEncoded(), "CERTIFICATE") + pem(caCertificate.getEncoded(), "CERTIFICATE");
+        return new Issued(chain, pem(keys.getPrivate().getEncoded(), "PRIVATE KEY"), keys.getPrivate(), certificate);
+    }
+
+    private X509Certificate sign(X509v3CertificateBuilder builder) throws Exception {
+        ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
+        return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+    }
+
+    private BigInteger nextSerial() {
+        return BigInteger.valueOf(serial.incrementAndGet());
+    }
+
+    private static KeyPair keyPair(String algorithm) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+        if (algorithm.equals("EC")) {
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+        } else {
+            generator.initialize(2048);
         }
-        keytool(sign.toArray(new String[0]));
-        PrivateKey key = (PrivateKey) load(keys).getKey("leaf", PASSWORD.toCharArray());
-        String chain = Files.readString(pem).trim() + "\n" + pem(caCertificate.getEncoded(), "CERTIFICATE");
-        X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
-        return new Issued(chain, pem(key.getEncoded(), "PRIVATE KEY"), key, certificate);
+        return generator.generateKeyPair();
     }
 
     /** A certificate valid for 30 days from now with an RSA key. */
@@ -114,24 +136,5 @@ public final class TestCertificates {
     public static String pem(byte[] der, String type) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
-    }
-
-    private static KeyStore load(Path file) throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(file)) {
-            store.load(in, PASSWORD.toCharArray());
-        }
-        return store;
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + out);
-        }
     }
 }
