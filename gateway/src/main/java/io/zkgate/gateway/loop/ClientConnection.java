@@ -8,6 +8,7 @@ import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.RequestTracing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpCompliance;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
@@ -36,6 +38,13 @@ final class ClientConnection extends AbstractConnection.NonBlocking
         implements HttpParser.RequestHandler, Connection.UpgradeTo, Connection.UpgradeFrom {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     static final int INPUT_BYTES = 16 * 1024;
+    /** What a read interest withdrawn at close is failed with: one instance, no stack trace. */
+    private static final ClosedChannelException CLOSING = new ClosedChannelException() {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
 
     final LoopEngine engine;
     /** Where this connection's exchanges open their upstream connections. */
@@ -226,9 +235,26 @@ final class ClientConnection extends AbstractConnection.NonBlocking
         }
     }
 
+    /**
+     * Closes, having first withdrawn the read interest it keeps on (and the TLS layer's beneath it) with one shared
+     * exception: Jetty fails a read still pending at close with a new {@code ClosedChannelException} each time, whose
+     * stack trace cost about 2.5 % of the CPU of a TLS connection per request.
+     */
     private void closeNow() {
+        EndPoint endPoint = getEndPoint();
+        while (endPoint instanceof AbstractEndPoint withInterest) {
+            withInterest.getFillInterest().onFail(CLOSING);
+            endPoint = endPoint instanceof EndPoint.Wrapper wrapper ? wrapper.unwrap() : null;
+        }
         getEndPoint().shutdownOutput();
         close();
+    }
+
+    @Override
+    public void onFillInterestedFailed(Throwable cause) {
+        if (cause != CLOSING) {
+            super.onFillInterestedFailed(cause);
+        }
     }
 
     Executor executor() {
