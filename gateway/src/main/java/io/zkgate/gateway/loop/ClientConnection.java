@@ -241,12 +241,12 @@ final class ClientConnection extends AbstractConnection.NonBlocking
      * stack trace cost about 2.5 % of the CPU of a TLS connection per request.
      */
     private void closeNow() {
+        getEndPoint().shutdownOutput(); // over TLS this sends close_notify, and reads for the peer's again
         EndPoint endPoint = getEndPoint();
         while (endPoint instanceof AbstractEndPoint withInterest) {
             withInterest.getFillInterest().onFail(CLOSING);
             endPoint = endPoint instanceof EndPoint.Wrapper wrapper ? wrapper.unwrap() : null;
         }
-        getEndPoint().shutdownOutput();
         close();
     }
 
