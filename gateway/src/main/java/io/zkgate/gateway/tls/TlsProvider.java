@@ -51,6 +51,7 @@ public record TlsProvider(String name, String jsseName) {
             }
             return JDK;
         }
+        Conscrypt.setDefaultBufferAllocator(ConscryptBuffers.INSTANCE);
         Conscrypt.Version v = Conscrypt.version();
         log.info("TLS provider: conscrypt {}.{}.{} (BoringSSL), {}", v.major(), v.minor(), v.patch(),
                 auto ? "chosen by --tls-provider auto: its native library loads here" : "as --tls-provider asks");
