@@ -23,18 +23,23 @@ import io.zkgate.gateway.routing.HttpsRedirect;
 import io.zkgate.gateway.routing.RequestRouter;
 import io.zkgate.gateway.routing.SnapshotRef;
 import io.zkgate.gateway.routing.TrustedProxies;
+import io.zkgate.gateway.tls.ReleasingSslConnection;
 import io.zkgate.gateway.tls.TlsContext;
 import io.zkgate.gateway.tracing.SpanExport;
 import java.io.IOException;
 import java.net.BindException;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -289,8 +294,15 @@ final class GatewayServer {
             connector.getSelectorManager().setConnectTimeout(3_600_000);
             return connector;
         }
-        return new ServerConnector(server, new SslConnectionFactory(tls.factory(), alpn.getProtocol()), alpn, h2,
-                new HttpConnectionFactory(https));
+        SslConnectionFactory ssl = new SslConnectionFactory(tls.factory(), alpn.getProtocol()) {
+            @Override
+            protected SslConnection newSslConnection(Connector connector, EndPoint endPoint, SSLEngine engine) {
+                return new ReleasingSslConnection(connector.getByteBufferPool(), connector.getExecutor(),
+                        getSslContextFactory(), endPoint, engine, isDirectBuffersForEncryption(),
+                        isDirectBuffersForDecryption());
+            }
+        };
+        return new ServerConnector(server, ssl, alpn, h2, new HttpConnectionFactory(https));
     }
 
     /** The TLS listener's HTTP settings: the plain port's, and requests know they came over TLS. */

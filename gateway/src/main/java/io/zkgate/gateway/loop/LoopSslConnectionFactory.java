@@ -1,9 +1,9 @@
 package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
+import io.zkgate.gateway.tls.ReleasingSslConnection;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
-import org.conscrypt.Conscrypt;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
@@ -38,25 +38,8 @@ public final class LoopSslConnectionFactory extends SslConnectionFactory {
                 pool.execute(task);
             }
         };
-        created[0] = new SslConnection(connector.getByteBufferPool(), executor, getSslContextFactory(), endPoint,
-                engine, isDirectBuffersForEncryption(), isDirectBuffersForDecryption()) {
-            @Override
-            public void onClose(Throwable cause) {
-                super.onClose(cause);
-                forgetConnection(getSSLEngine());
-            }
-        };
+        created[0] = new ReleasingSslConnection(connector.getByteBufferPool(), executor, getSslContextFactory(),
+                endPoint, engine, isDirectBuffersForEncryption(), isDirectBuffersForDecryption());
         return created[0];
-    }
-
-    /**
-     * A Conscrypt engine is freed by a finalizer, so whatever it references outlives the connection by a collection
-     * or two; its ALPN selector (Jetty's) references the connection, and through it every buffer of the connection.
-     * Dropping the selector at close lets the connection go with the young generation, as with the JDK's engine.
-     */
-    private static void forgetConnection(SSLEngine engine) {
-        if (Conscrypt.isConscrypt(engine)) {
-            Conscrypt.setApplicationProtocolSelector(engine, null);
-        }
     }
 }
