@@ -24,7 +24,7 @@
 #
 # Settings (environment): ROUNDS (5), DURATION seconds per run (5), CONCURRENCY (50), MAX_REQUESTS per keep-alive
 # run (1000000), MAX_CLOSE_REQUESTS per run without keep-alive (30000), WARMUP seconds of load per gateway JVM
-# before the rounds (24), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
+# before the rounds (24; 90 with TLS=1), BACKENDS (2), NGINX_WORKERS for the reference proxy (auto), TIME_BUDGET seconds after which no new
 # round starts (540), TRAFFIC=1 (the traffic-policy plan: a header-match route, a regex one and a weighted split, each
 # against the same route without it, on one gateway), ENGINES=1 (the engines plan: --engine loop and servlet against nginx with small, 4 KiB and 1 MiB
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
@@ -59,7 +59,8 @@ DURATION=${DURATION:-5}
 CONCURRENCY=${CONCURRENCY:-50}
 MAX_REQUESTS=${MAX_REQUESTS:-1000000}
 MAX_CLOSE_REQUESTS=${MAX_CLOSE_REQUESTS:-30000}
-WARMUP=${WARMUP:-24}
+# The TLS plan warms longer: a handshake per request reaches the JIT's late compilations only after about 50 s.
+if [ "${TLS:-}" = 1 ]; then WARMUP=${WARMUP:-90}; else WARMUP=${WARMUP:-24}; fi
 BACKENDS=${BACKENDS:-2}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 TIME_BUDGET=${TIME_BUDGET:-540}
