@@ -8,6 +8,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.net.SocketTimeoutException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +32,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
 public final class LoopConnector extends ServerConnector {
     /** The selector {@link #connectUpstream} wants the new channel on, read by chooseSelector within that call. */
     private static final ThreadLocal<LoopSelector> TARGET = new ThreadLocal<>();
-    /** The prefix of the names of a selector's own tasks (accept, create and destroy an endpoint). */
-    private static final String SELECTOR_TASK = ManagedSelector.class.getName() + "$";
+    /**
+     * A selector's own chores, by class name (Jetty keeps them package-private): set up an accepted or a connected
+     * endpoint, tear down a closed one. Named one by one: the selector's other tasks include its endless select
+     * loop, which must never be queued on a loop.
+     */
+    private static final Set<String> SELECTOR_CHORES = Set.of(ManagedSelector.class.getName() + "$Accept",
+            ManagedSelector.class.getName() + "$CreateEndPoint", ManagedSelector.class.getName() + "$DestroyEndPoint");
 
     /**
      * No acceptor thread: the listening socket is non-blocking and accepted by a loop's selector, so a new
@@ -167,7 +173,7 @@ public final class LoopConnector extends ServerConnector {
              */
             @Override
             public void execute(Runnable task) {
-                if (task.getClass().getName().startsWith(SELECTOR_TASK)) {
+                if (SELECTOR_CHORES.contains(task.getClass().getName())) {
                     for (LoopSelector loop : loops) {
                         if (loop.isCurrentThread() && loop.isRunning()) {
                             loop.later(task);
