@@ -14,11 +14,11 @@ import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.StreamingBackend;
 import io.zkgate.gateway.support.TestBackend;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -214,11 +214,7 @@ class BalancingEndToEndTest {
         Endpoint okEndpoint = endpoint("inf-ok", "1");
         await().atMost(READY).until(() -> okEndpoint.inFlight() == 0);
 
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        f.writer.register("inf-dead", "1", closedPort, 1);
+        f.writer.register("inf-dead", "1", f.closeLater(new RefusedPort()).port(), 1);
         serve("inf-dead", "/inf-dead", null, null, 1);
         for (int i = 0; i < 5; i++) {
             assertEquals(502, Http.get(f.port(), "/inf-dead/x").statusCode());

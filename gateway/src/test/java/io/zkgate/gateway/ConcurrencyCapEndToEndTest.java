@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
-import io.zkgate.gateway.support.JarProcess;
 import io.zkgate.gateway.support.RawHttp;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.StreamingBackend;
 import io.zkgate.gateway.support.TestBackend;
 import io.zkgate.gateway.support.WebSocketBackend;
@@ -87,7 +87,7 @@ class ConcurrencyCapEndToEndTest {
     @Test
     void aBackendDownSilentOrMissingGivesThePlaceBack() throws Exception {
         try (GatewayFixture f = new GatewayFixture()) {
-            f.writer.register("down", "1", JarProcess.freePort(), 1);
+            f.writer.register("down", "1", f.closeLater(new RefusedPort()).port(), 1);
             serve(f, "down", "down", "\"maxInFlight\":1");
             for (int i = 0; i < 5; i++) {
                 assertEquals(502, Http.get(f.port(), "/down/x").statusCode(), "never 503: no place leaked");

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestCertificates;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -116,13 +116,9 @@ class Http2EndToEndTest {
     /** Route h2 over two live backends and one that refuses connections; the route retries once elsewhere. */
     private static void routeWithADeadBackend(GatewayFixture f, ScriptedBackend one, ScriptedBackend two)
             throws Exception {
-        int dead;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            dead = socket.getLocalPort();
-        }
         f.writer.register("h2", "1", one.port(), 1);
         f.writer.register("h2", "2", two.port(), 1);
-        f.writer.register("h2", "3", dead, 1);
+        f.writer.register("h2", "3", f.closeLater(new RefusedPort()).port(), 1);
         f.writer.putRoute("h2", "{\"id\":\"h2\",\"match\":{\"pathPrefix\":\"/h2\"},\"service\":\"h2\","
                 + "\"retries\":{\"attempts\":1}}");
         f.awaitSynced();

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -104,11 +104,7 @@ class MirrorEndToEndTest {
     void aFailingAndAnUnreachableMirrorAreCountedAndNeverReachTheClient() throws Exception {
         TestBackend failing = f.closeLater(TestBackend.answering("mir-500", 500));
         f.writer.register("mir-500", "1", failing.port(), 1);
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        f.writer.register("mir-gone", "1", closedPort, 1);
+        f.writer.register("mir-gone", "1", f.closeLater(new RefusedPort()).port(), 1);
         mirroredRoute("merr", "mir-500", "");
         mirroredRoute("mgone", "mir-gone", "");
 

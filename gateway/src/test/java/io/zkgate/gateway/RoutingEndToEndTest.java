@@ -13,11 +13,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zkgate.gateway.control.RouteState;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.TestBackend;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -229,11 +229,7 @@ class RoutingEndToEndTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(f.port(), "/e-empty").statusCode() == 503);
         assertError(Http.get(f.port(), "/e-empty"), 503, "no_instances", "e-empty");
 
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
-        f.writer.register("e-dead", "1", closedPort, 1);
+        f.writer.register("e-dead", "1", f.closeLater(new RefusedPort()).port(), 1);
         f.writer.putRoute("e-dead", route("e-dead", "/e-dead", "e-dead"));
         await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(f.port(), "/e-dead").statusCode() == 502);
         assertError(Http.get(f.port(), "/e-dead"), 502, "upstream_unreachable", "e-dead");

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +29,6 @@ class StaleUpstreamConnectionTest {
             disabledReason = "the servlet engine's HttpClient pool spends the retry on it (noted on the data-path issue)")
     void aPooledConnectionTheBackendClosedIsReplacedByAFreshOneToTheSameBackendWithoutSpendingTheRetry()
             throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            deadPort = s.getLocalPort();
-        }
         try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "0")) {
             // Each connection answers its first request and closes on its second without a byte, as a backend
             // whose idle timeout fired just as the gateway reused the connection.
@@ -42,7 +37,7 @@ class StaleUpstreamConnectionTest {
                     ? Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                     : new Reply("", true)));
             f.writer.register("stale", "closing", closing.port(), 4);
-            f.writer.register("stale", "dead", deadPort, 1);
+            f.writer.register("stale", "dead", f.closeLater(new RefusedPort()).port(), 1);
             f.writer.putRoute("stale", "{\"id\":\"stale\",\"match\":{\"pathPrefix\":\"/stale\"},\"service\":\"stale\","
                     + "\"lb\":{\"policy\":\"weighted_round_robin\"}}");
             await().atMost(Duration.ofSeconds(10)).until(() -> {

@@ -10,9 +10,9 @@ import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.scripting.LuaFixture;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.WebSocketBackend;
 import io.zkgate.gateway.support.WebSocketMessages;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -156,11 +156,7 @@ class WebSocketEndToEndTest {
     @Test
     void aHandshakeToABackendThatRefusesConnectionsIsRetriedOnAnother() throws Exception {
         WebSocketBackend live = f.closeLater(WebSocketBackend.start("wsr-live"));
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        f.writer.register("wsr", "dead", dead, 1);
+        f.writer.register("wsr", "dead", f.closeLater(new RefusedPort()).port(), 1);
         f.writer.register("wsr", "live", live.port(), 1);
         f.writer.putRoute("wsr", "{\"id\":\"wsr\",\"match\":{\"pathPrefix\":\"/wsr\"},\"service\":\"wsr\"}");
         awaitServing("wsr", 2);

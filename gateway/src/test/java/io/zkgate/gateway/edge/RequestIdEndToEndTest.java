@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.routing.RequestTracing;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.RawHttp;
+import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Received;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +46,7 @@ class RequestIdEndToEndTest {
                 "HTTP/1.1 200 OK\r\nX-Request-Id: from-backend\r\nContent-Length: 2\r\n\r\nok")));
         f.writer.register("ok", "1", backend.port(), 1);
         f.writer.putRoute("ok", "{\"id\":\"ok\",\"match\":{\"pathPrefix\":\"/ok\"},\"service\":\"ok\"}");
-        try (ServerSocket closed = new ServerSocket(0)) {
-            f.writer.register("down", "1", closed.getLocalPort(), 1);
-        }
+        f.writer.register("down", "1", f.closeLater(new RefusedPort()).port(), 1);
         f.writer.putRoute("down", "{\"id\":\"down\",\"match\":{\"pathPrefix\":\"/down\"},\"service\":\"down\","
                 + "\"retries\":{\"attempts\":0}}");
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(get("/ok/warm", "")) == 200
