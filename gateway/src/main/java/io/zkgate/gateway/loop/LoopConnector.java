@@ -239,17 +239,6 @@ public final class LoopConnector extends ServerConnector {
             super(channel, loop, key, scheduler);
             this.loop = loop;
         }
-
-        /** Starts its idle time afresh. */
-        @Override
-        public void notIdle() {
-            super.notIdle();
-        }
-
-        /** Whether it has really been idle for its whole idle timeout (checked on the loop, after the scheduler). */
-        boolean idleExpired() {
-            return getIdleFor() >= getIdleTimeout();
-        }
     }
 
     /**
@@ -257,12 +246,13 @@ public final class LoopConnector extends ServerConnector {
      * and the idle upstream connections opened on it. Confined to its thread, but for {@link #run}.
      */
     static final class LoopSelector extends ManagedSelector {
-        final UpstreamPool pool = new UpstreamPool();
+        final UpstreamPool pool;
         /** The thread selecting now; with only non-blocking tasks Jetty keeps it the same thread. */
         private volatile Thread thread;
 
         LoopSelector(SelectorManager manager, int id) {
             super(manager, id);
+            this.pool = new UpstreamPool(manager.getScheduler(), this);
         }
 
         @Override

@@ -82,13 +82,21 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         getEndPoint().setIdleTimeout(responseTimeoutMs);
     }
 
-    /** The exchange is over and the connection can serve another: back to the loop's pool. */
+    /**
+     * The exchange is over and the connection can serve another: back to the loop's pool, which closes it once idle
+     * for {@code idleTimeoutMs}. Its own idle timer keeps the response timeout (Jetty reschedules that timer only
+     * when the timeout shrinks), so the next exchange that takes it does not reschedule it either.
+     */
     void release(long idleTimeoutMs, int maxIdle) {
         exchange = null;
         reused = true;
         waiting = false;
-        getEndPoint().setIdleTimeout(idleTimeoutMs);
-        loop.pool.offer(this, maxIdle);
+        loop.pool.offer(this, maxIdle, idleTimeoutMs);
+    }
+
+    /** How long nothing was read from or written to the socket. */
+    long idleForMs() {
+        return socket.getIdleFor();
     }
 
     /** Closes a connection its exchange gave up; nobody is told. */
@@ -241,7 +249,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
 
     /**
      * Called on the scheduler's thread: the check moves to the loop. Silence past the route's response timeout
-     * while an exchange waits is a 504; idle in the pool the connection just ends.
+     * while an exchange waits is a 504; in the pool it means nothing (the pool closes connections idle past the
+     * upstream idle timeout).
      */
     @Override
     public boolean onIdleExpired(TimeoutException timeout) {
@@ -251,8 +260,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         }
         Exchange expired = exchange;
         loop.run(() -> {
-            if (exchange != expired) {
-                return; // another exchange took it meanwhile
+            if (expired == null || exchange != expired) {
+                return; // idle in the pool, where the pool's sweep ends it; or another exchange took it meanwhile
             }
             exchange = null;
             loop.pool.remove(this);

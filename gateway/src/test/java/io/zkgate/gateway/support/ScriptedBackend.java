@@ -55,6 +55,7 @@ public final class ScriptedBackend implements AutoCloseable {
     private final Function<Received, Reply> script;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closedByPeer = new AtomicInteger();
 
     private ScriptedBackend(Function<Received, Reply> script) throws IOException {
         this.script = script;
@@ -81,6 +82,11 @@ public final class ScriptedBackend implements AutoCloseable {
         return connections.get();
     }
 
+    /** Connections the peer (the gateway) closed between requests. */
+    public int closedByPeer() {
+        return closedByPeer.get();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
@@ -102,6 +108,7 @@ public final class ScriptedBackend implements AutoCloseable {
             while (true) {
                 String head = readUntil(in, "\r\n\r\n");
                 if (head == null) {
+                    closedByPeer.incrementAndGet();
                     return;
                 }
                 String body = readBody(in, head);
