@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -86,11 +87,15 @@ class RequestHygieneTest {
     @Test
     void hopByHopHeadersAreStrippedBeforeTheBackend() throws Exception {
         String r = raw("GET /hyg/hop HTTP/1.1\r\nHost: x\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\n"
-                + "Keep-Alive: timeout=5\r\nTE: trailers\r\n\r\n");
+                + "kEeP-aLiVe: timeout=5\r\nTE: gzip\r\nProxy-Connection: keep-alive\r\nX-Kept: 1\r\n\r\n");
         assertTrue(r.startsWith("HTTP/1.1 200"), r);
         String received = r.lines().filter(l -> l.startsWith("X-Received-Headers:")).findFirst().orElseThrow();
-        for (String hop : new String[] {"x-secret", "keep-alive", "te", "connection"}) {
-            assertFalse(List.of(received.substring(19).trim().split(",")).contains(hop), hop + " forwarded: " + received);
+        // the servlet engine relays the backend's list with ", " between names
+        List<String> names = Stream.of(received.substring(19).split(",")).map(String::trim).toList();
+        assertTrue(names.contains("x-kept"), received);
+        // (TE: trailers alone is passed by the servlet engine, as Jetty's proxy does for gRPC backends)
+        for (String hop : new String[] {"x-secret", "keep-alive", "te", "connection", "proxy-connection"}) {
+            assertFalse(names.contains(hop), hop + " forwarded: " + received);
         }
     }
 

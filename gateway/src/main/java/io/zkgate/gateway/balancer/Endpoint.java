@@ -20,6 +20,8 @@ public final class Endpoint implements Comparable<Endpoint> {
     private final int sslPort;
     private final String baseUri;
     private final String tlsBaseUri;
+    /** {@code host:port}, the host in brackets when it is an IPv6 literal: what a Host header names. */
+    private final String authority;
     /** Requests sent to this backend and not yet completed; one increment and one decrement per request. */
     private final AtomicInteger inFlight;
     /** Passive and active health, shared like the in-flight count. */
@@ -45,7 +47,8 @@ public final class Endpoint implements Comparable<Endpoint> {
         this.weight = weight;
         this.sslPort = sslPort;
         String authorityHost = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        this.baseUri = "http://" + authorityHost + ":" + port;
+        this.authority = authorityHost + ":" + port;
+        this.baseUri = "http://" + authority;
         this.tlsBaseUri = "https://" + authorityHost + ":" + tlsPort();
         this.inFlight = inFlight;
         this.health = health;
@@ -84,6 +87,11 @@ public final class Endpoint implements Comparable<Endpoint> {
 
     public int weight() {
         return weight;
+    }
+
+    /** {@code host:port} ({@code [v6]:port}), precomputed for the request path's Host header and pool key. */
+    public String authority() {
+        return authority;
     }
 
     /** {@code http://host:port}, precomputed so the request path only appends the path. */

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.loop;
 
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -19,18 +20,38 @@ final class HopByHop {
     /** Response fields never relayed to the client: hop-by-hop, and the framing the gateway chooses itself. */
     private static final Set<String> RESPONSE_NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
             "te", "trailer", "transfer-encoding", "upgrade", "content-length");
+    /** The same sets by Jetty's header enum, which parsed fields of these names carry: a bit test per field. */
+    private static final EnumSet<HttpHeader> REQUEST_NOT_FORWARDED_KNOWN = known(REQUEST_NOT_FORWARDED);
+    private static final EnumSet<HttpHeader> RESPONSE_NOT_FORWARDED_KNOWN = known(RESPONSE_NOT_FORWARDED);
 
     private HopByHop() {}
 
-    /** Whether a request field goes upstream; {@code named} is what {@link #connectionTokens} found. */
-    static boolean forwardedUpstream(HttpField field, Set<String> named) {
-        String name = field.getLowerCaseName();
-        return !REQUEST_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name));
+    private static EnumSet<HttpHeader> known(Set<String> names) {
+        EnumSet<HttpHeader> set = EnumSet.noneOf(HttpHeader.class);
+        for (String name : names) {
+            set.add(HttpHeader.CACHE.get(name));
+        }
+        return set;
     }
 
-    /** Whether a response field (its lower-case {@code name}) is relayed to the client; {@code named} as above. */
-    static boolean relayedToClient(String name, Set<String> named) {
-        return !RESPONSE_NOT_FORWARDED.contains(name) && (named == null || !named.contains(name));
+    /** Whether a request field goes upstream; {@code named} is what {@link #connectionTokens} found. */
+    static boolean forwardedUpstream(HttpField field, Set<String> named) {
+        HttpHeader header = field.getHeader();
+        if (header != null ? REQUEST_NOT_FORWARDED_KNOWN.contains(header)
+                : REQUEST_NOT_FORWARDED.contains(field.getLowerCaseName())) {
+            return false;
+        }
+        return named == null || !named.contains(field.getLowerCaseName());
+    }
+
+    /** Whether a response field is relayed to the client; {@code named} as above. */
+    static boolean relayedToClient(HttpField field, Set<String> named) {
+        HttpHeader header = field.getHeader();
+        if (header != null ? RESPONSE_NOT_FORWARDED_KNOWN.contains(header)
+                : RESPONSE_NOT_FORWARDED.contains(field.getLowerCaseName())) {
+            return false;
+        }
+        return named == null || !named.contains(field.getLowerCaseName());
     }
 
     /** Header names the Connection header lists (they are hop-by-hop too), lower case; null when none. */

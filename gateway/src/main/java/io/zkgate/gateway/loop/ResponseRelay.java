@@ -85,8 +85,7 @@ final class ResponseRelay {
         HeaderEdits edits = forward.headers();
         boolean edited = edits.hasResponse();
         for (HttpField field : responseHeaders) {
-            String name = field.getLowerCaseName();
-            if (HopByHop.relayedToClient(name, named) && !(edited && edits.setsResponse(name))) {
+            if (HopByHop.relayedToClient(field, named) && !(edited && edits.setsResponse(field.getLowerCaseName()))) {
                 head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
             }
         }

@@ -53,7 +53,7 @@ final class UpstreamAttempts {
     private static String poolKey(Decision.Forward f) {
         Endpoint e = f.endpoint();
         return f.route().upstreamTls() ? e.host() + ":" + e.tlsPort() + " " + f.route().route().upstreamTls()
-                : e.host() + ":" + e.port();
+                : e.authority();
     }
 
     /** The route's {@code timeouts.connectMs}, or the gateway's default. */

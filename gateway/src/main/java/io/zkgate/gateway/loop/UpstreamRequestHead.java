@@ -38,10 +38,8 @@ final class UpstreamRequestHead {
         String clientHost = requestHeaders.get(HttpHeader.HOST);
         if (clientHost != null && forward.route().route().preservesHost()) {
             head.append(clientHost);
-        } else if (endpoint.host().indexOf(':') >= 0) {
-            head.append('[').append(endpoint.host()).append("]:").append(endpoint.port());
         } else {
-            head.append(endpoint.host()).append(':').append(endpoint.port());
+            head.append(endpoint.authority());
         }
         head.append("\r\n");
         Set<String> named = HopByHop.connectionTokens(requestHeaders);
@@ -51,7 +49,7 @@ final class UpstreamRequestHead {
         String host = requestHeaders.get(HttpHeader.HOST);
         ScriptExchange script = forward.script();
         HeaderEdits edits = forward.headers();
-        if (script != null && script.hasHeaderEdits() || edits.hasUpstream()) {
+        if (script != null && script.hasHeaderEdits()) {
             HttpFields.Mutable fields = HttpFields.build(requestHeaders.size() + 4);
             for (HttpField field : requestHeaders) {
                 if (HopByHop.forwardedUpstream(field, named)) {
