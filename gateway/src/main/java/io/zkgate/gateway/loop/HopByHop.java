@@ -36,19 +36,17 @@ final class HopByHop {
 
     /** Whether a request field goes upstream; {@code named} is what {@link #connectionTokens} found. */
     static boolean forwardedUpstream(HttpField field, Set<String> named) {
-        HttpHeader header = field.getHeader();
-        if (header != null ? REQUEST_NOT_FORWARDED_KNOWN.contains(header)
-                : REQUEST_NOT_FORWARDED.contains(field.getLowerCaseName())) {
-            return false;
-        }
-        return named == null || !named.contains(field.getLowerCaseName());
+        return passes(field, named, REQUEST_NOT_FORWARDED_KNOWN, REQUEST_NOT_FORWARDED);
     }
 
     /** Whether a response field is relayed to the client; {@code named} as above. */
     static boolean relayedToClient(HttpField field, Set<String> named) {
+        return passes(field, named, RESPONSE_NOT_FORWARDED_KNOWN, RESPONSE_NOT_FORWARDED);
+    }
+
+    private static boolean passes(HttpField field, Set<String> named, EnumSet<HttpHeader> known, Set<String> names) {
         HttpHeader header = field.getHeader();
-        if (header != null ? RESPONSE_NOT_FORWARDED_KNOWN.contains(header)
-                : RESPONSE_NOT_FORWARDED.contains(field.getLowerCaseName())) {
+        if (header != null ? known.contains(header) : names.contains(field.getLowerCaseName())) {
             return false;
         }
         return named == null || !named.contains(field.getLowerCaseName());
