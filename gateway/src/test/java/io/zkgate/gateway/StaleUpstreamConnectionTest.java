@@ -16,17 +16,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * A pooled upstream connection the backend closed as it was taken (the race every keep-alive pool has with a
- * backend's idle timeout) costs the request nothing: the event loop resends it on a fresh connection to the same
+ * backend's idle timeout) costs the request nothing: either engine resends it on a fresh connection to the same
  * backend, without spending the route's retry on it.
  */
 class StaleUpstreamConnectionTest {
     @Test
-    @DisabledIfSystemProperty(named = "zkgate.engine", matches = "servlet",
-            disabledReason = "the servlet engine's HttpClient pool spends the retry on it (noted on the data-path issue)")
     void aPooledConnectionTheBackendClosedIsReplacedByAFreshOneToTheSameBackendWithoutSpendingTheRetry()
             throws Exception {
         try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "0")) {

@@ -92,8 +92,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (routeClients.isPlain(key)) {
             return super.newProxyRequest(request, rewrittenTarget).version(version);
         }
-        HttpClient client = routeClients.forKey(key);
-        return client.newRequest(rewrittenTarget)
+        return routeClients.forKey(key).newRequest(rewrittenTarget)
                 .method(request.getMethod())
                 .version(version)
                 .attribute(CLIENT_REQUEST_ATTRIBUTE, request);
@@ -167,10 +166,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 !hasContent(request) || failed.body != null);
     }
 
-    /** Sends the request again, as the next attempt of the same exchange. */
-    private void retry(HttpServletRequest request, HttpServletResponse response, ProxyExchange failed,
-            Decision.Forward next) {
-        ProxyExchange attempt = failed.retryTo(next);
+    /** Sends the request again as {@code attempt}: a retry, or to the same backend on a new connection. */
+    private void send(HttpServletRequest request, HttpServletResponse response, ProxyExchange attempt) {
+        Decision.Forward next = attempt.forward();
         request.setAttribute(ProxyExchange.ATTRIBUTE, attempt);
         Request proxyRequest = newProxyRequest(request, next.target(request.getQueryString()));
         copyRequestHeaders(request, proxyRequest);
@@ -321,7 +319,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
             ProxyExchange failed = ProxyExchange.released(request);
             failed.responded();
-            retry(request, response, failed, retryOn);
+            send(request, response, failed.retryTo(retryOn));
         }
     }
 
@@ -357,6 +355,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (mirror != null && forward.attempt() == 0 && forward.mirror() != null) {
             MirroredRequest.send(mirror, clientRequest, exchange, hasContent(clientRequest));
         }
+        if (exchange.onNewConnection) {
+            UpstreamClientKey key = routeClients.keyFor(exchange.route());
+            StaleConnections.sendOnNewConnection(routeClients.isPlain(key) ? getHttpClient() : routeClients.forKey(key),
+                    proxyRequest, newProxyResponseListener(clientRequest, proxyResponse));
+            return;
+        }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -379,6 +383,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             return;
         }
         boolean timeout = UpstreamFailure.isTimeout(failure);
+        if (exchange != null && exchange.endpoint() != null && !timeout && StaleConnections.resendable(clientRequest,
+                proxyResponse, serverResponse, exchange, failure, !hasContent(clientRequest) || exchange.body != null)) {
+            send(clientRequest, proxyResponse, exchange.resentOnNewConnection());
+            return;
+        }
         if (exchange != null && exchange.endpoint() != null) {
             exchange.failed(timeout);
             router.failed(exchange.endpoint());
@@ -387,7 +396,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             Decision.Forward next = !timeout && (notSent || noResponse)
                     ? planRetry(clientRequest, proxyResponse, exchange, notSent) : null;
             if (next != null) {
-                retry(clientRequest, proxyResponse, exchange, next);
+                send(clientRequest, proxyResponse, exchange.retryTo(next));
                 return;
             }
         }

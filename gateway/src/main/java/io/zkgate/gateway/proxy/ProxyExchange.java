@@ -31,6 +31,10 @@ final class ProxyExchange implements AccessLog.Entry {
     volatile boolean clientGone;
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
+    /** A pooled connection the backend had closed was met, and the request sent again on a new one (once). */
+    boolean staleResent;
+    /** This attempt goes out on a new connection of its own, not a pooled one. */
+    boolean onNewConnection;
 
     ProxyExchange(Decision decision, long startNanos, String clientIp) {
         this.decision = decision;
@@ -83,6 +87,15 @@ final class ProxyExchange implements AccessLog.Entry {
     ProxyExchange retryTo(Decision.Forward next) {
         ProxyExchange r = new ProxyExchange(next, startNanos, clientIp);
         r.body = body;
+        r.staleResent = staleResent;
+        return r;
+    }
+
+    /** The same attempt again on a new connection, after the pooled one it went out on turned out closed. */
+    ProxyExchange resentOnNewConnection() {
+        ProxyExchange r = retryTo(forward());
+        r.staleResent = true;
+        r.onNewConnection = true;
         return r;
     }
 
