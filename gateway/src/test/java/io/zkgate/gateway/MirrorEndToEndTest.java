@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.TestBackend;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,8 +46,13 @@ class MirrorEndToEndTest {
     }
 
     private static void mirroredRoute(String id, String mirrorService, String extra) throws Exception {
-        f.writer.putRoute(id, "{\"id\":\"" + id + "\",\"match\":{\"pathPrefix\":\"/" + id + "\"},\"service\":\"mir-main\","
-                + "\"mirror\":{\"service\":\"" + mirrorService + "\"" + extra + "}}");
+        mirroredRoute(id, "mir-main", mirrorService, extra);
+    }
+
+    private static void mirroredRoute(String id, String service, String mirrorService, String extra)
+            throws Exception {
+        f.writer.putRoute(id, "{\"id\":\"" + id + "\",\"match\":{\"pathPrefix\":\"/" + id + "\"},\"service\":\""
+                + service + "\",\"mirror\":{\"service\":\"" + mirrorService + "\"" + extra + "}}");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             var e = f.gateway.snapshots().current().routes().entry(id);
             // the mirror's instance too: its service and the route are read by separate watches
@@ -173,10 +180,10 @@ class MirrorEndToEndTest {
             out.flush();
             InputStream in = s.getInputStream();
             // a 100, or the backend's answer already (it does not read the body): the client then sends it anyway
-            String first = readHead(in);
+            String first = RawHttp.readThrough(in, "\r\n\r\n");
             out.write("body".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            String answer = first.startsWith("HTTP/1.1 100") ? readHead(in) : first;
+            String answer = first.startsWith("HTTP/1.1 100") ? RawHttp.readThrough(in, "\r\n\r\n") : first;
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.toLowerCase(Locale.ROOT).contains("x-backend: mir-main"), answer);
         }
@@ -188,6 +195,28 @@ class MirrorEndToEndTest {
         assertEquals(0, mirrored("mexpect", "body_too_large"));
     }
 
+    @Test
+    void aRequestResentBecauseItsPooledConnectionWasClosedIsCopiedOnce() throws Exception {
+        // each connection answers its first request and closes on its second without a byte, so every reuse is stale
+        Set<Integer> served = ConcurrentHashMap.newKeySet();
+        ScriptedBackend closing = f.closeLater(ScriptedBackend.start(r -> served.add(r.connection())
+                ? ScriptedBackend.Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                : new ScriptedBackend.Reply("", true)));
+        f.writer.register("mir-closing", "1", closing.port(), 1);
+        ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
+                "HTTP/1.1 204 No Content\r\n\r\n")));
+        f.writer.register("mir-once", "1", shadow.port(), 1);
+        mirroredRoute("monce", "mir-closing", "mir-once", "");
+
+        for (int i = 0; i < 6; i++) {
+            assertEquals(200, Http.get(f.port(), "/monce/" + i).statusCode());
+        }
+        assertTrue(closing.received().size() > closing.connections(), "a pooled connection was met closed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> shadow.received().size() >= 6);
+        Thread.sleep(300);
+        assertEquals(6, shadow.received().size(), "one copy per client request, not per send");
+    }
+
     /** A mirror backend, as service {@code service} of route {@code id}'s mirror: records each copy, answers 204. */
     private static ScriptedBackend shadowOf(String id, String service) throws Exception {
         ScriptedBackend shadow = f.closeLater(ScriptedBackend.start(req -> ScriptedBackend.Reply.keepAlive(
@@ -195,19 +224,6 @@ class MirrorEndToEndTest {
         f.writer.register(service, "1", shadow.port(), 1);
         mirroredRoute(id, service, "");
         return shadow;
-    }
-
-    /** Reads one response head, through its blank line. */
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        return head.toString();
     }
 
     @Test

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,15 +57,6 @@ class UpstreamIdleTimeoutTest {
     private static String get(Socket client, String path) throws Exception {
         client.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: h\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
-        InputStream in = client.getInputStream();
-        StringBuilder response = new StringBuilder();
-        while (!response.toString().endsWith("\r\n\r\nok")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            response.append((char) b);
-        }
-        return response.toString();
+        return RawHttp.readThrough(client.getInputStream(), "\r\n\r\nok");
     }
 }

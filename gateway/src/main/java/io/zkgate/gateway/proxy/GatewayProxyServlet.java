@@ -352,7 +352,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         ProxyRequests.bound(clientRequest, proxyRequest, exchange);
         exchange.sending(router.backendMetrics(exchange.endpoint()), System.nanoTime());
         Decision.Forward forward = exchange.forward();
-        if (mirror != null && forward.attempt() == 0 && forward.mirror() != null) {
+        // the first send only: a retry or a resend on a new connection is the same client request, copied once
+        if (mirror != null && forward.attempt() == 0 && !exchange.onNewConnection && forward.mirror() != null) {
             MirroredRequest.send(mirror, clientRequest, exchange, hasContent(clientRequest));
         }
         if (exchange.onNewConnection) {

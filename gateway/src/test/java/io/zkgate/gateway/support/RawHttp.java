@@ -1,6 +1,7 @@
 package io.zkgate.gateway.support;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -46,6 +47,19 @@ public final class RawHttp {
             }
             return buf.toString(StandardCharsets.ISO_8859_1);
         }
+    }
+
+    /** Reads {@code in} byte by byte (ISO-8859-1) through {@code end}, included; what came when the stream ends first. */
+    public static String readThrough(InputStream in, String end) throws IOException {
+        StringBuilder read = new StringBuilder();
+        while (!read.toString().endsWith(end)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            read.append((char) b);
+        }
+        return read.toString();
     }
 
     /** Whether {@code s} holds a whole response: its head and, by Content-Length or chunked framing, its body. */
