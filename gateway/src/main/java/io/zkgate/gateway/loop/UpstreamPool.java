@@ -2,6 +2,7 @@ package io.zkgate.gateway.loop;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
@@ -62,19 +63,24 @@ final class UpstreamPool {
         scheduler.schedule(() -> loop.run(this::sweep), every, TimeUnit.MILLISECONDS);
     }
 
-    /** Closes the connections idle for the idle timeout (the oldest sit last in each queue). */
+    /**
+     * Closes the connections idle for the idle timeout (the oldest sit last in each queue), and forgets the backends
+     * left with none, so a departed backend's address is not kept for the loop's life.
+     */
     private void sweep() {
         sweepScheduled = false;
-        boolean any = false;
-        for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+        for (Iterator<ArrayDeque<UpstreamConnection>> queues = idle.values().iterator(); queues.hasNext(); ) {
+            ArrayDeque<UpstreamConnection> q = queues.next();
             UpstreamConnection oldest;
             while ((oldest = q.peekLast()) != null && oldest.idleForMs() >= idleTimeoutMs) {
                 q.pollLast();
                 oldest.close();
             }
-            any |= !q.isEmpty();
+            if (q.isEmpty()) {
+                queues.remove();
+            }
         }
-        if (any) {
+        if (!idle.isEmpty()) {
             scheduleSweep();
         }
     }
