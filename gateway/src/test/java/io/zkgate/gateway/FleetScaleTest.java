@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.TestBackend;
 import io.zkgate.gateway.support.ZkWriter;
 import io.zkgate.schema.ServiceInstance;
@@ -19,9 +20,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
@@ -35,10 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A fleet-sized table on a real ZooKeeper: 10,000 routes and 20,000 instances over 2,000 services are written first,
  * then the gateway jar is started with the shipped launcher ({@code bin/zkgate-gateway}) and followed: how long it
- * takes to serve the whole table, its RSS, how soon each of 30 new registrations is routable (znode create to the
- * first 200 through the gateway; the service znode exists, its route answers 503 until then) and how long one instance event's publish takes. The figures are printed (lines
- * starting {@code FLEET}) for loadtest/README.md, not asserted beyond generous bounds. Takes minutes, so it runs only
- * with {@code -Dzkgate.scale=true} and after {@code mvn package} (it needs the gateway jar).
+ * takes to serve the whole table and its RSS; then, once its data path has served traffic (so the JIT has compiled
+ * it, as in a gateway in service), how long one instance event's publish takes, over the first 256 events and over
+ * the last 256 of 2,000 (the JIT compiles the control path meanwhile); then how soon each of 30 new registrations is
+ * routable (znode create to the first 200 through the gateway; the service znode exists, its route answers 503 until
+ * then). The figures are printed (lines starting {@code FLEET}) for loadtest/README.md, not asserted beyond generous
+ * bounds. Takes minutes, so it runs only with {@code -Dzkgate.scale=true} and after {@code mvn package} (it needs
+ * the gateway jar). {@code -Dzkgate.fleet.events=N} sets the create-delete pairs (1,000), {@code
+ * -Dzkgate.fleet.log=FILE} where the gateway's output goes (to follow it or attach a profiler).
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetScaleTest {
@@ -46,7 +54,14 @@ class FleetScaleTest {
     private static final int INSTANCES_PER_SERVICE = 10;
     private static final int ROUTES = 10_000;
     private static final int TRIALS = 30;
-    private static final int EVENTS = 300;
+    /** Create-delete pairs of one instance: publishes are timed over the first 256 events and the last 256. */
+    private static final int EVENTS = Integer.getInteger("zkgate.fleet.events", 1_000);
+    private static final int PUBLISH_WINDOW = 256;
+    /**
+     * Between two polls of a trial's route, so that the probe (one keep-alive connection, in the JVM that also runs
+     * the ZooKeeper server) does not take a core from the parts being timed. Adds at most this much to a figure.
+     */
+    private static final long POLL_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final String[] POLICIES = {"\"round_robin\"", "\"least_request\"",
         "\"consistent_hash\",\"hashKey\":\"header:X-User\"", "\"weighted_round_robin\""};
 
@@ -98,7 +113,8 @@ class FleetScaleTest {
             Process gateway = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
                     "--zk", zk.getConnectString(), "--port", Integer.toString(port), "--admin-port",
                     Integer.toString(admin), "--admin-host", "127.0.0.1")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(Path.of(System.getProperty("zkgate.fleet.log",
+                            dir.resolve("gateway.log").toString())).toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                         .until(() -> {
@@ -115,29 +131,52 @@ class FleetScaleTest {
                                 .isNull());
                 long watchingMs = ms(launched);
 
+                // The data path is warmed first, as in a gateway in service: the JIT has compiled what a request uses
+                long warm = System.nanoTime();
+                int warmed = 0;
+                try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
+                    while (warmed < 20_000 && System.nanoTime() - warm < TimeUnit.SECONDS.toNanos(10)) {
+                        assertEquals(200, probe.get("/real/"));
+                        warmed++;
+                    }
+                }
+                long warmMs = ms(warm);
+
+                Map<String, Long> threadsBefore = threadCpuMs(gateway.pid());
+                String[] publish = new String[2];
+                for (int e = 0; e < EVENTS; e++) {
+                    String instance = layout.instancePath("s" + e % SERVICES, "extra");
+                    operator.create().withMode(CreateMode.EPHEMERAL)
+                            .forPath(instance, instance("s" + e % SERVICES, "extra", 60_000));
+                    Thread.sleep(5);
+                    operator.delete().forPath(instance);
+                    Thread.sleep(5);
+                    if (e == PUBLISH_WINDOW / 2 - 1 || e == EVENTS - 1) {
+                        Thread.sleep(200);
+                        publish[e == EVENTS - 1 ? 1 : 0] = publishQuantiles(Http.metrics(admin));
+                    }
+                }
+                Map<String, Long> threadsAfter = threadCpuMs(gateway.pid());
+
                 long[] trials = new long[TRIALS];
                 long[] creates = new long[TRIALS];
-                for (int t = 0; t < TRIALS; t++) {
-                    String path = "/trial" + t + "/";
-                    long created = System.nanoTime();
-                    operator.create().withMode(CreateMode.EPHEMERAL)
-                            .forPath(layout.instancePath("trial" + t, "1"), instance("trial" + t, "1", real.port()));
-                    creates[t] = System.nanoTime() - created;
-                    while (Http.get(port, path).statusCode() != 200) {
-                        assertTrue(System.nanoTime() - created < TimeUnit.SECONDS.toNanos(30), "routable in 30 s");
+                StringBuilder inOrder = new StringBuilder();
+                try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
+                    for (int t = 0; t < TRIALS; t++) {
+                        String path = "/trial" + t + "/";
+                        long created = System.nanoTime();
+                        operator.create().withMode(CreateMode.EPHEMERAL)
+                                .forPath(layout.instancePath("trial" + t, "1"), instance("trial" + t, "1", real.port()));
+                        creates[t] = System.nanoTime() - created;
+                        while (probe.get(path) != 200) {
+                            assertTrue(System.nanoTime() - created < TimeUnit.SECONDS.toNanos(30), "routable in 30 s");
+                            LockSupport.parkNanos(POLL_PAUSE_NANOS);
+                        }
+                        trials[t] = System.nanoTime() - created;
+                        inOrder.append(t == 0 ? "" : " ").append(Math.round(trials[t] / 1e5) / 10.0);
+                        Thread.sleep(50);
                     }
-                    trials[t] = System.nanoTime() - created;
-                    Thread.sleep(50);
                 }
-                for (int e = 0; e < EVENTS; e++) {
-                    operator.create().withMode(CreateMode.EPHEMERAL)
-                            .forPath(layout.instancePath("s" + e % SERVICES, "extra"), instance("s" + e % SERVICES, "extra", 60_000));
-                    Thread.sleep(5);
-                    operator.delete().forPath(layout.instancePath("s" + e % SERVICES, "extra"));
-                    Thread.sleep(5);
-                }
-                Thread.sleep(500);
-                String metrics = Http.metrics(admin);
                 long rssAfter = rssKb(gateway.pid());
                 Arrays.sort(trials);
                 Arrays.sort(creates);
@@ -145,17 +184,17 @@ class FleetScaleTest {
                         + " to serving the whole table in %d ms, to watching it in %d ms; RSS %d MB loaded, %d MB after"
                         + " %d events%n", ROUTES + TRIALS + 1, SERVICES * INSTANCES_PER_SERVICE + 1, SERVICES + 1,
                         writtenMs, servedMs, watchingMs, rssLoaded / 1024, rssAfter / 1024, TRIALS + 2 * EVENTS);
+                System.out.printf("FLEET data path warmed with %d requests in %d ms%n", warmed, warmMs);
+                System.out.println("FLEET publish per instance event, the first 256 events: " + publish[0]);
+                System.out.println("FLEET publish per instance event, the last 256 of " + 2 * EVENTS + ": " + publish[1]);
+                System.out.println("FLEET the gateway's busiest threads during the events, CPU ms:"
+                        + busiest(threadsBefore, threadsAfter));
                 System.out.printf("FLEET one new registration routable (create to first 200): p50 %.1f ms, p99 %.1f"
                         + " ms, max %.1f ms over %d trials%n", trials[TRIALS / 2] / 1e6,
                         trials[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6, trials[TRIALS - 1] / 1e6, TRIALS);
+                System.out.println("FLEET each trial in order, ms: " + inOrder);
                 System.out.printf("FLEET of which the create's own ZooKeeper round trip: p50 %.1f ms, max %.1f ms%n",
                         creates[TRIALS / 2] / 1e6, creates[TRIALS - 1] / 1e6);
-                System.out.printf("FLEET publish per instance event (last 256): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f"
-                        + " ms%n",
-                        1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.5\"}"),
-                        1000 * Http.sample(metrics, "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.99\"}"),
-                        1000 * Http.sample(metrics,
-                                "zkgate_snapshot_rebuild_duration_seconds{quantile=\"0.999\"}"));
             } finally {
                 gateway.destroy();
                 gateway.waitFor(30, TimeUnit.SECONDS);
@@ -175,6 +214,36 @@ class FleetScaleTest {
 
     private static long ms(long since) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    /** The gateway's {@code zkgate_snapshot_rebuild_duration_seconds} quantiles (its last 256 publishes). */
+    private static String publishQuantiles(String metrics) {
+        String name = "zkgate_snapshot_rebuild_duration_seconds{quantile=\"";
+        return String.format("p50 %.2f ms, p99 %.2f ms, max %.2f ms", 1000 * Http.sample(metrics, name + "0.5\"}"),
+                1000 * Http.sample(metrics, name + "0.99\"}"), 1000 * Http.sample(metrics, name + "0.999\"}"));
+    }
+
+    /** CPU time (user + system, ms) of each thread of process {@code pid}, by name and id. */
+    private static Map<String, Long> threadCpuMs(long pid) throws IOException {
+        Map<String, Long> cpu = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: 100 per second
+                cpu.put(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')) + "/" + task.getFileName(),
+                        ticks * 10);
+            }
+        }
+        return cpu;
+    }
+
+    private static String busiest(Map<String, Long> before, Map<String, Long> after) {
+        StringBuilder out = new StringBuilder();
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+                .forEach(e -> out.append(' ').append(e.getKey()).append(' ').append(e.getValue()));
+        return out.toString();
     }
 
     private static long rssKb(long pid) throws IOException {

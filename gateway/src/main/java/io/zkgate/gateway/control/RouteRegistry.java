@@ -31,6 +31,8 @@ final class RouteRegistry {
 
     private final String routesPath;
     private final Map<String, RouteState> routes = new HashMap<>();
+    /** The states in {@link #routes} whose latest znode was refused, by id: asked for after every publish. */
+    private final TreeMap<String, RouteState> refused = new TreeMap<>();
     private final RouteMatchIndex matches = new RouteMatchIndex();
     private final Map<String, ChildData> beforeSync = new HashMap<>();
     /** Routes whose served version changed (applied, replaced or gone) since {@link #drainChanged()}. */
@@ -69,6 +71,7 @@ final class RouteRegistry {
         }
         zxid = Math.max(zxid, parentPzxid);
         RouteState gone = routes.remove(id);
+        refused.remove(id);
         log.info("route {} removed (znode {} deleted)", id, path);
         if (gone != null && gone.applied() != null) {
             matches.remove(id, gone.applied());
@@ -115,7 +118,7 @@ final class RouteRegistry {
         beforeSync.clear();
         log.info("routes synced from {}: {} applied, {} refused", routesPath,
                 routes.values().stream().filter(s -> s.applied() != null).count(),
-                routes.values().stream().filter(s -> s.rejection() != null).count());
+                refused.size());
     }
 
     boolean synced() {
@@ -142,15 +145,9 @@ final class RouteRegistry {
         return Map.copyOf(new TreeMap<>(routes));
     }
 
-    /** The states of the routes whose latest znode was refused, by id: one walk, the others neither sorted nor copied. */
+    /** The states of the routes whose latest znode was refused, sorted by id, as an immutable copy. */
     Map<String, RouteState> rejectedStates() {
-        Map<String, RouteState> out = new TreeMap<>();
-        for (RouteState s : routes.values()) {
-            if (s.rejection() != null) {
-                out.put(s.id(), s);
-            }
-        }
-        return Collections.unmodifiableMap(out);
+        return Collections.unmodifiableMap(new TreeMap<>(refused));
     }
 
     /** The routes whose served version changed since the last call; the caller owns the returned set. */
@@ -211,6 +208,11 @@ final class RouteRegistry {
 
     private void store(RouteState prev, RouteState next) {
         routes.put(next.id(), next);
+        if (next.rejection() != null) {
+            refused.put(next.id(), next);
+        } else {
+            refused.remove(next.id());
+        }
         Route before = prev == null ? null : prev.applied();
         if (before == next.applied()) {
             return;
@@ -226,14 +228,9 @@ final class RouteRegistry {
 
     /** After a route went away, a route refused for clashing with it may now be valid. */
     private void recheckRefused() {
-        List<RouteState> refused = new ArrayList<>();
-        for (RouteState s : routes.values()) {
-            if (s.rejection() != null) {
-                refused.add(s);
-            }
-        }
-        refused.sort(Comparator.comparingLong(RouteState::czxid));
-        for (RouteState s : refused) {
+        List<RouteState> again = new ArrayList<>(refused.values());
+        again.sort(Comparator.comparingLong(RouteState::czxid));
+        for (RouteState s : again) {
             upsert(s.id(), s.latest());
         }
     }

@@ -39,6 +39,15 @@ class RouteRegistryTest {
         assertEquals(Set.of("b", "c"), routes.rejectedStates().keySet());
         routes.put("c", route("c", routeJson("c", "/c2", "svc"), 12, 14, 2));
         assertEquals(Set.of("b"), routes.rejectedStates().keySet());
+        routes.remove("b", Znodes.ROUTES + "/b", 15);
+        assertEquals(Set.of(), routes.rejectedStates().keySet());
+
+        routes.put("d", route("d", routeJson("d", "/a", "svc"), 16, 16, 0));
+        assertEquals(Set.of("d"), routes.rejectedStates().keySet(), "refused for clashing with a");
+        assertTrue(routes.rejectedStates().get("d").rejection().contains("duplicate match"));
+        routes.remove("a", Znodes.ROUTES + "/a", 17);
+        assertEquals(Set.of(), routes.rejectedStates().keySet(), "d applied once a is gone");
+        assertEquals("/a", routes.state("d").applied().match().pathPrefix());
     }
 
     @Test

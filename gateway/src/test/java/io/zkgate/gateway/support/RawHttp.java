@@ -49,6 +49,45 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * One keep-alive connection that sends GETs one at a time and reads each answer, on the calling thread: a probe
+     * that costs the process it runs in next to nothing between requests. Not thread-safe.
+     */
+    public static final class KeepAlive implements java.io.Closeable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private final byte[] chunk = new byte[8192];
+
+        public KeepAlive(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(5_000);
+            socket.setTcpNoDelay(true);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        /** The status of a GET of {@code path}. */
+        public int get(String path) throws IOException {
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            while (!complete(buf.toString(StandardCharsets.ISO_8859_1))) {
+                int n = in.read(chunk);
+                if (n < 0) {
+                    throw new IOException("connection closed after " + buf.size() + " bytes of the answer to " + path);
+                }
+                buf.write(chunk, 0, n);
+            }
+            return status(buf.toString(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     /** Reads {@code in} byte by byte (ISO-8859-1) through {@code end}, included; what came when the stream ends first. */
     public static String readThrough(InputStream in, String end) throws IOException {
         StringBuilder read = new StringBuilder();
