@@ -108,14 +108,29 @@ final class PathTrie {
             }
         }
 
+        /**
+         * Removes the child under {@code key}, then puts back the children after it in its probe run, so none is
+         * left behind the gap: the cost is that run, not the table (a node can have thousands of children).
+         */
         private void remove(String key) {
-            Node[] old = table;
-            table = new Node[old.length];
-            size = 0;
-            for (Node c : old) {
-                if (c != null && !c.segment.equals(key)) {
-                    put(c);
-                }
+            if (size == 0) {
+                return;
+            }
+            int mask = table.length - 1;
+            int i = spread(key.hashCode()) & mask;
+            while (table[i] != null && !table[i].segment.equals(key)) {
+                i = (i + 1) & mask;
+            }
+            if (table[i] == null) {
+                return;
+            }
+            table[i] = null;
+            size--;
+            for (int j = (i + 1) & mask; table[j] != null; j = (j + 1) & mask) {
+                Node c = table[j];
+                table[j] = null;
+                size--;
+                put(c);
             }
         }
 

@@ -3,9 +3,11 @@ package io.zkgate.gateway.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -96,6 +98,31 @@ class RouteTableTest {
                 assertAnswersLike(random, List.copyOf(before.values()), previous);
             }
         }
+    }
+
+    @Test
+    void removingSiblingsOneByOneLeavesEveryOtherSiblingReachable() {
+        Random random = new Random(67);
+        List<RouteEntry> siblings = new ArrayList<>();
+        for (int i = 0; i < 1_500; i++) { // one node with 1,500 children: long probe runs in its table
+            siblings.add(entry("s" + i, null, "/team/s" + i));
+        }
+        Map<String, RouteEntry> current = byId(siblings);
+        RouteTable t = RouteTable.of(current.values());
+        List<String> order = new ArrayList<>(current.keySet());
+        Collections.shuffle(order, random);
+        for (int i = 0; i < order.size(); i++) {
+            String gone = order.get(i);
+            current.remove(gone);
+            t = t.with(List.of(), Set.of(gone));
+            assertNull(t.match(null, "/team/" + gone + "/x", "GET"), gone + " is gone");
+            if (i % 50 == 0 || i > order.size() - 20) {
+                for (RouteEntry e : current.values()) {
+                    assertSame(e, t.match(null, e.prefix() + "/x", "GET"), e.id() + " after removing " + gone);
+                }
+            }
+        }
+        assertTrue(t.entries().isEmpty());
     }
 
     private static void assertAnswersLike(Random random, List<RouteEntry> entries, RouteTable t) {
