@@ -19,11 +19,20 @@ public final class Balancers {
      * @param endpoints routable endpoints (weight &gt; 0), sorted; the array is owned by the balancer afterwards
      */
     public static Balancer create(Route.LoadBalancing lb, Endpoint[] endpoints) {
+        return create(lb, endpoints, null);
+    }
+
+    /**
+     * @param previous the balancer these endpoints replace, or null: a consistent-hash ring keeps its points of
+     *                 the endpoints still there rather than hashing and sorting them again
+     */
+    public static Balancer create(Route.LoadBalancing lb, Endpoint[] endpoints, Balancer previous) {
         Policy policy = lb == null || lb.policy() == null ? Policy.ROUND_ROBIN : lb.policy();
         return switch (policy) {
             case ROUND_ROBIN -> new RoundRobin(endpoints, randomStart());
             case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobin(endpoints, randomStart());
-            case CONSISTENT_HASH -> new ConsistentHash(endpoints, lb.boundedLoad(), randomStart());
+            case CONSISTENT_HASH -> new ConsistentHash(endpoints, lb.boundedLoad(), randomStart(),
+                    previous instanceof ConsistentHash ring ? ring : null);
             case RANDOM -> new RandomChoice(endpoints);
             case LEAST_REQUEST -> new LeastRequest(endpoints);
         };

@@ -1,6 +1,8 @@
 package io.zkgate.gateway.balancer;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,6 +53,8 @@ final class ConsistentHash implements Balancer {
     /** buckets[b] = index of the first point whose top bits are at least b; buckets[last] = points.length. */
     private final int[] buckets;
     private final int bucketShift;
+    /** How many halvings the point counts took (see Points above); a ring can start from another with the same. */
+    private final int shift;
     /** The bounded-load factor divided by the total weight; 0 for unbounded. */
     private final double loadPerWeight;
     private final AtomicInteger fallback;
@@ -69,6 +73,16 @@ final class ConsistentHash implements Balancer {
      * @param fallbackStart where the round-robin for requests without a key starts
      */
     ConsistentHash(Endpoint[] endpoints, Double boundedLoad, int fallbackStart) {
+        this(endpoints, boundedLoad, fallbackStart, null);
+    }
+
+    /**
+     * @param previous a ring of the same service to start from, or null: its points of the endpoints still in
+     *                 {@code endpoints} (the same objects) are kept and only the others' points are hashed, sorted
+     *                 and merged in, which makes one instance joining or leaving linear in the ring's size. The ring
+     *                 is the same as one built from scratch.
+     */
+    ConsistentHash(Endpoint[] endpoints, Double boundedLoad, int fallbackStart, ConsistentHash previous) {
         this.endpoints = endpoints;
         this.fallback = new AtomicInteger(fallbackStart);
         int n = endpoints.length;
@@ -82,27 +96,50 @@ final class ConsistentHash implements Balancer {
         while (((long) POINTS_PER_WEIGHT * maxWeight >> shift) > MAX_POINTS_PER_ENDPOINT) {
             shift++;
         }
+        this.shift = shift;
+        Map<Endpoint, Integer> order = new IdentityHashMap<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            order.put(endpoints[i], i);
+        }
+        boolean merge = previous != null && previous.shift == shift;
         int total = 0;
+        int fresh = 0;
         int[] counts = new int[n];
+        boolean[] kept = new boolean[n];
+        if (merge) {
+            for (Endpoint e : previous.endpoints) {
+                Integer i = order.get(e);
+                if (i != null) {
+                    kept[i] = true;
+                }
+            }
+        }
         for (int i = 0; i < n; i++) {
             counts[i] = (int) Math.max(1, (long) POINTS_PER_WEIGHT * Math.max(1, endpoints[i].weight()) >> shift);
             total += counts[i];
+            fresh += kept[i] ? 0 : counts[i];
         }
         // (biased point << 32 | endpoint index): sorting the longs sorts by point, then by id order on equal points.
-        long[] packed = new long[total];
+        long[] packed = new long[merge ? fresh : total];
         int p = 0;
         for (int i = 0; i < n; i++) {
-            long idHash = Hashing.hash64(endpoints[i].id());
-            for (int k = 0; k < counts[i]; k++) {
-                packed[p++] = ((long) (Hashing.point(idHash, k) ^ Integer.MIN_VALUE) << 32) | i;
+            if (!kept[i]) {
+                long idHash = Hashing.hash64(endpoints[i].id());
+                for (int k = 0; k < counts[i]; k++) {
+                    packed[p++] = ((long) (Hashing.point(idHash, k) ^ Integer.MIN_VALUE) << 32) | i;
+                }
             }
         }
         Arrays.sort(packed);
         points = new int[total];
         owners = new Endpoint[total];
-        for (int j = 0; j < total; j++) {
-            points[j] = (int) (packed[j] >> 32);
-            owners[j] = endpoints[(int) packed[j]];
+        if (merge) {
+            merge(previous, order, packed, endpoints);
+        } else {
+            for (int j = 0; j < total; j++) {
+                points[j] = (int) (packed[j] >> 32);
+                owners[j] = endpoints[(int) packed[j]];
+            }
         }
         int bits = total <= 1 ? 1 : Math.min(MAX_BUCKET_BITS, 32 - Integer.numberOfLeadingZeros(total - 1));
         bucketShift = 32 - bits;
@@ -116,6 +153,43 @@ final class ConsistentHash implements Balancer {
         }
         buckets[1 << bits] = total;
         loadPerWeight = boundedLoad == null || n == 0 ? 0 : boundedLoad / totalWeight;
+    }
+
+    /**
+     * Fills the ring from {@code previous}'s points of the endpoints still here (in order) and the new endpoints'
+     * sorted {@code packed} points, in (point, id order) order as a build from scratch sorts them.
+     */
+    private void merge(ConsistentHash previous, Map<Endpoint, Integer> order, long[] packed, Endpoint[] endpoints) {
+        int[] oldPoints = previous.points;
+        Endpoint[] oldOwners = previous.owners;
+        int a = 0;
+        int b = 0;
+        int out = 0;
+        while (true) {
+            while (a < oldPoints.length && !order.containsKey(oldOwners[a])) {
+                a++;
+            }
+            if (a == oldPoints.length && b == packed.length) {
+                return;
+            }
+            boolean takeOld;
+            if (a == oldPoints.length) {
+                takeOld = false;
+            } else if (b == packed.length) {
+                takeOld = true;
+            } else {
+                int fresh = (int) (packed[b] >> 32);
+                takeOld = oldPoints[a] < fresh
+                        || oldPoints[a] == fresh && order.get(oldOwners[a]) < (int) packed[b];
+            }
+            if (takeOld) {
+                points[out] = oldPoints[a];
+                owners[out++] = oldOwners[a++];
+            } else {
+                points[out] = (int) (packed[b] >> 32);
+                owners[out++] = endpoints[(int) packed[b++]];
+            }
+        }
     }
 
     @Override
@@ -139,6 +213,19 @@ final class ConsistentHash implements Balancer {
     @Override
     public Endpoint[] endpoints() {
         return endpoints;
+    }
+
+    /** Whether {@code other} has the same points owned by the same endpoint objects; for tests. */
+    boolean sameRing(ConsistentHash other) {
+        if (!Arrays.equals(points, other.points) || owners.length != other.owners.length) {
+            return false;
+        }
+        for (int i = 0; i < owners.length; i++) {
+            if (owners[i] != other.owners[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The endpoint owning {@code hash} on the ring, ignoring load; for tests. */

@@ -1,5 +1,6 @@
 package io.zkgate.gateway.balancer;
 
+import static io.zkgate.gateway.balancer.Endpoints.ids;
 import static io.zkgate.gateway.balancer.Endpoints.plus;
 import static io.zkgate.gateway.balancer.Endpoints.uuid;
 import static io.zkgate.gateway.balancer.Endpoints.uuids;
@@ -30,6 +31,37 @@ class ConsistentHashTest {
             assertSame(first, ch.pick(key));
             if (i % 1000 == 0) {
                 assertSame(first, new ConsistentHash(e.clone(), null).pick(key), "a rebuilt ring agrees");
+            }
+        }
+    }
+
+    @Test
+    void aRingStartedFromThePreviousOneIsTheRingBuiltFromScratch() {
+        Random random = new Random(71);
+        for (int round = 0; round < 200; round++) {
+            List<Endpoint> current = new ArrayList<>(Arrays.asList(uuids(1 + random.nextInt(12))));
+            int next = 100;
+            ConsistentHash ring = new ConsistentHash(current.toArray(Endpoint[]::new), null);
+            for (int step = 0; step < 10; step++) {
+                int change = random.nextInt(4);
+                if (change == 0 || current.isEmpty()) {
+                    int weight = random.nextInt(20) == 0 ? 100 + random.nextInt(10_000) : 1 + random.nextInt(5);
+                    current.add(uuid(next++, weight)); // a heavy one changes the halving: a rebuild from scratch
+                } else if (change == 1) {
+                    current.remove(random.nextInt(current.size()));
+                } else if (change == 2) {
+                    int i = random.nextInt(current.size());
+                    current.set(i, current.get(i).withWeight(1 + random.nextInt(5)));
+                } // else: the same endpoints again
+                Endpoint[] now = current.toArray(Endpoint[]::new);
+                Arrays.sort(now);
+                ConsistentHash merged = new ConsistentHash(now.clone(), null, 0, ring);
+                ConsistentHash scratch = new ConsistentHash(now.clone(), null);
+                assertTrue(merged.sameRing(scratch), "round " + round + " step " + step + ": " + ids(now));
+                for (int k = 0; k < 200; k++) {
+                    assertSame(scratch.pick(key(k)), merged.pick(key(k)));
+                }
+                ring = merged;
             }
         }
     }
