@@ -97,16 +97,17 @@ final class ConsistentHash implements Balancer {
             shift++;
         }
         this.shift = shift;
-        Map<Endpoint, Integer> order = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) {
-            order.put(endpoints[i], i);
-        }
         boolean merge = previous != null && previous.shift == shift;
         int total = 0;
         int fresh = 0;
         int[] counts = new int[n];
         boolean[] kept = new boolean[n];
+        Map<Endpoint, Integer> order = null;
         if (merge) {
+            order = new IdentityHashMap<>(2 * n);
+            for (int i = 0; i < n; i++) {
+                order.put(endpoints[i], i);
+            }
             for (Endpoint e : previous.endpoints) {
                 Integer i = order.get(e);
                 if (i != null) {

@@ -50,36 +50,48 @@ public final class RawHttp {
     }
 
     /**
+     * Sends a GET of {@code path} for {@code host} on {@code socket}, left open for the next one, and reads its
+     * response (ISO-8859-1): through its Content-Length body or last chunk, or to the connection's close once the
+     * head is in.
+     */
+    public static String get(Socket socket, String path, String host) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        String read = "";
+        while (!complete(read)) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                if (read.contains("\r\n\r\n")) {
+                    return read;
+                }
+                throw new IOException("connection closed after " + buf.size() + " bytes of the answer to " + path);
+            }
+            buf.write(chunk, 0, n);
+            read = buf.toString(StandardCharsets.ISO_8859_1);
+        }
+        return read;
+    }
+
+    /**
      * One keep-alive connection that sends GETs one at a time and reads each answer, on the calling thread: a probe
      * that costs the process it runs in next to nothing between requests. Not thread-safe.
      */
     public static final class KeepAlive implements java.io.Closeable {
         private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-        private final byte[] chunk = new byte[8192];
 
         public KeepAlive(int port) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(5_000);
             socket.setTcpNoDelay(true);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
         }
 
         /** The status of a GET of {@code path}. */
         public int get(String path) throws IOException {
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            while (!complete(buf.toString(StandardCharsets.ISO_8859_1))) {
-                int n = in.read(chunk);
-                if (n < 0) {
-                    throw new IOException("connection closed after " + buf.size() + " bytes of the answer to " + path);
-                }
-                buf.write(chunk, 0, n);
-            }
-            return status(buf.toString(StandardCharsets.ISO_8859_1));
+            return status(RawHttp.get(socket, path, "127.0.0.1"));
         }
 
         @Override
