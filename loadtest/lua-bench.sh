@@ -18,9 +18,10 @@
 #                                               # on, the default), /plain/ on a second gateway with --request-ids=false
 #                                               # (noids) and on a third with ids on (aa: the JVM-to-JVM noise floor),
 #                                               # all three on the first one's ZooKeeper; every run sends an Origin
-#   BENCH=ids ROUNDS=15 REQUESTS=30000 loadtest/lua-bench.sh  # request ids alone, against the JVM-to-JVM noise: /plain/ on
-#                                               # four gateways, ids on (plain, aa) and off (noids, noids2); the cost is
-#                                               # taken between the pairs' means in each round
+#   BENCH=ids ROUNDS=15 REQUESTS=30000 loadtest/lua-bench.sh  # request ids alone, in one gateway: four identical
+#                                               # routes, two with ids (plain, aa: the gateway's default) and two with
+#                                               # "requestIds": false (noids, noids2); the cost is taken between the
+#                                               # pairs' means in each round, the noise floor within each pair
 #
 # With BENCH=auth every run sends the same two headers (a valid bearer token and a valid API key) to every route, so
 # the routes differ only in the check the gateway makes.
@@ -51,9 +52,8 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 PORT=$(free_port); ADMIN=$(free_port); ZKPORT=$(free_port)
 WORK=$(mktemp -d)
-GW=""; BE=""; GW2=""; GW3=""; GW4=""
+GW=""; BE=""; GW2=""; GW3=""
 cleanup() {
-    [ -n "$GW4" ] && kill "$GW4" 2>/dev/null && wait "$GW4" 2>/dev/null || true
     [ -n "$BE" ] && kill "$BE" 2>/dev/null && wait "$BE" 2>/dev/null || true
     [ -n "$GW2" ] && kill "$GW2" 2>/dev/null && wait "$GW2" 2>/dev/null || true
     [ -n "$GW3" ] && kill "$GW3" 2>/dev/null && wait "$GW3" 2>/dev/null || true
@@ -72,42 +72,33 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 
-if [ "$BENCH" = edge ] || [ "$BENCH" = ids ]; then # more gateways on the first one's ZooKeeper, same heap and launcher
-    PORT2=$(free_port); ADMIN2=$(free_port); PORT3=$(free_port); ADMIN3=$(free_port); PORT4=$(free_port); ADMIN4=$(free_port)
+if [ "$BENCH" = edge ]; then # more gateways on the first one's ZooKeeper, same heap and launcher
+    PORT2=$(free_port); ADMIN2=$(free_port); PORT3=$(free_port); ADMIN3=$(free_port)
     java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT2" --admin-port "$ADMIN2" \
         --zk "127.0.0.1:$ZKPORT" --request-ids=false > "$WORK/gateway2.log" 2>&1 &
     GW2=$!
     java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT3" --admin-port "$ADMIN3" \
         --zk "127.0.0.1:$ZKPORT" > "$WORK/gateway3.log" 2>&1 &
     GW3=$!
-    admins=("$ADMIN2" "$ADMIN3")
-    if [ "$BENCH" = ids ]; then
-        java -Xms$HEAP -Xmx$HEAP -jar "$JAR" --host 127.0.0.1 --port "$PORT4" --admin-port "$ADMIN4" \
-            --zk "127.0.0.1:$ZKPORT" --request-ids=false > "$WORK/gateway4.log" 2>&1 &
-        GW4=$!
-        admins+=("$ADMIN4")
-    fi
-    for admin in "${admins[@]}"; do
+    for admin in "$ADMIN2" "$ADMIN3"; do
         for _ in $(seq 1 120); do
             curl -fs "http://127.0.0.1:$admin/ready" >/dev/null 2>&1 && break
             sleep 0.5
         done
-        curl -fs "http://127.0.0.1:$admin/ready" >/dev/null || { cat "$WORK"/gateway[234].log >&2; exit 1; }
+        curl -fs "http://127.0.0.1:$admin/ready" >/dev/null || { cat "$WORK"/gateway[23].log >&2; exit 1; }
     done
 fi
 target_url() { # the URL a run loads: BENCH=edge's noids and aa are /plain/ on the second and third gateway
     case "$BENCH:$1" in
-        edge:noids|ids:noids) echo "http://127.0.0.1:$PORT2/plain/" ;;
-        edge:aa|ids:aa) echo "http://127.0.0.1:$PORT3/plain/" ;;
-        ids:noids2) echo "http://127.0.0.1:$PORT4/plain/" ;;
+        edge:noids) echo "http://127.0.0.1:$PORT2/plain/" ;;
+        edge:aa) echo "http://127.0.0.1:$PORT3/plain/" ;;
         *) echo "http://127.0.0.1:$PORT/$1/" ;;
     esac
 }
 target_pid() {
     case "$BENCH:$1" in
-        edge:noids|ids:noids) echo "$GW2" ;;
-        edge:aa|ids:aa) echo "$GW3" ;;
-        ids:noids2) echo "$GW4" ;;
+        edge:noids) echo "$GW2" ;;
+        edge:aa) echo "$GW3" ;;
         *) echo "$GW" ;;
     esac
 }
@@ -227,7 +218,7 @@ if set(ROUTES) == {"plain", "noids", "aa", "noids2"}:  # BENCH=ids: the pairs' m
         on = statistics.median(by[r]["aa"][1] / by[r]["plain"][1] for r in rs)
         off = statistics.median(by[r]["noids2"][1] / by[r]["noids"][1] for r in rs)
         print(f"\nrequest ids, {label} ({len(rs)} rounds): req/s {rr:.3f}x without ({(1 - rr) * 100:+.1f}% cost), "
-              f"CPU/req {cr:.3f}x without; JVM-to-JVM CPU/req within the pairs: on {on:.3f}x, off {off:.3f}x")
+              f"CPU/req {cr:.3f}x without; CPU/req within the pairs (identical routes): on {on:.3f}x, off {off:.3f}x")
     pooled("all rounds", rounds)
     pooled("quiet rounds", quiet)
 PY

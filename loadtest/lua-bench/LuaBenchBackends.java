@@ -41,9 +41,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * (one key in credential set "bench"), and prints {@code TOKEN <jwt>} and {@code APIKEY <key>} before READY.
  * With {@code edge} (BENCH=edge lua-bench.sh): /plain and /cors, the same route with {@code cors} allowing
  * {@code https://app.example}.
+ * With {@code ids} (BENCH=ids lua-bench.sh): /plain and /aa as they are, /noids and /noids2 the same route with
+ * {@code "requestIds": false}.
  * Runs until its standard input closes.
  *
- * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR [auth|edge]
+ * Usage: java -cp zkgate-gateway.jar LuaBenchBackends.java ZK_CONNECT SCRIPTS_DIR [auth|edge|ids]
  * Runs on its main thread; the backends are thread-safe Jetty servers.
  */
 public class LuaBenchBackends {
@@ -66,6 +68,13 @@ public class LuaBenchBackends {
             put(zk, "/zkgate/routes/plain", route("plain", null));
             put(zk, "/zkgate/routes/cors", "{\"id\":\"cors\",\"match\":{\"pathPrefix\":\"/cors\"},\"service\":\"bench\","
                     + "\"stripPrefix\":true,\"cors\":{\"allowOrigins\":[\"https://app.example\"]}}");
+        } else if (args.length > 2 && args[2].equals("ids")) {
+            put(zk, "/zkgate/routes/plain", route("plain", null));
+            put(zk, "/zkgate/routes/aa", route("aa", null));
+            for (String id : new String[] {"noids", "noids2"}) {
+                put(zk, "/zkgate/routes/" + id, "{\"id\":\"" + id + "\",\"match\":{\"pathPrefix\":\"/" + id
+                        + "\"},\"service\":\"bench\",\"stripPrefix\":true,\"requestIds\":false}");
+            }
         } else {
             scripts(zk, Path.of(args[1]));
         }

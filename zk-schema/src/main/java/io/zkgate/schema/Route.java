@@ -31,6 +31,8 @@ import java.util.Set;
  * @param upstream    how backends are spoken to (protocol, TLS), or null for plain HTTP/1.1
  * @param compression response compression, or null for none
  * @param httpsRedirect whether plain-HTTP requests are redirected to the gateway's TLS port (default, null: no)
+ * @param requestIds  whether the route's requests get an X-Request-Id and a trace context hop (default, null: the
+ *                    gateway's {@code --request-ids})
  */
 public record Route(
         String id,
@@ -52,7 +54,8 @@ public record Route(
         Mirror mirror,
         Upstream upstream,
         Compression compression,
-        Boolean httpsRedirect) {
+        Boolean httpsRedirect,
+        Boolean requestIds) {
 
     public Route {
         requireNonNull(id, "id");
@@ -68,7 +71,7 @@ public record Route(
     public Route(String id, Match match, String service, boolean stripPrefix, LoadBalancing lb, Timeouts timeouts,
             Retries retries, String script) {
         this(id, match, service, stripPrefix, lb, timeouts, retries, script, null, null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     /** The protocol spoken to the route's backends (HTTP/1.1 unless {@code upstream.protocol} says otherwise). */
@@ -84,6 +87,11 @@ public record Route(
     /** Whether plain-HTTP requests for this route are redirected to HTTPS. */
     public boolean redirectsToHttps() {
         return Boolean.TRUE.equals(httpsRedirect);
+    }
+
+    /** Whether the route's requests get request ids: its own {@code requestIds}, else the gateway's setting. */
+    public boolean requestIds(boolean gatewayDefault) {
+        return requestIds == null ? gatewayDefault : requestIds;
     }
 
     /** Whether responses of this route may be compressed for clients that accept it. */

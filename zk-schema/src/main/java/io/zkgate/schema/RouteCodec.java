@@ -34,7 +34,7 @@ public final class RouteCodec {
     private static final Set<String> TOP_FIELDS =
             Set.of("id", "version", "match", "service", "stripPrefix", "lb", "timeouts", "retries", "script", "limits",
                     "healthCheck", "preserveHost", "cors", "ipRules", "rateLimit", "maxInFlight", "auth", "backends",
-                    "mirror", "upstream", "compression", "httpsRedirect");
+                    "mirror", "upstream", "compression", "httpsRedirect", "requestIds");
 
     private RouteCodec() {}
 
@@ -80,6 +80,7 @@ public final class RouteCodec {
         boolean stripPrefix = Boolean.TRUE.equals(r.bool(tree, "stripPrefix", "stripPrefix"));
         Boolean preserveHost = r.bool(tree, "preserveHost", "preserveHost");
         Boolean httpsRedirect = r.bool(tree, "httpsRedirect", "httpsRedirect");
+        Boolean requestIds = r.bool(tree, "requestIds", "requestIds");
         Route.LoadBalancing lb = ForwardingCodec.lb(r, tree);
         Route.Timeouts timeouts = ForwardingCodec.timeouts(r, tree);
         Route.Retries retries = ForwardingCodec.retries(r, tree);
@@ -106,7 +107,7 @@ public final class RouteCodec {
         }
         return new Route(id, match, service, stripPrefix, lb, timeouts, retries, script, limits, healthCheck,
                 preserveHost, cors, ipRules, trafficLimits, auth, backends, mirror, upstream, compression,
-                httpsRedirect);
+                httpsRedirect, requestIds);
     }
 
     /** The route's id: its own, else the name it is stored under; never one that differs from that name. */
@@ -138,6 +139,7 @@ public final class RouteCodec {
         }
         FieldWriter.putIfSet(root, "preserveHost", route.preserveHost());
         FieldWriter.putIfSet(root, "httpsRedirect", route.httpsRedirect());
+        FieldWriter.putIfSet(root, "requestIds", route.requestIds());
         ForwardingCodec.write(root, route.lb());
         ForwardingCodec.write(root, route.timeouts());
         ForwardingCodec.write(root, route.retries());

@@ -125,16 +125,28 @@ class RouteValidationTest {
 
 
     @Test
-    void preserveHostAndHttpsRedirectAreBooleansWrittenBackOnlyWhenGiven() throws Exception {
-        for (String field : List.of("preserveHost", "httpsRedirect")) {
+    void preserveHostHttpsRedirectAndRequestIdsAreBooleansWrittenBackOnlyWhenGiven() throws Exception {
+        for (String field : List.of("preserveHost", "httpsRedirect", "requestIds")) {
             Route on = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"" + field + "\":true}");
-            assertTrue(field.equals("preserveHost") ? on.preservesHost() : on.redirectsToHttps(), field);
+            assertTrue(switch (field) {
+                case "preserveHost" -> on.preservesHost();
+                case "httpsRedirect" -> on.redirectsToHttps();
+                default -> on.requestIds(false);
+            }, field);
             assertEquals(on, RouteCodec.parse(SRC, RouteCodec.toJson(on), "orders"), "round trip");
+            Route off = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"" + field + "\":false}");
+            assertEquals(off, RouteCodec.parse(SRC, RouteCodec.toJson(off), "orders"), "round trip of false");
+            assertTrue(new String(RouteCodec.toJson(off), StandardCharsets.UTF_8).contains("\"" + field + "\" : false"),
+                    "an explicit false is written back");
             Route plain = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\"}");
             assertTrue(!plain.preservesHost() && !plain.redirectsToHttps()
                     && !new String(RouteCodec.toJson(plain), StandardCharsets.UTF_8).contains(field));
             assertTrue(problems("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"" + field + "\":\"yes\"}")
                     .contains(SRC + ": " + field + ": a string \"yes\" (expected: true or false)"));
         }
+        Route quiet = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\",\"requestIds\":false}");
+        Route plain = parse("{\"match\":{\"pathPrefix\":\"/a\"},\"service\":\"s\"}");
+        assertTrue(!quiet.requestIds(true) && plain.requestIds(true) && !plain.requestIds(false),
+                "requestIds overrides the gateway's setting; left out, the gateway's applies");
     }
 }

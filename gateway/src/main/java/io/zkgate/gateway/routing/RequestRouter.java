@@ -52,7 +52,8 @@ public final class RequestRouter {
 
     /**
      * @param trustedProxies whose X-Forwarded-For front doors believe when resolving {@link RequestView#clientIp()}
-     * @param requestIds     whether every request gets an X-Request-Id and a trace context hop ({@link RequestTracing})
+     * @param requestIds     whether every request gets an X-Request-Id and a trace context hop ({@link RequestTracing}),
+     *                       unless its route says otherwise ({@code requestIds})
      * @param httpsRedirect  which plain-HTTP requests are redirected to the TLS port
      */
     public RequestRouter(SnapshotRef snapshots, GatewayMetrics metrics, long defaultMaxBodyBytes,
@@ -81,10 +82,18 @@ public final class RequestRouter {
     public Decision route(RequestView request) {
         String method = request.method();
         String path = request.path();
+        Snapshot snapshot = snapshots.current();
+        RouteEntry route = null;
+        if (snapshot.synced()) {
+            route = snapshot.routes().match(request.host(), path, method, request);
+            if (route == null && "OPTIONS".equals(method)) {
+                route = preflightRoute(snapshot, request);
+            }
+        }
         HeaderEdits headers = HeaderEdits.NONE;
-        if (requestIds) {
+        if (route == null ? requestIds : route.route().requestIds(requestIds)) {
             headers = new HeaderEdits();
-            RequestTracing.begin(request, headers); // first, so that every decision below carries them
+            RequestTracing.begin(request, headers); // before any decision, so that every one carries them
             if (spans != null) {
                 spans.begin(request, headers);
             }
@@ -93,14 +102,9 @@ public final class RequestRouter {
         if (everything != null) {
             return everything;
         }
-        Snapshot snapshot = snapshots.current();
         if (!snapshot.synced()) {
             return new Decision.Refuse(null, ErrorResponse.NOT_READY,
                     "routes and services not yet read from ZooKeeper; try again shortly", headers);
-        }
-        RouteEntry route = snapshot.routes().match(request.host(), path, method, request);
-        if (route == null && "OPTIONS".equals(method)) {
-            route = preflightRoute(snapshot, request);
         }
         if (route == null) {
             Set<String> allowed = snapshot.routes().allowedMethods(request.host(), path, request);

@@ -49,8 +49,10 @@ class RequestIdEndToEndTest {
         f.writer.register("down", "1", f.closeLater(new RefusedPort()).port(), 1);
         f.writer.putRoute("down", "{\"id\":\"down\",\"match\":{\"pathPrefix\":\"/down\"},\"service\":\"down\","
                 + "\"retries\":{\"attempts\":0}}");
+        f.writer.putRoute("quiet", "{\"id\":\"quiet\",\"match\":{\"pathPrefix\":\"/quiet\"},\"service\":\"ok\","
+                + "\"requestIds\":false}");
         await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.status(get("/ok/warm", "")) == 200
-                && RawHttp.status(get("/down/warm", "")) == 502);
+                && RawHttp.status(get("/down/warm", "")) == 502 && RawHttp.status(get("/quiet/warm", "")) == 200);
     }
 
     @Test
@@ -96,6 +98,23 @@ class RequestIdEndToEndTest {
         String future = "01-" + TRACE + "-00f067aa0ba902b7-00-more";
         assertTrue(get("/ok/future", "traceparent: " + future + "\r\n").contains("traceparent: 00-" + TRACE + "-"),
                 "a later version's traceparent is continued");
+    }
+
+    @Test
+    void aRouteWithRequestIdsOffIsLeftAloneWhileTheGatewaysOtherRoutesGetThem() throws Exception {
+        String r = get("/quiet/none", "");
+        assertEquals(200, RawHttp.status(r));
+        assertEquals(List.of("from-backend"), RawHttp.headers(r, "X-Request-Id"), "the backend's own, untouched");
+        assertNull(RawHttp.header(r, "traceparent"));
+        assertNull(last().header("X-Request-Id"));
+        assertNull(last().header("traceparent"));
+        assertTrue(logLine("/quiet/none").endsWith(" - -"), logLine("/quiet/none"));
+        get("/quiet/sent", "X-Request-Id: has space\r\ntraceparent: " + PARENT + "\r\ntracestate: vendor=abc\r\n");
+        Received up = last();
+        assertEquals("has space", up.header("X-Request-Id"), "a client's header passes as any other would");
+        assertEquals(PARENT, up.header("traceparent"), "no hop");
+        assertEquals("vendor=abc", up.header("tracestate"));
+        assertTrue(RawHttp.header(get("/ok/next", ""), "X-Request-Id").matches(HEX32), "the other routes keep ids");
     }
 
     @Test

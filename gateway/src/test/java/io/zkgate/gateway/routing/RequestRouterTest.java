@@ -291,6 +291,28 @@ class RequestRouterTest {
         assertEquals(0, route.metrics().requests(), "metrics off records nothing");
     }
 
+    @Test
+    void aRoutesRequestIdsSettingOverridesTheGatewaysAndRequestsNoRouteTakesFollowTheGateway() {
+        entry("{\"match\":{\"pathPrefix\":\"/plain\"},\"service\":\"svc\"}", "plain", 0, null, a);
+        entry("{\"match\":{\"pathPrefix\":\"/quiet\"},\"service\":\"svc\",\"requestIds\":false}", "quiet", 0,
+                null, a);
+        publish(entry("{\"match\":{\"pathPrefix\":\"/traced\"},\"service\":\"svc\",\"requestIds\":true}",
+                "traced", 0, null, a));
+        for (boolean gateway : new boolean[] {true, false}) {
+            RequestRouter ids = new RequestRouter(snapshots, metrics, 1000, e -> { }, 3, TrustedProxies.NONE, gateway,
+                    HttpsRedirect.NONE);
+            assertEquals(gateway, ids.route(TestRequest.get("/plain/x")).headers().requestId() != null,
+                    "a route without the field follows the gateway (" + gateway + ")");
+            assertNull(ids.route(TestRequest.get("/quiet/x")).headers().requestId(), "requestIds: false");
+            assertNull(ids.route(TestRequest.get("/quiet/x")).headers().traceId(), "requestIds: false");
+            HeaderEdits traced = ids.route(TestRequest.get("/traced/x")).headers();
+            assertTrue(traced.requestId().matches("[0-9a-f]{32}"), "requestIds: true, whatever the gateway says");
+            assertTrue(traced.traceId().matches("[0-9a-f]{32}"), traced.traceId());
+            assertEquals(gateway, ids.route(TestRequest.get("/nowhere")).headers().requestId() != null,
+                    "no route: the gateway's setting");
+        }
+    }
+
     private Decision.Forward forward(RequestView request) {
         return assertInstanceOf(Decision.Forward.class, router.route(request));
     }

@@ -59,7 +59,7 @@ class RouteTableIndexesTest {
     private static RouteEntry entry(String id, long connectMs, boolean healthCheck) {
         Route r = new Route(id, new Route.Match(null, "/" + id, Set.of()), "s", false, null, null, null, null, null,
                 healthCheck ? new Route.HealthCheck("/health", 2000, 1000, 3, 2) : null, null, null, null, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
         return new RouteEntry(r, 0, null, new UpstreamPolicy(connectMs, 15_000, 1, null), null, null);
     }
 
