@@ -37,8 +37,8 @@
 # Needs: java 17+, curl, python3, ab (Debian: apt-get install apache2-utils); TLS=1 also nginx, openssl and wrk
 # (Debian: apt-get install nginx-light openssl wrk); optional: nginx, gnuplot; LIMITS=1 (the limits plan: one route
 # plain, with a rate limit that never refuses, with a concurrency cap never reached, and with both).
-# EDGE=1 (the edge plan: one route with and without CORS, request ids on and off, every request with an Origin
-# header).
+# EDGE=1 (the edge plan, one gateway: one route plain twice, with request ids and with CORS, every request with an
+# Origin header).
 # (Debian: apt-get install nginx-light gnuplot-nox). Exit: 0 done, 1 failed or a tool missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -247,16 +247,18 @@ elif [ "${LIMITS:-0}" = 1 ]; then
     scenario zkgate-cap-ka zkgate-limits k /cap
     scenario zkgate-ratelimit-cap-ka zkgate-limits k /both
 elif [ "${EDGE:-0}" = 1 ]; then
-    # Overhead of the edge features on the same one-route table, same rounds, every request sending an Origin that
-    # the CORS route allows: the baseline (no CORS on the route, --request-ids=false), request ids alone, CORS alone.
+    # Overhead of the edge features, same rounds, in one gateway (no JVM-to-JVM spread between the routes compared),
+    # every request sending an Origin that the CORS route allows: the baseline /one (no CORS, "requestIds": false),
+    # /base2 the same again (the noise floor), /ids the same with request ids (the gateway's default), /cors the
+    # baseline with CORS.
     PLAN=edge
-    gateway zkgate-noids /zkgate-edge "" "" "--request-ids=false"
-    gateway zkgate-ids /zkgate-edge "" "" ""
+    gateway zkgate-edge /zkgate-edge "" "" ""
     scenario direct-ka direct k /one
     [ -n "$NGINX" ] && scenario nginx-ka nginx k /one
-    scenario edge-base-ka zkgate-noids k /one "Origin: https://app.example.com"
-    scenario edge-ids-ka zkgate-ids k /one "Origin: https://app.example.com"
-    scenario edge-cors-ka zkgate-noids k /cors "Origin: https://app.example.com"
+    scenario edge-base-ka zkgate-edge k /one "Origin: https://app.example.com"
+    scenario edge-base2-ka zkgate-edge k /base2 "Origin: https://app.example.com"
+    scenario edge-ids-ka zkgate-edge k /ids "Origin: https://app.example.com"
+    scenario edge-cors-ka zkgate-edge k /cors "Origin: https://app.example.com"
 elif [ -z "$VARIANTS" ]; then
     PLAN=report
     gateway zkgate /zkgate "" "" ""
@@ -337,8 +339,8 @@ echo "[$(route one /one)]" > "$WORK/routes/zkgate.json"
     fi
 } > "$WORK/routes/zkgate-t5.json"
 {
-    echo "[$(route one /one),"
-    echo " $(route cors /cors ',"cors":{"allowOrigins":["https://app.example.com","https://*.example.org"],"allowHeaders":["Content-Type"],"exposeHeaders":["X-Request-Id"],"allowCredentials":true,"maxAgeSeconds":600}')]"
+    echo "[$(route one /one ',"requestIds":false'),$(route base2 /base2 ',"requestIds":false'),$(route ids /ids),"
+    echo " $(route cors /cors ',"requestIds":false,"cors":{"allowOrigins":["https://app.example.com","https://*.example.org"],"allowHeaders":["Content-Type"],"exposeHeaders":["X-Request-Id"],"allowCredentials":true,"maxAgeSeconds":600}')]"
 } > "$WORK/routes/zkgate-edge.json"
 {
     printf '['

@@ -32,6 +32,10 @@ DESCRIPTIONS = {
     "zkgate-ratelimit-ka": "zkgate, the same route with a `client_ip` rate limit that never refuses, keep-alive",
     "zkgate-cap-ka": "zkgate, the same route with `maxInFlight` never reached, keep-alive",
     "zkgate-ratelimit-cap-ka": "zkgate, the same route with both, keep-alive",
+    "edge-base-ka": "zkgate, the edge plan's route: no CORS, `\"requestIds\": false`, keep-alive",
+    "edge-base2-ka": "zkgate, the same route again under another prefix (the noise floor), keep-alive",
+    "edge-ids-ka": "zkgate, the same route with request ids (the gateway's default), keep-alive",
+    "edge-cors-ka": "zkgate, the same route with `cors`, keep-alive",
 }
 for _kind, _what in (("ka", "keep-alive, `ok`"), ("4k", "keep-alive, 4 KiB response"), ("1m", "keep-alive, 1 MiB response"),
                      ("close", "new connection per request"), ("tls", "HTTPS keep-alive (wrk)"),
@@ -244,6 +248,16 @@ def main():
         checks.append(("metrics cost ≤ 3 % of req/s (metrics on / off, same round)",
                        f"{(1 - on_off) * 100:+.1f} % (on/off {on_off:.3f}; CPU/req on/off {cpu_on_off:.3f})",
                        on_off >= 0.97))
+    if "edge-base-ka" in stats:  # EDGE=1: each feature against the same route without it, in the same gateway
+        for feature, label in (("edge-ids-ka", "request ids"), ("edge-cors-ka", "CORS"),
+                               ("edge-base2-ka", None)):
+            if feature in stats:
+                rr = ratio(feature, lambda run: "edge-base-ka")
+                cr = ratio(feature, lambda run: "edge-base-ka", "cpu_us")
+                what = (f"the same route again: within 2 % of req/s (the noise floor)" if feature == "edge-base2-ka"
+                        else f"{label}: ≤ 2 % of req/s against the same route without it, same round")
+                checks.append((what, f"{(1 - rr) * 100:+.1f} % ({rr:.3f} ×; CPU/req {cr:.3f} ×)",
+                               0.98 <= rr <= (1.02 if feature == "edge-base2-ka" else float("inf"))))
     if checks:
         md.append("| target | measured | met |")
         md.append("|---|---|---|")
