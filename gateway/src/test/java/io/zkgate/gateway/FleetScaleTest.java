@@ -32,14 +32,13 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fleet-sized table on a real ZooKeeper: 10,000 routes and 20,000 instances over 2,000 services are written first,
+ * A fleet-sized table on a real ZooKeeper server in its own process: 10,000 routes and 20,000 instances over 2,000 services are written first,
  * then the gateway jar is started with the shipped launcher ({@code bin/zkgate-gateway}) and followed: how long it
  * takes to serve the whole table and its RSS; then, once its data path has served traffic (so the JIT has compiled
  * it, as in a gateway in service), how long one instance event's publish takes, over the first 256 events and over
@@ -77,8 +76,8 @@ class FleetScaleTest {
     void aFleetSizedTableIsServedAndEachNewRegistrationIsFollowedQuickly(@TempDir Path dir) throws Exception {
         ZnodeLayout layout = ZnodeLayout.defaults();
         Path zkData = zkDataDirectory(dir);
-        try (TestingServer zk = new TestingServer(-1, zkData.toFile());
-                CuratorFramework operator = CuratorFrameworkFactory.newClient(zk.getConnectString(),
+        try (ZooKeeperProcess zk = new ZooKeeperProcess(zkData);
+                CuratorFramework operator = CuratorFrameworkFactory.newClient(zk.connectString(),
                         new RetryOneTime(200));
                 TestBackend real = TestBackend.start("real")) {
             operator.start();
@@ -120,7 +119,7 @@ class FleetScaleTest {
             int admin = freePort();
             long launched = System.nanoTime();
             Process gateway = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
-                    "--zk", zk.getConnectString(), "--port", Integer.toString(port), "--admin-port",
+                    "--zk", zk.connectString(), "--port", Integer.toString(port), "--admin-port",
                     Integer.toString(admin), "--admin-host", "127.0.0.1")
                     .redirectErrorStream(true).redirectOutput(Path.of(System.getProperty("zkgate.fleet.log",
                             dir.resolve("gateway.log").toString())).toFile()).start();
@@ -229,10 +228,44 @@ class FleetScaleTest {
             }
         } finally {
             if (zkData.startsWith("/dev/shm")) {
-                try (Stream<Path> files = Files.walk(zkData.getParent())) {
+                try (Stream<Path> files = Files.walk(zkData.getParent())) { // the server's log beside its data
                     files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
             }
+        }
+    }
+
+    /**
+     * A ZooKeeper server in its own JVM, started the way ZooKeeper's {@code zkServer.sh} starts one (its main class, a
+     * 1 GB heap, the JVM's default collector), from the gateway jar, which carries the server for its embedded mode.
+     * In the test's JVM its collections (G1 pauses of 8-32 ms with this tree) stalled the creates being timed and the
+     * probe alike. Its admin server is off, so that no fixed port is bound.
+     */
+    private static final class ZooKeeperProcess implements AutoCloseable {
+        private final Process process;
+        private final int port;
+
+        ZooKeeperProcess(Path data) throws Exception {
+            port = freePort();
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g", "-Dzookeeper.admin.enableServer=false", "-cp",
+                    Path.of("target", "zkgate-gateway.jar").toAbsolutePath().toString(),
+                    "org.apache.zookeeper.server.ZooKeeperServerMain", Integer.toString(port), data.toString())
+                    .redirectErrorStream(true).redirectOutput(data.resolveSibling("zookeeper.log").toFile()).start();
+            try (CuratorFramework probe = CuratorFrameworkFactory.newClient(connectString(), new RetryOneTime(200))) {
+                probe.start();
+                assertTrue(probe.blockUntilConnected(60, TimeUnit.SECONDS), "ZooKeeper started in 60 s");
+            }
+        }
+
+        String connectString() {
+            return "127.0.0.1:" + port;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -244,7 +277,7 @@ class FleetScaleTest {
     private static Path zkDataDirectory(Path fallback) throws IOException {
         Path shm = Path.of("/dev/shm");
         Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "zkgate-fleet")
-                : fallback; // the server writes its configuration file beside its data directory
+                : fallback;
         return Files.createDirectories(parent.resolve("zk"));
     }
 
