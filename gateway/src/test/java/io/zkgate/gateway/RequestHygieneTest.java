@@ -9,12 +9,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
+import io.zkgate.gateway.support.ScriptedBackend;
+import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.TestBackend;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,6 +39,7 @@ class RequestHygieneTest {
     @AutoClose
     private static GatewayFixture f;
     private static TestBackend backend;
+    private static ScriptedBackend reader;
 
     @BeforeAll
     static void start() throws Exception {
@@ -36,7 +48,14 @@ class RequestHygieneTest {
         backend = f.closeLater(TestBackend.start("hyg"));
         f.writer.register("hyg", "1", backend.port(), 1);
         f.writer.putRoute("hyg", route("hyg", "/hyg", "hyg"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/hyg").statusCode() == 200);
+        // A backend that reads a body before it answers, as most do: a chunked body over the limit is then refused
+        // before any answer (one that answers first is aChunkedBodyGoingOverTheLimitAfterTheBackendAnswered...)
+        reader = f.closeLater(ScriptedBackend.start(
+                r -> Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")));
+        f.writer.register("reads", "1", reader.port(), 1);
+        f.writer.putRoute("reads", route("reads", "/reads", "reads"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/hyg").statusCode() == 200
+                && Http.get(f.port(), "/reads").statusCode() == 200);
     }
 
     @Test
@@ -68,7 +87,7 @@ class RequestHygieneTest {
         assertTrue(tooLarge.startsWith("HTTP/1.1 413"), tooLarge);
         assertTrue(tooLarge.contains("\"error\":\"body_too_large\""), tooLarge);
         String chunk = "c".repeat(600);
-        String chunked = "POST /hyg/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        String chunked = "POST /reads/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + Integer.toHexString(600) + "\r\n" + chunk + "\r\n" + Integer.toHexString(600) + "\r\n" + chunk
                 + "\r\n0\r\n\r\n";
         String chunkedTooLarge = raw(chunked);
@@ -80,8 +99,9 @@ class RequestHygieneTest {
         }
         good.shutdown();
         Thread.sleep(200);
-        assertTrue(backend.hits() - hitsBefore - goodResults.size() <= 1,
-                "nothing refused was forwarded (a chunked body over the limit may have started upstream)");
+        assertEquals(goodResults.size(), backend.hits() - hitsBefore, "nothing refused was forwarded");
+        assertTrue(reader.received().stream().noneMatch(r -> r.requestLine().startsWith("POST")),
+                "the chunked body over the limit never reached its backend whole");
     }
 
     @Test
@@ -133,6 +153,136 @@ class RequestHygieneTest {
                 + "Content-Length: 0\r\n\r\n");
         assertTrue(post.startsWith("HTTP/1.1 501") && post.contains("\"error\":\"upgrade_not_supported\""), post);
         assertEquals(hitsBefore, backend.hits(), "the backend never saw it");
+    }
+
+    /**
+     * A backend that answers before reading a chunked body must still get no byte past the route's limit: the
+     * client gets the backend's answer (the gateway can no longer send 413), and the rest of the body is dropped.
+     */
+    @Test
+    void aChunkedBodyGoingOverTheLimitAfterTheBackendAnsweredIsNotForwardedPastIt() throws Exception {
+        try (EarlyAnswerBackend early = new EarlyAnswerBackend()) {
+            f.writer.register("early", "1", early.port(), 1);
+            f.writer.putRoute("early", route("early", "/early", "early"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/early/warm").statusCode() == 200);
+            String chunk = Integer.toHexString(600) + "\r\n" + "c".repeat(600) + "\r\n";
+            String status;
+            try (Socket client = new Socket("127.0.0.1", f.port())) {
+                client.setSoTimeout(10_000);
+                OutputStream out = client.getOutputStream();
+                out.write(("POST /early/up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk)
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                status = EarlyAnswerBackend.readHead(client.getInputStream()).split("\r\n")[0];
+                try {
+                    out.write((chunk + chunk + "0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                } catch (IOException closedByTheGateway) {
+                    // the servlet engine aborts the exchange at the limit
+                }
+                try {
+                    client.getInputStream().transferTo(OutputStream.nullOutputStream()); // the gateway closes
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("the client's connection was kept after a cut body", e);
+                } catch (IOException reset) {
+                    // closed with unread bytes: a reset is a close too
+                }
+            }
+            assertEquals("HTTP/1.1 200 OK", status, "the backend's answer, already under way");
+            String body = early.postBody().get(10, TimeUnit.SECONDS);
+            assertTrue(body.length() <= 1000 + 16, "the backend got no more than the limit (and the first chunk's "
+                    + "framing): " + body.length() + " bytes");
+            assertFalse(body.endsWith("0\r\n\r\n"), "nor the body's end, which would pass a cut body as whole");
+        }
+    }
+
+    /**
+     * Answers a POST with a response head and a first chunk at once, before reading the body, then counts the body
+     * that reaches it until none has come for a second, then ends the response; answers anything else "ok".
+     * Each connection on its own thread.
+     */
+    private static final class EarlyAnswerBackend implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final CompletableFuture<String> postBody = new CompletableFuture<>();
+
+        EarlyAnswerBackend() throws IOException {
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread serving = new Thread(() -> serve(s));
+                        serving.setDaemon(true);
+                        serving.start();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        /** The raw chunked body a POST got, framing included. */
+        CompletableFuture<String> postBody() {
+            return postBody;
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                while (true) {
+                    String head = readHead(in);
+                    if (!head.startsWith("POST")) {
+                        out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        continue;
+                    }
+                    out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nearly\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    s.setSoTimeout(1000);
+                    StringBuilder body = new StringBuilder();
+                    byte[] buffer = new byte[8192];
+                    try {
+                        for (int n; (n = in.read(buffer)) > 0; ) {
+                            body.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                        }
+                    } catch (SocketTimeoutException quiet) {
+                        // no more body is coming
+                    }
+                    postBody.complete(body.toString());
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    return;
+                }
+            } catch (IOException gone) {
+                // the gateway closed the connection
+            }
+        }
+
+        /** The bytes up to and including the blank line that ends a head. */
+        static String readHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("closed after " + head);
+                }
+                head.append((char) b);
+            }
+            return head.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
     }
 
     private static String raw(String request) throws Exception {

@@ -70,6 +70,11 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     boolean requestSent;
     boolean requestBodyStarted;
     boolean requestDone;
+    /**
+     * A chunked body went over the route's limit after the backend had answered: the backend got it only up to the
+     * limit and never its end, so its connection is not reused.
+     */
+    boolean requestBodyCut;
     long requestBodyBytes;
     BackendMetrics backendMetrics;
     long upstreamStartNanos;

@@ -73,7 +73,14 @@ final class RequestRelay {
         if (x.requestChunked) {
             Decision.Forward forward = x.forward;
             long max = forward == null ? Long.MAX_VALUE : x.router.maxBodyBytes(forward.route());
-            if (x.requestBodyBytes > max && !x.responseToClient) {
+            if (x.requestBodyBytes > max) {
+                if (x.responseToClient) {
+                    // The backend answered first, so its answer stands; it still gets nothing past the limit, nor
+                    // the body's end, and neither connection is kept once that answer has ended.
+                    x.requestBodyCut = true;
+                    x.closeClient = true;
+                    return true;
+                }
                 UpstreamAttempts.release(x, false);
                 LocalAnswers.refuse(x, forward.routeId(), ErrorResponse.BODY_TOO_LARGE,
                         "request body is over the route's limit of " + max + " bytes");
@@ -98,7 +105,7 @@ final class RequestRelay {
             x.client.exchangeDone(true);
             return;
         }
-        if (x.upstream != null && x.requestChunked && !x.finished) {
+        if (x.upstream != null && x.requestChunked && !x.finished && !x.requestBodyCut) {
             x.upstream.out.write(Chunks.last(x.requestTrailers));
         }
         if (x.responseDone) {

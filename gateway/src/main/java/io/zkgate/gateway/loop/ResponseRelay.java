@@ -198,7 +198,7 @@ final class ResponseRelay {
             x.backendMetrics.responded(x.upstreamNanos);
         }
         x.router.record(x.forward.route(), x.method, x.status, x.startNanos);
-        boolean reusable = x.requestDone && x.responseVersion == HttpVersion.HTTP_1_1
+        boolean reusable = x.requestDone && !x.requestBodyCut && x.responseVersion == HttpVersion.HTTP_1_1
                 && !x.responseHeaders.contains(HttpHeader.CONNECTION, "close");
         UpstreamAttempts.release(x, reusable);
         if (x.requestDone) {
