@@ -12,7 +12,6 @@ import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.TestBackend;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -173,7 +172,7 @@ class RequestHygieneTest {
                 out.write(("POST /early/up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk)
                         .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
-                status = EarlyAnswerBackend.readHead(client.getInputStream()).split("\r\n")[0];
+                status = RawHttp.readThrough(client.getInputStream(), "\r\n\r\n").split("\r\n")[0];
                 try {
                     out.write((chunk + chunk + "0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
@@ -236,7 +235,10 @@ class RequestHygieneTest {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 while (true) {
-                    String head = readHead(in);
+                    String head = RawHttp.readThrough(in, "\r\n\r\n");
+                    if (!head.endsWith("\r\n\r\n")) {
+                        return; // the gateway closed the connection
+                    }
                     if (!head.startsWith("POST")) {
                         out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                                 .getBytes(StandardCharsets.ISO_8859_1));
@@ -264,19 +266,6 @@ class RequestHygieneTest {
             } catch (IOException gone) {
                 // the gateway closed the connection
             }
-        }
-
-        /** The bytes up to and including the blank line that ends a head. */
-        static String readHead(InputStream in) throws IOException {
-            StringBuilder head = new StringBuilder();
-            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new EOFException("closed after " + head);
-                }
-                head.append((char) b);
-            }
-            return head.toString();
         }
 
         @Override
