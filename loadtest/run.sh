@@ -29,7 +29,8 @@
 # against the same route without it, on one gateway), ENGINES=1 (the engines plan: --engine loop and servlet against nginx with small, 4 KiB and 1 MiB
 # responses and without keep-alive), SCENARIOS (space-separated names to keep, default all), GATEWAY_FLAGS (extra gateway flags
 # for every measured gateway), RESULTS directory (loadtest/results), LABEL (a word for the report title),
-# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first),
+# PROFILE (jfr, or async for async-profiler from Maven Central) with PROFILE_TARGET (a gateway; default the first)
+# and PROFILE_EVENT (cpu, default, or alloc),
 # USE_NGINX=0 (Jetty backends and no nginx scenarios even when nginx is installed), TLS=1 (the TLS plan: --engine loop
 # and servlet against nginx, all three with the same certificate: HTTPS keep-alive and a TLS handshake per request
 # with wrk, plaintext keep-alive with ab beside them; TLS_KEY=ec (P-256, default) or rsa (2048 bits); TLS_PROVIDERS=
@@ -48,7 +49,7 @@ cd "$(dirname "$0")/.."
 # The command as given, for the report: the settings set in the environment, then the script (a JDK by version).
 COMMAND=""
 for var in ROUNDS DURATION CONCURRENCY MAX_REQUESTS MAX_CLOSE_REQUESTS WARMUP BACKENDS NGINX_WORKERS TIME_BUDGET \
-        SCENARIOS GATEWAY_FLAGS LABEL VARIANTS VARIANT_CLOSE ZKGATE_JAVA_OPTS TLS TLS_KEY TLS_PROVIDERS LIMITS TRAFFIC EDGE; do
+        PROFILE PROFILE_EVENT SCENARIOS GATEWAY_FLAGS LABEL VARIANTS VARIANT_CLOSE ZKGATE_JAVA_OPTS TLS TLS_KEY TLS_PROVIDERS LIMITS TRAFFIC EDGE; do
     [ -n "${!var:-}" ] && COMMAND+="$var=$(printf '%q' "${!var}") "
 done
 [ -n "${JAVA_HOME:-}" ] && COMMAND+="JAVA_HOME=<JDK $("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
@@ -582,9 +583,12 @@ case "$PROFILE" in
         say "JFR recording in $PROFILE_TARGET" ;;
     async)
         # jcmd would read "key=value" as its own named argument: the agent's options go in double quotes.
-        "$JCMD" "$PROFILE_PID" JVMTI.agent_load "$ASYNC_LIB" "\"start,event=cpu,interval=${PROFILE_INTERVAL:-1ms},threads\"" > "$WORK/profiler.log" \
+        # PROFILE_EVENT=alloc samples allocations (every PROFILE_INTERVAL bytes, default 512 KiB) instead of CPU.
+        event=${PROFILE_EVENT:-cpu}
+        interval=${PROFILE_INTERVAL:-$([ "$event" = cpu ] && echo 1ms || echo 524288)}
+        "$JCMD" "$PROFILE_PID" JVMTI.agent_load "$ASYNC_LIB" "\"start,event=$event,interval=$interval,threads\"" > "$WORK/profiler.log" \
             || die "async-profiler did not start: $(cat "$WORK/profiler.log")"
-        say "async-profiler (cpu, every ${PROFILE_INTERVAL:-1ms} of CPU, per thread) in $PROFILE_TARGET" ;;
+        say "async-profiler ($event, every $interval, per thread) in $PROFILE_TARGET" ;;
     *) die "PROFILE must be jfr or async" ;;
 esac
 

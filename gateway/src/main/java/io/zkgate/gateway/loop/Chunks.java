@@ -30,10 +30,10 @@ final class Chunks {
         if (trailers == null || trailers.size() == 0) {
             return LAST_CHUNK.slice();
         }
-        StringBuilder sb = new StringBuilder("0\r\n");
+        HeadBuilder last = new HeadBuilder(128).append('0').crlf();
         for (HttpField field : trailers) {
-            sb.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+            last.line(field.getName(), field.getValue());
         }
-        return BufferUtil.toBuffer(sb.append("\r\n").toString());
+        return last.end();
     }
 }

@@ -53,6 +53,8 @@ final class ClientConnection extends AbstractConnection.NonBlocking
     /** The client speaks TLS: this connection sits on the decrypted side of Jetty's SslConnection. */
     final boolean secure;
     final Writes out;
+    /** Response heads for this client, written into one array reused from response to response. */
+    final HeadBuilder head = new HeadBuilder(512);
     private final HttpParser parser;
     private ByteBuffer input = BufferUtil.allocate(INPUT_BYTES);
     /** Parsing waits for the current exchange (an upstream to connect, a write to drain, a response to finish). */

@@ -24,8 +24,11 @@ final class LocalAnswers {
      */
     static void refuse(Exchange x, String routeId, ErrorResponse error, String message) {
         boolean closeAfter = error == ErrorResponse.BODY_TOO_LARGE || x.requestHasBody && !x.requestDone;
-        respond(x, error.status(), "Content-Type: application/json\r\n" + responseLines(x.edits),
-                error.body(routeId, message, x.edits).getBytes(StandardCharsets.UTF_8), closeAfter);
+        HeadBuilder head = statusLine(x.client, error.status());
+        head.line("Content-Type", "application/json");
+        x.edits.appendResponseLines(head);
+        respond(x, error.status(), head, error.body(routeId, message, x.edits).getBytes(StandardCharsets.UTF_8),
+                closeAfter);
     }
 
     /** A {@code bad_path} answer, made before routing: it carries a request id all the same. */
@@ -36,59 +39,58 @@ final class LocalAnswers {
     }
 
     static void answerFromScript(Exchange x, Decision.Answer answer) {
-        x.router.record(answer.route(), x.method, answer.script().respondedStatus(), x.startNanos);
-        StringBuilder headers = new StringBuilder();
-        answer.headers().appendResponseLines(headers);
-        byte[] body = answer.script().respondedBody(headers);
-        respond(x, answer.script().respondedStatus(), headers.toString(), body, x.requestHasBody && !x.requestDone);
+        int code = answer.script().respondedStatus();
+        x.router.record(answer.route(), x.method, code, x.startNanos);
+        HeadBuilder head = statusLine(x.client, code);
+        answer.headers().appendResponseLines(head);
+        byte[] body = answer.script().respondedBody(head);
+        respond(x, code, head, body, x.requestHasBody && !x.requestDone);
     }
 
     /** A route's own bodiless answer (a redirect, a preflight). */
     static void reply(Exchange x, Decision.Reply reply) {
         x.router.record(reply.route(), x.method, reply.status(), x.startNanos);
-        respond(x, reply.status(), responseLines(reply.headers()), new byte[0], x.requestHasBody && !x.requestDone);
+        HeadBuilder head = statusLine(x.client, reply.status());
+        reply.headers().appendResponseLines(head);
+        respond(x, reply.status(), head, new byte[0], x.requestHasBody && !x.requestDone);
     }
 
     /** A JSON error the parser found, with the request's ids ({@code ids}), on a connection that then closes. */
     static void parserError(ClientConnection client, int code, String json, HeaderEdits ids) {
-        write(client, code, "Content-Type: application/json\r\n" + responseLines(ids),
-                json.getBytes(StandardCharsets.UTF_8), false, HttpVersion.HTTP_1_1);
+        HeadBuilder head = statusLine(client, code);
+        head.line("Content-Type", "application/json");
+        ids.appendResponseLines(head);
+        write(client, head, json.getBytes(StandardCharsets.UTF_8), false, HttpVersion.HTTP_1_1);
     }
 
-    private static String responseLines(HeaderEdits edits) {
-        if (!edits.hasResponse()) {
-            return "";
-        }
-        StringBuilder lines = new StringBuilder(64);
-        edits.appendResponseLines(lines);
-        return lines.toString();
+    /**
+     * A head in the client's builder: the answer replaces any response head of the exchange not yet sent, so only a
+     * write still under way keeps the builder's array.
+     */
+    private static HeadBuilder statusLine(ClientConnection client, int code) {
+        return client.head.statusLine(client.out.pending(), code, HttpStatus.getMessage(code));
     }
 
     /** Writes a whole response the gateway made itself; the exchange is then over. */
-    private static void respond(Exchange x, int code, String headers, byte[] body, boolean close) {
+    private static void respond(Exchange x, int code, HeadBuilder head, byte[] body, boolean close) {
+        x.pendingHead = null;
         x.end();
         x.statusSent = code;
         x.bytesSent = body.length;
         x.logAccess();
         boolean keep = !close && x.keepAlive; // the Connection header sent and what the connection does agree
-        write(x.client, code, headers, body, keep, x.version);
+        write(x.client, head, body, keep, x.version);
         x.client.exchangeDone(keep);
     }
 
-    private static void write(ClientConnection client, int code, String headers, byte[] body, boolean keepAlive,
+    private static void write(ClientConnection client, HeadBuilder head, byte[] body, boolean keepAlive,
             HttpVersion version) {
-        StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(code).append(' ')
-                .append(HttpStatus.getMessage(code)).append("\r\n");
-        if (headers != null) {
-            head.append(headers);
-        }
-        head.append("Content-Length: ").append(body.length).append("\r\n");
+        head.append("Content-Length: ").append(body.length).crlf();
         if (!keepAlive) {
-            head.append("Connection: close\r\n");
+            head.line("Connection", "close");
         } else if (version == HttpVersion.HTTP_1_0) {
-            head.append("Connection: keep-alive\r\n");
+            head.line("Connection", "keep-alive");
         }
-        head.append("\r\n");
-        client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(body));
+        client.out.write(head.end(), ByteBuffer.wrap(body));
     }
 }

@@ -6,14 +6,12 @@ import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.routing.ResponseView;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.util.BufferUtil;
 
 /**
  * A backend's response relayed to the client of an {@link Exchange}: interim responses passed on, a 502 or 503 read
@@ -40,12 +38,11 @@ final class ResponseRelay {
             return false;
         }
         if (x.version == HttpVersion.HTTP_1_1 && status != 100) { // 100 Continue is the gateway's own business
-            StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(status).append(' ')
-                    .append(x.reason == null ? "" : x.reason).append("\r\n");
+            HeadBuilder head = new HeadBuilder(128).statusLine(false, status, x.reason);
             for (HttpField field : x.responseHeaders) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                head.line(field.getName(), field.getValue());
             }
-            x.client.out.write(BufferUtil.toBuffer(head.append("\r\n").toString()));
+            x.client.out.write(head.end());
         }
         return true;
     }
@@ -79,14 +76,14 @@ final class ResponseRelay {
             return true;
         }
         boolean noBody = "HEAD".equals(x.method) || status == 204 || status == 304;
-        StringBuilder head = new StringBuilder(256 + responseHeaders.size() * 32);
-        head.append("HTTP/1.1 ").append(status).append(' ').append(x.reason == null ? "" : x.reason).append("\r\n");
+        ClientConnection client = x.client;
+        HeadBuilder head = client.head.statusLine(client.out.pending(), status, x.reason);
         Set<String> named = HopByHop.connectionTokens(responseHeaders);
         HeaderEdits edits = forward.headers();
         boolean edited = edits.hasResponse();
         for (HttpField field : responseHeaders) {
             if (HopByHop.relayedToClient(field, named) && !(edited && edits.setsResponse(field.getLowerCaseName()))) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                head.line(field.getName(), field.getValue());
             }
         }
         if (edited) {
@@ -97,29 +94,29 @@ final class ResponseRelay {
                 responseHeaders.get(HttpHeader.CONTENT_ENCODING), responseHeaders.get(HttpHeader.CONTENT_TYPE),
                 chunked ? -1 : contentLength)) {
             x.gzip = new GzipEncoder();
-            head.append("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+            head.line("Content-Encoding", "gzip");
+            head.line("Vary", "Accept-Encoding");
         }
         if (noBody) {
             String length = responseHeaders.get(HttpHeader.CONTENT_LENGTH);
             if (length != null && !(status == 204)) {
-                head.append("Content-Length: ").append(length).append("\r\n");
+                head.line("Content-Length", length);
             }
         } else if (x.gzip == null && !chunked && contentLength >= 0) {
-            head.append("Content-Length: ").append(contentLength).append("\r\n");
+            head.append("Content-Length: ").append(contentLength).crlf();
         } else if (x.version == HttpVersion.HTTP_1_1) {
             x.chunkedToClient = true;
-            head.append("Transfer-Encoding: chunked\r\n");
+            head.line("Transfer-Encoding", "chunked");
         } else {
             x.closeClient = true;
         }
         if (!x.keepAlive || x.closeClient || x.engine.isShutdown()) {
             x.closeClient = true;
-            head.append("Connection: close\r\n");
+            head.line("Connection", "close");
         } else if (x.version == HttpVersion.HTTP_1_0) {
-            head.append("Connection: keep-alive\r\n");
+            head.line("Connection", "keep-alive");
         }
-        head.append("\r\n");
-        x.pendingHead = ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        x.pendingHead = head.end();
         x.responseToClient = true;
         x.statusSent = status;
         return true;
@@ -234,17 +231,15 @@ final class ResponseRelay {
         x.router.record(forward.route(), x.method, x.status, x.startNanos);
         x.upstreamNanos = System.nanoTime() - x.upstreamStartNanos;
         x.statusSent = x.status;
-        StringBuilder head = new StringBuilder(256).append("HTTP/1.1 101 ").append(x.reason == null ? "" : x.reason)
-                .append("\r\n");
+        HeadBuilder head = new HeadBuilder(256).statusLine(false, 101, x.reason);
         for (HttpField field : x.responseHeaders) {
             String name = field.getLowerCaseName();
             if (!name.equals("content-length") && !name.equals("transfer-encoding") && !name.equals("keep-alive")
                     && !edits.setsResponse(name)) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                head.line(field.getName(), field.getValue());
             }
         }
         edits.appendResponseLines(head);
-        head.append("\r\n");
         UpstreamConnection u = x.upstream;
         x.upstream = null;
         x.acquired = false; // the tunnel holds the backend as in flight until it closes
@@ -252,7 +247,7 @@ final class ResponseRelay {
         x.logAccess();
         ByteTunnel tunnel = x.client.startTunnel(u, u.input(), forward.endpoint());
         u.becomeTunnel(tunnel);
-        if (x.client.out.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)))) {
+        if (x.client.out.write(head.end())) {
             tunnel.upstreamToClient.pump();
         } else {
             tunnel.upstreamToClient.hold();

@@ -25,6 +25,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     private static final int INPUT_BYTES = 16 * 1024;
 
     final Writes out;
+    /** Request heads for this backend, written into one array reused from request to request. */
+    final HeadBuilder head = new HeadBuilder(512);
     /** The socket's endpoint: {@link #getEndPoint()} itself, or beneath it the TLS layer's. */
     private final LoopEndPoint socket;
     private final LoopSelector loop;

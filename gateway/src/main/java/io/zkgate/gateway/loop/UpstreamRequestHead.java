@@ -5,7 +5,6 @@ import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.HeaderEdits;
 import io.zkgate.gateway.scripting.ScriptExchange;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -15,8 +14,8 @@ import org.eclipse.jetty.http.HttpHeader;
  * The request head a backend gets: the client's method, the route's upstream path and the query; Host (the
  * backend's, or the client's for {@code preserveHost}); the client's fields less the hop-by-hop ones;
  * X-Forwarded-For, -Proto and -Host; the decision's header edits, then a script's (which may override them); the
- * Upgrade of a WebSocket handshake; and the client's body framing. Stateless; it runs on the exchange's event-loop
- * thread.
+ * Upgrade of a WebSocket handshake; and the client's body framing. Stateless: the head is written into the upstream
+ * connection's {@link HeadBuilder}, on the exchange's event-loop thread.
  */
 final class UpstreamRequestHead {
     private UpstreamRequestHead() {}
@@ -29,7 +28,8 @@ final class UpstreamRequestHead {
         String query = x.query;
         ClientConnection client = x.client;
         Endpoint endpoint = forward.endpoint();
-        StringBuilder head = new StringBuilder(256 + requestHeaders.size() * 32);
+        UpstreamConnection upstream = x.upstream;
+        HeadBuilder head = upstream.head.start(upstream.out.pending());
         head.append(method).append(' ').append(forward.upstreamPath());
         if (query != null) {
             head.append('?').append(query);
@@ -41,7 +41,7 @@ final class UpstreamRequestHead {
         } else {
             head.append(endpoint.authority());
         }
-        head.append("\r\n");
+        head.crlf();
         Set<String> named = HopByHop.connectionTokens(requestHeaders);
         String priorFor = requestHeaders.get(HttpHeader.X_FORWARDED_FOR);
         String remote = client.clientAddress();
@@ -66,7 +66,7 @@ final class UpstreamRequestHead {
                 script.applyHeaderEdits(fields); // after the gateway's own, so a script may override them
             }
             for (HttpField field : fields) {
-                head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                head.line(field.getName(), field.getValue());
             }
         } else {
             // Without script edits the head is written straight out; the policies' edits (a request id, a verified
@@ -74,35 +74,34 @@ final class UpstreamRequestHead {
             boolean edited = edits.hasUpstream();
             for (HttpField field : requestHeaders) {
                 if (HopByHop.forwardedUpstream(field, named) && !(edited && edits.editsUpstream(field.getName()))) {
-                    head.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                    head.line(field.getName(), field.getValue());
                 }
             }
             if (!edited || !edits.editsUpstream("X-Forwarded-For")) {
-                head.append("X-Forwarded-For: ").append(forwardedFor).append("\r\n");
+                head.line("X-Forwarded-For", forwardedFor);
             }
             if (!edited || !edits.editsUpstream("X-Forwarded-Proto")) {
-                head.append("X-Forwarded-Proto: ").append(client.secure ? "https" : "http").append("\r\n");
+                head.line("X-Forwarded-Proto", client.secure ? "https" : "http");
             }
             if (host != null && (!edited || !edits.editsUpstream("X-Forwarded-Host"))) {
-                head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+                head.line("X-Forwarded-Host", host);
             }
             if (edited) {
                 edits.appendUpstreamLines(head);
             }
         }
         if (x.upgrade) {
-            head.append("Connection: Upgrade\r\nUpgrade: ").append(requestHeaders.get(HttpHeader.UPGRADE))
-                    .append("\r\n");
+            head.line("Connection", "Upgrade");
+            head.line("Upgrade", requestHeaders.get(HttpHeader.UPGRADE));
         }
         if (x.requestChunked) {
-            head.append("Transfer-Encoding: chunked\r\n");
+            head.line("Transfer-Encoding", "chunked");
         } else {
             long length = requestHeaders.getLongField(HttpHeader.CONTENT_LENGTH);
             if (length >= 0) {
-                head.append("Content-Length: ").append(length).append("\r\n");
+                head.append("Content-Length: ").append(length).crlf();
             }
         }
-        head.append("\r\n");
-        return ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        return head.end();
     }
 }

@@ -99,7 +99,7 @@ public final class HeaderEdits {
      * client's fields these edits name ({@link #editsUpstream}): a name's last edit decides (set: its value, remove:
      * nothing).
      */
-    public void appendUpstreamLines(StringBuilder head) {
+    public void appendUpstreamLines(HeaderLines head) {
         appendIdLines(upstream, head);
         if (upstream != null) {
             writeLines(upstream, head);
@@ -213,24 +213,24 @@ public final class HeaderEdits {
     }
 
     /** The ids' lines, each unless a later edit of its name set or removed it. */
-    private void appendIdLines(List<Edit> edits, StringBuilder head) {
+    private void appendIdLines(List<Edit> edits, HeaderLines head) {
         if (requestId == null) {
             return;
         }
         if (!replacedFrom(edits, 0, RequestTracing.REQUEST_ID)) {
-            head.append(RequestTracing.REQUEST_ID).append(": ").append(requestId).append("\r\n");
+            head.line(RequestTracing.REQUEST_ID, requestId);
         }
         if (!replacedFrom(edits, 0, RequestTracing.TRACEPARENT)) {
-            head.append(RequestTracing.TRACEPARENT).append(": ").append(traceparent).append("\r\n");
+            head.line(RequestTracing.TRACEPARENT, traceparent);
         }
     }
 
     /** Writes what applying {@code edits} in order leaves: each value no later set or remove of its name replaced. */
-    private static void writeLines(List<Edit> edits, StringBuilder head) {
+    private static void writeLines(List<Edit> edits, HeaderLines head) {
         for (int i = 0; i < edits.size(); i++) {
             Edit e = edits.get(i);
             if (e.value != null && !replacedFrom(edits, i + 1, e.name)) {
-                head.append(e.name).append(": ").append(e.value).append("\r\n");
+                head.line(e.name, e.value);
             }
         }
     }
@@ -274,7 +274,7 @@ public final class HeaderEdits {
     }
 
     /** The response edits as HTTP/1.1 header lines ({@code Name: value\r\n}), for a front door that writes heads. */
-    public void appendResponseLines(StringBuilder head) {
+    public void appendResponseLines(HeaderLines head) {
         appendIdLines(response, head);
         if (response != null) {
             writeLines(response, head);

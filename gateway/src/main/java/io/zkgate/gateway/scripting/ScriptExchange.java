@@ -1,6 +1,7 @@
 package io.zkgate.gateway.scripting;
 
 import io.zkgate.schema.CanonicalPath;
+import io.zkgate.gateway.routing.HeaderLines;
 import io.zkgate.gateway.routing.RequestView;
 import io.zkgate.gateway.routing.ResponseView;
 import jakarta.servlet.http.HttpServletResponse;
@@ -108,15 +109,15 @@ public final class ScriptExchange {
     }
 
     /**
-     * The script's answer for a front door that writes raw HTTP: appends its headers as {@code Name: value\r\n}
-     * lines to {@code headers} (the default Content-Type when it gave a body without one) and returns its body.
+     * The script's answer for a front door that writes raw HTTP: gives its headers, a line each,
+     * to {@code headers} (the default Content-Type when it gave a body without one) and returns its body.
      */
-    public byte[] respondedBody(StringBuilder headers) {
+    public byte[] respondedBody(HeaderLines headers) {
         for (int i = 0; respondHeaders != null && i < respondHeaders.length; i += 2) {
-            headers.append(respondHeaders[i]).append(": ").append(respondHeaders[i + 1]).append("\r\n");
+            headers.line(respondHeaders[i], respondHeaders[i + 1]);
         }
         if (needsDefaultType()) {
-            headers.append("Content-Type: ").append(DEFAULT_CONTENT_TYPE).append("\r\n");
+            headers.line("Content-Type", DEFAULT_CONTENT_TYPE);
         }
         return bodyLength() == 0 ? new byte[0]
                 : Arrays.copyOfRange(respondBody.m_bytes, respondBody.m_offset, respondBody.m_offset + bodyLength());

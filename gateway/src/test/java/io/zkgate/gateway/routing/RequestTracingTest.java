@@ -72,7 +72,7 @@ class RequestTracingTest {
         edits.setUpstream("x-request-id", "from-a-policy").removeResponse("TRACEPARENT");
 
         StringBuilder upstream = new StringBuilder();
-        edits.appendUpstreamLines(upstream);
+        edits.appendUpstreamLines((name, value) -> upstream.append(name).append(": ").append(value).append("\r\n"));
         assertFalse(upstream.toString().contains("r-1"), upstream.toString());
         assertTrue(upstream.toString().contains("x-request-id: from-a-policy\r\n"), upstream.toString());
         assertTrue(upstream.toString().matches("(?s).*traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-01\r\n.*"));
@@ -82,7 +82,7 @@ class RequestTracingTest {
         assertEquals(List.of("from-a-policy"), fields.getValuesList("X-Request-Id"));
 
         StringBuilder response = new StringBuilder();
-        edits.appendResponseLines(response);
+        edits.appendResponseLines((name, value) -> response.append(name).append(": ").append(value).append("\r\n"));
         assertEquals("X-Request-Id: r-1\r\n", response.toString(), "the traceparent was removed by a later edit");
         assertTrue(edits.setsResponse("traceparent") && edits.setsResponse("x-request-id"));
         assertEquals(null, edits.responseValue("traceparent"));
