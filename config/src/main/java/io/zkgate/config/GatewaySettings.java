@@ -52,6 +52,8 @@ import java.util.Map;
  * @param engine                      the proxy's data path: {@code loop} (event loops on Jetty's I/O layer) or
  *                                    {@code servlet} (Jetty's async proxy servlet)
  * @param eventLoops                  event loops of the {@code loop} engine, one thread each
+ * @param acceptQueue                 connections the kernel holds for the proxy ports before the gateway accepts
+ *                                    them (the listen backlog; a burst past it waits out a SYN retransmission)
  * @param trustedProxies              CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed
  * @param requestIds                  whether requests get an X-Request-Id and a W3C trace context hop
  * @param rateLimitMaxKeys            keys (client addresses, header values) one keyed rate limit keeps at most
@@ -103,6 +105,7 @@ public record GatewaySettings(
         int websocketIdleTimeoutMs,
         String engine,
         int eventLoops,
+        int acceptQueue,
         List<String> trustedProxies,
         boolean requestIds,
         int rateLimitMaxKeys,
@@ -248,6 +251,9 @@ public record GatewaySettings(
             new Option("event-loops", OptionType.integer(1, 256),
                     Integer.toString(Runtime.getRuntime().availableProcessors()),
                     "event loops (threads) of the loop engine; each serves its clients and their upstreams"),
+            new Option("accept-queue", OptionType.integer(1, 65_535), "1024",
+                    "connections the kernel queues on the proxy ports until the gateway accepts them (the listen "
+                            + "backlog, capped by net.core.somaxconn); a burst beyond it waits a second for a retry"),
             new Option("trusted-proxies", OptionType.cidrs(), "",
                     "CIDRs of proxies in front of the gateway: only from these is X-Forwarded-For believed, the client "
                             + "being its right-most hop outside them (default: none, the peer is the client)"),
@@ -348,6 +354,7 @@ public record GatewaySettings(
                 s.integer("websocket-idle-timeout-ms"),
                 s.string("engine"),
                 s.integer("event-loops"),
+                s.integer("accept-queue"),
                 s.cidrs("trusted-proxies"),
                 s.flag("request-ids"),
                 s.integer("rate-limit-max-keys"),

@@ -28,6 +28,7 @@ class GatewaySettingsTest {
         assertEquals(Path.of("./data/zookeeper"), s.zooKeeperDataDir());
         assertEquals("/zkgate", s.zkgateRoot());
         assertEquals("/services", s.servicesRoot());
+        assertEquals(1024, s.acceptQueue(), "past Java's listen backlog of 50");
     }
 
     @Test
@@ -53,6 +54,10 @@ class GatewaySettingsTest {
                 () -> GatewaySettings.load(new String[] {"--port", "http"}, Map.of()));
         assertEquals(2, bad.exitCode());
         assertEquals("flag --port: port: 'http' (expected: integer 0-65535)", bad.getMessage());
+
+        SettingsException queue = assertThrows(SettingsException.class,
+                () -> GatewaySettings.load(new String[] {"--accept-queue", "0"}, Map.of()));
+        assertEquals("flag --accept-queue: accept-queue: '0' (expected: integer 1-65535)", queue.getMessage());
 
         SettingsException unknown = assertThrows(SettingsException.class,
                 () -> GatewaySettings.load(new String[] {"--prot", "1"}, Map.of()));

@@ -132,6 +132,7 @@ final class GatewayServer {
         proxyConnector.setHost(settings.host());
         proxyConnector.setPort(settings.port());
         proxyConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
+        proxyConnector.setAcceptQueueSize(settings.acceptQueue());
         HttpConfiguration https = tls == null ? null : httpsConfiguration(http);
         if (tls != null) {
             tlsConnector = tlsConnector(https);
@@ -139,6 +140,7 @@ final class GatewayServer {
             tlsConnector.setHost(settings.host());
             tlsConnector.setPort(settings.tls().port());
             tlsConnector.setIdleTimeout(settings.clientIdleTimeoutMs());
+            tlsConnector.setAcceptQueueSize(settings.acceptQueue());
         }
         adminConnector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(new HttpConfiguration(http)));
         adminConnector.setName("admin");
