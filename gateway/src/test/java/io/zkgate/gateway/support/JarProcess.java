@@ -25,8 +25,15 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code java -Xmx128m -jar jar args...} with {@code env} as its only {@code ZKGATE_*} variables. */
     public static JarProcess start(Path jar, Path log, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-jar", jar.toAbsolutePath().toString()));
+        return start(jar, log, List.of("-Xmx128m"), env, args);
+    }
+
+    /** Starts {@code java jvmOptions... -jar jar args...} with {@code env} as its only {@code ZKGATE_*} variables. */
+    public static JarProcess start(Path jar, Path log, List<String> jvmOptions, Map<String, String> env,
+            String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("ZKGATE_"));
