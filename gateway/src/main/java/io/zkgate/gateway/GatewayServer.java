@@ -113,6 +113,7 @@ final class GatewayServer {
         http.setRequestHeaderSize(settings.maxRequestHeaderBytes());
         http.setIdleTimeout(settings.clientIdleTimeoutMs());
         http.setUriCompliance(PATH_SPELLINGS_TO_GATEWAY);
+        http.setHeaderCacheSize(0); // no header-field trie kept per client connection, as on the event loop
 
         AccessLog accessLog = settings.accessLog().isEmpty() ? null : AccessLog.to(settings.accessLog());
         HttpsRedirect redirect = tls == null ? HttpsRedirect.NONE : new HttpsRedirect(settings.tls().redirect());
