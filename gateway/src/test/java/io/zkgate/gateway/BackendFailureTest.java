@@ -12,6 +12,8 @@ import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.LoadClient;
 import io.zkgate.gateway.support.LogCapture;
+import io.zkgate.gateway.support.ScriptedBackend;
+import io.zkgate.gateway.support.ScriptedBackend.Reply;
 import io.zkgate.gateway.support.TestBackend;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -55,6 +57,32 @@ class BackendFailureTest {
                 assertTrue(okGets > 500 && posts.ok() > 100, okGets + " GETs, " + posts.ok() + " POSTs");
             }
             assertTrue(!endpoint(f, "kill", "a").health().inEjection(), "re-admitted");
+        }
+    }
+
+    /**
+     * A backend shutting down answers 503 and closes before its body is done (Jetty does, stopping under load): the
+     * gateway had chosen to retry a GET on the other backend and was reading the 503 away, and the close must not
+     * turn that into a 502. A 503 to a POST is not retried: the client gets it.
+     */
+    @Test
+    void aGetWhose503IsCutWhileReadAwayForItsRetryStillGoesToTheOtherBackend() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "0")) {
+            ScriptedBackend stopping = f.closeLater(ScriptedBackend.start(r -> Reply.thenClose(
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 100\r\n\r\nshutting down")));
+            ScriptedBackend fine = f.closeLater(ScriptedBackend.start(
+                    r -> Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")));
+            f.writer.register("stop", "stopping", stopping.port(), 1);
+            f.writer.register("stop", "fine", fine.port(), 1);
+            f.writer.putRoute("stop", route("stop", "/stop", "stop"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "stop") == 2);
+
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> r = Http.get(f.port(), "/stop/" + i);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals("ok", r.body());
+            }
+            assertTrue(stopping.received().size() >= 2, "round robin sent GETs to the stopping backend too");
         }
     }
 

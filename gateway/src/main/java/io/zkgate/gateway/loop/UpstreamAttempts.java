@@ -176,9 +176,24 @@ final class UpstreamAttempts {
             x.backendMetrics.failed(false);
         }
         if (!x.responseToClient || x.pendingHead != null) {
+            // Nothing but interim answers reached the client, so another backend may take the request, even when
+            // this one had begun to answer: a 502 or 503 being read away for a retry (a backend shutting down answers
+            // 503 and closes), whose retry was decided and counted then. A final head is relayed as soon as it is
+            // parsed (event streams), so once one is, the client's answer is this backend's.
             x.pendingHead = null;
-            Decision.Forward next = nothingBack
-                    ? x.router.retry(forward, x.method, neverSent, !x.requestBodyStarted) : null;
+            if (x.gzip != null) {
+                x.gzip.end();
+                x.gzip = null;
+            }
+            x.chunkedToClient = false;
+            Decision.Forward next;
+            if (x.discarding) { // a 502 or 503 being read away for a retry already decided and counted
+                next = x.retryAfterDiscard;
+                x.discarding = false;
+                x.retryAfterDiscard = null;
+            } else {
+                next = x.router.retry(forward, x.method, neverSent, !x.requestBodyStarted);
+            }
             if (next != null) {
                 x.responseToClient = false;
                 send(x, next);
