@@ -77,7 +77,7 @@ public class RequestTracingBenchmark {
             }
         }
         if (edited) {
-            edits.appendUpstreamLines(upstream);
+            edits.appendUpstreamLines((name, value) -> upstream.append(name).append(": ").append(value).append("\r\n"));
         }
         StringBuilder response = new StringBuilder(256 + responseFields.size() * 32);
         edited = edits.hasResponse();
@@ -87,7 +87,7 @@ public class RequestTracingBenchmark {
             }
         }
         if (edited) {
-            edits.appendResponseLines(response);
+            edits.appendResponseLines((name, value) -> response.append(name).append(": ").append(value).append("\r\n"));
         }
         return upstream.toString().length() + response.toString().length();
     }
