@@ -101,7 +101,7 @@ final class ClientConnection extends AbstractConnection.NonBlocking
     @Override
     public void onUpgradeTo(ByteBuffer buffer) {
         if (input == NO_INPUT) {
-            input = loop.inputs.take();
+            input = BufferUtil.allocate(INPUT_BYTES); // a detection's pool thread: not the loop's spares
         }
         BufferUtil.append(input, buffer);
     }

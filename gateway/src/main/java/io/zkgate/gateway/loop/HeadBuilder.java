@@ -89,11 +89,6 @@ final class HeadBuilder implements HeaderLines {
         return ByteBuffer.wrap(bytes, 0, length);
     }
 
-    /** The bytes so far, as they are (for a head that is not ended here). */
-    ByteBuffer buffer() {
-        return ByteBuffer.wrap(bytes, 0, length);
-    }
-
     private void ensure(int more) {
         if (length + more > bytes.length) {
             byte[] grown = new byte[Math.max(bytes.length * 2, length + more)];

@@ -8,8 +8,8 @@ import org.eclipse.jetty.util.BufferUtil;
  * One event loop's spare client input buffers. A client connection holds one only while it has bytes to parse or an
  * exchange under way, so a connection idle between requests (or one that never sends) costs no buffer: before, each
  * held 16 KiB for its whole life, and some 13,000 idle connections filled the launcher's 256 MB heap. The last buffer
- * given back is the first taken, still warm in the cache. Thread-safe: taken and given on the loop's thread, and now
- * and then on a pool thread that runs a TLS handshake or a protocol detection for one of its connections.
+ * given back is the first taken, still warm in the cache. Confined to its event loop's thread, as the loop's
+ * {@link UpstreamPool} is: no lock on the request path.
  */
 final class InputBuffers {
     /** Spares kept beyond what the loop's busy connections hold; a burst's extra buffers are left to the collector. */
@@ -17,13 +17,13 @@ final class InputBuffers {
 
     private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
 
-    synchronized ByteBuffer take() {
+    ByteBuffer take() {
         ByteBuffer buffer = spare.pollFirst();
         return buffer != null ? buffer : BufferUtil.allocate(ClientConnection.INPUT_BYTES);
     }
 
     /** {@code buffer} must be empty and referenced by nothing else (no slice of it in a pending write). */
-    synchronized void give(ByteBuffer buffer) {
+    void give(ByteBuffer buffer) {
         if (spare.size() < MAX_SPARE) {
             BufferUtil.clear(buffer);
             spare.offerFirst(buffer);

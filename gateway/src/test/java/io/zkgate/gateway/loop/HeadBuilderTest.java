@@ -2,6 +2,7 @@ package io.zkgate.gateway.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ class HeadBuilderTest {
         assertEquals("second\r\n", text(queued));
         assertNotSame(queued.array(), third.array());
         ByteBuffer reused = head.start(false).append("4th").end();
-        assertEquals(third.array(), reused.array(), "the array is reused once the last head is written");
+        assertSame(third.array(), reused.array(), "the array is reused once the last head is written");
         assertEquals("4th\r\n", text(reused));
     }
 }
