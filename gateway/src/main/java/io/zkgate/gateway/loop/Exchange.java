@@ -128,6 +128,10 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
      * forwarded request's route guards release what they hold for it (a concurrency permit).
      */
     void end() {
+        if (gzip != null) {
+            gzip.end();
+            gzip = null;
+        }
         if (!finished) {
             finished = true;
             engine.exchangeEnded();

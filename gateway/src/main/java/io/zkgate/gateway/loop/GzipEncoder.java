@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -12,6 +13,8 @@ import java.util.zip.Deflater;
  * gzip (RFC 1952) for one response body on the event loop, with the JDK's {@link Deflater}: each piece the backend
  * sends is compressed and sync-flushed at once, so a streamed body keeps flowing; {@link #finish} writes the
  * trailer. Also the loop engine's rules for which responses a route's {@code compression} block compresses.
+ * A deflater holds about 256 KiB of native memory until {@link #end}, which the exchange calls however it ends, so
+ * clients that abandon compressed responses do not pile it up until a full collection finds their encoders.
  * Confined to its exchange.
  */
 final class GzipEncoder {
@@ -22,10 +25,23 @@ final class GzipEncoder {
             "application/x-7z-compressed", "application/x-rar-compressed", "application/x-bzip2", "application/x-xz",
             "application/octet-stream", "application/pdf", "font/woff", "font/woff2");
 
+    /** Encoders whose deflater is not yet ended, across the process. */
+    private static final AtomicInteger OPEN = new AtomicInteger();
+
     private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     private final CRC32 crc = new CRC32();
     private boolean headerSent;
+    private boolean ended;
     private byte[] out = new byte[8 * 1024];
+
+    GzipEncoder() {
+        OPEN.incrementAndGet();
+    }
+
+    /** Encoders still holding a deflater's native memory. */
+    static int open() {
+        return OPEN.get();
+    }
 
     /**
      * Whether {@code route} compresses this response for a client that sent {@code acceptEncoding}: a 200 with a
@@ -99,13 +115,17 @@ final class GzipEncoder {
         for (int i = 0; i < 4; i++) {
             rest.put((byte) (size >>> (8 * i)));
         }
-        deflater.end();
+        end();
         return rest.flip();
     }
 
-    /** Frees the deflater early when the response ends without {@link #finish}. */
+    /** Frees the deflater's native memory; the encoder is done. Idempotent. */
     void end() {
-        deflater.end();
+        if (!ended) {
+            ended = true;
+            deflater.end();
+            OPEN.decrementAndGet();
+        }
     }
 
     /** Deflates what is pending into a buffer with {@code spare} bytes left after it (flip mode once flipped). */
