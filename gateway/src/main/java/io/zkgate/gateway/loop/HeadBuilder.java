@@ -10,11 +10,15 @@ import java.nio.ByteBuffer;
  * ({@link #start}). Confined to its event loop's thread.
  */
 final class HeadBuilder implements HeaderLines {
-    private byte[] bytes;
+    private static final byte[] NONE = {};
+
+    /** What the first byte written allocates: a connection that never answers (idle, or silent) costs no array. */
+    private final int capacity;
+    private byte[] bytes = NONE;
     private int length;
 
     HeadBuilder(int capacity) {
-        bytes = new byte[capacity];
+        this.capacity = capacity;
     }
 
     /**
@@ -23,7 +27,7 @@ final class HeadBuilder implements HeaderLines {
      */
     HeadBuilder start(boolean previousUnwritten) {
         if (previousUnwritten) {
-            bytes = new byte[bytes.length];
+            bytes = NONE;
         }
         length = 0;
         return this;
@@ -91,7 +95,7 @@ final class HeadBuilder implements HeaderLines {
 
     private void ensure(int more) {
         if (length + more > bytes.length) {
-            byte[] grown = new byte[Math.max(bytes.length * 2, length + more)];
+            byte[] grown = new byte[Math.max(Math.max(bytes.length * 2, capacity), length + more)];
             System.arraycopy(bytes, 0, grown, 0, length);
             bytes = grown;
         }

@@ -32,6 +32,7 @@ class HeadBuilderTest {
         ByteBuffer first = head.start(false).append("first").end();
         ByteBuffer queued = head.start(true).append("second").end();
         ByteBuffer third = head.start(true).append("third!").end();
+        assertEquals(64, first.array().length, "the first head made the array, of the builder's capacity");
         assertEquals("first\r\n", text(first.duplicate()), "a written head's array was taken by the next one");
         assertEquals("second\r\n", text(queued));
         assertNotSame(queued.array(), third.array());
