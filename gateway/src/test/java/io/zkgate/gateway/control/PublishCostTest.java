@@ -33,8 +33,10 @@ class PublishCostTest {
         assembler.assemble(1, routes, services, true, System.nanoTime());
 
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) threads;
         long[] wall = new long[EVENTS];
         long[] cpu = new long[EVENTS];
+        long[] allocated = new long[EVENTS];
         for (int n = 0; n < EVENTS; n++) {
             int s = service(n - n % 2); // an instance added to a service, then removed by the next event
             if (n % 2 == 0) {
@@ -42,11 +44,13 @@ class PublishCostTest {
             } else {
                 services.remove("/services/s" + s + "/extra", System.nanoTime());
             }
+            long a0 = allocation.getCurrentThreadAllocatedBytes();
             long c0 = threads.getCurrentThreadCpuTime();
             long w0 = System.nanoTime();
             assembler.assemble(n + 2, routes, services, true, w0);
             wall[n] = System.nanoTime() - w0;
             cpu[n] = threads.getCurrentThreadCpuTime() - c0;
+            allocated[n] = allocation.getCurrentThreadAllocatedBytes() - a0;
         }
         // The first half warms the JIT up; the figures are of the second half.
         long[] lateWall = Arrays.copyOfRange(wall, EVENTS / 2, EVENTS);
@@ -59,6 +63,9 @@ class PublishCostTest {
                         + " p99 %.3f ms%n", EVENTS / 2, ROUTES, SERVICES * 10, EVENTS / 2, pct(lateWall, 0.5),
                 pct(lateWall, 0.99), pct(lateCpu, 0.5), pct(lateCpu, 0.99), pct(ring, 0.5), pct(ring, 0.99),
                 pct(noRing, 0.5), pct(noRing, 0.99));
+        long[] lateAllocated = Arrays.copyOfRange(allocated, EVENTS / 2, EVENTS);
+        System.out.printf("PUBLISH allocated per event's publish: p50 %.1f KB, p99 %.1f KB%n",
+                pct(lateAllocated, 0.5) * 1e3, pct(lateAllocated, 0.99) * 1e3);
     }
 
     /** Whether event {@code n} touched a service whose routes hash (a service's routes all share one policy). */
