@@ -88,11 +88,41 @@ class GatewayJarIT {
         try {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> Http.get(admin, "/ready").statusCode() == 200);
+            List<String> jvmArgs = List.of(p.info().arguments().orElseThrow());
+            assertTrue(jvmArgs.contains("-XX:+UseSerialGC") && jvmArgs.contains("-Xmx256m"), jvmArgs.toString());
+            assertTrue(jvmArgs.contains("-XX:TrimNativeHeapInterval=5000"),
+                    "this JVM has the flag, so the launcher passes it: " + jvmArgs);
         } finally {
             p.destroy();
         }
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    /** A JVM that refuses the native-heap trimming flag (JDK 17 before it had it) still runs the gateway. */
+    @Test
+    void theLauncherLeavesOutAFlagTheJvmDoesNotKnow() throws Exception {
+        Path home = dir.resolve("old-jdk");
+        Files.createDirectories(home.resolve("bin"));
+        Path args = dir.resolve("java-args.txt");
+        Path java = home.resolve("bin").resolve("java");
+        Files.writeString(java, "#!/usr/bin/env bash\n"
+                + "for a in \"$@\"; do case \"$a\" in -XX:TrimNativeHeapInterval=*)\n"
+                + "  echo \"Unrecognized VM option '${a#-XX:}'\" >&2; exit 1;; esac; done\n"
+                + "echo \"$*\" >> '" + args + "'\n"
+                + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        assertTrue(java.toFile().setExecutable(true));
+        ProcessBuilder pb = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
+                "--help").redirectErrorStream(true).redirectOutput(dir.resolve("help.log").toFile());
+        pb.environment().put("ZKGATE_JAR", JAR.toAbsolutePath().toString());
+        pb.environment().put("JAVA_HOME", home.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = Files.readString(dir.resolve("help.log"), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("Usage:"), out);
+        String ran = Files.readString(args, StandardCharsets.UTF_8);
+        assertTrue(ran.contains("-XX:+UseSerialGC") && !ran.contains("TrimNativeHeapInterval"), ran);
     }
 
     private static Process start(Path log, String... args) throws IOException {
