@@ -169,10 +169,13 @@ class FleetScaleTest {
 
                 long[] trials = new long[TRIALS];
                 long[] creates = new long[TRIALS];
+                long[] afterCreates = new long[TRIALS];
                 StringBuilder inOrder = new StringBuilder();
                 StringBuilder warmTrials = new StringBuilder();
                 long slowest = 0;
                 Instant slowestAt = null;
+                long slowestCreate = 0;
+                Instant slowestCreateAt = null;
                 try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
                     for (int t = -WARM_TRIALS; t < TRIALS; t++) {
                         String path = "/trial" + t + "/";
@@ -189,11 +192,16 @@ class FleetScaleTest {
                             slowest = routable;
                             slowestAt = Instant.now().minusNanos(routable);
                         }
+                        if (t >= 0 && create > slowestCreate) {
+                            slowestCreate = create;
+                            slowestCreateAt = Instant.now().minusNanos(routable);
+                        }
                         (t < 0 ? warmTrials : inOrder).append(t == -WARM_TRIALS || t == 0 ? "" : " ")
                                 .append(Math.round(routable / 1e5) / 10.0);
                         if (t >= 0) {
                             creates[t] = create;
                             trials[t] = routable;
+                            afterCreates[t] = routable - create;
                         }
                         Thread.sleep(50);
                     }
@@ -201,6 +209,7 @@ class FleetScaleTest {
                 long rssAfter = rssKb(gateway.pid());
                 Arrays.sort(trials);
                 Arrays.sort(creates);
+                Arrays.sort(afterCreates);
                 System.out.println("FLEET ZooKeeper's data directory: " + (zkData.startsWith("/dev/shm")
                         ? "a RAM disk (a dedicated log device's stand-in)" : "the temporary directory's disk"));
                 System.out.printf("FLEET %d routes, %d instances over %d services: written in %d ms; gateway launched"
@@ -219,8 +228,11 @@ class FleetScaleTest {
                 System.out.println("FLEET each trial in order, ms: " + inOrder + " (the slowest created at " + slowestAt
                         + ", to match with GC logs)");
                 System.out.println("FLEET the " + WARM_TRIALS + " untimed registrations before them, ms: " + warmTrials);
-                System.out.printf("FLEET of which the create's own ZooKeeper round trip: p50 %.1f ms, max %.1f ms%n",
-                        creates[TRIALS / 2] / 1e6, creates[TRIALS - 1] / 1e6);
+                System.out.printf("FLEET of which the create's own ZooKeeper round trip: p50 %.1f ms, max %.1f ms (sent"
+                        + " at %s)%n", creates[TRIALS / 2] / 1e6, creates[TRIALS - 1] / 1e6, slowestCreateAt);
+                System.out.printf("FLEET from the create's answer to the first 200 (the watch's event, the gateway's"
+                        + " read and publish, the probe): p50 %.1f ms, p99 %.1f ms%n", afterCreates[TRIALS / 2] / 1e6,
+                        afterCreates[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6);
             } finally {
                 gateway.destroy();
                 gateway.waitFor(30, TimeUnit.SECONDS);
@@ -247,10 +259,15 @@ class FleetScaleTest {
 
         ZooKeeperProcess(Path data) throws Exception {
             port = freePort();
-            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "-Dzookeeper.admin.enableServer=false", "-cp",
-                    Path.of("target", "zkgate-gateway.jar").toAbsolutePath().toString(),
-                    "org.apache.zookeeper.server.ZooKeeperServerMain", Integer.toString(port), data.toString())
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Xmx1g", "-Dzookeeper.admin.enableServer=false"));
+            String gcLog = System.getProperty("zkgate.fleet.zkGcLog"); // its collections, to read against slow creates
+            if (gcLog != null) {
+                command.add("-Xlog:gc:file=" + gcLog + ":time,uptime");
+            }
+            command.addAll(List.of("-cp", Path.of("target", "zkgate-gateway.jar").toAbsolutePath().toString(),
+                    "org.apache.zookeeper.server.ZooKeeperServerMain", Integer.toString(port), data.toString()));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(data.resolveSibling("zookeeper.log").toFile()).start();
             try (CuratorFramework probe = CuratorFrameworkFactory.newClient(connectString(), new RetryOneTime(200))) {
                 probe.start();
