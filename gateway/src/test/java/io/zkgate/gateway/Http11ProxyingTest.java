@@ -35,6 +35,9 @@ class Http11ProxyingTest {
     /** Far more than the sockets on both sides hold, so the gateway's write to a slow reader goes on after the exchange. */
     private static final int BIG = 8 * 1024 * 1024;
     private static final String BIG_BODY = "b".repeat(BIG);
+    private static final String HINT = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n";
+    /** Interim answers enough to fill a client's socket that does not read (about 6 MB of them). */
+    private static final int HINTS = 100_000;
 
     @AutoClose
     private static GatewayFixture f;
@@ -69,6 +72,7 @@ class Http11ProxyingTest {
             case "/b/backend-closes" -> Reply.thenClose("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n"
                     + "\r\nbye");
             case "/b/silently-closes" -> Reply.thenClose("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngone");
+            case "/b/many-hints" -> Reply.keepAlive(HINT.repeat(HINTS) + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal");
             case "/b/big" -> Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: " + BIG + "\r\n\r\n" + BIG_BODY);
             case "/b/echo" -> {
                 String body = "got:" + r.rawBody();
@@ -250,6 +254,30 @@ class Http11ProxyingTest {
             assertTrue(readResponse(in).endsWith("ok /b/after2"));
             send(s, get("/b/after3"));
             assertTrue(readResponse(in).endsWith("ok /b/after3"), "the connection still serves");
+        }
+    }
+
+    /**
+     * A client that does not read while its backend sends interim answers until its socket is full: each 103 waits
+     * for the one before it to go out, as the final answer does, and all arrive in order, the final one last.
+     */
+    @Test
+    void interimAnswersToAClientWhoseSocketIsFullWaitTheirTurn() throws Exception {
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", f.port()));
+            s.setSoTimeout(10_000);
+            send(s, get("/b/many-hints"));
+            Thread.sleep(1_000); // the backend sent every hint; what the gateway relayed fills the client's socket
+            InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
+            int hints = 0;
+            String head;
+            while ((head = readHead(in)).startsWith("HTTP/1.1 103")) {
+                hints++;
+            }
+            assertEquals(HINTS, hints, "every interim answer, in order, before the final one");
+            assertTrue(head.startsWith("HTTP/1.1 200") && head.contains("Content-Length: 5"), head);
+            assertEquals("final", new String(in.readNBytes(5), StandardCharsets.ISO_8859_1));
         }
     }
 

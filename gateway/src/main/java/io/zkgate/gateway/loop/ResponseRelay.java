@@ -42,7 +42,9 @@ final class ResponseRelay {
             for (HttpField field : x.responseHeaders) {
                 head.line(field.getName(), field.getValue());
             }
-            x.client.out.write(head.end());
+            if (!x.client.out.write(head.end()) && x.upstream != null) {
+                x.upstream.pause(); // what follows waits until the client took this one, as the final head would
+            }
         }
         return true;
     }
