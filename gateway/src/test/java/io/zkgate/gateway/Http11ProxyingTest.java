@@ -236,10 +236,7 @@ class Http11ProxyingTest {
      */
     @Test
     void requestsBehindAnAnswerStillDrainingToASlowReaderAreAnsweredInOrder() throws Exception {
-        try (Socket s = new Socket()) {
-            s.setReceiveBufferSize(4096);
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", f.port()));
-            s.setSoTimeout(10_000);
+        try (Socket s = slowReader()) {
             send(s, get("/b/big") + get("/b/after1"));
             InputStream in = s.getInputStream();
             String head = readHead(in);
@@ -263,10 +260,7 @@ class Http11ProxyingTest {
      */
     @Test
     void interimAnswersToAClientWhoseSocketIsFullWaitTheirTurn() throws Exception {
-        try (Socket s = new Socket()) {
-            s.setReceiveBufferSize(4096);
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", f.port()));
-            s.setSoTimeout(10_000);
+        try (Socket s = slowReader()) {
             send(s, get("/b/many-hints"));
             Thread.sleep(1_000); // the backend sent every hint; what the gateway relayed fills the client's socket
             InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 64 * 1024);
@@ -303,6 +297,15 @@ class Http11ProxyingTest {
         List<Received> all = backend.received();
         assertFalse(all.isEmpty());
         return all.get(all.size() - 1);
+    }
+
+    /** A client socket with a small receive buffer, for a client that reads slowly or not at all. */
+    private static Socket slowReader() throws Exception {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", f.port()));
+        s.setSoTimeout(10_000);
+        return s;
     }
 
     private static Socket socket() throws Exception {
