@@ -125,19 +125,25 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     /**
      * The exchange is over for the gateway (answered, failed, abandoned or tunnelled): counted out once, and a
-     * forwarded request's route guards release what they hold for it (a concurrency permit).
+     * forwarded request's route guards release what they hold for it (a concurrency permit); a compressed
+     * response's deflater is freed.
      */
     void end() {
-        if (gzip != null) {
-            gzip.end();
-            gzip = null;
-        }
+        dropGzip();
         if (!finished) {
             finished = true;
             engine.exchangeEnded();
             if (forward != null) {
                 router.ended(forward);
             }
+        }
+    }
+
+    /** Frees the response's gzip encoder, if any, before its response is done: the exchange ended, or a retry. */
+    void dropGzip() {
+        if (gzip != null) {
+            gzip.end();
+            gzip = null;
         }
     }
 

@@ -181,10 +181,7 @@ final class UpstreamAttempts {
             // 503 and closes), whose retry was decided and counted then. A final head is relayed as soon as it is
             // parsed (event streams), so once one is, the client's answer is this backend's.
             x.pendingHead = null;
-            if (x.gzip != null) {
-                x.gzip.end();
-                x.gzip = null;
-            }
+            x.dropGzip();
             x.chunkedToClient = false;
             Decision.Forward next;
             if (x.discarding) { // a 502 or 503 being read away for a retry already decided and counted
