@@ -248,6 +248,7 @@ public final class LoopConnector extends ServerConnector {
     static final class LoopSelector extends ManagedSelector {
         final UpstreamPool pool;
         final InputBuffers inputs = new InputBuffers();
+        final TurnWrites turnWrites = new TurnWrites(this::submit);
         /** The thread selecting now; with only non-blocking tasks Jetty keeps it the same thread. */
         private volatile Thread thread;
 

@@ -22,7 +22,8 @@ final class RequestRelay {
 
     /** Writes the request head to the attached upstream connection, once it is open. */
     static void sendHead(Exchange x) {
-        x.requestSent = x.upstream.out.write(UpstreamRequestHead.of(x));
+        ByteBuffer head = UpstreamRequestHead.of(x);
+        x.requestSent = x.requestHasBody ? x.upstream.out.write(head) : x.upstream.out.writeAtTurnEnd(head);
         if (x.requestSent) {
             headSent(x);
         }

@@ -58,7 +58,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         this.address = address;
         this.parser = new HttpParser(this, 64 * 1024, HttpCompliance.RFC9110);
         parser.setHeaderCacheSize(0); // as a client connection's: no trie kept per pooled connection
-        this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> fail(failure)));
+        this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> fail(failure)), loop.turnWrites);
     }
 
     String address() {
