@@ -65,8 +65,8 @@ class FleetScaleTest {
     private static final int EVENTS = Integer.getInteger("zkgate.fleet.events", 1_000);
     private static final int PUBLISH_WINDOW = 256;
     /**
-     * Between two polls of a trial's route, so that the probe (one keep-alive connection, in the JVM that also runs
-     * the ZooKeeper server) does not take a core from the parts being timed. Adds at most this much to a figure.
+     * Between two polls of a trial's route, so that the probe (one keep-alive connection, in the test's JVM, beside the
+     * operator's client) does not take a core from the parts being timed. Adds at most this much to a figure.
      */
     private static final long POLL_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final String[] POLICIES = {"\"round_robin\"", "\"least_request\"",

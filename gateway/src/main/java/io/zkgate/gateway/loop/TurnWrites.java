@@ -34,15 +34,14 @@ final class TurnWrites implements ManagedSelector.SelectorUpdate {
         if (n > MAX_HELD || n > batch.remaining()) {
             return null;
         }
-        int start = batch.position();
+        ByteBuffer copy = batch.slice(batch.position(), n);
         batch.put(buffer);
-        ByteBuffer copy = batch.duplicate().position(start).limit(start + n);
         held.add(writes);
         if (!scheduled) {
             scheduled = true;
             submit.accept(this);
         }
-        return copy.slice();
+        return copy;
     }
 
     @Override

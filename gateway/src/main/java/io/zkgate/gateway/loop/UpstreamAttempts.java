@@ -157,7 +157,8 @@ final class UpstreamAttempts {
         Decision.Forward forward = x.forward;
         UpstreamConnection u = detach(x);
         boolean nothingBack = !u.responseStarted();
-        boolean neverSent = !x.requestSent || u.out.heldWriteFailed(); // the head's write itself failed: the backend cannot have taken the request
+        // The head's write itself failed (at once, or held to the turn's end): the backend cannot have taken it.
+        boolean neverSent = !x.requestSent || u.out.heldWriteFailed();
         boolean resendable = RequestRouter.idempotent(x.method) || neverSent;
         if (nothingBack && u.reused() && !x.requestBodyStarted && !x.staleRetried && resendable) {
             // A pooled connection that turned out closed, most often the backend ending an idle one as it was taken:
