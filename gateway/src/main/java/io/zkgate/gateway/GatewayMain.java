@@ -14,11 +14,24 @@ public final class GatewayMain {
     /** Curator's switch that stops it logging each failed ZooKeeper operation with a stack trace. */
     private static final String CURATOR_QUIET_CONNECTION_ISSUES = "curator-dont-log-connection-problems";
 
+    /**
+     * Jetty pads its queues by this many references per cache line. Left unset, Jetty asks the JVM's management
+     * server whether references are compressed, which loads JMX (about 200 classes, 1 MB) into the gateway for one
+     * number.
+     */
+    private static final String JETTY_REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
     public static void main(String[] args) {
         // While ZooKeeper is unreachable Curator logs every retried operation with a stack trace; ZkConnectionLog
         // reports the connection once per change instead. An operator can still turn them on with -D...=false.
         if (System.getProperty(CURATOR_QUIET_CONNECTION_ISSUES) == null) {
             System.setProperty(CURATOR_QUIET_CONNECTION_ISSUES, "true");
+        }
+        if (System.getProperty(JETTY_REFERENCES_PER_CACHE_LINE) == null) {
+            // Compressed 4-byte references are the JVM's default below a 32 GB heap; 8 bytes above
+            int referenceBytes = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
+            System.setProperty(JETTY_REFERENCES_PER_CACHE_LINE,
+                    Integer.toString(Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64) / referenceBytes));
         }
         GatewaySettings settings;
         try {

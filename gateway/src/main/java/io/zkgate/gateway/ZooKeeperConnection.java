@@ -8,6 +8,7 @@ import io.zkgate.gateway.zk.ZkConnectionLog;
 import io.zkgate.gateway.zk.ZkRoots;
 import io.zkgate.schema.BoundedStep;
 import io.zkgate.schema.ZkAuth;
+import io.zkgate.schema.ZkClientConfigs;
 import io.zkgate.schema.ZnodeLayout;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -45,6 +46,7 @@ final class ZooKeeperConnection {
         }
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(connect)
+                .zkClientConfig(ZkClientConfigs.fromSystemProperties())
                 .sessionTimeoutMs(settings.zkSessionTimeoutMs())
                 .connectionTimeoutMs(settings.zkConnectionTimeoutMs())
                 .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000));

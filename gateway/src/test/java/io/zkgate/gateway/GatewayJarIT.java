@@ -2,6 +2,7 @@ package io.zkgate.gateway;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,10 @@ class GatewayJarIT {
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("embedded ZooKeeper stopped") && out.contains("zkgate stopped"), out);
+        // The logging the jar sets up in code: ISO timestamps, the logger's simple name, Jetty's INFO lines off
+        String stopped = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* INFO  \\[.+\\] \\w+ - zkgate stopped.*";
+        assertTrue(out.lines().anyMatch(l -> l.matches(stopped)), out);
+        assertFalse(out.contains("jetty-12"), out);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.zkgate.agent;
 
 import io.zkgate.schema.ServiceInstance;
+import io.zkgate.schema.ZkClientConfigs;
 import io.zkgate.schema.ZnodeLayout;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +86,7 @@ record AgentOptions(String connectString, CuratorFramework client, String servic
     CuratorFramework newClient(String instancePath) {
         CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
+                .zkClientConfig(ZkClientConfigs.fromSystemProperties())
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) connectionTimeout.toMillis())
                 .retryPolicy(new ExponentialBackoffRetry(200, 3, 2000));

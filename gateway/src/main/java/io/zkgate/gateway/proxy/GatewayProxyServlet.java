@@ -113,12 +113,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
-    /** The TLS context of the client being created: the route's {@code upstream.tls}, else Jetty's default. */
+    /**
+     * The TLS context of the client being created: the route's {@code upstream.tls}, else the JDK's default, loaded when
+     * the client first connects to an {@code https} backend.
+     */
     @Override
     protected ClientConnector newClientConnector() {
         UpstreamClientKey key = CREATING.get();
         if (key == null || key.tls() == null) {
-            return super.newClientConnector();
+            return new LazyTlsClientConnector(); // Jetty's own, with a TLS context started on first use
         }
         return UpstreamClients.tlsConnector(key);
     }

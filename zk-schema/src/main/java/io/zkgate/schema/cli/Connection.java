@@ -2,6 +2,7 @@ package io.zkgate.schema.cli;
 
 import io.zkgate.schema.ZkAcls;
 import io.zkgate.schema.ZkAuth;
+import io.zkgate.schema.ZkClientConfigs;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -23,6 +24,7 @@ final class Connection implements AutoCloseable {
     static Connection open(String connectString, ZkAuth auth, int timeoutMs) throws CtlException {
         CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
+                .zkClientConfig(ZkClientConfigs.fromSystemProperties())
                 .connectionTimeoutMs(timeoutMs)
                 .sessionTimeoutMs(Math.max(timeoutMs, 10_000))
                 .retryPolicy(new RetryNTimes(2, 250));
