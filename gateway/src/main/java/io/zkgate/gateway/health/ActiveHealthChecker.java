@@ -2,7 +2,7 @@ package io.zkgate.gateway.health;
 
 import io.zkgate.gateway.balancer.BackendHealth;
 import io.zkgate.gateway.balancer.Endpoint;
-import io.zkgate.gateway.proxy.LazyTlsClientConnector;
+import io.zkgate.gateway.proxy.UpstreamHttpClient;
 import io.zkgate.gateway.routing.RouteEntry;
 import io.zkgate.gateway.routing.RouteIndex;
 import io.zkgate.gateway.routing.ServicePool;
@@ -20,7 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +70,7 @@ public final class ActiveHealthChecker implements Closeable {
         QueuedThreadPool threads = new QueuedThreadPool(8, 1);
         threads.setName("zkgate-health-client");
         threads.setDaemon(true);
-        client = new HttpClient(new HttpClientTransportOverHTTP(new LazyTlsClientConnector()));
+        client = UpstreamHttpClient.overHttp11();
         client.setExecutor(threads);
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(2);

@@ -1,7 +1,7 @@
 package io.zkgate.gateway.mirror;
 
 import io.zkgate.gateway.metrics.MirrorMetrics.Result;
-import io.zkgate.gateway.proxy.LazyTlsClientConnector;
+import io.zkgate.gateway.proxy.UpstreamHttpClient;
 import io.zkgate.gateway.routing.Decision;
 import io.zkgate.gateway.routing.RouteMirror;
 import io.zkgate.gateway.scripting.ScriptExchange;
@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -54,7 +53,7 @@ public final class Mirror extends ContainerLifeCycle {
         QueuedThreadPool threads = new QueuedThreadPool(8, 1);
         threads.setName("zkgate-mirror");
         threads.setDaemon(true);
-        client = new HttpClient(new HttpClientTransportOverHTTP(new LazyTlsClientConnector()));
+        client = UpstreamHttpClient.overHttp11();
         client.setExecutor(threads);
         client.setName("zkgate-mirror");
         client.setFollowRedirects(false);

@@ -19,6 +19,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
@@ -126,12 +127,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return UpstreamClients.tlsConnector(key);
     }
 
-    /** HTTP/2 routes get Jetty's HTTP/2 client transport: prior knowledge for h2c, ALPN over TLS for h2. */
+    /**
+     * HTTP/2 routes get Jetty's HTTP/2 client transport (prior knowledge for h2c, ALPN over TLS for h2), the others
+     * Jetty's default transport; both as an {@link UpstreamHttpClient}, which loads no content decoders.
+     */
     @Override
     protected HttpClient newHttpClient(ClientConnector connector) {
         UpstreamClientKey key = CREATING.get();
         if (key == null || !key.http2()) {
-            return super.newHttpClient(connector);
+            return new UpstreamHttpClient(new HttpClientTransportDynamic(connector));
         }
         return UpstreamClients.http2Client(connector);
     }

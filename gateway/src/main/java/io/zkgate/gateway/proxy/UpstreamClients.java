@@ -141,7 +141,7 @@ final class UpstreamClients {
 
     /** Jetty's HTTP/2 client transport: prior knowledge for h2c, ALPN over TLS for h2. */
     static HttpClient http2Client(ClientConnector connector) {
-        return new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
+        return new UpstreamHttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client(connector)));
     }
 
     private static void stop(HttpClient client) {
