@@ -229,6 +229,19 @@ class Http11ProxyingTest {
         }
     }
 
+    /** The client sends its requests and closes its side at once: every answer still reaches it, then the close. */
+    @Test
+    void aClientThatClosesItsSideAfterItsRequestsGetsEveryAnswerFirst() throws Exception {
+        try (Socket s = socket()) {
+            send(s, get("/b/h1") + get("/b/h2"));
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            assertTrue(readResponse(in).endsWith("ok /b/h1"));
+            assertTrue(readResponse(in).endsWith("ok /b/h2"));
+            assertEquals(-1, in.read(), "then the gateway closed the connection");
+        }
+    }
+
     /**
      * An answer far bigger than the sockets hold goes out only as fast as a slow client reads it, the gateway's
      * writes pending and its reads from the backend paused meanwhile; the requests pipelined behind it, one sent
