@@ -88,7 +88,7 @@ public final class BackendMetrics {
                 return e != null && e.health().ejected(System.nanoTime()) ? 1 : 0;
             });
             picks = registry.counter(pickCount);
-            upstream = registry.timer(duration, () -> new Timer(new SlidingWindowReservoir(1024)));
+            upstream = registry.timer(duration, () -> WindowTimers.of(1024));
             timeouts = registry.counter(timeoutCount);
             errors = registry.counter(errorCount);
             ejections = registry.counter(ejectionCount);

@@ -79,7 +79,7 @@ public final class GatewayMetrics {
         registry.gauge("zkgate_snapshot_version", () -> snapshotVersion::get);
         rebuilds = registry.counter("zkgate_snapshot_rebuilds_total");
         rebuildDuration = registry.timer("zkgate_snapshot_rebuild_duration_seconds",
-                () -> new Timer(new SlidingWindowReservoir(256)));
+                () -> WindowTimers.of(256));
         noRoute = route(NO_ROUTE);
     }
 
@@ -160,7 +160,7 @@ public final class GatewayMetrics {
         if (t == null) {
             t = scriptTimers.computeIfAbsent(script, s -> registry.timer(
                     MetricNames.tagged("zkgate_script_duration_seconds", "script", s),
-                    () -> new Timer(new SlidingWindowReservoir(1024))));
+                    () -> WindowTimers.of(1024)));
         }
         return t;
     }

@@ -44,7 +44,7 @@ public final class RouteMetrics {
     private synchronized Durations openDurations() {
         if (durations == null) {
             durations = new Durations(registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route",
-                    route), () -> new Timer(new SlidingWindowReservoir(1024))), latencies.labels(route));
+                    route), () -> WindowTimers.of(1024)), latencies.labels(route));
         }
         return durations;
     }

@@ -128,6 +128,19 @@ class GatewayMetricsTest {
         assertEquals(42, r.getSnapshot().getMax());
     }
 
+    @Test
+    void aWindowTimerCountsAndKeepsTheLastValuesButNoRates() {
+        com.codahale.metrics.Timer t = WindowTimers.of(4);
+        for (long ms = 1; ms <= 6; ms++) {
+            t.update(ms, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(6, t.getCount(), "every update counted");
+        assertEquals(4, t.getSnapshot().size(), "the window keeps the last 4");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(3), t.getSnapshot().getMin());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(6), t.getSnapshot().getMax());
+        assertEquals(0.0, t.getMeanRate(), "no rates kept: nothing exports them");
+    }
+
     private String exposition() throws IOException {
         StringWriter out = new StringWriter();
         metrics.writePrometheus(out);
