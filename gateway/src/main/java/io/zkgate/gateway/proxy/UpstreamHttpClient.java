@@ -12,8 +12,8 @@ import org.eclipse.jetty.io.Content;
  * send, so bytes pass through as the backend encoded them. A plain Jetty client, when started with no decoders, finds
  * every {@code Compression} on the class path through a {@code ServiceLoader} and starts it: brotli and zstd then
  * load their native libraries, and brotli's loader extracts its library into the temporary directory on every start
- * and leaves the directory behind (a container restarted often fills its {@code /tmp}; one mounted {@code noexec}
- * logs a failure). Jetty's proxy servlet clears the decoders again after the start; this client never loads them.
+ * and leaves the directory behind after the gateway stops (a container restarted often fills its {@code /tmp}).
+ * Jetty's proxy servlet clears the decoders again after the start; this client never loads them.
  * Thread-safe as Jetty's client.
  */
 public final class UpstreamHttpClient extends HttpClient {
