@@ -56,4 +56,44 @@ class StaleUpstreamConnectionTest {
         }
     }
 
+    /**
+     * A request whose stale pooled connection and fresh one to its first backend both failed is retried on the other
+     * backend, and a stale pooled connection met there is replaced by a fresh one too: the allowance is per backend
+     * tried, not per request (a backend killed under load met its requests this way, and one GET in a thousand got a
+     * 502 from the healthy backend's idle-closed connection).
+     */
+    @Test
+    void aRetryOnAnotherBackendAlsoReplacesAStalePooledConnectionThere() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--outlier-consecutive-failures", "0")) {
+            // "dying" answers one request on its first connection, then closes every connection without a byte;
+            // "closing" answers the first request of each connection and closes on the second, as an idle timeout.
+            ScriptedBackend dying = f.closeLater(ScriptedBackend.start(r -> r.connection() == 1
+                    && r.sequence() == 1 ? Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ndying")
+                    : new Reply("", true)));
+            ScriptedBackend closing = f.closeLater(ScriptedBackend.start(r -> r.sequence() == 1
+                    ? Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nclosing")
+                    : new Reply("", true)));
+            f.writer.register("stale2", "dying", dying.port(), 1);
+            f.writer.register("stale2", "closing", closing.port(), 1);
+            f.writer.putRoute("stale2", "{\"id\":\"stale2\",\"match\":{\"pathPrefix\":\"/stale2\"},"
+                    + "\"service\":\"stale2\",\"lb\":{\"policy\":\"round_robin\"}}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                ServicePool pool = f.gateway.snapshots().current().services().get("stale2");
+                return pool != null && pool.routable().length == 2;
+            });
+
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                var r = Http.get(f.port(), "/stale2/" + i);
+                answers.add(r.statusCode() + " " + r.body());
+            }
+
+            assertEquals(1, answers.stream().filter(a -> a.equals("200 dying")).count(), answers.toString());
+            assertEquals(7, answers.stream().filter(a -> a.equals("200 closing")).count(), answers.toString());
+            assertTrue(dying.connections() >= 3, "requests met the dying backend's pooled and fresh connections: "
+                    + dying.connections());
+            assertTrue(closing.received().size() > closing.connections(),
+                    "retries met pooled connections the other backend then closed");
+        }
+    }
 }

@@ -61,6 +61,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
     /** The TLS context of the current forward's route, or null for plain text. */
     SslContextFactory.Client tlsContext;
     UpstreamConnection upstream;
+    /** This backend attempt met a pooled connection the backend had closed and went out on a fresh one. */
     boolean staleRetried;
     /** A WebSocket handshake: its Upgrade is forwarded, and a 101 turns both connections into a tunnel. */
     boolean upgrade;

@@ -25,6 +25,7 @@ final class UpstreamAttempts {
     /** Sends the request to {@code next}'s backend: on a pooled connection, or on one opened for it. */
     static void send(Exchange x, Decision.Forward next) {
         x.forward = next;
+        x.staleRetried = false; // each backend tried may meet a pooled connection it had closed
         Endpoint endpoint = next.endpoint();
         if (next.route().upstreamTls()) {
             try {

@@ -31,7 +31,7 @@ final class ProxyExchange implements AccessLog.Entry {
     volatile boolean clientGone;
     /** The request body when it was read whole so that a retry can send it again, else null. */
     byte[] body;
-    /** A pooled connection the backend had closed was met, and the request sent again on a new one (once). */
+    /** A pooled connection this attempt's backend had closed was met, and the request sent again on a new one. */
     boolean staleResent;
     /** This attempt goes out on a new connection of its own, not a pooled one. */
     boolean onNewConnection;
@@ -83,11 +83,10 @@ final class ProxyExchange implements AccessLog.Entry {
                 : decision instanceof Decision.Answer a ? a.script() : null;
     }
 
-    /** The next attempt of this request. */
+    /** The next attempt of this request: on another backend, which may meet a pooled connection it closed too. */
     ProxyExchange retryTo(Decision.Forward next) {
         ProxyExchange r = new ProxyExchange(next, startNanos, clientIp);
         r.body = body;
-        r.staleResent = staleResent;
         return r;
     }
 

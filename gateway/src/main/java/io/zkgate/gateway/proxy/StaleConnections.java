@@ -20,7 +20,7 @@ final class StaleConnections {
     /**
      * Whether a failed request is sent once more to the same backend on a new connection: it went out on a pooled
      * connection the backend had closed, nothing came back, and it may be sent again (idempotent, or never sent;
-     * bodiless or its body kept). Once per request, neither spending the route's retry nor counting toward the
+     * bodiless or its body kept). Once per backend tried, neither spending the route's retry nor counting toward the
      * backend's ejection (as the loop engine does): had it gone to another backend, a backend's idle close would
      * spend the request's one retry, and a dead backend picked for it would then fail the request.
      */

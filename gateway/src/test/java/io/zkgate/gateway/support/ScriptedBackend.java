@@ -33,8 +33,11 @@ public final class ScriptedBackend implements AutoCloseable {
         }
     }
 
-    /** One request as the backend read it: its head (request line and headers) and its raw body bytes. */
-    public record Received(String head, String rawBody, int connection) {
+    /**
+     * One request as the backend read it: its head (request line and headers), its raw body bytes, the connection it
+     * came on (from 1) and its place among that connection's requests (from 1).
+     */
+    public record Received(String head, String rawBody, int connection, int sequence) {
         public String requestLine() {
             return head.substring(0, head.indexOf("\r\n"));
         }
@@ -105,14 +108,14 @@ public final class ScriptedBackend implements AutoCloseable {
         try (socket) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            while (true) {
+            for (int sequence = 1; ; sequence++) {
                 String head = readUntil(in, "\r\n\r\n");
                 if (head == null) {
                     closedByPeer.incrementAndGet();
                     return;
                 }
                 String body = readBody(in, head);
-                Received r = new Received(head, body, id);
+                Received r = new Received(head, body, id, sequence);
                 received.add(r);
                 Reply reply = script.apply(r);
                 out.write(reply.bytes().getBytes(StandardCharsets.ISO_8859_1));
