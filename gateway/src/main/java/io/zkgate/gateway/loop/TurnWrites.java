@@ -10,7 +10,7 @@ import org.eclipse.jetty.io.ManagedSelector;
  * Request heads held until the end of the event loop's turn and then written one after another, just before the
  * loop selects again. A turn reads several clients' requests; written as each is parsed, a backend woken by the first
  * finds one request per wake-up, while written together the backend reads them in one. Heads are copied into one
- * batch buffer, so the caller's buffers are free at once.
+ * batch buffer, so the caller's buffers are free at once; the batch is direct, so the socket writes it in place.
  * Confined to its event loop's thread.
  */
 final class TurnWrites implements ManagedSelector.SelectorUpdate {
@@ -20,7 +20,7 @@ final class TurnWrites implements ManagedSelector.SelectorUpdate {
 
     private final Consumer<ManagedSelector.SelectorUpdate> submit;
     private final ArrayList<Writes> held = new ArrayList<>();
-    private ByteBuffer batch = ByteBuffer.allocate(BATCH_BYTES);
+    private ByteBuffer batch = ByteBuffer.allocateDirect(BATCH_BYTES);
     private boolean scheduled;
 
     /** @param submit runs an update at the loop's next pass over its updates, before it selects again */
@@ -55,7 +55,7 @@ final class TurnWrites implements ManagedSelector.SelectorUpdate {
         }
         held.clear();
         if (batchInUse) {
-            batch = ByteBuffer.allocate(BATCH_BYTES);
+            batch = ByteBuffer.allocateDirect(BATCH_BYTES);
         } else {
             batch.clear();
         }

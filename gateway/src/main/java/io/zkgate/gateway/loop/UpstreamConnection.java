@@ -32,7 +32,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     private final LoopSelector loop;
     private final String address;
     private final HttpParser parser;
-    private ByteBuffer input = BufferUtil.allocate(INPUT_BYTES);
+    private ByteBuffer input = BufferUtil.allocateDirect(INPUT_BYTES);
     private Exchange exchange;
     private ByteTunnel tunnel;
     private boolean waiting;
