@@ -1,16 +1,13 @@
 package io.zkgate.gateway;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RefusedPort;
 import io.zkgate.gateway.support.ScriptedBackend;
 import io.zkgate.gateway.support.ScriptedBackend.Reply;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -37,10 +34,7 @@ class StaleUpstreamConnectionTest {
             f.writer.register("stale", "dead", f.closeLater(new RefusedPort()).port(), 1);
             f.writer.putRoute("stale", "{\"id\":\"stale\",\"match\":{\"pathPrefix\":\"/stale\"},\"service\":\"stale\","
                     + "\"lb\":{\"policy\":\"weighted_round_robin\"}}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                ServicePool pool = f.gateway.snapshots().current().services().get("stale");
-                return pool != null && pool.routable().length == 2;
-            });
+            f.awaitRoutable("stale", 2);
 
             List<Integer> statuses = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
@@ -77,10 +71,7 @@ class StaleUpstreamConnectionTest {
             f.writer.register("stale2", "closing", closing.port(), 1);
             f.writer.putRoute("stale2", "{\"id\":\"stale2\",\"match\":{\"pathPrefix\":\"/stale2\"},"
                     + "\"service\":\"stale2\",\"lb\":{\"policy\":\"round_robin\"}}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                ServicePool pool = f.gateway.snapshots().current().services().get("stale2");
-                return pool != null && pool.routable().length == 2;
-            });
+            f.awaitRoutable("stale2", 2);
 
             List<String> answers = new ArrayList<>();
             for (int i = 0; i < 8; i++) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.zkgate.config.GatewaySettings;
 import io.zkgate.gateway.Gateway;
+import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.tls.TlsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +89,14 @@ public final class GatewayFixture implements AutoCloseable {
     /** Waits until the gateway has read ZooKeeper in full (its snapshot is synced); fails after 20 s. */
     public void awaitSynced() {
         await().atMost(Duration.ofSeconds(20)).until(() -> gateway.snapshots().current().synced());
+    }
+
+    /** Waits until {@code service} has {@code backends} routable backends in the gateway's snapshot; fails after 10 s. */
+    public void awaitRoutable(String service, int backends) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ServicePool pool = gateway.snapshots().current().services().get(service);
+            return pool != null && pool.routable().length == backends;
+        });
     }
 
     public int port() {
