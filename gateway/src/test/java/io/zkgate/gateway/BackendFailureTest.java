@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.metrics.MetricNames;
-import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.LoadClient;
@@ -31,7 +30,7 @@ class BackendFailureTest {
             f.writer.register("kill", "a", portA, 1);
             f.writer.register("kill", "b", b.port(), 1);
             f.writer.putRoute("kill", route("kill", "/kill", "kill"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "kill") == 2);
+            f.awaitRoutable("kill", 2);
 
             TestBackend again;
             try (LoadClient gets = new LoadClient(f.port(), "/kill/x", "GET", 6, 2, Duration.ofSeconds(60));
@@ -75,7 +74,7 @@ class BackendFailureTest {
             f.writer.register("stop", "stopping", stopping.port(), 1);
             f.writer.register("stop", "fine", fine.port(), 1);
             f.writer.putRoute("stop", route("stop", "/stop", "stop"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "stop") == 2);
+            f.awaitRoutable("stop", 2);
 
             for (int i = 0; i < 6; i++) {
                 HttpResponse<String> r = Http.get(f.port(), "/stop/" + i);
@@ -95,7 +94,7 @@ class BackendFailureTest {
             f.writer.register("hang", "fine", fine.port(), 1);
             f.writer.putRoute("hang", "{\"id\":\"hang\",\"match\":{\"pathPrefix\":\"/hang\"},\"service\":\"hang\","
                     + "\"timeouts\":{\"responseMs\":400},\"retries\":{\"attempts\":0}}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "hang") == 2);
+            f.awaitRoutable("hang", 2);
 
             int timeouts = 0;
             for (int i = 0; i < 12 && !endpoint(f, "hang", "hung").health().inEjection(); i++) {
@@ -111,7 +110,7 @@ class BackendFailureTest {
                 }
             }
             assertEquals(5, timeouts, "ejected after 5 consecutive timeouts");
-            await().atMost(Duration.ofSeconds(5)).until(() -> routable(f, "hang") == 1);
+            f.awaitRoutable("hang", 1);
             for (int i = 0; i < 20; i++) {
                 assertEquals("fine", Http.backendOf(Http.get(f.port(), "/hang/x")), "the hung backend is avoided");
             }
@@ -134,7 +133,7 @@ class BackendFailureTest {
             f.writer.register("budget", "fine", fine.port(), 1);
             f.writer.putRoute("budget", "{\"id\":\"budget\",\"match\":{\"pathPrefix\":\"/budget\"},\"service\":\"budget\","
                     + "\"retries\":{\"attempts\":1}}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "budget") == 2);
+            f.awaitRoutable("budget", 2);
 
             int requests = 400;
             int ok = 0;
@@ -170,11 +169,11 @@ class BackendFailureTest {
             f.writer.register("cap", "y", y.port(), 1);
             f.writer.putRoute("cap", "{\"id\":\"cap\",\"match\":{\"pathPrefix\":\"/cap\"},\"service\":\"cap\","
                     + "\"retries\":{\"attempts\":0}}");
-            await().atMost(Duration.ofSeconds(10)).until(() -> routable(f, "cap") == 2);
+            f.awaitRoutable("cap", 2);
             for (int i = 0; i < 60; i++) {
                 assertEquals(503, Http.get(f.port(), "/cap/").statusCode());
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> routable(f, "cap") == 1);
+            f.awaitRoutable("cap", 1);
             int ejected = 0;
             for (String id : new String[] {"x", "y"}) {
                 ejected += endpoint(f, "cap", id).health().inEjection() ? 1 : 0;
@@ -184,11 +183,6 @@ class BackendFailureTest {
                     .count();
             assertEquals(1, capLines, "the cap is logged once for the streak, not per ejection request");
         }
-    }
-
-    private static int routable(GatewayFixture f, String service) {
-        ServicePool pool = f.gateway.snapshots().current().services().get(service);
-        return pool == null ? 0 : pool.routable().length;
     }
 
     private static Endpoint endpoint(GatewayFixture f, String service, String id) {

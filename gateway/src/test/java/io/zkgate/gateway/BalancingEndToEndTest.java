@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.balancer.Balancer;
 import io.zkgate.gateway.balancer.Endpoint;
 import io.zkgate.gateway.routing.RouteEntry;
-import io.zkgate.gateway.routing.ServicePool;
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RefusedPort;
@@ -102,7 +101,7 @@ class BalancingEndToEndTest {
         assertEquals(0, drained.hits(), "weight 0 is drained");
 
         f.writer.deregister("ch", "b");
-        await().atMost(READY).until(() -> routable("ch") == 3);
+        f.awaitRoutable("ch", 3);
         for (Map.Entry<String, String> e : home.entrySet()) {
             String now = backendOf(Http.get(f.port(), "/ch/x", "X-User-Id", e.getKey()));
             if (!e.getValue().equals("ch-b")) {
@@ -287,7 +286,7 @@ class BalancingEndToEndTest {
 
         TestBackend third = f.closeLater(TestBackend.start("keep-c"));
         f.writer.register("keep", "c", third.port(), 1);
-        await().atMost(READY).until(() -> routable("keep") == 3);
+        f.awaitRoutable("keep", 3);
         assertNotSame(balancer, route("keep").balancer(), "a change in the route's own service rebuilds its balancer");
     }
 
@@ -314,7 +313,8 @@ class BalancingEndToEndTest {
         String svc = service == null ? id : service;
         f.writer.putRoute(id, "{\"id\":\"" + id + "\",\"match\":{\"pathPrefix\":\"" + prefix + "\"},\"service\":\""
                 + svc + "\"" + (lb == null ? "" : ",\"lb\":" + lb) + String.join("", extra) + "}");
-        await().atMost(READY).until(() -> routable(svc) == routable && route(id) != null);
+        f.awaitRoutable(svc, routable);
+        await().atMost(READY).until(() -> route(id) != null);
     }
 
     private static RouteEntry route(String id) {
@@ -324,11 +324,6 @@ class BalancingEndToEndTest {
             }
         }
         return null;
-    }
-
-    private static int routable(String service) {
-        ServicePool pool = f.gateway.snapshots().current().services().get(service);
-        return pool == null ? 0 : pool.routable().length;
     }
 
     /** The endpoint as the current snapshot holds it; its in-flight counter is the one every snapshot shares. */
