@@ -79,7 +79,7 @@ class GatewayStartupIT {
     @Test
     void anUnreachableZooKeeperIsOneLinePerStateChangeNamingTheEnsembleAndReadyStays503UntilItComes()
             throws Exception {
-        int zkPort = freePort();
+        int zkPort = JarProcess.portForLater(); // bound by the TestingServer below, seconds later
         String connect = "127.0.0.1:" + zkPort;
         int admin = freePort();
         int port = freePort();

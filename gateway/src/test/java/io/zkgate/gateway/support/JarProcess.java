@@ -1,6 +1,7 @@
 package io.zkgate.gateway.support;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,29 @@ public final class JarProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * A port free now that stays free for a server the test starts later, after naming the port to a client that
+     * retries it (a ZooKeeper that comes after the gateway). It lies below the kernel's ephemeral range: a port there,
+     * as {@link #freePort} gives, can meanwhile become the source port of any outgoing connection, even that client's
+     * own attempt on it (a TCP self-connect), and the server then cannot bind it.
+     */
+    public static int portForLater() throws IOException {
+        int ephemeralLow = 32_768;
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        if (Files.isReadable(range)) {
+            ephemeralLow = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+        }
+        for (int attempt = 0; attempt < 100 && ephemeralLow > 20_001; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, ephemeralLow);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException busy) {
+                // another test's server: try another
+            }
+        }
+        return freePort();
     }
 
     /** Waits for the process to exit by itself (a generous bound) and returns its exit code. */
