@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -43,10 +42,7 @@ class AgentMainProcessTest extends SidecarFixture {
 
     @Test
     void unreachableZooKeeperIsRetriedWithOneLogLineAndRegistersOnceItAnswers() throws Exception {
-        int zkPort;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            zkPort = probe.getLocalPort();
-        }
+        int zkPort = Zk.portForLater();
         backend = new Backend();
         sidecar = Sidecar.fromClassPath(dir, "--zk", "127.0.0.1:" + zkPort, "--service", "web", "--id", "web-1",
                 "--port", Integer.toString(backend.port()), "--address", "127.0.0.1",

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.schema.ServiceInstance;
 import io.zkgate.schema.ServiceInstanceCodec;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -25,13 +28,34 @@ final class Zk {
 
     private Zk() {}
 
-    /** A server whose sessions can be short, so an old session's node goes quickly. */
+    /**
+     * A server whose sessions can be short, so an old session's node goes quickly; on a {@link #portForLater} port, as
+     * tests stop and restart it while clients retry.
+     */
     static TestingServer server() throws Exception {
-        return new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MS, -1), true);
+        return server(portForLater());
     }
 
     static TestingServer server(int port) throws Exception {
         return new TestingServer(new InstanceSpec(null, port, -1, -1, true, -1, TICK_MS, -1), true);
+    }
+
+    /**
+     * A port for a server started after its clients were told of it. It lies below the kernel's ephemeral ports
+     * (32768 and up by default): a port from port 0 can meanwhile become an outgoing connection's source port, and
+     * then ZooKeeper's test server cannot bind it and exits the JVM.
+     */
+    static int portForLater() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException busy) {
+                if (attempt == 100) {
+                    throw busy;
+                }
+            }
+        }
     }
 
     /** A separate client that only looks, as a gateway would. */
