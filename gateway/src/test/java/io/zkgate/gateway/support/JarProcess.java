@@ -51,26 +51,22 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
-     * A port free now that stays free for a server the test starts later, after naming the port to a client that
-     * retries it (a ZooKeeper that comes after the gateway). It lies below the kernel's ephemeral range: a port there,
-     * as {@link #freePort} gives, can meanwhile become the source port of any outgoing connection, even that client's
-     * own attempt on it (a TCP self-connect), and the server then cannot bind it.
+     * A port for a server the test starts after naming the port to a client that retries it (a ZooKeeper that comes
+     * after the gateway). It lies below the kernel's ephemeral ports (32768 and up by default): a port from {@link
+     * #freePort} can meanwhile become an outgoing connection's source port, even that client's own attempt on it (a
+     * TCP self-connect), and then ZooKeeper's test server cannot bind it and exits the JVM.
      */
     public static int portForLater() throws IOException {
-        int ephemeralLow = 32_768;
-        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
-        if (Files.isReadable(range)) {
-            ephemeralLow = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
-        }
-        for (int attempt = 0; attempt < 100 && ephemeralLow > 20_001; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, ephemeralLow);
+        for (int attempt = 1; ; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return port;
             } catch (IOException busy) {
-                // another test's server: try another
+                if (attempt == 100) {
+                    throw busy;
+                }
             }
         }
-        return freePort();
     }
 
     /** Waits for the process to exit by itself (a generous bound) and returns its exit code. */
