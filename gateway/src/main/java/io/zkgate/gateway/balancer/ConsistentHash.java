@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * independent of the rest of the set.
  *
  * <p><b>Lookup.</b> Keys are hashed with MurmurHash3 over their chars ({@link Hashing#murmur3}). Points are kept
- * sorted as unsigned ints with a parallel owner array; a radix table indexed by the top bits of the hash gives the
+ * sorted as unsigned ints with a parallel array of their owners' indexes (ints, not references: a ring of thousands
+ * of points gives the collector nothing to trace, and a rebuild maps old owners to new ones through a small table
+ * rather than a hash lookup per point); a radix table indexed by the top bits of the hash gives the
  * first point of each bucket, with at least as many buckets as points (up to 65,536 buckets), so a lookup reads one
  * bucket entry and scans about one point instead of a binary search over the ring.
  *
@@ -49,7 +51,8 @@ final class ConsistentHash implements Balancer {
     private final Endpoint[] endpoints;
     /** Ring points, sorted in unsigned order, stored with the sign bit flipped so that a signed compare is unsigned. */
     private final int[] points;
-    private final Endpoint[] owners;
+    /** The index in {@link #endpoints} of each point's owner. */
+    private final int[] owners;
     /** buckets[b] = index of the first point whose top bits are at least b; buckets[last] = points.length. */
     private final int[] buckets;
     private final int bucketShift;
@@ -102,14 +105,16 @@ final class ConsistentHash implements Balancer {
         int fresh = 0;
         int[] counts = new int[n];
         boolean[] kept = new boolean[n];
-        Map<Endpoint, Integer> order = null;
+        int[] remap = null; // each of previous's endpoints' index here, or -1
         if (merge) {
-            order = new IdentityHashMap<>(2 * n);
+            Map<Endpoint, Integer> order = new IdentityHashMap<>(2 * n);
             for (int i = 0; i < n; i++) {
                 order.put(endpoints[i], i);
             }
-            for (Endpoint e : previous.endpoints) {
-                Integer i = order.get(e);
+            remap = new int[previous.endpoints.length];
+            for (int j = 0; j < remap.length; j++) {
+                Integer i = order.get(previous.endpoints[j]);
+                remap[j] = i == null ? -1 : i;
                 if (i != null) {
                     kept[i] = true;
                 }
@@ -133,13 +138,13 @@ final class ConsistentHash implements Balancer {
         }
         Arrays.sort(packed);
         points = new int[total];
-        owners = new Endpoint[total];
+        owners = new int[total];
         if (merge) {
-            merge(previous, order, packed, endpoints);
+            merge(previous, remap, packed);
         } else {
             for (int j = 0; j < total; j++) {
                 points[j] = (int) (packed[j] >> 32);
-                owners[j] = endpoints[(int) packed[j]];
+                owners[j] = (int) packed[j];
             }
         }
         int bits = total <= 1 ? 1 : Math.min(MAX_BUCKET_BITS, 32 - Integer.numberOfLeadingZeros(total - 1));
@@ -157,17 +162,18 @@ final class ConsistentHash implements Balancer {
     }
 
     /**
-     * Fills the ring from {@code previous}'s points of the endpoints still here (in order) and the new endpoints'
-     * sorted {@code packed} points, in (point, id order) order as a build from scratch sorts them.
+     * Fills the ring from {@code previous}'s points of the endpoints still here (their owners' indexes mapped by
+     * {@code remap}) and the new endpoints' sorted {@code packed} points, in (point, id order) order as a build from
+     * scratch sorts them.
      */
-    private void merge(ConsistentHash previous, Map<Endpoint, Integer> order, long[] packed, Endpoint[] endpoints) {
+    private void merge(ConsistentHash previous, int[] remap, long[] packed) {
         int[] oldPoints = previous.points;
-        Endpoint[] oldOwners = previous.owners;
+        int[] oldOwners = previous.owners;
         int a = 0;
         int b = 0;
         int out = 0;
         while (true) {
-            while (a < oldPoints.length && !order.containsKey(oldOwners[a])) {
+            while (a < oldPoints.length && remap[oldOwners[a]] < 0) {
                 a++;
             }
             if (a == oldPoints.length && b == packed.length) {
@@ -180,31 +186,29 @@ final class ConsistentHash implements Balancer {
                 takeOld = true;
             } else {
                 int fresh = (int) (packed[b] >> 32);
-                takeOld = oldPoints[a] < fresh
-                        || oldPoints[a] == fresh && order.get(oldOwners[a]) < (int) packed[b];
+                takeOld = oldPoints[a] < fresh || oldPoints[a] == fresh && remap[oldOwners[a]] < (int) packed[b];
             }
             if (takeOld) {
                 points[out] = oldPoints[a];
-                owners[out++] = oldOwners[a++];
+                owners[out++] = remap[oldOwners[a++]];
             } else {
                 points[out] = (int) (packed[b] >> 32);
-                owners[out++] = endpoints[(int) packed[b++]];
+                owners[out++] = (int) packed[b++];
             }
         }
     }
 
     @Override
     public Endpoint pick(String key) {
-        Endpoint[] ring = owners;
-        if (ring.length == 0) {
+        Endpoint[] all = endpoints;
+        if (owners.length == 0) {
             return null;
         }
         if (key == null) {
-            Endpoint[] e = endpoints;
-            return e[Math.floorMod(fallback.getAndIncrement(), e.length)];
+            return all[Math.floorMod(fallback.getAndIncrement(), all.length)];
         }
         int i = indexOf(Hashing.murmur3(key));
-        Endpoint e = ring[i];
+        Endpoint e = all[owners[i]];
         if (loadPerWeight == 0 || e.inFlight() == 0) {
             return e;
         }
@@ -222,7 +226,7 @@ final class ConsistentHash implements Balancer {
             return false;
         }
         for (int i = 0; i < owners.length; i++) {
-            if (owners[i] != other.owners[i]) {
+            if (endpoints[owners[i]] != other.endpoints[other.owners[i]]) {
                 return false;
             }
         }
@@ -231,7 +235,7 @@ final class ConsistentHash implements Balancer {
 
     /** The endpoint owning {@code hash} on the ring, ignoring load; for tests. */
     Endpoint owner(int hash) {
-        return owners.length == 0 ? null : owners[indexOf(hash)];
+        return owners.length == 0 ? null : endpoints[owners[indexOf(hash)]];
     }
 
     /** Index of the first point at or after {@code hash} (unsigned), wrapping to 0 past the last. */
@@ -256,14 +260,15 @@ final class ConsistentHash implements Balancer {
         if (fits(own, perWeight)) {
             return own;
         }
-        Endpoint[] ring = owners;
+        int[] ring = owners;
+        Endpoint[] all = endpoints;
         int n = ring.length;
         int j = start;
         for (int step = 1; step < n; step++) {
             if (++j == n) {
                 j = 0;
             }
-            Endpoint e = ring[j];
+            Endpoint e = all[ring[j]];
             if (e != own && fits(e, perWeight)) {
                 return e;
             }

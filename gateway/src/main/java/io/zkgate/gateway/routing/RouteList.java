@@ -11,7 +11,9 @@ import java.util.RandomAccess;
 /**
  * Route entries sorted by id, as a persistent list of chunks of up to {@value #MAX_CHUNK}: replacing, adding or
  * removing one entry copies that entry's chunk and the small chunk index, and shares every other chunk with the
- * list it came from. Immutable.
+ * list it came from. The first id of each chunk is kept in an array of its own, so that finding an entry's chunk reads
+ * that array and the ids' strings rather than a chain of chunk, entry and route for each step of the search; replacing
+ * an entry (its id stays) shares that array and the chunk ends with the list it came from. Immutable.
  */
 final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
     private static final int CHUNK = 64;
@@ -22,15 +24,26 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
     private final RouteEntry[][] chunks;
     /** {@code ends[i]}: entries in chunks 0..i. */
     private final int[] ends;
+    /** {@code firsts[i]}: the id of chunk i's first entry. */
+    private final String[] firsts;
 
     private RouteList(RouteEntry[][] chunks) {
         this.chunks = chunks;
         this.ends = new int[chunks.length];
+        this.firsts = new String[chunks.length];
         int n = 0;
         for (int i = 0; i < chunks.length; i++) {
             n += chunks[i].length;
             ends[i] = n;
+            firsts[i] = chunks[i][0].id();
         }
+    }
+
+    /** A list of {@code chunks} whose lengths and first ids are those of {@code same}'s. */
+    private RouteList(RouteEntry[][] chunks, RouteList same) {
+        this.chunks = chunks;
+        this.ends = same.ends;
+        this.firsts = same.firsts;
     }
 
     /** The entries sorted by id; ids must be distinct. */
@@ -81,7 +94,9 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
         if (i >= 0) {
             next = chunk.clone();
             next[i] = e;
-            return replace(c, next);
+            RouteEntry[][] all = chunks.clone();
+            all[c] = next;
+            return new RouteList(all, this);
         }
         int at = -i - 1;
         next = new RouteEntry[chunk.length + 1];
@@ -127,12 +142,13 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
 
     /** The chunk {@code id} belongs in: the last whose first id is not after it; -1 when before all. */
     private int chunkFor(String id) {
+        String[] first = firsts;
         int lo = 0;
-        int hi = chunks.length - 1;
+        int hi = first.length - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (chunks[mid][0].id().compareTo(id) <= 0) {
+            if (first[mid].compareTo(id) <= 0) {
                 found = mid;
                 lo = mid + 1;
             } else {

@@ -16,7 +16,8 @@ import java.util.Set;
  * the rest with the map it came from. Immutable; reads are a hash and a lookup in one partition.
  */
 public final class ServiceMap extends AbstractMap<String, ServicePool> {
-    private static final int PARTITIONS = 64;
+    private static final int PARTITION_BITS = 6;
+    private static final int PARTITIONS = 1 << PARTITION_BITS;
     private static final ServiceMap EMPTY = new ServiceMap(emptyPartitions(), 0);
 
     private final Map<String, ServicePool>[] partitions;
@@ -89,9 +90,12 @@ public final class ServiceMap extends AbstractMap<String, ServicePool> {
         return s;
     }
 
+    /**
+     * The top bits of a multiplicative hash: a partition's names then differ in the low bits a {@code HashMap} buckets
+     * by (taking those low bits put every name of a partition's working copy into one bucket).
+     */
     private static int partition(String name) {
-        int h = name.hashCode();
-        return (h ^ (h >>> 16)) & (PARTITIONS - 1);
+        return (name.hashCode() * 0x9E3779B9) >>> (Integer.SIZE - PARTITION_BITS);
     }
 
     @SuppressWarnings("unchecked")
