@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zkgate.gateway.support.GcPauses;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.RawHttp;
 import io.zkgate.gateway.support.TestBackend;
@@ -48,6 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * bounds. Takes minutes, so it runs only with {@code -Dzkgate.scale=true} and after {@code mvn package} (it needs
  * the gateway jar). {@code -Dzkgate.fleet.events=N} sets the create-delete pairs (1,000), {@code
  * -Dzkgate.fleet.log=FILE} where the gateway's output goes (to follow it or attach a profiler).
+ *
+ * <p>Each run also says which stop-the-world collections overlapped the timed parts: the gateway's and the ZooKeeper
+ * server's from their GC logs (wall-clock times), the test's own JVM's from its collectors' accumulated time. A
+ * figure over its target can then be read against them without another run.
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetScaleTest {
@@ -118,11 +123,14 @@ class FleetScaleTest {
             int port = freePort();
             int admin = freePort();
             long launched = System.nanoTime();
-            Process gateway = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
-                    "--zk", zk.connectString(), "--port", Integer.toString(port), "--admin-port",
+            Path gatewayGc = dir.resolve("gateway-gc.log");
+            ProcessBuilder launcher = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath()
+                    .toString(), "--zk", zk.connectString(), "--port", Integer.toString(port), "--admin-port",
                     Integer.toString(admin), "--admin-host", "127.0.0.1")
                     .redirectErrorStream(true).redirectOutput(Path.of(System.getProperty("zkgate.fleet.log",
-                            dir.resolve("gateway.log").toString())).toFile()).start();
+                            dir.resolve("gateway.log").toString())).toFile());
+            launcher.environment().merge("ZKGATE_JAVA_OPTS", GcPauses.logOption(gatewayGc), (a, b) -> a + " " + b);
+            Process gateway = launcher.start();
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                         .until(() -> {
@@ -157,7 +165,11 @@ class FleetScaleTest {
 
                 Map<String, Long> threadsBefore = threadCpuMs(gateway.pid());
                 String[] publish = new String[2];
+                Instant lastWindow = Instant.now();
                 for (int e = 0; e < EVENTS; e++) {
+                    if (e == EVENTS - PUBLISH_WINDOW / 2) {
+                        lastWindow = Instant.now();
+                    }
                     String instance = layout.instancePath("s" + e % SERVICES, "extra");
                     operator.create().withMode(CreateMode.EPHEMERAL)
                             .forPath(instance, instance("s" + e % SERVICES, "extra", 60_000));
@@ -169,6 +181,7 @@ class FleetScaleTest {
                         publish[e == EVENTS - 1 ? 1 : 0] = publishQuantiles(Http.metrics(admin));
                     }
                 }
+                Instant eventsEnd = Instant.now();
                 Map<String, Long> threadsAfter = threadCpuMs(gateway.pid());
 
                 long[] trials = new long[TRIALS];
@@ -180,21 +193,42 @@ class FleetScaleTest {
                 Instant slowestAt = null;
                 long slowestCreate = 0;
                 Instant slowestCreateAt = null;
+                Instant[][] trialSpans = new Instant[TRIALS][];
+                long[] toPublish = new long[TRIALS];
+                long[] toFirst200 = new long[TRIALS];
+                long[] testGcMs = new long[TRIALS];
+                int slowestTrial = 0;
+                long slowestTrialCreate = 0;
                 try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
                     for (int t = -WARM_TRIALS; t < TRIALS; t++) {
                         String path = "/trial" + t + "/";
+                        Instant began = Instant.now();
+                        long gcBefore = GcPauses.ownCollectionMs();
                         long created = System.nanoTime();
                         operator.create().withMode(CreateMode.EPHEMERAL)
                                 .forPath(layout.instancePath("trial" + t, "1"), instance("trial" + t, "1", real.port()));
                         long create = System.nanoTime() - created;
+                        Instant answered = Instant.now();
                         while (probe.get(path) != 200) {
                             assertTrue(System.nanoTime() - created < TimeUnit.SECONDS.toNanos(30), "routable in 30 s");
                             LockSupport.parkNanos(POLL_PAUSE_NANOS);
                         }
                         long routable = System.nanoTime() - created;
+                        if (t >= 0) {
+                            Instant first200 = Instant.now();
+                            trialSpans[t] = new Instant[] {began, first200};
+                            testGcMs[t] = GcPauses.ownCollectionMs() - gcBefore;
+                            // The publish that made the instance routable began at the gateway's last update
+                            Instant published = Instant.parse(Http.json(admin, "/admin/status").path("zookeeper")
+                                    .path("lastUpdate").asText());
+                            toPublish[t] = Duration.between(answered, published).toNanos();
+                            toFirst200[t] = Duration.between(published, first200).toNanos();
+                        }
                         if (t >= 0 && routable > slowest) {
                             slowest = routable;
                             slowestAt = Instant.now().minusNanos(routable);
+                            slowestTrial = t;
+                            slowestTrialCreate = create;
                         }
                         if (t >= 0 && create > slowestCreate) {
                             slowestCreate = create;
@@ -237,6 +271,23 @@ class FleetScaleTest {
                 System.out.printf("FLEET from the create's answer to the first 200 (the watch's event, the gateway's"
                         + " read and publish, the probe): p50 %.1f ms, p99 %.1f ms%n", afterCreates[TRIALS / 2] / 1e6,
                         afterCreates[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6);
+                System.out.printf("FLEET of that: to the gateway's publish (ZooKeeper's notification, the gateway's read"
+                        + " of the znode, its control thread) p50 %.1f ms, max %.1f ms; from the publish to the first"
+                        + " 200 (the probe's next poll) p50 %.1f ms, max %.1f ms; the slowest trial: create %.1f ms,"
+                        + " to the publish %.1f ms, to the first 200 %.1f ms%n", quantile(toPublish, 0.5),
+                        quantile(toPublish, 1), quantile(toFirst200, 0.5), quantile(toFirst200, 1),
+                        slowestTrialCreate / 1e6, toPublish[slowestTrial] / 1e6, toFirst200[slowestTrial] / 1e6);
+                List<GcPauses.Pause> gatewayPauses = GcPauses.read(gatewayGc);
+                List<GcPauses.Pause> zkPauses = GcPauses.read(zk.gcLog());
+                System.out.println("FLEET collections overlapping the " + TRIALS + " timed trials: the gateway's "
+                        + GcPauses.during(gatewayPauses, trialSpans) + ", ZooKeeper's "
+                        + GcPauses.during(zkPauses, trialSpans) + ", the test's " + Arrays.stream(testGcMs).sum()
+                        + " ms in all; in the slowest trial: the gateway's "
+                        + GcPauses.during(gatewayPauses, trialSpans[slowestTrial]) + ", ZooKeeper's "
+                        + GcPauses.during(zkPauses, trialSpans[slowestTrial]) + ", the test's "
+                        + testGcMs[slowestTrial] + " ms");
+                System.out.println("FLEET the gateway's collections during the last " + PUBLISH_WINDOW + " events: "
+                        + GcPauses.during(gatewayPauses, new Instant[][] {{lastWindow, eventsEnd}}));
             } finally {
                 gateway.destroy();
                 gateway.waitFor(30, TimeUnit.SECONDS);
@@ -260,15 +311,14 @@ class FleetScaleTest {
     private static final class ZooKeeperProcess implements AutoCloseable {
         private final Process process;
         private final int port;
+        private final Path gcLog;
 
         ZooKeeperProcess(Path data) throws Exception {
             port = freePort();
+            gcLog = Path.of(System.getProperty("zkgate.fleet.zkGcLog", data.resolveSibling("zookeeper-gc.log")
+                    .toString()));
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "-Xmx1g", "-Dzookeeper.admin.enableServer=false"));
-            String gcLog = System.getProperty("zkgate.fleet.zkGcLog"); // its collections, to read against slow creates
-            if (gcLog != null) {
-                command.add("-Xlog:gc:file=" + gcLog + ":time,uptime");
-            }
+                    .toString(), "-Xmx1g", "-Dzookeeper.admin.enableServer=false", GcPauses.logOption(gcLog)));
             command.addAll(List.of("-cp", Path.of("target", "zkgate-gateway.jar").toAbsolutePath().toString(),
                     "org.apache.zookeeper.server.ZooKeeperServerMain", Integer.toString(port), data.toString()));
             process = new ProcessBuilder(command)
@@ -281,6 +331,10 @@ class FleetScaleTest {
 
         String connectString() {
             return "127.0.0.1:" + port;
+        }
+
+        Path gcLog() {
+            return gcLog;
         }
 
         @Override
@@ -313,6 +367,13 @@ class FleetScaleTest {
 
     private static long ms(long since) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    /** The {@code q} quantile of {@code nanos} (not modified), in ms. */
+    private static double quantile(long[] nanos, double q) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.max(0, (int) Math.ceil(sorted.length * q) - 1)] / 1e6;
     }
 
     /** The gateway's {@code zkgate_snapshot_rebuild_duration_seconds} quantiles (its last 256 publishes). */

@@ -5,18 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.zkgate.gateway.support.GatewayFixture;
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.JarProcess;
 import io.zkgate.schema.ZnodeLayout;
 import java.time.Duration;
 import java.util.List;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 
 class ReadinessTest {
     @Test
     void readyIs503BeforeTheFirstFullSyncAnd200AfterWhileHealthIsAlways200() throws Exception {
-        InstanceSpec spec = InstanceSpec.newInstanceSpec();
-        try (TestingServer zk = new TestingServer(spec, false);
+        try (TestingServer zk = new TestingServer(JarProcess.portForLater(), false); // started while the gateway retries
                 Gateway gateway = GatewayFixture.startGateway(zk.getConnectString(),
                         "--zk-connection-timeout-ms", "1000")) {
             assertEquals(200, Http.get(gateway.adminPort(), "/health").statusCode());

@@ -27,7 +27,7 @@ public final class GatewayFixture implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     public GatewayFixture(String... extraFlags) throws Exception {
-        zk = new TestingServer();
+        zk = new TestingServer(JarProcess.portForLater(), true); // tests stop and restart it while the gateway retries
         gateway = startGateway(zk.getConnectString(), extraFlags);
         operator = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(200));
         operator.start();

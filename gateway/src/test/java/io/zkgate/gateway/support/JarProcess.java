@@ -51,8 +51,8 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /**
-     * A port for a server the test starts after naming the port to a client that retries it (a ZooKeeper that comes
-     * after the gateway). It lies below the kernel's ephemeral ports (32768 and up by default): a port from {@link
+     * A port for a server the test starts, or stops and restarts, after naming the port to a client that retries it
+     * (a ZooKeeper that comes after the gateway, or goes away for a while). It lies below the kernel's ephemeral ports (32768 and up by default): a port from {@link
      * #freePort} can meanwhile become an outgoing connection's source port, even that client's own attempt on it (a
      * TCP self-connect), and then ZooKeeper's test server cannot bind it and exits the JVM.
      */
