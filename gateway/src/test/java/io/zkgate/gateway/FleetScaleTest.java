@@ -326,6 +326,9 @@ class FleetScaleTest {
             try (CuratorFramework probe = CuratorFrameworkFactory.newClient(connectString(), new RetryOneTime(200))) {
                 probe.start();
                 assertTrue(probe.blockUntilConnected(60, TimeUnit.SECONDS), "ZooKeeper started in 60 s");
+            } catch (Exception | Error e) {
+                close(); // not started, or not answering: no server is left behind
+                throw e;
             }
         }
 

@@ -94,7 +94,8 @@ class GatewayJarIT {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> Http.get(admin, "/ready").statusCode() == 200);
             List<String> jvmArgs = List.of(p.info().arguments().orElseThrow());
-            assertTrue(jvmArgs.contains("-XX:+UseSerialGC") && jvmArgs.contains("-Xmx256m"), jvmArgs.toString());
+            assertTrue(jvmArgs.contains("-XX:+UseSerialGC") && jvmArgs.contains("-Xmx256m")
+                    && jvmArgs.contains("-XX:MaxNewSize=20m"), jvmArgs.toString());
             assertTrue(jvmArgs.contains("-XX:TrimNativeHeapInterval=5000"),
                     "this JVM has the flag, so the launcher passes it: " + jvmArgs);
         } finally {
