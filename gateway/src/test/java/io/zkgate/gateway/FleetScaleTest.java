@@ -189,16 +189,10 @@ class FleetScaleTest {
                 long[] afterCreates = new long[TRIALS];
                 StringBuilder inOrder = new StringBuilder();
                 StringBuilder warmTrials = new StringBuilder();
-                long slowest = 0;
-                Instant slowestAt = null;
-                long slowestCreate = 0;
-                Instant slowestCreateAt = null;
                 Instant[][] trialSpans = new Instant[TRIALS][];
                 long[] toPublish = new long[TRIALS];
                 long[] toFirst200 = new long[TRIALS];
                 long[] testGcMs = new long[TRIALS];
-                int slowestTrial = 0;
-                long slowestTrialCreate = 0;
                 try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
                     for (int t = -WARM_TRIALS; t < TRIALS; t++) {
                         String path = "/trial" + t + "/";
@@ -223,16 +217,6 @@ class FleetScaleTest {
                             toPublish[t] = Duration.between(began, published).toNanos();
                             toFirst200[t] = Duration.between(published, first200).toNanos();
                         }
-                        if (t >= 0 && routable > slowest) {
-                            slowest = routable;
-                            slowestAt = Instant.now().minusNanos(routable);
-                            slowestTrial = t;
-                            slowestTrialCreate = create;
-                        }
-                        if (t >= 0 && create > slowestCreate) {
-                            slowestCreate = create;
-                            slowestCreateAt = Instant.now().minusNanos(routable);
-                        }
                         (t < 0 ? warmTrials : inOrder).append(t == -WARM_TRIALS || t == 0 ? "" : " ")
                                 .append(Math.round(routable / 1e5) / 10.0);
                         if (t >= 0) {
@@ -244,9 +228,7 @@ class FleetScaleTest {
                     }
                 }
                 long rssAfter = rssKb(gateway.pid());
-                Arrays.sort(trials);
-                Arrays.sort(creates);
-                Arrays.sort(afterCreates);
+                int slowestTrial = slowest(trials);
                 System.out.println("FLEET ZooKeeper's data directory: " + (zkData.startsWith("/dev/shm")
                         ? "a RAM disk (a dedicated log device's stand-in)" : "the temporary directory's disk"));
                 System.out.printf("FLEET %d routes, %d instances over %d services: written in %d ms; gateway launched"
@@ -260,23 +242,23 @@ class FleetScaleTest {
                 System.out.println("FLEET the gateway's busiest threads during the events, CPU ms:"
                         + busiest(threadsBefore, threadsAfter));
                 System.out.printf("FLEET one new registration routable (create to first 200): p50 %.1f ms, p99 %.1f"
-                        + " ms, max %.1f ms over %d trials%n", trials[TRIALS / 2] / 1e6,
-                        trials[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6, trials[TRIALS - 1] / 1e6, TRIALS);
-                System.out.println("FLEET each trial in order, ms: " + inOrder + " (the slowest created at " + slowestAt
-                        + ", to match with GC logs)");
+                        + " ms, max %.1f ms over %d trials%n", quantile(trials, 0.5), quantile(trials, 0.99),
+                        quantile(trials, 1), TRIALS);
+                System.out.println("FLEET each trial in order, ms: " + inOrder + " (the slowest created at "
+                        + trialSpans[slowestTrial][0] + ", to match with GC logs)");
                 System.out.println("FLEET the " + WARM_TRIALS + " untimed registrations before them, ms: " + warmTrials);
                 System.out.printf("FLEET of which the create's own ZooKeeper round trip: p50 %.1f ms, max %.1f ms (sent"
-                        + " at %s)%n", creates[TRIALS / 2] / 1e6, creates[TRIALS - 1] / 1e6, slowestCreateAt);
+                        + " at %s)%n", quantile(creates, 0.5), quantile(creates, 1), trialSpans[slowest(creates)][0]);
                 System.out.printf("FLEET from the create's answer to the first 200 (the watch's event, the gateway's"
-                        + " read and publish, the probe): p50 %.1f ms, p99 %.1f ms%n", afterCreates[TRIALS / 2] / 1e6,
-                        afterCreates[(int) Math.ceil(TRIALS * 0.99) - 1] / 1e6);
+                        + " read and publish, the probe): p50 %.1f ms, p99 %.1f ms%n", quantile(afterCreates, 0.5),
+                        quantile(afterCreates, 0.99));
                 System.out.printf("FLEET each trial split at the gateway's publish: from the create's sending to it (the"
                         + " create reaching ZooKeeper, its notification, the gateway's read of the znode, its control"
                         + " thread) p50 %.1f ms, max %.1f ms; from it to the first 200 (the probe's next poll) p50 %.1f"
                         + " ms, max %.1f ms; the slowest trial: the create's round trip %.1f ms, to the publish %.1f ms,"
                         + " from it to the first 200 %.1f ms%n", quantile(toPublish, 0.5),
                         quantile(toPublish, 1), quantile(toFirst200, 0.5), quantile(toFirst200, 1),
-                        slowestTrialCreate / 1e6, toPublish[slowestTrial] / 1e6, toFirst200[slowestTrial] / 1e6);
+                        creates[slowestTrial] / 1e6, toPublish[slowestTrial] / 1e6, toFirst200[slowestTrial] / 1e6);
                 List<GcPauses.Pause> gatewayPauses = GcPauses.read(gatewayGc);
                 List<GcPauses.Pause> zkPauses = GcPauses.read(zk.gcLog());
                 System.out.println("FLEET collections overlapping the " + TRIALS + " timed trials: the gateway's "
@@ -370,6 +352,15 @@ class FleetScaleTest {
 
     private static long ms(long since) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    /** The index of the largest of {@code values}. */
+    private static int slowest(long[] values) {
+        int at = 0;
+        for (int i = 1; i < values.length; i++) {
+            at = values[i] > values[at] ? i : at;
+        }
+        return at;
     }
 
     /** The {@code q} quantile of {@code nanos} (not modified), in ms. */

@@ -64,7 +64,7 @@ public final class GcPauses {
         double longest = 0;
         for (Pause p : pauses) {
             for (Instant[] span : spans) {
-                if (span != null && p.overlaps(span[0], span[1])) {
+                if (p.overlaps(span[0], span[1])) {
                     count++;
                     longest = Math.max(longest, p.ms());
                     break;
