@@ -165,7 +165,8 @@ class FleetScaleTest {
 
                 Map<String, Long> threadsBefore = threadCpuMs(gateway.pid());
                 String[] publish = new String[2];
-                Instant lastWindow = Instant.now();
+                Instant eventsStart = Instant.now();
+                Instant lastWindow = eventsStart;
                 for (int e = 0; e < EVENTS; e++) {
                     if (e == EVENTS - PUBLISH_WINDOW / 2) {
                         lastWindow = Instant.now();
@@ -269,7 +270,9 @@ class FleetScaleTest {
                         + GcPauses.during(zkPauses, trialSpans[slowestTrial]) + ", the test's "
                         + testGcMs[slowestTrial] + " ms");
                 System.out.println("FLEET the gateway's collections during the last " + PUBLISH_WINDOW + " events: "
-                        + GcPauses.during(gatewayPauses, new Instant[][] {{lastWindow, eventsEnd}}));
+                        + GcPauses.during(gatewayPauses, new Instant[][] {{lastWindow, eventsEnd}}) + "; during all "
+                        + 2 * EVENTS + " events (" + Duration.between(eventsStart, eventsEnd).toMillis() + " ms): "
+                        + GcPauses.during(gatewayPauses, new Instant[][] {{eventsStart, eventsEnd}}));
             } finally {
                 gateway.destroy();
                 gateway.waitFor(30, TimeUnit.SECONDS);

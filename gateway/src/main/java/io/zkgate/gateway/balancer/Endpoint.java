@@ -117,8 +117,13 @@ public final class Endpoint implements Comparable<Endpoint> {
 
     /** Whether {@code other} is the same backend: service, id, host and ports. */
     public boolean sameBackend(Endpoint other) {
-        return service.equals(other.service) && id.equals(other.id) && host.equals(other.host) && port == other.port
-                && sslPort == other.sslPort;
+        return sameBackend(other.service, other.id, other.host, other.port, other.sslPort);
+    }
+
+    /** Whether this is the backend with that service, id, host and ports. */
+    public boolean sameBackend(String service, String id, String host, int port, int sslPort) {
+        return this.service.equals(service) && this.id.equals(id) && this.host.equals(host) && this.port == port
+                && this.sslPort == sslPort;
     }
 
     /** Orders by id, then address: round-robin order and hash rings are deterministic for a given set. */

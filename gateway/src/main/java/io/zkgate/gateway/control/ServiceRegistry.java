@@ -180,11 +180,10 @@ final class ServiceRegistry {
         List<Endpoint> eligible = new ArrayList<>();
         List<Endpoint> healthy = new ArrayList<>();
         for (ServiceInstance i : s.instances.values()) {
-            Endpoint fresh = new Endpoint(service, i.id(), i.address(), i.port(), i.weight(), i.sslPort());
             Endpoint known = s.endpoints.get(i.id());
-            Endpoint e = known != null && known.sameBackend(fresh)
+            Endpoint e = known != null && known.sameBackend(service, i.id(), i.address(), i.port(), i.sslPort())
                     ? (known.weight() == i.weight() ? known : known.withWeight(i.weight()))
-                    : fresh;
+                    : new Endpoint(service, i.id(), i.address(), i.port(), i.weight(), i.sslPort());
             endpoints.put(i.id(), e);
             all.add(e);
             if (!i.routable()) {

@@ -20,10 +20,8 @@ import io.zkgate.gateway.scripting.ScriptCatalog;
 import io.zkgate.gateway.scripting.ScriptStats;
 import io.zkgate.schema.Route;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -172,18 +170,25 @@ final class SnapshotAssembler {
         if (last == next) {
             return;
         }
-        Set<Endpoint> before = Collections.newSetFromMap(new IdentityHashMap<>());
-        if (last != null) {
-            before.addAll(last.all());
-        }
-        if (next != null) {
-            for (Endpoint e : next.all()) {
-                if (!before.remove(e)) {
-                    added.add(e);
-                }
+        List<Endpoint> before = last == null ? List.of() : last.all();
+        List<Endpoint> after = next == null ? List.of() : next.all();
+        // Both sorted (ServicePool#all): one merge walk, in which an endpoint stays only as the very same object
+        int i = 0;
+        int j = 0;
+        while (i < before.size() || j < after.size()) {
+            Endpoint b = i < before.size() ? before.get(i) : null;
+            Endpoint a = j < after.size() ? after.get(j) : null;
+            if (a == b) {
+                i++;
+                j++;
+            } else if (a == null || b != null && b.compareTo(a) <= 0) {
+                left.add(b);
+                i++;
+            } else {
+                added.add(a);
+                j++;
             }
         }
-        left.addAll(before);
     }
 
     private void unlink(String service, String routeId) {

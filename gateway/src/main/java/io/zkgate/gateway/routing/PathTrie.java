@@ -19,7 +19,6 @@ import java.util.Set;
  */
 final class PathTrie {
     static final RouteEntry[] NONE = new RouteEntry[0];
-    private static final String[] NO_KEYS = new String[0];
     private static final Node[] NO_CHILDREN = new Node[0];
     /**
      * At one prefix: the route with more conditions first (each header, query and cookie condition and a methods
@@ -54,7 +53,7 @@ final class PathTrie {
         private Node copy() {
             Node c = new Node(segment);
             c.here = here;
-            c.table = table.clone();
+            c.table = table.length == 0 ? table : table.clone();
             c.size = size;
             return c;
         }
@@ -204,18 +203,17 @@ final class PathTrie {
         }
     }
 
-    /** The segments of a normalized prefix: none for the root prefix (""), {"api", "orders"} for /api/orders. */
-    static String[] segments(String prefix) {
-        return prefix.isEmpty() ? NO_KEYS : prefix.substring(1).split("/", -1);
-    }
-
     private static int spread(int h) {
         return h ^ (h >>> 16);
     }
 
-    /** One batch of changes: every node it copies is its own until it ends, so none is copied twice. */
+    /**
+     * One batch of changes: every node it copies is its own until it ends, so none is copied twice. A prefix is walked
+     * in place, one {@code /segment} at a time ("" is the root, "/api/orders" two segments, "/api/" two, the second
+     * empty), so an edit allocates only the nodes it copies or makes.
+     */
     static final class Edit {
-        private final Set<Node> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<Node> owned = Collections.newSetFromMap(new IdentityHashMap<>(8));
 
         private Node own(Node n, String segment) {
             if (n != null && owned.contains(n)) {
@@ -226,22 +224,29 @@ final class PathTrie {
             return c;
         }
 
-        /** The trie {@code root} (null: empty) with {@code e} added at its prefix. */
-        Node add(Node root, RouteEntry e) {
-            return add(root, null, segments(e.prefix()), 0, e);
+        /** The child of {@code n} for the segment of {@code prefix} after the '/' at {@code pos}, or null. */
+        private static Node childFor(Node n, String prefix, int pos, int end) {
+            return n.size == 0 ? null : childAt(n, prefix, pos, end);
         }
 
-        private Node add(Node n, String segment, String[] segs, int i, RouteEntry e) {
+        /** The trie {@code root} (null: empty) with {@code e} added at its prefix. */
+        Node add(Node root, RouteEntry e) {
+            return add(root, null, e.prefix(), 0, e);
+        }
+
+        /** @param n the node for {@code prefix[0, pos)}, or null when there is none yet (made for {@code segment}) */
+        private Node add(Node n, String segment, String prefix, int pos, RouteEntry e) {
             Node m = own(n, segment);
-            if (i == segs.length) {
+            if (pos == prefix.length()) {
                 RouteEntry[] here = Arrays.copyOf(m.here, m.here.length + 1);
                 here[here.length - 1] = e;
                 Arrays.sort(here, AT_SAME_PREFIX);
                 m.here = here;
                 return m;
             }
-            Node child = m.child(segs[i]);
-            Node next = add(child, segs[i], segs, i + 1, e);
+            int end = segmentEnd(prefix, pos);
+            Node child = childFor(m, prefix, pos, end);
+            Node next = add(child, child == null ? prefix.substring(pos + 1, end) : child.segment, prefix, end, e);
             if (next != child) {
                 m.put(next);
             }
@@ -250,25 +255,74 @@ final class PathTrie {
 
         /** The trie {@code root} without {@code e}; null when nothing is left. */
         Node remove(Node root, RouteEntry e) {
-            return root == null ? null : remove(root, segments(e.prefix()), 0, e);
+            return root == null ? null : remove(root, e.prefix(), 0, e);
         }
 
-        private Node remove(Node n, String[] segs, int i, RouteEntry e) {
+        private Node remove(Node n, String prefix, int pos, RouteEntry e) {
             Node m = own(n, n.segment);
-            if (i == segs.length) {
-                m.here = Arrays.stream(m.here).filter(x -> x != e).toArray(RouteEntry[]::new);
+            if (pos == prefix.length()) {
+                m.here = without(m.here, e);
             } else {
-                Node child = m.child(segs[i]);
+                int end = segmentEnd(prefix, pos);
+                Node child = childFor(m, prefix, pos, end);
                 if (child != null) {
-                    Node next = remove(child, segs, i + 1, e);
+                    Node next = remove(child, prefix, end, e);
                     if (next == null) {
-                        m.remove(segs[i]);
+                        m.remove(child.segment);
                     } else if (next != child) {
                         m.put(next);
                     }
                 }
             }
             return m.isEmpty() ? null : m;
+        }
+
+        /**
+         * The trie {@code root} with {@code old} replaced by {@code e}, which has the same prefix: one walk that
+         * copies the nodes down to the prefix's node, where an instance event's new entry takes its route's place.
+         */
+        Node replace(Node root, RouteEntry old, RouteEntry e) {
+            return replace(root, e.prefix(), 0, old, e);
+        }
+
+        private Node replace(Node n, String prefix, int pos, RouteEntry old, RouteEntry e) {
+            Node m = own(n, n.segment);
+            if (pos == prefix.length()) {
+                RouteEntry[] here = m.here.clone();
+                for (int i = 0; i < here.length; i++) {
+                    if (here[i] == old) {
+                        here[i] = e;
+                    }
+                }
+                Arrays.sort(here, AT_SAME_PREFIX); // the route's conditions or creation may have changed
+                m.here = here;
+                return m;
+            }
+            int end = segmentEnd(prefix, pos);
+            Node child = childFor(m, prefix, pos, end);
+            Node next = replace(child, prefix, end, old, e);
+            if (next != child) {
+                m.put(next);
+            }
+            return m;
+        }
+
+        private static RouteEntry[] without(RouteEntry[] here, RouteEntry e) {
+            int n = 0;
+            for (RouteEntry x : here) {
+                n += x == e ? 0 : 1;
+            }
+            if (n == here.length) {
+                return here;
+            }
+            RouteEntry[] out = n == 0 ? NONE : new RouteEntry[n];
+            int j = 0;
+            for (RouteEntry x : here) {
+                if (x != e) {
+                    out[j++] = x;
+                }
+            }
+            return out;
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.RandomAccess;
  * removing one entry copies that entry's chunk and the small chunk index, and shares every other chunk with the
  * list it came from. The first id of each chunk is kept in an array of its own, so that finding an entry's chunk reads
  * that array and the ids' strings rather than a chain of chunk, entry and route for each step of the search; replacing
- * an entry (its id stays) shares that array and the chunk ends with the list it came from. Immutable.
+ * entries (their ids stay) shares that array and the chunk ends with the list it came from. Immutable.
  */
 final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
     private static final int CHUNK = 64;
@@ -82,7 +82,7 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
         return i >= 0 ? chunks[c][i] : null;
     }
 
-    /** This list with {@code e} added, or replacing the entry of the same id. */
+    /** This list with {@code e} added; its id must not be here ({@link #replacing} replaces). */
     RouteList with(RouteEntry e) {
         if (chunks.length == 0) {
             return new RouteList(new RouteEntry[][] {{e}});
@@ -90,16 +90,11 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
         int c = Math.max(0, chunkFor(e.id()));
         RouteEntry[] chunk = chunks[c];
         int i = indexIn(chunk, e.id());
-        RouteEntry[] next;
         if (i >= 0) {
-            next = chunk.clone();
-            next[i] = e;
-            RouteEntry[][] all = chunks.clone();
-            all[c] = next;
-            return new RouteList(all, this);
+            throw new IllegalArgumentException("route '" + e.id() + "' is already here");
         }
         int at = -i - 1;
-        next = new RouteEntry[chunk.length + 1];
+        RouteEntry[] next = new RouteEntry[chunk.length + 1];
         System.arraycopy(chunk, 0, next, 0, at);
         next[at] = e;
         System.arraycopy(chunk, at, next, at + 1, chunk.length - at);
@@ -112,6 +107,29 @@ final class RouteList extends AbstractList<RouteEntry> implements RandomAccess {
         split[c + 1] = Arrays.copyOfRange(next, next.length / 2, next.length);
         System.arraycopy(chunks, c + 1, split, c + 2, chunks.length - c - 1);
         return new RouteList(split);
+    }
+
+    /**
+     * This list with each of {@code entries} in place of the entry of its id, which must be here: the chunk index
+     * and each touched chunk are copied once, however many of a chunk's entries change.
+     */
+    RouteList replacing(List<RouteEntry> entries) {
+        if (entries.isEmpty()) {
+            return this;
+        }
+        RouteEntry[][] all = chunks.clone();
+        for (RouteEntry e : entries) {
+            int c = chunkFor(e.id());
+            int i = c < 0 ? -1 : indexIn(chunks[c], e.id());
+            if (i < 0) {
+                throw new IllegalArgumentException("no route '" + e.id() + "' to replace");
+            }
+            if (all[c] == chunks[c]) {
+                all[c] = chunks[c].clone();
+            }
+            all[c][i] = e;
+        }
+        return new RouteList(all, this);
     }
 
     /** This list without the entry {@code id} (the same list when there is none). */

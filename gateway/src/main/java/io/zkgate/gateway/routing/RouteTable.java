@@ -1,5 +1,6 @@
 package io.zkgate.gateway.routing;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -24,6 +26,7 @@ import java.util.TreeSet;
  * <p>Immutable. {@link #with} makes a new table that shares every part the change does not touch.
  */
 public final class RouteTable {
+    private static final RouteIndex[] KINDS = RouteIndex.values();
     private static final RouteTable EMPTY = new RouteTable(Map.of(), null, RouteList.EMPTY, emptyIndexes());
 
     private final Map<String, PathTrie.Node> byHost;
@@ -74,13 +77,16 @@ public final class RouteTable {
                 list = rebuildList ? list : list.without(id);
             }
         }
+        List<RouteEntry> replacing = new ArrayList<>();
         for (RouteEntry e : put) {
             RouteEntry old = removed.contains(e.id()) ? null : all.byId(e.id());
-            if (old != null) {
-                draft.remove(old);
+            if (old == null) {
+                draft.add(e);
+                list = rebuildList ? list : list.with(e);
+            } else {
+                draft.replace(old, e);
+                replacing.add(e);
             }
-            draft.add(e);
-            list = rebuildList ? list : list.with(e);
         }
         if (rebuildList) {
             Map<String, RouteEntry> byId = new HashMap<>();
@@ -88,6 +94,8 @@ public final class RouteTable {
             removed.forEach(byId::remove);
             put.forEach(e -> byId.put(e.id(), e));
             list = RouteList.of(byId.values());
+        } else {
+            list = list.replacing(replacing);
         }
         return new RouteTable(draft.hosts, draft.any, list, draft.indexes());
     }
@@ -101,7 +109,7 @@ public final class RouteTable {
         private final Map<RouteIndex, NavigableSet<String>> changedIndexes = new EnumMap<>(RouteIndex.class);
 
         void add(RouteEntry e) {
-            for (RouteIndex kind : RouteIndex.values()) {
+            for (RouteIndex kind : KINDS) {
                 if (kind.holds(e) && !index(kind).contains(e.id())) {
                     editable(kind).add(e.id());
                 }
@@ -114,7 +122,7 @@ public final class RouteTable {
         }
 
         void remove(RouteEntry e) {
-            for (RouteIndex kind : RouteIndex.values()) {
+            for (RouteIndex kind : KINDS) {
                 if (kind.holds(e) && index(kind).contains(e.id())) {
                     editable(kind).remove(e.id());
                 }
@@ -123,6 +131,29 @@ public final class RouteTable {
                 any = edit.remove(any, e);
             } else {
                 setHost(e.host(), edit.remove(hosts.get(e.host()), e));
+            }
+        }
+
+        /** {@code e} in place of {@code old}, of the same id: where the match is the same, in one walk of the trie. */
+        void replace(RouteEntry old, RouteEntry e) {
+            if (!Objects.equals(old.host(), e.host()) || !old.prefix().equals(e.prefix())) {
+                remove(old);
+                add(e);
+                return;
+            }
+            for (RouteIndex kind : KINDS) {
+                if (kind.holds(old) != kind.holds(e)) {
+                    if (kind.holds(e)) {
+                        editable(kind).add(e.id());
+                    } else {
+                        editable(kind).remove(e.id());
+                    }
+                }
+            }
+            if (e.host() == null) {
+                any = edit.replace(any, old, e);
+            } else {
+                setHost(e.host(), edit.replace(hosts.get(e.host()), old, e));
             }
         }
 

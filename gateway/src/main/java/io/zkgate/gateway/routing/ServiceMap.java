@@ -12,8 +12,10 @@ import java.util.Set;
 
 /**
  * The pools of a snapshot by service name, as a persistent map: the names are spread over {@value #PARTITIONS}
- * immutable partitions, and a change copies only the partitions it touches (and the small partition array), sharing
- * the rest with the map it came from. Immutable; reads are a hash and a lookup in one partition.
+ * partitions, and a change copies only the partitions it touches (and the small partition array), sharing the rest
+ * with the map it came from. A partition is a {@code HashMap} that no one changes once its copy is made, so the next
+ * change copies it node by node, and it is only handed out read-only. Immutable; reads are a hash and a lookup in
+ * one partition.
  */
 public final class ServiceMap extends AbstractMap<String, ServicePool> {
     private static final int PARTITION_BITS = 6;
@@ -45,7 +47,7 @@ public final class ServiceMap extends AbstractMap<String, ServicePool> {
         int n = size;
         for (Map.Entry<Integer, Map<String, ServicePool>> t : touched.entrySet()) {
             n += t.getValue().size() - partitions[t.getKey()].size();
-            next[t.getKey()] = Map.copyOf(t.getValue());
+            next[t.getKey()] = t.getValue(); // never changed again: the next change copies it
         }
         return new ServiceMap(next, n);
     }
@@ -113,7 +115,7 @@ public final class ServiceMap extends AbstractMap<String, ServicePool> {
         @Override
         public boolean hasNext() {
             while (!current.hasNext() && next < PARTITIONS) {
-                current = partitions[next++].entrySet().iterator();
+                current = Collections.unmodifiableMap(partitions[next++]).entrySet().iterator();
             }
             return current.hasNext();
         }

@@ -193,6 +193,27 @@ class SnapshotAssemblerTest {
         assertEquals(0, entry(gone, "a").balancer().endpoints().length);
     }
 
+    @Test
+    void onlyAnInstanceThatLeftIsDueForMetricsRemovalNotOneThatStayedOrChangedItsWeight() {
+        routes.sync();
+        routes.put("a", route("a", routeJson("a", "/a", "one"), 1, 1, 0));
+        services.put("/services/one/x", instance("x", 9001, 1));
+        services.put("/services/one/y", instance("y", 9002, 1));
+        services.put("/services/one/z", instance("z", 9003, 1));
+        assemble();
+        assertEquals(-1, assembler.metricsDueNanos());
+
+        services.put("/services/one/y", instance("y", 9002, 5)); // a new endpoint object for the same backend
+        services.put("/services/one/w", instance("w", 9004, 1));
+        Snapshot joined = assemble();
+        assertEquals(4, entry(joined, "a").balancer().endpoints().length);
+        assertEquals(-1, assembler.metricsDueNanos(), "a weight change is the same backend, and w joined");
+
+        services.remove("/services/one/x", 0);
+        assemble();
+        assertTrue(assembler.metricsDueNanos() >= 0, "x left: its series are due for removal");
+    }
+
     private Snapshot assemble() {
         return assembler.assemble(++version, routes, services, true, 0);
     }

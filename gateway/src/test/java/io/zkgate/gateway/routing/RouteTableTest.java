@@ -88,7 +88,12 @@ class RouteTableTest {
                     } else {
                         String id = random.nextInt(2) == 0 && !ids.isEmpty()
                                 ? ids.remove(random.nextInt(ids.size())) : "n" + round + "-" + step + "-" + c;
-                        RouteEntry e = randomEntry(random, id);
+                        RouteEntry old = current.get(id);
+                        // Half the replacements keep the route's host and prefix, as an instance event's new entry
+                        // does (its methods may change, and with them its place among the routes at that prefix)
+                        RouteEntry e = old != null && random.nextBoolean()
+                                ? entry(id, old.host(), old.prefix(), randomMethods(random))
+                                : randomEntry(random, id);
                         put.add(e);
                         current.put(id, e);
                     }
@@ -180,6 +185,11 @@ class RouteTableTest {
         if (prefix.length() == 0 || random.nextInt(4) == 0) {
             prefix.append('/');
         }
+        return entry(id, HOSTS[random.nextInt(HOSTS.length)], prefix.toString(), randomMethods(random));
+    }
+
+    /** None (any method) two times in three, else a random subset. */
+    private static String[] randomMethods(Random random) {
         List<String> methods = new ArrayList<>();
         if (random.nextInt(3) == 0) {
             for (String m : METHODS) {
@@ -188,7 +198,7 @@ class RouteTableTest {
                 }
             }
         }
-        return entry(id, HOSTS[random.nextInt(HOSTS.length)], prefix.toString(), methods.toArray(new String[0]));
+        return methods.toArray(new String[0]);
     }
 
     private static String randomPath(Random random) {
