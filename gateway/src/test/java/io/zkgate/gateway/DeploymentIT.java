@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.JarProcess;
 import io.zkgate.gateway.support.LoadClient;
 import io.zkgate.gateway.support.TestBackend;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ class DeploymentIT {
 
     @Test
     void twoGatewaysOnAZooKeeperProcessLoseNoRequestWhenABackendDiesAndZooKeeperRestarts() throws Exception {
-        int zkPort = freePort();
+        int zkPort = JarProcess.portForLater();
         Process zk = startZooKeeper(zkPort);
         String connect = "127.0.0.1:" + zkPort;
         CuratorFramework client = CuratorFrameworkFactory.newClient(connect, 30_000, 15_000,
@@ -80,8 +80,8 @@ class DeploymentIT {
         ctl(connect, "init");
         applyRoute(connect, "orders", "{\"id\":\"orders\",\"match\":{\"pathPrefix\":\"/orders\"},\"service\":\"orders\"}");
 
-        int[] ports = {freePort(), freePort()};
-        int[] admins = {freePort(), freePort()};
+        int[] ports = {JarProcess.portForLater(), JarProcess.portForLater()};
+        int[] admins = {JarProcess.portForLater(), JarProcess.portForLater()};
         Process[] gateways = new Process[2];
         for (int i = 0; i < 2; i++) {
             gateways[i] = startGateway("gw-" + (i + 1), "--zk", connect, "--port", Integer.toString(ports[i]),
@@ -176,11 +176,5 @@ class DeploymentIT {
 
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

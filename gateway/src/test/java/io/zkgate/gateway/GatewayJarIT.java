@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zkgate.gateway.support.Http;
+import io.zkgate.gateway.support.JarProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,9 @@ class GatewayJarIT {
 
     @Test
     void theJarRunsTheDemoOnItsEmbeddedZooKeeperAndStopsCleanlyOnSigterm() throws Exception {
-        int port = freePort();
-        int admin = freePort();
-        int zk = freePort();
+        int port = JarProcess.portForLater();
+        int admin = JarProcess.portForLater();
+        int zk = JarProcess.portForLater();
         Path log = dir.resolve("gateway.log");
         Process p = start(log, "--demo", "--port", Integer.toString(port), "--admin-port", Integer.toString(admin),
                 "--embedded-zk-port", Integer.toString(zk), "--data-dir", dir.resolve("data").toString());
@@ -80,12 +80,13 @@ class GatewayJarIT {
 
     @Test
     void theLauncherRunsTheJarNamedByZkgateJar() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = JarProcess.portForLater();
+        int admin = JarProcess.portForLater();
+        int zk = JarProcess.portForLater();
         Path log = dir.resolve("launcher.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of("..", "bin", "zkgate-gateway").toAbsolutePath().toString(),
                 "--port", Integer.toString(port), "--admin-port", Integer.toString(admin),
-                "--embedded-zk-port", Integer.toString(freePort()), "--data-dir", dir.resolve("l").toString())
+                "--embedded-zk-port", Integer.toString(zk), "--data-dir", dir.resolve("l").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("ZKGATE_JAR", JAR.toAbsolutePath().toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -136,11 +137,5 @@ class GatewayJarIT {
                 "-Xmx128m", "-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

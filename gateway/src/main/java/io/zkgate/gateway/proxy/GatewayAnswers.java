@@ -25,26 +25,31 @@ final class GatewayAnswers {
         this.router = router;
     }
 
-    /** Writes a refusal, a script's own answer or a bare reply: the decision that sent nothing to a backend. */
+    /**
+     * Writes a refusal, a script's own answer or a bare reply: the decision that sent nothing to a backend. Counted
+     * before it is written, as on the loop engine: a client that has its answer finds it in the metrics.
+     */
     void answer(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange) {
         try {
             exchange.decision.headers().applyResponse(response);
             exchange.responseEdited = true;
             if (exchange.decision instanceof Decision.Answer answer) {
+                record(request, exchange, answer.script().respondedStatus());
                 answer.script().writeResponse(response);
             } else if (exchange.decision instanceof Decision.Refuse refuse) {
+                record(request, exchange, statusFor(request, refuse.error()));
                 if (refuse.error() == ErrorResponse.BODY_TOO_LARGE) {
                     response.setHeader("Connection", "close");
                 }
                 writeError(request, response, exchange, refuse.error(), refuse.message());
             } else if (exchange.decision instanceof Decision.Reply reply) {
+                record(request, exchange, reply.status());
                 response.setStatus(reply.status());
                 response.setContentLength(0);
             }
         } catch (IOException e) {
             log.debug("writing error response failed", e);
         }
-        record(request, exchange, response.getStatus());
     }
 
     /**
@@ -54,6 +59,7 @@ final class GatewayAnswers {
      */
     private void replaceWithError(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange,
             ErrorResponse error, String message) {
+        record(request, exchange, statusFor(request, error));
         try {
             if (error == ErrorResponse.SCRIPT_ERROR) {
                 response.reset();
@@ -63,7 +69,6 @@ final class GatewayAnswers {
                 response.setHeader("Connection", error == ErrorResponse.BODY_TOO_LARGE ? "close" : null);
             }
             writeError(request, response, exchange, error, message);
-            record(request, exchange, error.status());
         } catch (IOException | IllegalStateException e) {
             log.debug("writing the {} response failed", error.code(), e);
         } finally {
@@ -153,6 +158,11 @@ final class GatewayAnswers {
      * request id, CORS) on it, unless they are on already; for a gRPC call its gRPC status in a trailers-only answer
      * (HTTP 200) instead.
      */
+    /** The status {@link #writeError} answers {@code error} with: a gRPC call's is 200, its trailers say the rest. */
+    private static int statusFor(HttpServletRequest request, ErrorResponse error) {
+        return Grpc.isGrpc(request.getContentType()) ? 200 : error.status();
+    }
+
     private static void writeError(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange,
             ErrorResponse error, String message) throws IOException {
         if (!exchange.responseEdited) {
@@ -163,7 +173,7 @@ final class GatewayAnswers {
             error.write(response, exchange.routeId(), message, exchange.decision.headers());
             return;
         }
-        response.setStatus(200);
+        response.setStatus(statusFor(request, error));
         response.setContentType(Grpc.CONTENT_TYPE);
         response.setHeader(Grpc.STATUS, Integer.toString(Grpc.status(error)));
         response.setHeader(Grpc.MESSAGE, Grpc.encodeMessage(error.code() + ": " + message));
