@@ -194,8 +194,12 @@ class FleetScaleTest {
                 long[] toPublish = new long[TRIALS];
                 long[] toFirst200 = new long[TRIALS];
                 long[] testGcMs = new long[TRIALS];
+                Map<String, Long> trialsBefore = Map.of();
                 try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
                     for (int t = -WARM_TRIALS; t < TRIALS; t++) {
+                        if (t == 0) {
+                            trialsBefore = threadCpuMs(gateway.pid());
+                        }
                         String path = "/trial" + t + "/";
                         long gcBefore = GcPauses.ownCollectionMs();
                         Instant began = Instant.now();
@@ -228,6 +232,7 @@ class FleetScaleTest {
                         Thread.sleep(50);
                     }
                 }
+                Map<String, Long> trialsAfter = threadCpuMs(gateway.pid());
                 long rssAfter = rssKb(gateway.pid());
                 int slowestTrial = slowest(trials);
                 System.out.println("FLEET ZooKeeper's data directory: " + (zkData.startsWith("/dev/shm")
@@ -242,6 +247,8 @@ class FleetScaleTest {
                 System.out.println("FLEET publish per instance event, the last 256 of " + 2 * EVENTS + ": " + publish[1]);
                 System.out.println("FLEET the gateway's busiest threads during the events, CPU ms:"
                         + busiest(threadsBefore, threadsAfter));
+                System.out.println("FLEET the gateway's busiest threads during the " + TRIALS + " timed registrations,"
+                        + " CPU ms:" + busiest(trialsBefore, trialsAfter));
                 System.out.printf("FLEET one new registration routable (create to first 200): p50 %.1f ms, p99 %.1f"
                         + " ms, max %.1f ms over %d trials%n", quantile(trials, 0.5), quantile(trials, 0.99),
                         quantile(trials, 1), TRIALS);
