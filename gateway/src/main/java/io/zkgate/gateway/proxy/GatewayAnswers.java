@@ -59,7 +59,7 @@ final class GatewayAnswers {
      */
     private void replaceWithError(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange,
             ErrorResponse error, String message) {
-        record(request, exchange, statusFor(request, error));
+        record(request, exchange, error.status()); // a gRPC call's too: its answer is a 200 with the error in trailers
         try {
             if (error == ErrorResponse.SCRIPT_ERROR) {
                 response.reset();

@@ -143,10 +143,6 @@ final class PathTrie {
                 }
             }
         }
-
-        private Node child(String key) {
-            return size == 0 ? null : child(key.hashCode(), key, 0, key.length());
-        }
     }
 
     /**
