@@ -153,16 +153,16 @@ final class GatewayAnswers {
         router.record(exchange.route(), request.getMethod(), status, exchange.startNanos);
     }
 
-    /**
-     * Writes the contract's JSON error with the request's id in its body and the decision's response headers (a
-     * request id, CORS) on it, unless they are on already; for a gRPC call its gRPC status in a trailers-only answer
-     * (HTTP 200) instead.
-     */
     /** The status {@link #writeError} answers {@code error} with: a gRPC call's is 200, its trailers say the rest. */
     private static int statusFor(HttpServletRequest request, ErrorResponse error) {
         return Grpc.isGrpc(request.getContentType()) ? 200 : error.status();
     }
 
+    /**
+     * Writes the contract's JSON error with the request's id in its body and the decision's response headers (a
+     * request id, CORS) on it, unless they are on already; for a gRPC call its gRPC status in a trailers-only answer
+     * (HTTP 200) instead.
+     */
     private static void writeError(HttpServletRequest request, HttpServletResponse response, ProxyExchange exchange,
             ErrorResponse error, String message) throws IOException {
         if (!exchange.responseEdited) {

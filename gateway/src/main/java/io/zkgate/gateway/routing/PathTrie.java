@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The routes of one host (or of any host) as a trie on path segments: the node for {@code /api/orders} is the child
@@ -227,22 +228,47 @@ final class PathTrie {
 
         /** The trie {@code root} (null: empty) with {@code e} added at its prefix. */
         Node add(Node root, RouteEntry e) {
-            return add(root, null, e.prefix(), 0, e);
+            return atPrefix(root, null, e.prefix(), 0, here -> {
+                RouteEntry[] more = Arrays.copyOf(here, here.length + 1);
+                more[here.length] = e;
+                return more;
+            });
         }
 
-        /** @param n the node for {@code prefix[0, pos)}, or null when there is none yet (made for {@code segment}) */
-        private Node add(Node n, String segment, String prefix, int pos, RouteEntry e) {
+        /**
+         * The trie {@code root} with {@code old} replaced by {@code e}, which has the same prefix: one walk that
+         * copies the nodes down to the prefix's node, where an instance event's new entry takes its route's place.
+         */
+        Node replace(Node root, RouteEntry old, RouteEntry e) {
+            return atPrefix(root, null, e.prefix(), 0, here -> {
+                RouteEntry[] next = here.clone();
+                for (int i = 0; i < next.length; i++) {
+                    if (next[i] == old) {
+                        next[i] = e;
+                    }
+                }
+                return next;
+            });
+        }
+
+        /**
+         * The node {@code n} for {@code prefix[0, pos)} (null: none yet, made for {@code segment}), owned by this
+         * edit, with the routes at {@code prefix} replaced by {@code change}'s new array of them, kept in {@link
+         * PathTrie#AT_SAME_PREFIX} order (a route's conditions or creation may have changed). The nodes on the way are
+         * made or owned, so only they differ from the trie the edit started from.
+         */
+        private Node atPrefix(Node n, String segment, String prefix, int pos, UnaryOperator<RouteEntry[]> change) {
             Node m = own(n, segment);
             if (pos == prefix.length()) {
-                RouteEntry[] here = Arrays.copyOf(m.here, m.here.length + 1);
-                here[here.length - 1] = e;
+                RouteEntry[] here = change.apply(m.here);
                 Arrays.sort(here, AT_SAME_PREFIX);
                 m.here = here;
                 return m;
             }
             int end = segmentEnd(prefix, pos);
             Node child = childFor(m, prefix, pos, end);
-            Node next = add(child, child == null ? prefix.substring(pos + 1, end) : child.segment, prefix, end, e);
+            Node next = atPrefix(child, child == null ? prefix.substring(pos + 1, end) : child.segment, prefix, end,
+                    change);
             if (next != child) {
                 m.put(next);
             }
@@ -271,36 +297,6 @@ final class PathTrie {
                 }
             }
             return m.isEmpty() ? null : m;
-        }
-
-        /**
-         * The trie {@code root} with {@code old} replaced by {@code e}, which has the same prefix: one walk that
-         * copies the nodes down to the prefix's node, where an instance event's new entry takes its route's place.
-         */
-        Node replace(Node root, RouteEntry old, RouteEntry e) {
-            return replace(root, e.prefix(), 0, old, e);
-        }
-
-        private Node replace(Node n, String prefix, int pos, RouteEntry old, RouteEntry e) {
-            Node m = own(n, n.segment);
-            if (pos == prefix.length()) {
-                RouteEntry[] here = m.here.clone();
-                for (int i = 0; i < here.length; i++) {
-                    if (here[i] == old) {
-                        here[i] = e;
-                    }
-                }
-                Arrays.sort(here, AT_SAME_PREFIX); // the route's conditions or creation may have changed
-                m.here = here;
-                return m;
-            }
-            int end = segmentEnd(prefix, pos);
-            Node child = childFor(m, prefix, pos, end);
-            Node next = replace(child, prefix, end, old, e);
-            if (next != child) {
-                m.put(next);
-            }
-            return m;
         }
 
         private static RouteEntry[] without(RouteEntry[] here, RouteEntry e) {
