@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zkgate.gateway.support.CpuAccount;
 import io.zkgate.gateway.support.GcPauses;
 import io.zkgate.gateway.support.Http;
 import io.zkgate.gateway.support.JarProcess;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each run also says which stop-the-world collections overlapped the timed parts: the gateway's and the ZooKeeper
  * server's from their GC logs (wall-clock times), the test's own JVM's from its collectors' accumulated time. A
- * figure over its target can then be read against them without another run.
+ * figure over its target can then be read against them without another run. For the slowest trial and any over 15
+ * ms it also says what the machine did meanwhile ({@link CpuAccount}): how long each of the three processes ran and
+ * waited for a core, their major page faults, and the CPU every other process took.
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetScaleTest {
@@ -131,6 +135,7 @@ class FleetScaleTest {
                             dir.resolve("gateway.log").toString())).toFile());
             launcher.environment().merge("ZKGATE_JAVA_OPTS", GcPauses.logOption(gatewayGc), (a, b) -> a + " " + b);
             Process gateway = launcher.start();
+            CpuAccount threads = null;
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                         .until(() -> {
@@ -168,8 +173,9 @@ class FleetScaleTest {
                     }
                 }
                 long warmMs = ms(warm);
+                threads = new CpuAccount(); // the threads of the three processes, compilers included, now all started
 
-                Map<String, Long> threadsBefore = threadCpuMs(gateway.pid());
+                CpuAccount.Sample eventsCpu = threads.sample();
                 String[] publish = new String[2];
                 Instant eventsStart = Instant.now();
                 Instant lastWindow = eventsStart;
@@ -189,7 +195,7 @@ class FleetScaleTest {
                     }
                 }
                 Instant eventsEnd = Instant.now();
-                Map<String, Long> threadsAfter = threadCpuMs(gateway.pid());
+                CpuAccount.Span eventsSpan = CpuAccount.between(eventsCpu, threads.sample());
 
                 long[] trials = new long[TRIALS];
                 long[] creates = new long[TRIALS];
@@ -200,14 +206,19 @@ class FleetScaleTest {
                 long[] toPublish = new long[TRIALS];
                 long[] toFirst200 = new long[TRIALS];
                 long[] testGcMs = new long[TRIALS];
-                Map<String, Long> trialsBefore = Map.of();
+                CpuAccount.Span[] trialCpu = new CpuAccount.Span[TRIALS];
+                long sampleNs = 0;
+                CpuAccount.Sample trialsCpu = null;
                 try (RawHttp.KeepAlive probe = new RawHttp.KeepAlive(port)) {
                     for (int t = -WARM_TRIALS; t < TRIALS; t++) {
                         if (t == 0) {
-                            trialsBefore = threadCpuMs(gateway.pid());
+                            trialsCpu = threads.sample();
                         }
                         String path = "/trial" + t + "/";
                         long gcBefore = GcPauses.ownCollectionMs();
+                        long sampling = System.nanoTime();
+                        CpuAccount.Sample cpuBefore = threads.sample();
+                        sampleNs = t < 0 ? 0 : Math.max(sampleNs, System.nanoTime() - sampling);
                         Instant began = Instant.now();
                         long created = System.nanoTime();
                         operator.create().withMode(CreateMode.EPHEMERAL)
@@ -220,6 +231,7 @@ class FleetScaleTest {
                         long routable = System.nanoTime() - created;
                         if (t >= 0) {
                             Instant first200 = Instant.now();
+                            trialCpu[t] = CpuAccount.between(cpuBefore, threads.sample());
                             trialSpans[t] = new Instant[] {began, first200};
                             testGcMs[t] = GcPauses.ownCollectionMs() - gcBefore;
                             // The publish that made the instance routable began at the gateway's last update
@@ -238,7 +250,7 @@ class FleetScaleTest {
                         Thread.sleep(50);
                     }
                 }
-                Map<String, Long> trialsAfter = threadCpuMs(gateway.pid());
+                CpuAccount.Span trialsSpan = CpuAccount.between(trialsCpu, threads.sample());
                 long rssAfter = rssKb(gateway.pid());
                 int slowestTrial = slowest(trials);
                 System.out.println("FLEET ZooKeeper's data directory: " + (zkData.startsWith("/dev/shm")
@@ -251,10 +263,10 @@ class FleetScaleTest {
                 System.out.printf("FLEET data path warmed with %d requests in %d ms%n", warmed, warmMs);
                 System.out.println("FLEET publish per instance event, the first 256 events: " + publish[0]);
                 System.out.println("FLEET publish per instance event, the last 256 of " + 2 * EVENTS + ": " + publish[1]);
-                System.out.println("FLEET the gateway's busiest threads during the events, CPU ms:"
-                        + busiest(threadsBefore, threadsAfter));
+                System.out.println("FLEET the gateway's busiest threads during the events, CPU ms: "
+                        + eventsSpan.busiest(gateway.pid(), 6, 1));
                 System.out.println("FLEET the gateway's busiest threads during the " + TRIALS + " timed registrations,"
-                        + " CPU ms:" + busiest(trialsBefore, trialsAfter));
+                        + " CPU ms: " + trialsSpan.busiest(gateway.pid(), 6, 1));
                 System.out.printf("FLEET one new registration routable (create to first 200): p50 %.1f ms, p99 %.1f"
                         + " ms, max %.1f ms over %d trials%n", quantile(trials, 0.5), quantile(trials, 0.99),
                         quantile(trials, 1), TRIALS);
@@ -282,11 +294,25 @@ class FleetScaleTest {
                         + GcPauses.during(gatewayPauses, trialSpans[slowestTrial]) + ", ZooKeeper's "
                         + GcPauses.during(zkPauses, trialSpans[slowestTrial]) + ", the test's "
                         + testGcMs[slowestTrial] + " ms");
+                Map<String, Long> processes = new LinkedHashMap<>();
+                processes.put("the gateway", gateway.pid());
+                processes.put("ZooKeeper", zk.pid());
+                processes.put("the test", ProcessHandle.current().pid());
+                for (int t = 0; t < TRIALS; t++) {
+                    if (t == slowestTrial || trials[t] > TimeUnit.MILLISECONDS.toNanos(15)) {
+                        System.out.printf("FLEET trial %d (%.1f ms), meanwhile (the machine's counters read in at most"
+                                + " %.2f ms before and after): %s%n", t, trials[t] / 1e6, sampleNs / 1e6,
+                                trialCpu[t].describe(processes));
+                    }
+                }
                 System.out.println("FLEET the gateway's collections during the last " + PUBLISH_WINDOW + " events: "
                         + GcPauses.during(gatewayPauses, new Instant[][] {{lastWindow, eventsEnd}}) + "; during all "
                         + 2 * EVENTS + " events (" + Duration.between(eventsStart, eventsEnd).toMillis() + " ms): "
                         + GcPauses.during(gatewayPauses, new Instant[][] {{eventsStart, eventsEnd}}));
             } finally {
+                if (threads != null) {
+                    threads.close();
+                }
                 gateway.destroy();
                 gateway.waitFor(30, TimeUnit.SECONDS);
                 System.out.println("FLEET gateway log, milestones:\n" + milestones(dir.resolve("gateway.log")));
@@ -336,6 +362,10 @@ class FleetScaleTest {
 
         Path gcLog() {
             return gcLog;
+        }
+
+        long pid() {
+            return process.pid();
         }
 
         @Override
@@ -391,29 +421,6 @@ class FleetScaleTest {
         String name = "zkgate_snapshot_rebuild_duration_seconds{quantile=\"";
         return String.format("p50 %.2f ms, p99 %.2f ms, max %.2f ms", 1000 * Http.sample(metrics, name + "0.5\"}"),
                 1000 * Http.sample(metrics, name + "0.99\"}"), 1000 * Http.sample(metrics, name + "0.999\"}"));
-    }
-
-    /** CPU time (user + system, ms) of each thread of process {@code pid}, by name and id. */
-    private static Map<String, Long> threadCpuMs(long pid) throws IOException {
-        Map<String, Long> cpu = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks.toList()) {
-                String stat = Files.readString(task.resolve("stat"));
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: 100 per second
-                cpu.put(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')) + "/" + task.getFileName(),
-                        ticks * 10);
-            }
-        }
-        return cpu;
-    }
-
-    private static String busiest(Map<String, Long> before, Map<String, Long> after) {
-        StringBuilder out = new StringBuilder();
-        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
-                .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
-                .forEach(e -> out.append(' ').append(e.getKey()).append(' ').append(e.getValue()));
-        return out.toString();
     }
 
     private static long rssKb(long pid) throws IOException {
