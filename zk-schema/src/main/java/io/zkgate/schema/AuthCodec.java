@@ -111,7 +111,7 @@ final class AuthCodec {
                 if (e.getKey().isBlank()) {
                     r.problem("auth.jwt.claimsToHeaders", "an empty claim name (expected: a claim such as sub)");
                 } else if (!e.getValue().isTextual()) {
-                    r.problem(field, "a " + FieldReader.kind(e.getValue()) + " (expected: a header name)");
+                    r.problem(field, FieldReader.aKind(e.getValue()) + " (expected: a header name)");
                 } else if (headerProblem(e.getValue().asText()) != null) {
                     r.problem(field, "'" + e.getValue().asText() + "' " + headerProblem(e.getValue().asText()));
                 } else {

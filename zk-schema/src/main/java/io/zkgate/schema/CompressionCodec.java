@@ -34,7 +34,7 @@ final class CompressionCodec {
             return types;
         }
         if (!typesNode.isArray()) {
-            r.problem("compression.contentTypes", "a " + FieldReader.kind(typesNode)
+            r.problem("compression.contentTypes", FieldReader.aKind(typesNode)
                     + " (expected: an array of media types)");
             return types;
         }

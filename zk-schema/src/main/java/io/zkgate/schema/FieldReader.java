@@ -47,7 +47,7 @@ final class FieldReader {
             return null;
         }
         if (!n.isTextual()) {
-            problem(field, "a " + kind(n) + " " + n + " (expected: a string)");
+            problem(field, aKind(n) + " " + n + " (expected: a string)");
             return null;
         }
         if (n.asText().isBlank()) {
@@ -64,7 +64,7 @@ final class FieldReader {
             return null;
         }
         if (!n.isBoolean()) {
-            problem(field, "a " + kind(n) + " " + n + " (expected: true or false)");
+            problem(field, aKind(n) + " " + n + " (expected: true or false)");
             return null;
         }
         return n.asBoolean();
@@ -88,7 +88,7 @@ final class FieldReader {
             return null;
         }
         if (!n.isObject()) {
-            problem(field, "a " + kind(n) + " (expected: an object)");
+            problem(field, aKind(n) + " (expected: an object)");
             return null;
         }
         return n;
@@ -133,7 +133,7 @@ final class FieldReader {
             return null;
         }
         if (!n.isArray()) {
-            problem(field, "a " + kind(n) + " (expected: an array of strings)");
+            problem(field, aKind(n) + " (expected: an array of strings)");
             return null;
         }
         List<String> out = new ArrayList<>(n.size());
@@ -148,8 +148,18 @@ final class FieldReader {
         return out;
     }
 
+    /** What a JSON value is, with its article, as an operator would say it: "an array", "a string", "null". */
+    static String aKind(JsonNode node) {
+        String kind = kind(node);
+        return switch (kind) {
+            case "array", "object" -> "an " + kind;
+            case "null", "missing" -> kind;
+            default -> "a " + kind;
+        };
+    }
+
     /** What a JSON value is, as an operator would say it: string, number, boolean, array, object, null. */
-    static String kind(JsonNode node) {
+    private static String kind(JsonNode node) {
         if (node.isTextual()) {
             return "string";
         }

@@ -94,7 +94,7 @@ final class MatchCodec {
             return methods;
         }
         if (!methodsNode.isArray()) {
-            r.problem("match.methods", "a " + FieldReader.kind(methodsNode) + " (expected: an array of method names)");
+            r.problem("match.methods", FieldReader.aKind(methodsNode) + " (expected: an array of method names)");
             return methods;
         }
         for (int i = 0; i < methodsNode.size(); i++) {
@@ -118,7 +118,7 @@ final class MatchCodec {
             return List.of();
         }
         if (!list.isArray() || list.size() > MAX_CONDITIONS) {
-            r.problem(at, (list.isArray() ? list.size() + " conditions" : "a " + FieldReader.kind(list))
+            r.problem(at, (list.isArray() ? list.size() + " conditions" : FieldReader.aKind(list))
                     + " (expected: an array of at most " + MAX_CONDITIONS + " conditions)");
             return List.of();
         }
@@ -134,7 +134,7 @@ final class MatchCodec {
 
     private static Route.Condition condition(FieldReader r, JsonNode c, String f, Pattern names, boolean allKinds) {
         if (!c.isObject()) {
-            r.problem(f, "a " + FieldReader.kind(c)
+            r.problem(f, FieldReader.aKind(c)
                     + " (expected: an object such as {\"name\": \"X-Env\", \"exact\": \"canary\"})");
             return null;
         }
@@ -151,7 +151,7 @@ final class MatchCodec {
             if (exactNode.isTextual()) {
                 exact = exactNode.asText();
             } else {
-                r.problem(f + ".exact", "a " + FieldReader.kind(exactNode) + " " + exactNode + " (expected: a string)");
+                r.problem(f + ".exact", FieldReader.aKind(exactNode) + " " + exactNode + " (expected: a string)");
             }
         }
         String regex = allKinds ? r.string(c, f + ".regex", "regex", false) : null;

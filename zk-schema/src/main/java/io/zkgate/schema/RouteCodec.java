@@ -65,7 +65,7 @@ public final class RouteCodec {
         }
         if (!tree.isObject()) {
             throw new ValidationException(new Problem(source, "(document)",
-                    "a " + FieldReader.kind(tree) + " (expected: a route object)"));
+                    FieldReader.aKind(tree) + " (expected: a route object)"));
         }
         r.unknown(tree, "", TOP_FIELDS);
         String id = id(r, tree, expectedId);

@@ -59,6 +59,16 @@ public record ServiceInstance(
         return new ServiceInstance(name, id, address, newPort, weight, enabled, registrationTimeUtc, metadata, sslPort);
     }
 
+    /** {@code address:port}, the address in brackets when it is an IPv6 literal. */
+    public String authority() {
+        return authority(address, port);
+    }
+
+    /** {@code host:port} as a URI or a Host header names it: an IPv6 literal in brackets. */
+    public static String authority(String host, int port) {
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
     /** Whether the gateway may send new requests to this instance. */
     public boolean routable() {
         return enabled && weight > 0;

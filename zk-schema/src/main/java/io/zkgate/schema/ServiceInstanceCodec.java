@@ -50,7 +50,7 @@ public final class ServiceInstanceCodec {
             throws ValidationException {
         if (tree == null || !tree.isObject()) {
             throw new ValidationException(new Problem(source, "(document)",
-                    (tree == null || tree.isMissingNode() ? "empty" : "a " + FieldReader.kind(tree))
+                    (tree == null || tree.isMissingNode() ? "empty" : FieldReader.aKind(tree))
                             + " (expected: a curator-x-discovery ServiceInstance object)"));
         }
         List<Problem> problems = new ArrayList<>();

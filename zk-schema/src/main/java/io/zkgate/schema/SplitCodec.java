@@ -58,7 +58,7 @@ final class SplitCodec {
         }
         JsonNode list = tree.get("backends");
         if (!list.isArray() || list.isEmpty() || list.size() > MAX_BACKENDS) {
-            r.problem("backends", (list.isArray() ? list.size() + " entries" : "a " + FieldReader.kind(list))
+            r.problem("backends", (list.isArray() ? list.size() + " entries" : FieldReader.aKind(list))
                     + " (expected: an array of 1 to " + MAX_BACKENDS + " {\"service\", \"weight\"} objects)");
             return null;
         }
@@ -70,7 +70,7 @@ final class SplitCodec {
             JsonNode b = list.get(i);
             String f = "backends[" + i + "]";
             if (!b.isObject()) {
-                r.problem(f, "a " + FieldReader.kind(b)
+                r.problem(f, FieldReader.aKind(b)
                         + " (expected: an object such as {\"service\": \"orders\", \"weight\": 95})");
                 bad = true;
                 continue;

@@ -48,12 +48,12 @@ final class TrafficLimitsCodec {
                     if (one.isObject()) {
                         add(limits, rateLimit(one, "rateLimit[" + i + "]", problem));
                     } else {
-                        problem.accept("rateLimit[" + i + "]", "a " + FieldReader.kind(one)
+                        problem.accept("rateLimit[" + i + "]", FieldReader.aKind(one)
                                 + " (expected: a rate limit object)");
                     }
                 }
             } else {
-                problem.accept("rateLimit", "a " + FieldReader.kind(rate)
+                problem.accept("rateLimit", FieldReader.aKind(rate)
                         + " (expected: a rate limit object or an array of them)");
             }
         }

@@ -80,4 +80,23 @@ class ServiceInstanceCodecTest {
         }
         assertEquals(in, ServiceInstanceCodec.parse("p", null, null, json.getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void aDocumentOfTheWrongKindIsNamedWithItsArticle() {
+        assertTrue(assertThrows(ValidationException.class, () -> parse("[1,2]")).getMessage()
+                .contains("/services/orders/i1: (document): an array (expected:"));
+        assertTrue(assertThrows(ValidationException.class, () -> parse("\"x\"")).getMessage()
+                .contains("(document): a string (expected:"));
+        assertTrue(assertThrows(ValidationException.class, () -> parse("null")).getMessage()
+                .contains("(document): null (expected:"));
+    }
+
+    @Test
+    void anIpv6AddressIsBracketedWhereItIsWrittenWithItsPort() throws Exception {
+        ServiceInstance v6 = parse("{\"address\":\"fd00::7\",\"port\":8080}");
+        assertEquals("fd00::7", v6.address(), "the address as registered, to connect to");
+        assertEquals("[fd00::7]:8080", v6.authority());
+        assertEquals("10.0.0.1:8080", parse("{\"address\":\"10.0.0.1\",\"port\":8080}").authority());
+        assertEquals("[::1]:80", ServiceInstance.authority("[::1]", 80), "already bracketed: kept");
+    }
 }

@@ -258,7 +258,7 @@ public final class AdminHandler extends Handler.Abstract {
                 boolean ejected = e.health().ejected(System.nanoTime());
                 ObjectNode i = instances.addObject();
                 i.put("id", e.id());
-                i.put("address", e.host() + ":" + e.port());
+                i.put("address", e.authority());
                 i.put("weight", e.weight());
                 i.put("inFlight", e.inFlight());
                 i.put("health", routable ? "up" : e.weight() == 0 ? "drained" : ejected ? "ejected"

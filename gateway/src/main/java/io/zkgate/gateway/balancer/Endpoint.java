@@ -2,6 +2,7 @@ package io.zkgate.gateway.balancer;
 
 import static java.util.Objects.requireNonNull;
 
+import io.zkgate.schema.ServiceInstance;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,6 +23,8 @@ public final class Endpoint implements Comparable<Endpoint> {
     private final String tlsBaseUri;
     /** {@code host:port}, the host in brackets when it is an IPv6 literal: what a Host header names. */
     private final String authority;
+    /** {@code host:tlsPort}, bracketed like {@link #authority}. */
+    private final String tlsAuthority;
     /** Requests sent to this backend and not yet completed; one increment and one decrement per request. */
     private final AtomicInteger inFlight;
     /** Passive and active health, shared like the in-flight count. */
@@ -46,10 +49,10 @@ public final class Endpoint implements Comparable<Endpoint> {
         this.port = port;
         this.weight = weight;
         this.sslPort = sslPort;
-        String authorityHost = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        this.authority = authorityHost + ":" + port;
+        this.authority = ServiceInstance.authority(host, port);
         this.baseUri = "http://" + authority;
-        this.tlsBaseUri = "https://" + authorityHost + ":" + tlsPort();
+        this.tlsAuthority = ServiceInstance.authority(host, tlsPort());
+        this.tlsBaseUri = "https://" + tlsAuthority;
         this.inFlight = inFlight;
         this.health = health;
     }
@@ -92,6 +95,11 @@ public final class Endpoint implements Comparable<Endpoint> {
     /** {@code host:port} ({@code [v6]:port}), precomputed for the request path's Host header and pool key. */
     public String authority() {
         return authority;
+    }
+
+    /** {@code host:tlsPort} ({@code [v6]:tlsPort}): what routes with upstream TLS connect to. */
+    public String tlsAuthority() {
+        return tlsAuthority;
     }
 
     /** {@code http://host:port}, precomputed so the request path only appends the path. */

@@ -76,8 +76,8 @@ final class ServiceRegistry {
         }
         ServiceInstance prev = s.instances.put(ref.instanceId(), inst);
         if (!inst.equals(prev)) {
-            log.info("instance {}/{} at {}:{} weight {}{}{}", ref.service(), ref.instanceId(), inst.address(),
-                    inst.port(), inst.weight(), inst.enabled() ? "" : " disabled", prev == null ? " added" : " changed");
+            log.info("instance {}/{} at {} weight {}{}{}", ref.service(), ref.instanceId(), inst.authority(),
+                    inst.weight(), inst.enabled() ? "" : " disabled", prev == null ? " added" : " changed");
             changed.add(ref.service());
         }
     }
@@ -90,7 +90,7 @@ final class ServiceRegistry {
         if (gone == null) {
             return;
         }
-        log.info("instance {}/{} at {}:{} removed", ref.service(), ref.instanceId(), gone.address(), gone.port());
+        log.info("instance {}/{} at {} removed", ref.service(), ref.instanceId(), gone.authority());
         changed.add(ref.service());
         if (graceMs <= 0 || s.instances.values().stream().anyMatch(ServiceInstance::routable)
                 || s.built == null || s.built.routable().length == 0) {

@@ -355,7 +355,7 @@ final class Exchange implements UpstreamConnect, AccessLog.Entry {
 
     @Override
     public String upstreamAddress() {
-        return forward == null ? null : forward.endpoint().host() + ":" + UpstreamAttempts.port(forward);
+        return forward == null ? null : forward.upstreamAuthority();
     }
 
     @Override

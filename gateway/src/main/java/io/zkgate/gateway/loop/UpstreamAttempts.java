@@ -53,7 +53,7 @@ final class UpstreamAttempts {
     /** Pooled connections are kept by address, and for TLS routes by TLS setting too: one TLS context per pool. */
     private static String poolKey(Decision.Forward f) {
         Endpoint e = f.endpoint();
-        return f.route().upstreamTls() ? e.host() + ":" + e.tlsPort() + " " + f.route().route().upstreamTls()
+        return f.route().upstreamTls() ? e.tlsAuthority() + " " + f.route().route().upstreamTls()
                 : e.authority();
     }
 

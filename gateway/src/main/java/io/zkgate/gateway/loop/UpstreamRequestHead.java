@@ -39,7 +39,7 @@ final class UpstreamRequestHead {
         if (clientHost != null && forward.route().route().preservesHost()) {
             head.append(clientHost);
         } else {
-            head.append(endpoint.authority());
+            head.append(forward.upstreamAuthority());
         }
         head.crlf();
         Set<String> named = HopByHop.connectionTokens(requestHeaders);

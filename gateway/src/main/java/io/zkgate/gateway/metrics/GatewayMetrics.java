@@ -115,7 +115,7 @@ public final class GatewayMetrics {
         for (Endpoint e : added) {
             String key = key(e);
             BackendMetrics m = backends.computeIfAbsent(key,
-                    k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.host() + ":" + e.port()));
+                    k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.authority()));
             m.bindTo(e);
             if (byEndpoint.putIfAbsent(e, m) == null && m.bound++ == 0) {
                 m.goneSinceNanos = NOT_GONE;
@@ -182,7 +182,7 @@ public final class GatewayMetrics {
     }
 
     private static String key(Endpoint e) {
-        return e.service() + '/' + e.host() + ':' + e.port();
+        return e.service() + '/' + e.authority();
     }
 
     /** The mirror metrics of a route, created on first use; called when snapshots are built. */

@@ -40,8 +40,7 @@ final class HandshakeRequest {
         if (clientHost != null && forward.route().route().preservesHost()) {
             head.append("Host: ").append(clientHost).append("\r\n");
         } else {
-            head.append("Host: ").append(endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]"
-                    : endpoint.host()).append(':').append(endpoint.port()).append("\r\n");
+            head.append("Host: ").append(endpoint.authority()).append("\r\n");
         }
         HttpFields.Mutable headers = HttpFields.build(request.getHeaders());
         forward.headers().applyUpstream(headers);

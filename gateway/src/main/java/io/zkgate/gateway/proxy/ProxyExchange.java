@@ -106,8 +106,7 @@ final class ProxyExchange implements AccessLog.Entry {
     @Override
     public String upstreamAddress() {
         Endpoint endpoint = endpoint();
-        return endpoint == null ? null
-                : endpoint.host() + ":" + (route().upstreamTls() ? endpoint.tlsPort() : endpoint.port());
+        return endpoint == null ? null : route().upstreamTls() ? endpoint.tlsAuthority() : endpoint.authority();
     }
 
     @Override

@@ -100,7 +100,7 @@ public final class WebSocketTunnel extends ConnectHandler {
         request.setAttribute(AccessLog.ENTRY, handshake);
         handshake.upstreamStartNanos = System.nanoTime();
         Endpoint endpoint = handshake.forward.endpoint();
-        handleConnect(request, response, callback, endpoint.host() + ":" + endpoint.port());
+        handleConnect(request, response, callback, endpoint.authority());
     }
 
     /** Tunnels open now. */
@@ -261,7 +261,7 @@ public final class WebSocketTunnel extends ConnectHandler {
 
         @Override
         public String upstreamAddress() {
-            return forward.endpoint().host() + ":" + forward.endpoint().port();
+            return forward.endpoint().authority();
         }
 
         @Override

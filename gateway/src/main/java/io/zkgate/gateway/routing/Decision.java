@@ -65,6 +65,11 @@ public sealed interface Decision {
             this(route, endpoint, script, hashKey, upstreamPath, attempt, previous, HeaderEdits.NONE, null);
         }
 
+        /** The backend's {@code host:port} this forward goes to: its TLS port on routes with upstream TLS. */
+        public String upstreamAuthority() {
+            return route.upstreamTls() ? endpoint.tlsAuthority() : endpoint.authority();
+        }
+
         /** The absolute URI of the mirror copy: like {@link #target} on the mirror backend. */
         public String mirrorTarget(String query) {
             String base = mirror.baseUri();

@@ -6,7 +6,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** The one way test backends start: a real Jetty server on 127.0.0.1 with one acceptor and one selector. */
+/** The one way test backends start: a real Jetty server on loopback (127.0.0.1) with one acceptor and one selector. */
 public final class LoopbackServer {
     private LoopbackServer() {}
 
@@ -17,11 +17,17 @@ public final class LoopbackServer {
 
     /** As {@link #start(String, int, Handler)}, for a handler that needs its server to be built. */
     public static Server start(String name, int port, Function<Server, Handler> handlerFor) throws Exception {
+        return start("127.0.0.1", name, port, handlerFor);
+    }
+
+    /** As {@link #start(String, int, Function)} on another loopback address, such as {@code ::1}. */
+    public static Server start(String host, String name, int port, Function<Server, Handler> handlerFor)
+            throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool(32, 2);
         pool.setName("backend-" + name);
         Server server = new Server(pool);
         ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
+        connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(handlerFor.apply(server));

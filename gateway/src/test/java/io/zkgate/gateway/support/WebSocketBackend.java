@@ -23,9 +23,9 @@ public final class WebSocketBackend implements Closeable {
     private final AtomicReference<String> lastHandshake = new AtomicReference<>();
     private final AtomicReference<String> lastApiHeaders = new AtomicReference<>();
 
-    private WebSocketBackend(String name) throws Exception {
+    private WebSocketBackend(String host, String name) throws Exception {
         this.name = name;
-        server = LoopbackServer.start(name, 0, jetty -> WebSocketUpgradeHandler.from(jetty,
+        server = LoopbackServer.start(host, name, 0, jetty -> WebSocketUpgradeHandler.from(jetty,
                 container -> container.addMapping("/*", (request, response, callback) -> {
                     String query = request.getHttpURI().getQuery();
                     lastHandshake.set(request.getHttpURI().getPath() + (query == null ? "" : "?" + query) + " for "
@@ -41,7 +41,12 @@ public final class WebSocketBackend implements Closeable {
     }
 
     public static WebSocketBackend start(String name) throws Exception {
-        return new WebSocketBackend(name);
+        return new WebSocketBackend("127.0.0.1", name);
+    }
+
+    /** A WebSocket backend listening on another loopback address, such as {@code ::1}. */
+    public static WebSocketBackend startOn(String host, String name) throws Exception {
+        return new WebSocketBackend(host, name);
     }
 
     public int port() {

@@ -37,9 +37,18 @@ public final class ZkWriter {
 
     /** Registers an ephemeral instance in the curator-x-discovery format. */
     public String register(String service, String id, int port, int weight) throws Exception {
+        return registerAt(service, id, "127.0.0.1", port, weight);
+    }
+
+    /** Registers an ephemeral instance at {@code address} (a host name or an IP literal, IPv6 without brackets). */
+    public String registerAt(String service, String id, String address, int port) throws Exception {
+        return registerAt(service, id, address, port, 1);
+    }
+
+    private String registerAt(String service, String id, String address, int port, int weight) throws Exception {
         String path = layout.instancePath(service, id);
         byte[] json = ServiceInstanceCodec.toJson(
-                new ServiceInstance(service, id, "127.0.0.1", port, weight, true, System.currentTimeMillis(), Map.of()));
+                new ServiceInstance(service, id, address, port, weight, true, System.currentTimeMillis(), Map.of()));
         client.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, json);
         return path;
     }

@@ -75,7 +75,7 @@ final class ServicesCommand extends CommandGroup {
                     }
                     try {
                         ServiceInstance i = ServiceInstanceCodec.parse(path, service, id, data);
-                        rows.add(new String[] {service, id, i.address() + ":" + i.port(),
+                        rows.add(new String[] {service, id, i.authority(),
                             Integer.toString(i.weight()), state(i),
                             i.registrationTimeUtc() == 0 ? "-" : Instant.ofEpochMilli(i.registrationTimeUtc())
                                     .toString()});
