@@ -147,6 +147,6 @@ public final class Endpoint implements Comparable<Endpoint> {
 
     @Override
     public String toString() {
-        return service + "/" + id + "@" + host + ":" + port + (weight == 1 ? "" : " w" + weight);
+        return service + "/" + id + "@" + authority + (weight == 1 ? "" : " w" + weight);
     }
 }

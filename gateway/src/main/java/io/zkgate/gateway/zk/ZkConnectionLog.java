@@ -30,8 +30,10 @@ public final class ZkConnectionLog implements ConnectionStateListener, Closeable
         return t;
     });
     private volatile long startedNanos;
-    /** When the connection was last lost (suspended), or when the first attempt started. */
+    /** When the connection was last lost (suspended or the session lost), or when the first attempt started. */
     private volatile long awaySinceNanos;
+    /** Whether the connection is down as far as this log has seen: from SUSPENDED or LOST to RECONNECTED. */
+    private volatile boolean away;
     private volatile boolean everConnected;
 
     /**
@@ -65,11 +67,14 @@ public final class ZkConnectionLog implements ConnectionStateListener, Closeable
                 everConnected = true;
                 log.info("ZooKeeper CONNECTED at {} after {}", connectString, since(startedNanos));
             }
-            case RECONNECTED -> log.info("ZooKeeper RECONNECTED at {} after {} away; resyncing", connectString,
-                    since(awaySinceNanos));
+            case RECONNECTED -> {
+                log.info("ZooKeeper RECONNECTED at {} after {} away; resyncing", connectString,
+                        away ? since(awaySinceNanos) : "0 ms");
+                away = false;
+            }
             case SUSPENDED -> {
                 if (everConnected) {
-                    awaySinceNanos = System.nanoTime();
+                    markAway();
                     log.warn("ZooKeeper SUSPENDED at {}: connection lost, still trying; serving the last snapshot",
                             connectString);
                 } else {
@@ -78,9 +83,14 @@ public final class ZkConnectionLog implements ConnectionStateListener, Closeable
                 }
             }
             case LOST -> {
-                if (everConnected) {
+                if (everConnected && away) {
                     log.warn("ZooKeeper LOST at {}: session expired, {} after the connection dropped; still trying, "
                             + "serving the last snapshot", connectString, since(awaySinceNanos));
+                } else if (everConnected) {
+                    markAway();
+                    log.warn("ZooKeeper LOST at {}: session expired without the connection being seen to drop (was "
+                            + "this process paused longer than the session timeout: a long GC pause, a frozen "
+                            + "container?); still trying, serving the last snapshot", connectString);
                 } else {
                     log.warn("ZooKeeper LOST at {}: unreachable for {}, still trying", connectString,
                             since(startedNanos));
@@ -88,6 +98,13 @@ public final class ZkConnectionLog implements ConnectionStateListener, Closeable
             }
             case READ_ONLY -> log.warn("ZooKeeper READ_ONLY at {}: its server lost its quorum", connectString);
             default -> log.info("ZooKeeper {} at {}", state, connectString);
+        }
+    }
+
+    private void markAway() {
+        if (!away) {
+            away = true;
+            awaySinceNanos = System.nanoTime();
         }
     }
 
