@@ -92,7 +92,7 @@ final class ServiceRegistry {
         }
         log.info("instance {}/{} at {} removed", ref.service(), ref.instanceId(), gone.authority());
         changed.add(ref.service());
-        if (graceMs <= 0 || s.instances.values().stream().anyMatch(ServiceInstance::routable)
+        if (graceMs <= 0 || s.held != null || s.instances.values().stream().anyMatch(ServiceInstance::routable)
                 || s.built == null || s.built.routable().length == 0) {
             return;
         }

@@ -71,6 +71,19 @@ class ServiceRegistryTest {
     }
 
     @Test
+    void theGraceRunsFromTheLossOfTheLastRoutableInstanceNotFromLaterRemovals() {
+        services.put("/services/svc/a", instance("a", 9001, 1));
+        services.put("/services/svc/drained", instance("drained", 9002, 0));
+        ServicePool before = services.build("svc", 0);
+
+        services.remove("/services/svc/a", 10 * MS);
+        services.remove("/services/svc/drained", 300 * MS); // before the next build, as when a session's nodes go
+        assertEquals(List.of("svc after 501"), wakeups, "one grace, one wake-up");
+        assertSame(before, services.build("svc", 509 * MS), "still inside the grace");
+        assertNull(services.build("svc", 511 * MS), "the grace ends 500 ms after the loss, not after the last removal");
+    }
+
+    @Test
     void aServiceReRegisteringWithinTheGraceServesItsNewInstanceAtOnce() {
         services.put("/services/svc/a", instance("a", 9001, 1));
         services.build("svc", 0);
