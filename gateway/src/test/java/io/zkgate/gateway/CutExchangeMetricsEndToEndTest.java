@@ -42,7 +42,7 @@ class CutExchangeMetricsEndToEndTest {
     static void start() throws Exception {
         f = GatewayFixture.synced(); // the table is read before the routes below are written
         backend = f.closeLater(ScriptedBackend.start(CutExchangeMetricsEndToEndTest::answer));
-        for (String id : new String[] {"dies", "slow", "stalls", "big"}) {
+        for (String id : new String[] {"dies", "slow", "stalls", "big", "badchunk"}) {
             f.writer.register(id, "1", backend.port(), 1);
         }
         f.writer.putRoute("dies", ZkWriter.route("dies", "/dies", "dies"));
@@ -52,12 +52,16 @@ class CutExchangeMetricsEndToEndTest {
         f.writer.putRoute("upload", ZkWriter.route("upload", "/upload", "slow"));
         f.writer.putRoute("big", ZkWriter.route("big", "/big", "big"));
         f.writer.putRoute("ok", ZkWriter.route("ok", "/ok", "dies"));
+        f.writer.putRoute("badchunk", "{\"id\":\"badchunk\",\"match\":{\"pathPrefix\":\"/badchunk\"},"
+                + "\"service\":\"badchunk\",\"timeouts\":{\"responseMs\":60000}}");
         await().atMost(Duration.ofSeconds(20)).until(() -> RawHttp.exchange(f.port(), get("/ok"))
                 .startsWith("HTTP/1.1 200") && f.gateway.snapshots().current().synced()
                 && f.gateway.snapshots().current().services().get("stalls") != null
                 && f.gateway.snapshots().current().routes().entry("upload") != null
                 && f.gateway.snapshots().current().routes().entry("big") != null
-                && f.gateway.snapshots().current().services().get("big") != null);
+                && f.gateway.snapshots().current().services().get("big") != null
+                && f.gateway.snapshots().current().routes().entry("badchunk") != null
+                && f.gateway.snapshots().current().services().get("badchunk") != null);
     }
 
     /** The backend's script, by path: 100 of 1,000 bytes then a close; an answer after 1.5 s; 100 bytes, silence. */
@@ -79,6 +83,9 @@ class CutExchangeMetricsEndToEndTest {
             return Reply.keepAlive("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + BIG_BODY.length()
                     + "\r\n\r\n" + BIG_BODY);
         }
+        if (path.startsWith("/badchunk")) { // a chunk size that is not hex, and the connection left open
+            return Reply.keepAlive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+        }
         if (path.startsWith("/stalls")) {
             return Reply.keepAlive(head + PARTIAL_BODY); // and the rest never comes
         }
@@ -93,6 +100,26 @@ class CutExchangeMetricsEndToEndTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> total("dies") == 1);
         assertStaysCounted("dies", "2xx");
+    }
+
+    @Test
+    void aMalformedChunkEndsTheExchangeAtOnceAsABackendErrorNotAtTheResponseTimeout() throws Exception {
+        // The route waits 60 s for a response; the backend keeps its socket open after the bad chunk. The exchange
+        // must end on the bad chunk itself: a 502 when the head had not gone out yet, else a cut response.
+        String answer = RawHttp.exchange(f.port(), get("/badchunk/x"));
+        if (answer.startsWith("HTTP/1.1 502")) {
+            assertTrue(answer.contains("\"error\":\"upstream_unreachable\""), answer);
+        } else {
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertFalse(answer.endsWith("0\r\n\r\n"), "never a clean last chunk: " + answer);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> total("badchunk") == 1);
+        String metrics = Http.metrics(f.adminPort());
+        String backendLabel = "service=\"badchunk\",backend=\"127.0.0.1:" + backend.port() + "\"";
+        assertEquals(1.0, Http.sample(metrics, "zkgate_upstream_failures_total{" + backendLabel + ",kind=\"error\"}"),
+                metrics);
+        assertEquals(0.0, Http.sample(metrics, "zkgate_upstream_failures_total{" + backendLabel
+                + ",kind=\"timeout\"}"), metrics);
     }
 
     @Test

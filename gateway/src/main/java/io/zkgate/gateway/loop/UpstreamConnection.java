@@ -315,9 +315,15 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         return true;
     }
 
+    /**
+     * At the socket's close, {@link #process} reports it. Before it, this is a malformed body: Jetty's parser reports
+     * a bad message after the head as an early EOF, and the backend may keep its socket open after one.
+     */
     @Override
     public void earlyEOF() {
-        // process() reports the close to the exchange
+        if (!parser.isAtEOF()) {
+            fail(new IOException("the backend's response body is malformed"));
+        }
     }
 
     @Override
