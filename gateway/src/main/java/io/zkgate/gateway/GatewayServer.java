@@ -18,6 +18,7 @@ import io.zkgate.gateway.proxy.GatewayProxyServlet;
 import io.zkgate.gateway.proxy.JsonErrorHandler;
 import io.zkgate.gateway.proxy.PriorKnowledgeH2c;
 import io.zkgate.gateway.proxy.RouteCompression;
+import io.zkgate.gateway.proxy.UpstreamHttpClient;
 import io.zkgate.gateway.proxy.WebSocketTunnel;
 import io.zkgate.gateway.routing.HttpsRedirect;
 import io.zkgate.gateway.routing.RequestRouter;
@@ -111,6 +112,7 @@ final class GatewayServer {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setRequestHeaderSize(settings.maxRequestHeaderBytes());
+        http.setResponseHeaderSize(UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES); // what a backend may send on
         http.setIdleTimeout(settings.clientIdleTimeoutMs());
         http.setUriCompliance(PATH_SPELLINGS_TO_GATEWAY);
         http.setHeaderCacheSize(0); // no header-field trie kept per client connection, as on the event loop

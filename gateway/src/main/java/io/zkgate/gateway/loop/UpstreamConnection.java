@@ -2,6 +2,7 @@ package io.zkgate.gateway.loop;
 
 import io.zkgate.gateway.loop.LoopConnector.LoopEndPoint;
 import io.zkgate.gateway.loop.LoopConnector.LoopSelector;
+import io.zkgate.gateway.proxy.UpstreamHttpClient;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
@@ -56,7 +57,7 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         this.socket = socket;
         this.loop = loop;
         this.address = address;
-        this.parser = new HttpParser(this, 64 * 1024, HttpCompliance.RFC9110);
+        this.parser = new HttpParser(this, UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES, HttpCompliance.RFC9110);
         parser.setHeaderCacheSize(0); // as a client connection's: no trie kept per pooled connection
         this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> fail(failure)), loop.turnWrites);
     }

@@ -114,7 +114,7 @@ final class GatewayAnswers {
         String message = timeout
                 ? "backend " + exchange.upstreamAddress() + " did not respond within "
                         + exchange.route().responseTimeoutMs() + " ms"
-                : "backend " + exchange.upstreamAddress() + " failed: " + failure;
+                : "backend " + exchange.upstreamAddress() + " failed: " + UpstreamFailure.describe(failure);
         replaceWithError(request, response, exchange,
                 timeout ? ErrorResponse.UPSTREAM_TIMEOUT : ErrorResponse.UPSTREAM_UNREACHABLE, message);
         return true;
@@ -144,7 +144,7 @@ final class GatewayAnswers {
             return false;
         }
         trailers.fail(timeout ? Grpc.DEADLINE_EXCEEDED : Grpc.UNAVAILABLE, "backend " + exchange.upstreamAddress()
-                + (timeout ? " went silent" : " failed") + " mid-stream: " + failure);
+                + (timeout ? " went silent" : " failed") + " mid-stream: " + UpstreamFailure.describe(failure));
         request.getAsyncContext().complete();
         return true;
     }

@@ -58,6 +58,18 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         this.mirror = mirror;
     }
 
+    /**
+     * Jetty's proxy client, which also lets a backend's 102 and 103 through as interim responses and takes response
+     * heads as large as the client's response may carry.
+     */
+    @Override
+    protected HttpClient createHttpClient() throws ServletException {
+        HttpClient client = super.createHttpClient();
+        client.setMaxResponseHeadersSize(UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES);
+        InterimResponses.install(client, CLIENT_REQUEST_ATTRIBUTE);
+        return client;
+    }
+
     @Override
     protected HttpClient newHttpClient() {
         HttpClient client = super.newHttpClient();

@@ -6,10 +6,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 
 /**
  * What the servlet engine does to a backend's response head once Jetty copied it, before anything reaches the
- * client: trailers for an HTTP/2 client that takes them, the decision's response headers, the route's
+ * client: no Content-Length on a 204, trailers for an HTTP/2 client that takes them, the decision's response headers, the route's
  * {@code on_response}, and an event stream's early flush. Stateless.
  */
 final class ResponseHead {
@@ -17,6 +18,9 @@ final class ResponseHead {
 
     /** Edits the client's response head; a failed {@code on_response} aborts the backend's response instead. */
     static void edit(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        if (serverResponse.getStatus() == HttpStatus.NO_CONTENT_204) {
+            proxyResponse.setHeader(HttpHeader.CONTENT_LENGTH.asString(), null); // a 204 has no body, whatever it says
+        }
         if (GrpcTrailers.wanted(clientRequest, serverResponse)) {
             clientRequest.setAttribute(GrpcTrailers.ATTRIBUTE, GrpcTrailers.forward(proxyResponse, serverResponse));
         }

@@ -1,10 +1,14 @@
 package io.zkgate.gateway.proxy;
 
+import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.http.HttpException;
 
 /**
  * Tells what a failed upstream exchange on the servlet engine means for the router: a timeout answers 504 and is
@@ -28,6 +32,31 @@ final class UpstreamFailure {
             }
         }
         return false;
+    }
+
+    /**
+     * What went wrong, as an error body's message says it, in the loop engine's words where it has them. Jetty's
+     * client puts its connection's internals (addresses, object ids, parser state) into its exceptions' messages;
+     * those stay out.
+     */
+    static String describe(Throwable failure) {
+        HttpException malformed = null;
+        for (Throwable t = failure; t != null && malformed == null; t = t.getCause()) {
+            malformed = t instanceof HttpException h ? h : null;
+        }
+        if (malformed != null || cause(failure, HttpResponseException.class) != null) {
+            String reason = malformed == null ? null : malformed.getReason();
+            return "the backend's response is malformed" + (reason == null ? "" : ": " + reason);
+        }
+        if (cause(failure, EOFException.class) != null || cause(failure, ClosedChannelException.class) != null) {
+            return "the backend closed the connection";
+        }
+        String message = failure.getMessage();
+        int internals = message == null ? -1 : message.indexOf("oejc");
+        if (internals >= 0) {
+            message = message.substring(0, internals).strip();
+        }
+        return failure.getClass().getName() + (message == null || message.isEmpty() ? "" : ": " + message);
     }
 
     /** The first of {@code failure}'s causes (itself included) of {@code type}, or null. */

@@ -17,6 +17,12 @@ import org.eclipse.jetty.io.Content;
  * Thread-safe as Jetty's client.
  */
 public final class UpstreamHttpClient extends HttpClient {
+    /**
+     * The largest response head a backend may send, on both engines; the client-side limit for response heads is
+     * the same, so a head the gateway accepted can be sent on. A larger one is a malformed response (502).
+     */
+    public static final int MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+
     /** Stands in the decoder table while the client starts, so that Jetty looks up none; removed at once. */
     private static final class NoDecoder extends ContentDecoder.Factory {
         NoDecoder() {
