@@ -5,15 +5,17 @@ import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.UniformSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The last {@code size} values, for quantiles of recent traffic. Dropwizard's own sliding window reservoir is
  * synchronized and the exponentially decaying ones allocate per update; this one records with one atomic
- * increment and one array store. The window ({@code 8 * size} bytes) is allocated on the first update, so a series
- * that never sees traffic (most backends and routes of a large table) costs a few dozen bytes; its snapshot is empty
- * either way. Thread-safe and lock-free; a snapshot taken during updates may mix a few values of two windows, which
+ * increment and one array store. Values are kept as {@code float}s, 4 bytes each: a duration in nanoseconds keeps
+ * 24 significant bits (exact to 16 ms, within 32 ns at a second, 0.1 ms at an hour), which quantiles do not miss,
+ * and a gateway whose thousands of routes and backends all see traffic keeps half the memory in windows. The window
+ * ({@code 4 * size} bytes) is allocated on the first update, so a series that never sees traffic (most backends and
+ * routes of a large table) costs a few dozen bytes; its snapshot is empty either way. Thread-safe and lock-free; a snapshot taken during updates may mix a few values of two windows, which
  * quantiles tolerate.
  */
 final class SlidingWindowReservoir implements Reservoir {
@@ -21,14 +23,14 @@ final class SlidingWindowReservoir implements Reservoir {
 
     static {
         try {
-            VALUES = MethodHandles.lookup().findVarHandle(SlidingWindowReservoir.class, "values", AtomicLongArray.class);
+            VALUES = MethodHandles.lookup().findVarHandle(SlidingWindowReservoir.class, "values", AtomicIntegerArray.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     /** Null until the first update; set once, by compare-and-set, and never changed after. */
-    private volatile AtomicLongArray values;
+    private volatile AtomicIntegerArray values;
     private final AtomicLong count = new AtomicLong();
     private final int mask;
 
@@ -47,16 +49,16 @@ final class SlidingWindowReservoir implements Reservoir {
 
     @Override
     public void update(long value) {
-        AtomicLongArray v = values;
+        AtomicIntegerArray v = values;
         if (v == null) {
             v = allocate();
         }
-        v.set((int) (count.getAndIncrement() & mask), value);
+        v.set((int) (count.getAndIncrement() & mask), Float.floatToRawIntBits(value));
     }
 
     /** The window, allocated by the first updater; a racing one that lost uses the winner's. */
-    private AtomicLongArray allocate() {
-        AtomicLongArray fresh = new AtomicLongArray(mask + 1);
+    private AtomicIntegerArray allocate() {
+        AtomicIntegerArray fresh = new AtomicIntegerArray(mask + 1);
         return VALUES.compareAndSet(this, null, fresh) ? fresh : values;
     }
 
@@ -68,10 +70,10 @@ final class SlidingWindowReservoir implements Reservoir {
     @Override
     public Snapshot getSnapshot() {
         int n = size();
-        AtomicLongArray v = values;
+        AtomicIntegerArray v = values;
         long[] copy = new long[v == null ? 0 : n];
         for (int i = 0; i < copy.length; i++) {
-            copy[i] = v.get(i);
+            copy[i] = (long) Float.intBitsToFloat(v.get(i));
         }
         return new UniformSnapshot(copy);
     }

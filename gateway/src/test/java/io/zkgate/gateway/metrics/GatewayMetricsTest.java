@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zkgate.gateway.balancer.Endpoint;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,22 @@ class GatewayMetricsTest {
         assertTrue(r.allocated());
         assertEquals(1, r.getSnapshot().size());
         assertEquals(42, r.getSnapshot().getMax());
+    }
+
+    @Test
+    void aWindowKeepsDurationsToTheirFirst24BitsFromNanosecondsToHours() {
+        SlidingWindowReservoir r = new SlidingWindowReservoir(8);
+        long[] durations = {0, 1, 999, TimeUnit.MILLISECONDS.toNanos(16), 1_234_567_891L, TimeUnit.HOURS.toNanos(5)};
+        for (long d : durations) {
+            r.update(d);
+        }
+        long[] kept = r.getSnapshot().getValues();
+        assertEquals(durations.length, kept.length);
+        for (long d : durations) {
+            long nearest = Arrays.stream(kept).boxed().min(Comparator.comparingLong(k -> Math.abs(k - d))).orElseThrow();
+            assertTrue(Math.abs(nearest - d) <= d / (1 << 23), d + " kept as " + nearest);
+        }
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(16), r.getSnapshot().getValues()[3], "exact up to 2^24 ns");
     }
 
     @Test
