@@ -47,6 +47,7 @@ import java.util.Map;
  * @param minThreads                  threads the pool keeps even when idle
  * @param reservedThreads             idle threads kept ready for Jetty's selectors to hand work to; -1: Jetty's choice
  * @param backendMetricsRetentionMs   how long a backend gone from its service keeps its metric series
+ * @param durationSummaries           whether the deprecated duration summaries are exported beside the histograms
  * @param shutdownDelayMs             on SIGTERM, how long /ready answers 503 while the gateway still serves
  * @param websocketIdleTimeoutMs      a WebSocket tunnel silent this long in both directions is closed
  * @param engine                      the proxy's data path: {@code loop} (event loops on Jetty's I/O layer) or
@@ -101,6 +102,7 @@ public record GatewaySettings(
         int minThreads,
         int reservedThreads,
         int backendMetricsRetentionMs,
+        boolean durationSummaries,
         int shutdownDelayMs,
         int websocketIdleTimeoutMs,
         String engine,
@@ -240,6 +242,10 @@ public record GatewaySettings(
                     "idle threads kept ready for the selectors to hand work to (-1: Jetty's heuristic)"),
             new Option("backend-metrics-retention-ms", OptionType.integer(0, 86_400_000), "600000",
                     "a backend gone from its service keeps its metric series this long, then they are removed"),
+            new Option("duration-summaries", OptionType.flag(), "true",
+                    "also export the deprecated summaries zkgate_request_duration_seconds and "
+                            + "zkgate_upstream_duration_seconds beside the histograms (--duration-summaries=false: "
+                            + "histograms only, about 4 KB less per route and backend that serves traffic)"),
             new Option("shutdown-delay-ms", OptionType.integer(0, 600_000), "0",
                     "on SIGTERM, answer /ready with 503 but keep serving this long before stopping, so load "
                             + "balancers take the gateway out first"),
@@ -350,6 +356,7 @@ public record GatewaySettings(
                 s.integer("min-threads"),
                 s.integer("reserved-threads"),
                 s.integer("backend-metrics-retention-ms"),
+                s.flag("duration-summaries"),
                 s.integer("shutdown-delay-ms"),
                 s.integer("websocket-idle-timeout-ms"),
                 s.string("engine"),

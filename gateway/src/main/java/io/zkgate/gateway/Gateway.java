@@ -61,7 +61,7 @@ public final class Gateway implements Closeable {
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
         this.layout = new ZnodeLayout(settings.zkgateRoot(), settings.servicesRoot());
-        this.metrics = new GatewayMetrics(settings.backendMetricsRetentionMs());
+        this.metrics = new GatewayMetrics(settings.backendMetricsRetentionMs(), settings.durationSummaries());
         this.zk = new ZooKeeperConnection(settings);
     }
 

@@ -4,6 +4,7 @@ import static io.zkgate.gateway.support.Http.sample;
 import static io.zkgate.gateway.support.ZkWriter.route;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,27 @@ class MetricsEndToEndTest {
                             "unprefixed series: " + line);
                 }
             }
+        }
+    }
+
+    @Test
+    void withDurationSummariesOffOnlyTheHistogramsAreExported() throws Exception {
+        try (GatewayFixture f = new GatewayFixture("--duration-summaries=false")) {
+            TestBackend a = f.closeLater(TestBackend.start("hist-a"));
+            f.writer.register("hist", "a", a.port(), 1);
+            f.writer.putRoute("hist", route("hist", "/hist", "hist"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(f.port(), "/hist/x").statusCode() == 200);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(200, Http.get(f.port(), "/hist/x").statusCode());
+            }
+
+            String m = Http.metrics(f.adminPort());
+            String backend = "service=\"hist\",backend=\"127.0.0.1:" + a.port() + "\"";
+            assertEquals(5.0, sample(m, "zkgate_request_latency_seconds_count{route=\"hist\"}"), m);
+            assertEquals(5.0, sample(m, "zkgate_upstream_latency_seconds_count{" + backend + "}"), m);
+            assertEquals(5.0, sample(m, "zkgate_backend_picks_total{" + backend + "}"), m);
+            assertFalse(m.contains("zkgate_request_duration_seconds"), m);
+            assertFalse(m.contains("zkgate_upstream_duration_seconds"), m);
         }
     }
 

@@ -26,6 +26,7 @@ public final class BackendMetrics {
     private final Histogram latencies;
     private final String service;
     private final String backend;
+    private final boolean summaries;
     private volatile Endpoint endpoint;
     /**
      * Null until the first pick. Read without a lock on the request path: a reader that sees null takes the lock
@@ -39,16 +40,18 @@ public final class BackendMetrics {
     /** When the last of them left the served snapshot; {@code Long.MIN_VALUE} while one is served. Control thread. */
     long goneSinceNanos = Long.MIN_VALUE;
 
-    BackendMetrics(MetricRegistry registry, Histogram latencies, String service, String backend) {
+    /** @param summaries whether the backend also keeps the deprecated summary */
+    BackendMetrics(MetricRegistry registry, Histogram latencies, String service, String backend, boolean summaries) {
         this.registry = registry;
         this.latencies = latencies;
         this.service = service;
         this.backend = backend;
+        this.summaries = summaries;
     }
 
     private static BackendMetrics detached() {
         BackendMetrics m = new BackendMetrics(new MetricRegistry(),
-                new DurationHistograms(new CollectorRegistry()).upstream, "(detached)", "(detached)");
+                new DurationHistograms(new CollectorRegistry()).upstream, "(detached)", "(detached)", false);
         m.series();
         return m;
     }
@@ -57,6 +60,7 @@ public final class BackendMetrics {
     private static final class Series {
         final List<String> names;
         final Counter picks;
+        /** The deprecated summary, null when off. */
         final Timer upstream;
         final Counter timeouts;
         final Counter errors;
@@ -78,7 +82,8 @@ public final class BackendMetrics {
                     "backend", backend, "kind", "error");
             String ejectionCount = MetricNames.tagged("zkgate_backend_ejections_total", "service", service,
                     "backend", backend);
-            names = List.of(inFlight, ejected, pickCount, duration, timeoutCount, errorCount, ejectionCount);
+            names = m.summaries ? List.of(inFlight, ejected, pickCount, duration, timeoutCount, errorCount,
+                    ejectionCount) : List.of(inFlight, ejected, pickCount, timeoutCount, errorCount, ejectionCount);
             registry.gauge(inFlight, () -> (Gauge<Integer>) () -> {
                 Endpoint e = m.endpoint;
                 return e == null ? 0 : e.inFlight();
@@ -88,7 +93,7 @@ public final class BackendMetrics {
                 return e != null && e.health().ejected(System.nanoTime()) ? 1 : 0;
             });
             picks = registry.counter(pickCount);
-            upstream = registry.timer(duration, () -> WindowTimers.of(1024));
+            upstream = m.summaries ? registry.timer(duration, () -> WindowTimers.of(1024)) : null;
             timeouts = registry.counter(timeoutCount);
             errors = registry.counter(errorCount);
             ejections = registry.counter(ejectionCount);
@@ -134,7 +139,9 @@ public final class BackendMetrics {
 
     public void responded(long nanos) {
         Series s = series();
-        s.upstream.update(nanos, TimeUnit.NANOSECONDS);
+        if (s.upstream != null) {
+            s.upstream.update(nanos, TimeUnit.NANOSECONDS);
+        }
         s.latency.observe(nanos / RouteMetrics.NANOS_PER_SECOND);
     }
 

@@ -59,6 +59,7 @@ public final class GatewayMetrics {
     private final Timer rebuildDuration;
     private final RouteMetrics noRoute;
     private final DurationHistograms histograms;
+    private final boolean summaries;
 
     /** Metrics that keep a departed backend's series for ten minutes. */
     public GatewayMetrics() {
@@ -71,6 +72,16 @@ public final class GatewayMetrics {
      *                           go with every deploy, and their series must not pile up
      */
     public GatewayMetrics(long backendRetentionMs) {
+        this(backendRetentionMs, true);
+    }
+
+    /**
+     * @param backendRetentionMs as above
+     * @param summaries          whether routes and backends also keep the deprecated duration summaries (a window of
+     *                           1,024 values each, about 4 KB once used) beside their histograms
+     */
+    public GatewayMetrics(long backendRetentionMs, boolean summaries) {
+        this.summaries = summaries;
         backendRetentionNanos = TimeUnit.MILLISECONDS.toNanos(backendRetentionMs);
         prometheus.register(new PrometheusExports(registry));
         histograms = new DurationHistograms(prometheus);
@@ -89,7 +100,7 @@ public final class GatewayMetrics {
 
     /** The metrics of a route, created on first use; called when snapshots are built. */
     public RouteMetrics route(String routeId) {
-        return routes.computeIfAbsent(routeId, id -> new RouteMetrics(id, registry, histograms.request));
+        return routes.computeIfAbsent(routeId, id -> new RouteMetrics(id, registry, histograms.request, summaries));
     }
 
     public RouteMetrics noRoute() {
@@ -115,7 +126,8 @@ public final class GatewayMetrics {
         for (Endpoint e : added) {
             String key = key(e);
             BackendMetrics m = backends.computeIfAbsent(key,
-                    k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.authority()));
+                    k -> new BackendMetrics(registry, histograms.upstream, e.service(), e.authority(),
+                            summaries));
             m.bindTo(e);
             if (byEndpoint.putIfAbsent(e, m) == null && m.bound++ == 0) {
                 m.goneSinceNanos = NOT_GONE;

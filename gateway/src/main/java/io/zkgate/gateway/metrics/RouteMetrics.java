@@ -26,25 +26,28 @@ public final class RouteMetrics {
     private final MetricRegistry registry;
     private final Counter[] requests = new Counter[METHODS.length * STATUS_CLASSES.length];
     private final Histogram latencies;
+    private final boolean summaries;
     /**
      * Null until the first request. Read without a lock: a reader that sees null takes the lock and finds or creates
      * the series; one that sees it sees its final fields whole.
      */
     private Durations durations;
 
-    RouteMetrics(String route, MetricRegistry registry, Histogram latencies) {
+    /** @param summaries whether the route also keeps the deprecated summary */
+    RouteMetrics(String route, MetricRegistry registry, Histogram latencies, boolean summaries) {
         this.route = route;
         this.registry = registry;
         this.latencies = latencies;
+        this.summaries = summaries;
     }
 
-    /** The summary and the histogram of one route. Immutable references to thread-safe metrics. */
+    /** The summary (null when off) and the histogram of one route. Immutable references to thread-safe metrics. */
     private record Durations(Timer summary, Histogram.Child histogram) {}
 
     private synchronized Durations openDurations() {
         if (durations == null) {
-            durations = new Durations(registry.timer(MetricNames.tagged("zkgate_request_duration_seconds", "route",
-                    route), () -> WindowTimers.of(1024)), latencies.labels(route));
+            durations = new Durations(summaries ? registry.timer(MetricNames.tagged("zkgate_request_duration_seconds",
+                    "route", route), () -> WindowTimers.of(1024)) : null, latencies.labels(route));
         }
         return durations;
     }
@@ -62,7 +65,10 @@ public final class RouteMetrics {
         if (d == null) {
             d = openDurations();
         }
-        d.summary().update(nanos, TimeUnit.NANOSECONDS);
+        Timer summary = d.summary();
+        if (summary != null) {
+            summary.update(nanos, TimeUnit.NANOSECONDS);
+        }
         d.histogram().observe(nanos / NANOS_PER_SECOND);
     }
 

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "zkgate.scale", matches = "true")
 class FleetFootprintTest {
+    /** Whether the measured metrics keep the deprecated duration summaries ({@code --duration-summaries}). */
+    private static final boolean SUMMARIES = !"false".equals(System.getProperty("zkgate.footprint.summaries"));
 
     @Test
     void heapPerRouteAndPerInstanceIsMeasuredByDoublingEach() {
@@ -39,9 +41,9 @@ class FleetFootprintTest {
     }
 
     private static void report(String what, Sizes d, int n) {
-        System.out.printf("FOOTPRINT %s: registries %d B, assembled snapshot with idle metrics %d B (of which"
+        System.out.printf("FOOTPRINT%s %s: registries %d B, assembled snapshot with idle metrics %d B (of which"
                         + " snapshot without metrics %d B), metrics idle %d B, metrics after one request per series %d B%n",
-                what, d.registries / n, (d.assembled - d.registries) / n,
+                SUMMARIES ? "" : " (no duration summaries)", what, d.registries / n, (d.assembled - d.registries) / n,
                 (d.assembled - d.registries - d.metricsIdle) / n, d.metricsIdle / n, d.metricsUsed / n);
     }
 
@@ -81,7 +83,7 @@ class FleetFootprintTest {
         }
         held.add(endpoints);
         long endpointsOnly = usedAfterGc();
-        GatewayMetrics alone = new GatewayMetrics();
+        GatewayMetrics alone = new GatewayMetrics(600_000, SUMMARIES);
         held.add(alone);
         for (int r = 0; r < routeCount; r++) {
             alone.route("r" + r);
