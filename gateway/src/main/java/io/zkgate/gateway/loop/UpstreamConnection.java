@@ -15,6 +15,8 @@ import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A keep-alive connection to one backend, on the event loop of the client connection that opened it: Jetty's
@@ -23,6 +25,7 @@ import org.eclipse.jetty.util.BufferUtil;
  * backend that closes it is noticed at once and it leaves the pool. Confined to its event loop's thread.
  */
 final class UpstreamConnection extends AbstractConnection.NonBlocking implements HttpParser.ResponseHandler {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
     private static final int INPUT_BYTES = 16 * 1024;
 
     final Writes out;
@@ -44,6 +47,8 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     /** The parser delivered a whole response; the exchange hears of it once parseNext has returned. */
     private boolean completed;
     private boolean opened;
+    /** Why the parser gave up on the current response, until the handler hears of it. Event loop only. */
+    private HttpException parseFailure;
     /** Why the TLS handshake failed, if it did: the close that follows often carries no cause of its own. */
     private volatile Throwable tlsFailure;
 
@@ -57,7 +62,13 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
         this.socket = socket;
         this.loop = loop;
         this.address = address;
-        this.parser = new HttpParser(this, UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES, HttpCompliance.RFC9110);
+        this.parser = new HttpParser(this, UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES, HttpCompliance.RFC9110) {
+            @Override
+            protected void badMessage(HttpException failure) {
+                parseFailure = failure; // after the head, Jetty reports it to the handler as an early EOF
+                super.badMessage(failure);
+            }
+        };
         parser.setHeaderCacheSize(0); // as a client connection's: no trie kept per pooled connection
         this.out = new Writes(endPoint, this::writeDrained, failure -> loop.run(() -> fail(failure)), loop.turnWrites);
     }
@@ -317,19 +328,35 @@ final class UpstreamConnection extends AbstractConnection.NonBlocking implements
     }
 
     /**
-     * At the socket's close, {@link #process} reports it. Before it, this is a malformed body: Jetty's parser reports
-     * a bad message after the head as an early EOF, and the backend may keep its socket open after one.
+     * At the socket's close, {@link #process} reports it. Otherwise the parser gave up after the head (Jetty reports
+     * that as an early EOF): a malformed body, and the backend may keep its socket open after one.
      */
     @Override
     public void earlyEOF() {
-        if (!parser.isAtEOF()) {
-            fail(new IOException("the backend's response body is malformed"));
+        HttpException failure = parseFailure;
+        if (failure != null) {
+            badMessage(failure);
         }
     }
 
     @Override
     public void badMessage(HttpException failure) {
-        fail(new IOException("the backend's response is malformed: " + failure.getReason()));
+        parseFailure = null;
+        fail(failureOf(failure));
+    }
+
+    /**
+     * A malformed response, or a failure of the gateway's own while it handled one: Jetty's parser catches whatever
+     * its handler throws and reports it as a bad message, so the gateway's bug would otherwise pass for the backend's.
+     */
+    private static IOException failureOf(HttpException failure) {
+        Throwable cause = ((Throwable) failure).getCause();
+        if (cause != null && !(cause instanceof HttpException)) {
+            log.warn("handling a backend's response failed on the event loop (the exchange is answered 502 or cut)",
+                    cause);
+            return new IOException("the gateway failed on the backend's response: " + cause, cause);
+        }
+        return new IOException("the backend's response is malformed: " + failure.getReason());
     }
 
     private boolean pauseUnless(boolean carryOn) {

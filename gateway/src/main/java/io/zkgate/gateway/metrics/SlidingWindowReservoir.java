@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * 24 significant bits (exact to 16 ms, within 32 ns at a second, 0.1 ms at an hour), which quantiles do not miss,
  * and a gateway whose thousands of routes and backends all see traffic keeps half the memory in windows. The window
  * ({@code 4 * size} bytes) is allocated on the first update, so a series that never sees traffic (most backends and
- * routes of a large table) costs a few dozen bytes; its snapshot is empty either way. Thread-safe and lock-free; a snapshot taken during updates may mix a few values of two windows, which
+ * routes of a large table) costs a few dozen bytes; its snapshot is empty either way. Thread-safe and lock-free; a
+ * snapshot taken during updates may mix a few values of two windows, which
  * quantiles tolerate.
  */
 final class SlidingWindowReservoir implements Reservoir {
@@ -23,7 +24,8 @@ final class SlidingWindowReservoir implements Reservoir {
 
     static {
         try {
-            VALUES = MethodHandles.lookup().findVarHandle(SlidingWindowReservoir.class, "values", AtomicIntegerArray.class);
+            VALUES = MethodHandles.lookup().findVarHandle(SlidingWindowReservoir.class, "values",
+                    AtomicIntegerArray.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -58,14 +58,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         this.mirror = mirror;
     }
 
-    /**
-     * Jetty's proxy client, which also lets a backend's 102 and 103 through as interim responses and takes response
-     * heads as large as the client's response may carry.
-     */
+    /** Jetty's proxy client, which also lets a backend's 102 and 103 through as interim responses. */
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = super.createHttpClient();
-        client.setMaxResponseHeadersSize(UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES);
         InterimResponses.install(client, CLIENT_REQUEST_ATTRIBUTE);
         return client;
     }
@@ -141,15 +137,17 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     /**
      * HTTP/2 routes get Jetty's HTTP/2 client transport (prior knowledge for h2c, ALPN over TLS for h2), the others
-     * Jetty's default transport; both as an {@link UpstreamHttpClient}, which loads no content decoders.
+     * Jetty's default transport; both as an {@link UpstreamHttpClient}, which loads no content decoders, and takes
+     * response heads as large as the client's response may carry.
      */
     @Override
     protected HttpClient newHttpClient(ClientConnector connector) {
         UpstreamClientKey key = CREATING.get();
-        if (key == null || !key.http2()) {
-            return new UpstreamHttpClient(new HttpClientTransportDynamic(connector));
-        }
-        return UpstreamClients.http2Client(connector);
+        HttpClient client = key == null || !key.http2()
+                ? new UpstreamHttpClient(new HttpClientTransportDynamic(connector))
+                : UpstreamClients.http2Client(connector);
+        client.setMaxResponseHeadersSize(UpstreamHttpClient.MAX_RESPONSE_HEAD_BYTES);
+        return client;
     }
 
     /**
