@@ -494,6 +494,19 @@ for p in "${BACKEND_PIDS[@]}"; do ALL_BACKEND_PIDS+=" $p $(backend_workers "$p")
 TSV="$WORK/runs.tsv"
 printf 'round\tscenario\ttarget\tmode\trps\tmean_ms\tp50_ms\tp95_ms\tp99_ms\tcomplete\tfailed\tnon2xx\ttarget_ticks\ttarget_ctx\tbackend_ticks\tbusy_ticks\tpeak_rss_kb\tseconds\n' > "$TSV"
 
+# failure_counts ROUND SCENARIO TARGET: after a run with failures, what a zkgate target has counted besides 2xx so far
+# (its status classes, upstream failures, retries), since ab does not say what it got.
+failure_counts() {
+    local admin_file="$WORK/$3/admin-port"
+    [ -f "$admin_file" ] || return 0
+    {
+        echo "round $1, $2 (gateway $3), counted so far:"
+        curl -s "http://127.0.0.1:$(cat "$admin_file")/metrics" \
+            | grep -E '^zkgate_(requests_total\{.*status="[^2]|upstream_failures_total|retries_total)' \
+            | grep -v ' 0\.0$' || true
+    } >> "$WORK/failures.txt"
+}
+
 # run_ab ROUND SCENARIO_LINE: one ApacheBench run, one TSV row (ROUND "warmup": nothing written).
 run_ab() {
     local round=$1 sname target mode path header
@@ -541,6 +554,7 @@ run_ab() {
         p50=$(awk -F, '$1 == 50 { print $2 }' "$csv"); p95=$(awk -F, '$1 == 95 { print $2 }' "$csv")
         p99=$(awk -F, '$1 == 99 { print $2 }' "$csv")
     fi
+    if [ "${failed:-0}" != 0 ] || [ "${non2xx:-0}" != 0 ]; then failure_counts "$round" "$sname" "$target"; fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$sname" "$target" "$mode" \
         "$rps" "$mean" "$p50" "$p95" "$p99" "$complete" "${failed:-0}" "${non2xx:-0}" $(( t1 - t0 )) $(( c1 - c0 )) \
         $(( b1 - b0 )) $(( m1 - m0 )) "$(peak_rss_kb "${pids[@]}")" $(( SECONDS - start )) >> "$TSV"
@@ -657,3 +671,7 @@ for g in "${GATEWAYS[@]}"; do
 done > "$WORK/gateways.tsv"
 python3 loadtest/harness/report.py --runs "$TSV" --meta "$META" --gateways "$WORK/gateways.tsv" --out "$RESULTS" \
     ${GNUPLOT:+--gnuplot "$GNUPLOT"}
+if [ -s "$WORK/failures.txt" ]; then
+    cp "$WORK/failures.txt" "$RESULTS/$STAMP-failures.txt"
+    say "runs with failures: what the gateways counted is in $RESULTS/$STAMP-failures.txt"
+fi
