@@ -12,7 +12,8 @@ import java.util.Map;
  * where each value came from. Immutable.
  *
  * @param values  typed values by option name
- * @param sources "default", "file FILE", "env ZKGATE_X" or "flag --x", by option name
+ * @param sources "default", the config file with the key's line ({@code FILE:LINE}), "environment ZKGATE_X" or
+ *                "flag --x", by option name
  * @param help     whether {@code --help} was given; then the values are only the defaults
  * @param warnings one line each for the user, such as a deprecated environment variable that was read
  */

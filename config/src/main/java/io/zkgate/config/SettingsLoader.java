@@ -1,5 +1,7 @@
 package io.zkgate.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -91,12 +93,13 @@ public final class SettingsLoader {
         }
 
         Map<String, String> fromFile = new LinkedHashMap<>();
+        Map<String, Integer> fileLines = new HashMap<>();
         String configText = flags.containsKey(CONFIG) ? flags.get(CONFIG) : fromEnv.get(CONFIG);
         String fileSource = null;
         if (configText != null && byName.containsKey(CONFIG) && !help) {
             Path file = Path.of(configText);
             fileSource = file.toString();
-            readFile(program, byName, file, fromFile);
+            readFile(program, byName, file, fromFile, fileLines);
         }
 
         Map<String, Object> values = new HashMap<>();
@@ -108,7 +111,7 @@ public final class SettingsLoader {
             int exit = SettingsException.USAGE;
             if (fromFile.containsKey(name)) {
                 raw = fromFile.get(name);
-                source = fileSource;
+                source = fileSource + (fileLines.containsKey(name) ? ":" + fileLines.get(name) : "");
                 exit = SettingsException.INVALID;
             }
             if (fromEnv.containsKey(name)) {
@@ -219,11 +222,17 @@ public final class SettingsLoader {
         return help;
     }
 
-    private static void readFile(Program program, Map<String, Option> byName, Path file, Map<String, String> out)
-            throws SettingsException {
+    /**
+     * Reads the settings of {@code file} into {@code out}, and the line of each key into {@code lines}, so that a bad
+     * value or an unknown key is named with its line as a route file's problems are.
+     */
+    private static void readFile(Program program, Map<String, Option> byName, Path file, Map<String, String> out,
+            Map<String, Integer> lines) throws SettingsException {
         JsonNode tree;
         try {
-            tree = YAML.readTree(Files.readAllBytes(file));
+            byte[] bytes = Files.readAllBytes(file);
+            tree = YAML.readTree(bytes);
+            keyLines(bytes, lines);
         } catch (NoSuchFileException e) {
             throw new SettingsException(SettingsException.INVALID, file + ": no such file");
         } catch (IOException e) {
@@ -240,8 +249,9 @@ public final class SettingsLoader {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
             Option o = byName.get(key);
+            String at = file + (lines.containsKey(key) ? ":" + lines.get(key) : "");
             if (o == null || key.equals(CONFIG)) {
-                throw new SettingsException(SettingsException.INVALID, file + ": " + key
+                throw new SettingsException(SettingsException.INVALID, at + ": " + key
                         + ": unknown setting of the " + program.name() + owner(program, key)
                         + " (expected one of: " + String.join(", ", byName.keySet()) + ")");
             }
@@ -258,8 +268,24 @@ public final class SettingsLoader {
             } else if (v.isValueNode()) {
                 out.put(key, v.asText());
             } else {
-                throw new SettingsException(SettingsException.INVALID, file + ": " + key
+                throw new SettingsException(SettingsException.INVALID, at + ": " + key
                         + ": a " + (v.isArray() ? "list" : "mapping") + " (expected: " + o.type().expected() + ")");
+            }
+        }
+    }
+
+    /** The line of each top-level key of a YAML mapping (1-based). */
+    private static void keyLines(byte[] yaml, Map<String, Integer> lines) throws IOException {
+        try (JsonParser p = YAML.getFactory().createParser(yaml)) {
+            int depth = 0;
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t.isStructStart()) {
+                    depth++;
+                } else if (t.isStructEnd()) {
+                    depth--;
+                } else if (t == JsonToken.FIELD_NAME && depth == 1) {
+                    lines.putIfAbsent(p.currentName(), p.getTokenLocation().getLineNr());
+                }
             }
         }
     }

@@ -104,18 +104,18 @@ class GatewaySettingsTest {
     }
 
     @Test
-    void aBadConfigFileFailsNamingTheFileAndKey() throws Exception {
+    void aBadConfigFileFailsNamingTheFileLineAndKey() throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "port: 8080\nadmin_port: 9\n");
         SettingsException unknown = assertThrows(SettingsException.class,
                 () -> GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of()));
         assertEquals(1, unknown.exitCode());
-        assertTrue(unknown.getMessage().startsWith(file + ": admin_port: unknown setting"), unknown.getMessage());
+        assertTrue(unknown.getMessage().startsWith(file + ":2: admin_port: unknown setting"), unknown.getMessage());
 
-        Files.writeString(file, "port: -1\n");
+        Files.writeString(file, "# the gateway\nhost: 127.0.0.1\n\nport: -1\n");
         SettingsException value = assertThrows(SettingsException.class,
                 () -> GatewaySettings.load(new String[] {"--config", file.toString()}, Map.of()));
-        assertEquals(file + ": port: '-1' (expected: integer 0-65535)", value.getMessage());
+        assertEquals(file + ":4: port: '-1' (expected: integer 0-65535)", value.getMessage());
 
         SettingsException absent = assertThrows(SettingsException.class,
                 () -> GatewaySettings.load(new String[] {"--config", dir.resolve("none.yaml").toString()}, Map.of()));
