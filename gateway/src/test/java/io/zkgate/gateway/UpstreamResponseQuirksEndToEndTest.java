@@ -67,20 +67,22 @@ class UpstreamResponseQuirksEndToEndTest {
             List<String> answers = exchange(s, "/q/hints");
             assertTrue(answers.get(0).startsWith("HTTP/1.1 103") && answers.get(0).contains("Link: </s.css>"),
                     answers.toString());
-            String last = answers.get(answers.size() - 1);
-            assertTrue(last.startsWith("HTTP/1.1 200") && last.endsWith("final"), answers.toString());
-            assertTrue(exchange(s, "/q/after").get(0).endsWith("ok"), "the connection is still in step");
+            assertTheFinalAnswerCameAndTheConnectionIsInStep(s, answers);
         }
     }
 
     @Test
     void processingAnswersDoNotEndTheExchange() throws Exception {
         try (Socket s = socket()) {
-            List<String> answers = exchange(s, "/q/processing");
-            String last = answers.get(answers.size() - 1);
-            assertTrue(last.startsWith("HTTP/1.1 200") && last.endsWith("final"), answers.toString());
-            assertTrue(exchange(s, "/q/after").get(0).endsWith("ok"), "the connection is still in step");
+            assertTheFinalAnswerCameAndTheConnectionIsInStep(s, exchange(s, "/q/processing"));
         }
+    }
+
+    private static void assertTheFinalAnswerCameAndTheConnectionIsInStep(Socket s, List<String> answers)
+            throws IOException {
+        String last = answers.get(answers.size() - 1);
+        assertTrue(last.startsWith("HTTP/1.1 200") && last.endsWith("final"), answers.toString());
+        assertTrue(exchange(s, "/q/after").get(0).endsWith("ok"), "the connection is still in step");
     }
 
     @Test

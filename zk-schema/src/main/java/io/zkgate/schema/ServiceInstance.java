@@ -66,7 +66,12 @@ public record ServiceInstance(
 
     /** {@code host:port} as a URI or a Host header names it: an IPv6 literal in brackets. */
     public static String authority(String host, int port) {
-        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+        return uriHost(host) + ":" + port;
+    }
+
+    /** {@code host} as a URI names it: an IPv6 literal in brackets (once), anything else as it is. */
+    public static String uriHost(String host) {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /** Whether the gateway may send new requests to this instance. */

@@ -105,8 +105,8 @@ final class ProxyExchange implements AccessLog.Entry {
 
     @Override
     public String upstreamAddress() {
-        Endpoint endpoint = endpoint();
-        return endpoint == null ? null : route().upstreamTls() ? endpoint.tlsAuthority() : endpoint.authority();
+        Decision.Forward forward = forward();
+        return forward == null ? null : forward.upstreamAuthority();
     }
 
     @Override

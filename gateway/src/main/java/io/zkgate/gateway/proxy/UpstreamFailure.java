@@ -40,10 +40,7 @@ final class UpstreamFailure {
      * those stay out.
      */
     static String describe(Throwable failure) {
-        HttpException malformed = null;
-        for (Throwable t = failure; t != null && malformed == null; t = t.getCause()) {
-            malformed = t instanceof HttpException h ? h : null;
-        }
+        HttpException malformed = cause(failure, HttpException.class);
         if (malformed != null || cause(failure, HttpResponseException.class) != null) {
             String reason = malformed == null ? null : malformed.getReason();
             return "the backend's response is malformed" + (reason == null ? "" : ": " + reason);
@@ -60,7 +57,7 @@ final class UpstreamFailure {
     }
 
     /** The first of {@code failure}'s causes (itself included) of {@code type}, or null. */
-    static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
+    static <T> T cause(Throwable failure, Class<T> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return type.cast(t);

@@ -1,5 +1,7 @@
 package io.zkgate.gateway.routing;
 
+import io.zkgate.schema.ServiceInstance;
+
 /**
  * Whether a plain-HTTP request is sent to HTTPS instead: every one when the gateway redirects globally
  * ({@code --tls-redirect}), else those of routes with {@code "httpsRedirect": true}. ACME HTTP-01 challenges
@@ -46,7 +48,7 @@ public final class HttpsRedirect {
             return null;
         }
         StringBuilder location = new StringBuilder(64).append("https://");
-        location.append(host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host);
+        location.append(ServiceInstance.uriHost(host));
         if (port != 443) {
             location.append(':').append(port);
         }
